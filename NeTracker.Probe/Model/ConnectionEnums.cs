@@ -1,0 +1,34 @@
+namespace NeTracker.Probe.Model;
+
+/// <summary>Where the first SYN was seen: arriving at ingress, or leaving at egress.</summary>
+public enum Direction
+{
+    Inbound = 0,
+    Outbound = 1,
+}
+
+public enum IpFamily
+{
+    Ipv4 = 0,
+    Ipv6 = 1,
+}
+
+/// <summary>Why a connection ended. Values match <c>enum nt_close_reason</c> in bpf/netracker.h.</summary>
+public enum CloseReason
+{
+    Fin = 0,
+    Rst = 1,
+    Refused = 2,
+    Unanswered = 3,
+    Timeout = 4,
+    Evicted = 5,
+    Detached = 6,
+}
+
+/// <summary>Who sent the first FIN, or the RST. Values match <c>enum nt_closed_by</c>.</summary>
+public enum ClosedBy
+{
+    None = 0,
+    Client = 1,
+    Server = 2,
+}

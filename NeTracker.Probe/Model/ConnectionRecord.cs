@@ -1,0 +1,43 @@
+using System.Net;
+
+namespace NeTracker.Probe.Model;
+
+/// <summary>
+/// One finished TCP connection: the single schema shared by CSV, JSON, the hub and storage
+/// (see DESIGN.md, "The record"). The client is the sender of the first SYN.
+/// </summary>
+public sealed record ConnectionRecord
+{
+    /// <summary>Store sequence number; 0 until a store assigns one.</summary>
+    public long Id { get; init; }
+
+    public required string Host { get; init; }
+    public required string Interface { get; init; }
+    public int IfIndex { get; init; }
+    public Direction Direction { get; init; }
+    public IpFamily Family { get; init; }
+    public required IPAddress ClientAddr { get; init; }
+    public int ClientPort { get; init; }
+    public required IPAddress ServerAddr { get; init; }
+    public int ServerPort { get; init; }
+    public DateTime StartUtc { get; init; }
+    public DateTime EndUtc { get; init; }
+    public long DurationNs { get; init; }
+
+    /// <summary>First SYN to first SYN-ACK at the hook; null when not seen.</summary>
+    public long? SynAckNs { get; init; }
+
+    /// <summary>SYN-ACK to the client's first ACK at the hook; null when not seen.</summary>
+    public long? AckNs { get; init; }
+
+    public CloseReason CloseReason { get; init; }
+    public ClosedBy ClosedBy { get; init; }
+    public long BytesIn { get; init; }
+    public long BytesOut { get; init; }
+    public long PacketsIn { get; init; }
+    public long PacketsOut { get; init; }
+    public int SynRetransmits { get; init; }
+
+    /// <summary>True when the connection was already open when tracking began.</summary>
+    public bool Partial { get; init; }
+}

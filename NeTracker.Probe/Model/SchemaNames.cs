@@ -1,0 +1,51 @@
+namespace NeTracker.Probe.Model;
+
+/// <summary>The wire names of the record schema: CSV columns, JSON properties, enum values.</summary>
+public static class SchemaNames
+{
+    /// <summary>CSV header columns, in the order DESIGN.md fixes.</summary>
+    public static readonly IReadOnlyList<string> Columns =
+    [
+        "id", "host", "interface", "ifindex", "direction", "family",
+        "client_addr", "client_port", "server_addr", "server_port",
+        "start_utc", "end_utc", "duration_ns", "synack_ns", "ack_ns",
+        "close_reason", "closed_by", "bytes_in", "bytes_out", "packets_in", "packets_out",
+        "syn_retransmits", "partial",
+    ];
+
+    public static string Of(Direction d) => d == Direction.Inbound ? "inbound" : "outbound";
+
+    public static string Of(IpFamily f) => f == IpFamily.Ipv4 ? "ipv4" : "ipv6";
+
+    public static string Of(CloseReason r) => r switch
+    {
+        CloseReason.Fin => "fin",
+        CloseReason.Rst => "rst",
+        CloseReason.Refused => "refused",
+        CloseReason.Unanswered => "unanswered",
+        CloseReason.Timeout => "timeout",
+        CloseReason.Evicted => "evicted",
+        CloseReason.Detached => "detached",
+        _ => throw new ArgumentOutOfRangeException(nameof(r), r, null),
+    };
+
+    /// <summary>Empty for <see cref="ClosedBy.None"/>, as the CSV column wants.</summary>
+    public static string Of(ClosedBy c) => c switch
+    {
+        ClosedBy.Client => "client",
+        ClosedBy.Server => "server",
+        _ => "",
+    };
+
+    /// <summary>ISO 8601 UTC with 7 fractional digits (100 ns, the resolution of DateTime).</summary>
+    public static string Of(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static bool TryParseDirection(string? s, out Direction d) => TryParse(s, out d);
+
+    public static bool TryParseCloseReason(string? s, out CloseReason r) => TryParse(s, out r);
+
+    public static bool TryParseFamily(string? s, out IpFamily f) => TryParse(s, out f);
+
+    private static bool TryParse<T>(string? s, out T value) where T : struct, Enum
+        => Enum.TryParse(s, ignoreCase: true, out value) && Enum.IsDefined(value);
+}

@@ -1,0 +1,80 @@
+using System.Threading.Channels;
+using NeTracker.Probe.Model;
+
+namespace NeTracker.Probe;
+
+/// <summary>
+/// What the web app (and the console tool) consume: attach/detach/status per interface,
+/// the stream of finished connections, what is open right now, and counters.
+/// One instance owns one tracefs instance, one bpffs pin directory and one connection table.
+/// </summary>
+public interface IConnectionProbe : IAsyncDisposable
+{
+    /// <summary>The instance name: pins live under /sys/fs/bpf/netracker/NAME, tracefs instance netracker-NAME.</summary>
+    string InstanceName { get; }
+
+    /// <summary>Starts the trace reader and sweeper; recognises NeTracker filters already in place.</summary>
+    Task StartAsync(CancellationToken ct);
+
+    /// <summary>Attaches to an existing interface; idempotent. Throws <see cref="ProbeException"/> with a clear message.</summary>
+    Task<InterfaceState> AttachAsync(string interfaceName, CancellationToken ct);
+
+    /// <summary>Detaches; idempotent. Connections still open are reported with reason <c>detached</c>.</summary>
+    Task<InterfaceState> DetachAsync(string interfaceName, CancellationToken ct);
+
+    /// <summary>Every interface on the host with NeTracker's and foreign filters.</summary>
+    Task<IReadOnlyList<InterfaceState>> ListInterfacesAsync(CancellationToken ct);
+
+    /// <summary>Finished connections, in close order. Single reader.</summary>
+    ChannelReader<ConnectionRecord> Records { get; }
+
+    /// <summary>Connections open now (from the last sweep of the table).</summary>
+    IReadOnlyList<ActiveConnection> ActiveConnections { get; }
+
+    ProbeCounters Counters { get; }
+}
+
+/// <summary>A failure a user can act on: the message says what happened and what to do.</summary>
+public sealed class ProbeException(string message, Exception? inner = null) : Exception(message, inner);
+
+public sealed record InterfaceState(
+    string Name,
+    int IfIndex,
+    string OperState,
+    IReadOnlyList<string> Addresses,
+    bool Attached,
+    IReadOnlyList<string> ForeignFilters,
+    long Records);
+
+public sealed record ActiveConnection(
+    string Interface,
+    Direction Direction,
+    IpFamily Family,
+    System.Net.IPAddress ClientAddr,
+    int ClientPort,
+    System.Net.IPAddress ServerAddr,
+    int ServerPort,
+    DateTime StartUtc,
+    string State,
+    long BytesIn,
+    long BytesOut,
+    bool Partial);
+
+/// <summary>Counters since start; read without locks (each field is updated atomically).</summary>
+public sealed class ProbeCounters
+{
+    public long LinesRead;
+    public long RecordsEmitted;
+    public long ForeignLines;
+    public long MalformedLines;
+    /// <summary>Events the kernel dropped in the trace ring buffer (per-CPU "overrun" summed).</summary>
+    public long LostEvents;
+    public long Swept;
+    /// <summary>Records dropped because the consumer did not keep up with the channel.</summary>
+    public long ChannelDrops;
+    public long ReadErrors;
+    public int TraceBufferKbPerCpu;
+    /// <summary>"instance" (own tracefs instance) or "global" (fallback).</summary>
+    public string TraceSource = "none";
+    public DateTime StartedUtc = DateTime.UtcNow;
+}

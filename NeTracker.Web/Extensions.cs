@@ -1,0 +1,32 @@
+using MudBlazor.Services;
+using NeTracker.Web.Components;
+using NeTracker.Web.Configuration;
+
+namespace NeTracker.Web;
+
+/// <summary>Service registration and the request pipeline, so Program.cs stays a few lines.</summary>
+public static class Extensions
+{
+    public static void AddNeTracker(this WebApplicationBuilder builder)
+    {
+        // The built (not published) app uses the static web assets manifest in every environment.
+        builder.WebHost.UseStaticWebAssets();
+
+        builder.Services.AddOptions<NeTrackerOptions>()
+            .Bind(builder.Configuration.GetSection(NeTrackerOptions.Section))
+            .ValidateOnStart();
+
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+    }
+
+    public static void UseNeTracker(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+    }
+}

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# NeTracker: one script to install what is missing, build, run the dashboard, test, benchmark.
+#   sudo ./netracker.sh run              install, build, mount tracefs/bpffs, start the dashboard
+#   sudo ./netracker.sh test             install (incl. chromium), build, run every test project
+#   sudo ./netracker.sh probe ARGS...    the console tool (watch, attach, detach, status, agent)
+#   sudo ./netracker.sh bench            the benchmark (writes bench/RESULTS.md)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CONFIG="${NETRACKER_CONFIGURATION:-Release}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+say() { printf '\033[1;34m[netracker]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[netracker] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# Debian package names: what building and running needs, and what tests add.
+RUN_PACKAGES=(clang llvm libbpf-dev linux-libc-dev iproute2 bpftool)
+TEST_PACKAGES=(chromium tcpdump iperf3 docker-compose)
+BENCH_PACKAGES=(wrk iperf3 libbpf-tools tcpdump)
+
+preflight() {
+	[ "$(uname -s)" = Linux ] || die "NeTracker needs Linux (found $(uname -s))."
+	[ "$(id -u)" -eq 0 ] || die "run as root (sudo $0 $*): attaching eBPF programs needs CAP_BPF and CAP_NET_ADMIN."
+	command -v dotnet >/dev/null || die "the .NET 10 SDK is not on PATH: install it (https://learn.microsoft.com/dotnet/core/install/linux) and try again."
+	local major
+	major="$(dotnet --version 2>/dev/null | cut -d. -f1)"
+	[ "${major:-0}" -ge 10 ] || die "the .NET SDK is $(dotnet --version 2>/dev/null || echo missing); NeTracker needs 10 or newer."
+}
+
+# Installs the Debian packages that are not installed yet, with one apt-get update at most.
+ensure_packages() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	command -v apt-get >/dev/null || die "missing packages (${missing[*]}) and no apt-get to install them: install them by hand."
+	say "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq || die "apt-get update failed: check the package sources."
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+		|| die "apt-get install ${missing[*]} failed."
+}
+
+# tracefs and bpffs: the probe mounts tracefs itself too, but `run` prepares both up front.
+ensure_mounts() {
+	if [ ! -e /sys/kernel/tracing/trace_pipe ]; then
+		say "mounting tracefs at /sys/kernel/tracing"
+		mount -t tracefs tracefs /sys/kernel/tracing || die "cannot mount tracefs (kernel without CONFIG_TRACING?)"
+	fi
+	if ! mount | grep -q ' /sys/fs/bpf type bpf'; then
+		say "mounting bpffs at /sys/fs/bpf"
+		mount -t bpf bpf /sys/fs/bpf || die "cannot mount bpffs (kernel without CONFIG_BPF_SYSCALL?)"
+	fi
+}
+
+build() {
+	say "building ($CONFIG)"
+	dotnet build "$ROOT/NeTracker.slnx" -c "$CONFIG" -nologo -v quiet "$@" || die "build failed"
+}
+
+cmd_run() {
+	preflight "$@"
+	ensure_packages "${RUN_PACKAGES[@]}"
+	ensure_mounts
+	build
+	say "starting the dashboard (address from appsettings.json, loopback by default); Ctrl-C stops it"
+	cd "$ROOT/NeTracker.Web"
+	exec env ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Production}" \
+		dotnet "bin/$CONFIG/net10.0/NeTracker.Web.dll" "$@"
+}
+
+cmd_probe() {
+	preflight "$@"
+	ensure_packages "${RUN_PACKAGES[@]}"
+	ensure_mounts
+	if [ ! -f "$ROOT/NeTracker.Probe/bin/$CONFIG/net10.0/NeTracker.Probe.dll" ]; then
+		build >&2
+	fi
+	exec dotnet "$ROOT/NeTracker.Probe/bin/$CONFIG/net10.0/NeTracker.Probe.dll" "$@"
+}
+
+cmd_test() {
+	preflight "$@"
+	ensure_packages "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+	ensure_mounts
+	build
+	local results="$ROOT/TestResults"
+	rm -rf "$results"
+	export NETRACKER_CHROMIUM="${NETRACKER_CHROMIUM:-/usr/lib/chromium/chromium}"
+	say "running every test project (results in TestResults/)"
+	# One project at a time: the kernel and browser tests share the machine's two cores and
+	# its trace buffers, and each project gets a results folder of its own.
+	local rc=0 project name
+	for project in "$ROOT"/tests/*/*.Tests.csproj; do
+		name="$(basename "$project" .csproj)"
+		say "testing $name"
+		dotnet test "$project" -c "$CONFIG" --no-build --logger "trx;LogFileName=$name.trx" \
+			--results-directory "$results/$name" "$@" || rc=$?
+	done
+	summarize "$results"
+	return $rc
+}
+
+# Sums the outcome counters of every .trx file: the last line is "N passed, N failed, N skipped".
+summarize() {
+	python3 - "$1" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+passed = failed = skipped = 0
+files = glob.glob(sys.argv[1] + "/**/*.trx", recursive=True)
+for f in files:
+    c = ET.parse(f).getroot().find("t:ResultSummary/t:Counters", ns)
+    if c is None:
+        continue
+    passed += int(c.get("passed", 0))
+    failed += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
+    skipped += int(c.get("notExecuted", 0))
+if not files:
+    failed += 1
+    print("no test results were written", file=sys.stderr)
+line = f"{passed} passed, {failed} failed"
+if skipped:
+    line += f", {skipped} skipped"
+print(line)
+PY
+}
+
+cmd_bench() {
+	preflight "$@"
+	ensure_packages "${RUN_PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
+	ensure_mounts
+	build
+	exec bash "$ROOT/bench/run.sh" "$@"
+}
+
+case "${1:-}" in
+run) shift; cmd_run "$@" ;;
+test) shift; cmd_test "$@" ;;
+probe) shift; cmd_probe "$@" ;;
+bench) shift; cmd_bench "$@" ;;
+*)
+	sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2
+	exit 2
+	;;
+esac

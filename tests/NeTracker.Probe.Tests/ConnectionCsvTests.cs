@@ -1,0 +1,67 @@
+using System.Net;
+using NeTracker.Probe.Export;
+using NeTracker.Probe.Model;
+
+namespace NeTracker.Probe.Tests;
+
+public class ConnectionCsvTests
+{
+    private static ConnectionRecord Sample(string host = "web-1") => new()
+    {
+        Id = 7,
+        Host = host,
+        Interface = "veth0",
+        IfIndex = 12,
+        Direction = Direction.Outbound,
+        Family = IpFamily.Ipv6,
+        ClientAddr = IPAddress.Parse("2001:db8::1"),
+        ClientPort = 50000,
+        ServerAddr = IPAddress.Parse("2001:db8::2"),
+        ServerPort = 443,
+        StartUtc = new DateTime(2026, 11, 26, 1, 2, 3, DateTimeKind.Utc).AddTicks(1234567),
+        EndUtc = new DateTime(2026, 11, 26, 1, 2, 4, DateTimeKind.Utc),
+        DurationNs = 876543300,
+        SynAckNs = 120000,
+        AckNs = null,
+        CloseReason = CloseReason.Rst,
+        ClosedBy = ClosedBy.Server,
+        BytesIn = 10,
+        BytesOut = 20,
+        PacketsIn = 3,
+        PacketsOut = 4,
+        SynRetransmits = 1,
+        Partial = false,
+    };
+
+    [Fact]
+    public void Header_lists_the_schema_columns_in_order()
+    {
+        Assert.Equal(
+            "id,host,interface,ifindex,direction,family,client_addr,client_port,server_addr,server_port,start_utc,end_utc,duration_ns,synack_ns,ack_ns,close_reason,closed_by,bytes_in,bytes_out,packets_in,packets_out,syn_retransmits,partial",
+            ConnectionCsv.Header);
+    }
+
+    [Fact]
+    public void Row_uses_schema_names_invariant_numbers_and_empty_for_missing()
+    {
+        var w = new StringWriter();
+        ConnectionCsv.WriteRow(w, Sample());
+        Assert.Equal(
+            "7,web-1,veth0,12,outbound,ipv6,2001:db8::1,50000,2001:db8::2,443,2026-11-26T01:02:03.1234567Z,2026-11-26T01:02:04.0000000Z,876543300,120000,,rst,server,10,20,3,4,1,false\r\n",
+            w.ToString());
+    }
+
+    [Theory]
+    [InlineData("=cmd|' /C calc'!A0", "\"'=cmd|' /C calc'!A0\"")]
+    [InlineData("+1", "\"'+1\"")]
+    [InlineData("@SUM(A1)", "\"'@SUM(A1)\"")]
+    [InlineData("a,b", "\"a,b\"")]
+    [InlineData("say \"hi\"", "\"say \"\"hi\"\"\"")]
+    [InlineData("plain", "plain")]
+    public void Text_cells_are_quoted_and_formulas_neutralised(string host, string expected)
+    {
+        var w = new StringWriter();
+        ConnectionCsv.WriteRow(w, Sample(host));
+        Assert.StartsWith("7," + expected + ",veth0,", w.ToString());
+    }
+}
