@@ -1,6 +1,7 @@
 using MudBlazor.Services;
 using NeTracker.Web.Components;
 using NeTracker.Web.Configuration;
+using NeTracker.Web.Security;
 using NeTracker.Web.Metrics;
 
 namespace NeTracker.Web;
@@ -19,6 +20,7 @@ public static class Extensions
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        builder.AddNeTrackerSecurity();
         builder.Services.AddConnectionMetrics();
     }
 
@@ -27,8 +29,9 @@ public static class Extensions
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/error", createScopeForErrors: true);
 
+        app.UseNeTrackerSecurity();
         app.UseAntiforgery();
-        app.MapStaticAssets();
+        app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapConnectionMetrics();
     }
