@@ -6,6 +6,7 @@
 #   bench/run.sh [--quick] [--rounds N] [--seconds S] [--configs "A B C"] [--keep]
 #     --quick     3 rounds of 3 s runs (≈ 3 minutes) instead of 5 rounds of 8 s (≈ 10 minutes)
 #     --keep      keep the work directory (pcaps, raw outputs) and print where it is
+#     --memory-records N   records for the memory figure (default 1000000; 0 skips it)
 set -euo pipefail
 
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,6 +17,7 @@ ROUNDS=5
 SECONDS_PER_RUN=8
 CONFIGS="A B C"
 KEEP=0
+MEMORY_RECORDS=1000000
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) ROUNDS=3 SECONDS_PER_RUN=3 ;;
@@ -23,7 +25,8 @@ while [ $# -gt 0 ]; do
 	--seconds) SECONDS_PER_RUN="$2"; shift ;;
 	--configs) CONFIGS="$2"; shift ;;
 	--keep) KEEP=1 ;;
-	*) echo "usage: $0 [--quick] [--rounds N] [--seconds S] [--configs \"A B C\"] [--keep]" >&2; exit 2 ;;
+	--memory-records) MEMORY_RECORDS="$2"; shift ;;
+	*) echo "usage: $0 [--quick] [--rounds N] [--seconds S] [--configs \"A B C\"] [--keep] [--memory-records N]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -42,9 +45,11 @@ source "$BENCH/lib/hosts.sh"
 source "$BENCH/lib/workloads.sh"
 # shellcheck source=lib/tcplife.sh
 source "$BENCH/lib/tcplife.sh"
+# shellcheck source=lib/netracker.sh
+source "$BENCH/lib/netracker.sh"
 
 [ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, tc, BPF statistics)."
-require wrk iperf3 tcpdump bpftool clang python3 ip ss
+require wrk iperf3 tcpdump bpftool clang python3 ip ss curl dotnet
 TCPLIFE="$(find_tcplife)" || die "tcplife not found: install the Debian package libbpf-tools."
 
 WORK="$(mktemp -d /tmp/ntbench.XXXXXX)"
@@ -59,6 +64,8 @@ BPF_STATS_BEFORE="$(sysctl -n kernel.bpf_stats_enabled)"
 on_exit "sysctl -qw kernel.bpf_stats_enabled=$BPF_STATS_BEFORE"
 sysctl -qw kernel.bpf_stats_enabled=1
 
+API_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+case " $CONFIGS " in *" B "*) ensure_built ;; esac
 compile_native
 hosts_up
 
@@ -81,12 +88,18 @@ for round in $(seq 1 "$ROUNDS"); do
 	for cfg in $CONFIGS; do
 		say "round $round/$ROUNDS: configuration $cfg"
 		config_up "$cfg" "$round"
+		warm_up
 		run_rate "$cfg" "$round"
 		[ "$cfg" = A ] || run_accuracy "$cfg" "$round"
 		run_bulk "$cfg" "$round"
 		config_down "$cfg" "$round"
 	done
 done
+
+if [ "$MEMORY_RECORDS" -gt 0 ] && [[ " $CONFIGS " == *" B "* ]]; then
+	say "memory: $MEMORY_RECORDS records through the ingest path of a fresh dashboard"
+	run_memory
+fi
 
 say "writing bench/RESULTS.md and bench/results.json"
 python3 "$BENCH/report.py" --raw "$WORK/raw.jsonl" --out "$BENCH" --command "$COMMAND_LINE" \

@@ -31,6 +31,12 @@ run_rate() {
 	record "$cfg" "$round" rate_window "$(( (t1 - t0) / 1000 ))" "\"unit\":\"us\",\"made\":$((p1 - p0)),\"cpu_ticks\":$((c1 - c0)),\"clk_tck\":$CLK_TCK,\"watched\":\"${WATCHED_NAME:-}\""
 }
 
+# One second of connections before measuring: caches, JIT and the configuration's first-use
+# paths are warm in every configuration alike.
+warm_up() {
+	"$WORK/ntb-conn" "$SERVER_IP" "$PORT_CLOSE" 2 1 >/dev/null
+}
+
 run_bulk() {
 	local cfg="$1" round="$2" out bps
 	out="$(iperf3 -c "$SERVER_IP" -p "$PORT_IPERF" -t "$SECONDS_PER_RUN" -J)"
