@@ -2,6 +2,7 @@ using MudBlazor.Services;
 using NeTracker.Web.Components;
 using NeTracker.Web.Configuration;
 using NeTracker.Web.Live;
+using NeTracker.Web.Metrics;
 
 namespace NeTracker.Web;
 
@@ -20,6 +21,7 @@ public static class Extensions
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.AddNeTrackerLive();
+        builder.Services.AddConnectionMetrics();
     }
 
     public static void UseNeTracker(this WebApplication app)
@@ -31,5 +33,6 @@ public static class Extensions
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapNeTrackerLive();
+        app.MapConnectionMetrics();
     }
 }
