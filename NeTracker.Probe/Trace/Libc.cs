@@ -11,6 +11,8 @@ namespace NeTracker.Probe.Trace;
 internal static class Libc
 {
     public const int O_RDONLY = 0;
+    public const int O_WRONLY = 1;
+    public const int O_TRUNC = 0x200;
     public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
     public const short POLLIN = 0x1;

@@ -39,9 +39,14 @@ internal static class Tracefs
 
     public static string Read(string path) => File.ReadAllText(path).Trim();
 
-    /// <summary>Empties the ring buffer (what `echo > trace` does).</summary>
+    /// <summary>Empties the ring buffer, as `echo > trace` does: tracefs resets on open with O_TRUNC.
+    /// (FileMode.Truncate will not do: .NET opens first and calls ftruncate, which tracefs ignores.)</summary>
     public static void Clear(string dir)
     {
-        using var fs = new FileStream(Path.Combine(dir, "trace"), FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite, 1);
+        string path = Path.Combine(dir, "trace");
+        int fd = Libc.Open(path, Libc.O_WRONLY | Libc.O_TRUNC | Libc.O_CLOEXEC);
+        if (fd < 0)
+            throw new ProbeException($"cannot clear {path}: {Libc.Describe(Marshal.GetLastPInvokeError())}");
+        Libc.Close(fd);
     }
 }
