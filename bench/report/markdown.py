@@ -107,8 +107,10 @@ def _rates(s):
 
 def _loss(s):
     rows = ["## Loss at the highest sustained rate", "",
-            "Connections made = the server namespace's `PassiveOpens` over the two short-connection runs; "
-            "reported = records (B: received by the hub subscriber; C: tcplife lines) for those ports.", "",
+            "Connections made = the server namespace's `PassiveOpens` over each round's short connections "
+            "(warm-up, wrk, connect/close and accuracy runs, all at the highest rate the machine sustains except "
+            "the accuracy run); reported = records for those ports (B: received by the hub subscriber; "
+            "C: tcplife lines).", "",
             "| configuration | accepted conn/s | made | reported | reported ÷ made | counted losses |",
             "| --- | --- | --- | --- | --- | --- |"]
     for cfg, c in s.items():

@@ -76,8 +76,9 @@ def per_round(raw, server, ports):
         f["ns_per_run"] = ns_per_run(lines)
         recs = reported(cfg, lines)
         if recs is not None:
-            rate_ports = (ports["http"], ports["close"])
-            f["reported"] = sum(1 for r in recs if r["server"] == server and r["sport"] in rate_ports)
+            bench_ports = (ports["http"], ports["close"], ports["hold"])
+            f["reported"] = sum(1 for r in recs if r["server"] == server and r["sport"] in bench_ports)
+            f["round_made"] = lines["round_made"]["value"] if "round_made" in lines else None
             if "accuracy_pcap" in lines:
                 errs, unmatched, truth = accuracy_errors(recs, lines["accuracy_pcap"]["pcap"], server, ports["hold"])
                 f.update(acc_errors=errs, acc_unmatched=unmatched, acc_truth=truth,
@@ -88,9 +89,8 @@ def per_round(raw, server, ports):
                                          if r["server"] == server and r["sport"] == ports["hold"]]
             if cfg == "C" and "tcplife_output" in lines:
                 f["lost_events"] = sources.tcplife_lost(lines["tcplife_output"]["err"])
-        for k in ("probe_counters",):
-            if k in lines:
-                f[k] = {x: lines[k][x] for x in lines[k] if x not in ("config", "round", "metric", "value")}
+        if "probe_stats" in lines:
+            f["probe_stats"] = lines["probe_stats"]["stats"]
         out.append(f)
     return sorted(out, key=lambda f: (f["round"], f["config"]))
 
@@ -109,10 +109,10 @@ def summarise(rounds, configs):
         c = {m: stats.summary([f.get(m) for f in mine]) for m in RATE_METRICS + ("made_per_s", "cpu_pct", "cpu_pct_per_kcps")}
         if cfg != "A":
             c.update({f"{m}_ratio": stats.summary(ratios(rounds, cfg, m)) for m in RATE_METRICS})
-            made = sum(f.get("made", 0) for f in mine)
+            made = sum(f.get("round_made") or 0 for f in mine)
             rep = sum(f.get("reported", 0) for f in mine)
             c["loss"] = {"made": made, "reported": rep, "ratio": rep / made if made else None,
-                         "per_round": stats.summary([f["reported"] / f["made"] for f in mine if f.get("made")])}
+                         "per_round": stats.summary([f["reported"] / f["round_made"] for f in mine if f.get("round_made")])}
             errs = [e for f in mine for e in f.get("acc_errors", [])]
             c["accuracy_us"] = stats.distribution([e / 1000 for e in errs])
             c["accuracy_matched"] = {"matched": len(errs), "captured": sum(f.get("acc_truth", 0) for f in mine),
