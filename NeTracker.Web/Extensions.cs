@@ -1,6 +1,7 @@
 using MudBlazor.Services;
 using NeTracker.Web.Components;
 using NeTracker.Web.Configuration;
+using NeTracker.Web.Live;
 using NeTracker.Web.Security;
 using NeTracker.Web.Metrics;
 
@@ -20,6 +21,7 @@ public static class Extensions
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        builder.AddNeTrackerLive();
         builder.AddNeTrackerSecurity();
         builder.Services.AddConnectionMetrics();
     }
@@ -33,6 +35,7 @@ public static class Extensions
         app.UseAntiforgery();
         app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapNeTrackerLive();
         app.MapConnectionMetrics();
     }
 }
