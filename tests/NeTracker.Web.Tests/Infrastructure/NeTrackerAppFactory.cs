@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Connections.Client;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Web.Security;
 
@@ -46,6 +47,8 @@ public class NeTrackerAppFactory : WebApplicationFactory<Program>
         builder.UseSetting("NeTracker:Security:AdminPassword", AdminPassword);
         builder.UseSetting("NeTracker:Security:ApiKeys:0:Name", ApiKeyName);
         builder.UseSetting("NeTracker:Security:ApiKeys:0:Key", ApiKey);
+        // No in-process probe (no tracefs instance, no tc) unless a test asks: Settings["NeTracker:Live:LocalProbe"] = "true".
+        builder.UseSetting("NeTracker:Live:LocalProbe", "false");
         foreach (var (key, value) in Settings)
             builder.UseSetting(key, value);
     }
@@ -91,16 +94,22 @@ public class NeTrackerAppFactory : WebApplicationFactory<Program>
     public Uri ServerAddress() =>
         new(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
-    public Uri HubUrl(string path) => new(Server.BaseAddress, path);
+    public Uri HubUrl(string path) =>
+        new(Services.GetRequiredService<IServer>() is TestServer server ? server.BaseAddress : ServerAddress(), path);
 
-    /// <summary>SignalR client options: in-memory transport to the test server, API key on every request and the WebSocket.</summary>
+    /// <summary>
+    /// SignalR client options: the API key on negotiate and on the WebSocket; on the in-memory
+    /// TestServer also its handler and WebSocket client (with <c>UseKestrel</c>, the real network).
+    /// </summary>
     public void ConfigureHub(HttpConnectionOptions o)
     {
-        o.HttpMessageHandlerFactory = _ => Server.CreateHandler();
         o.Headers[ApiKeyAuthenticationHandler.HeaderName] = ApiKey;
+        if (Services.GetRequiredService<IServer>() is not TestServer server)
+            return;
+        o.HttpMessageHandlerFactory = _ => server.CreateHandler();
         o.WebSocketFactory = async (context, ct) =>
         {
-            var ws = Server.CreateWebSocketClient();
+            var ws = server.CreateWebSocketClient();
             ws.ConfigureRequest = r => r.Headers[ApiKeyAuthenticationHandler.HeaderName] = ApiKey;
             return await ws.ConnectAsync(context.Uri, ct);
         };
