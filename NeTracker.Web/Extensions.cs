@@ -1,6 +1,7 @@
 using MudBlazor.Services;
 using NeTracker.Web.Components;
 using NeTracker.Web.Configuration;
+using NeTracker.Web.Metrics;
 
 namespace NeTracker.Web;
 
@@ -18,6 +19,7 @@ public static class Extensions
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        builder.Services.AddConnectionMetrics();
     }
 
     public static void UseNeTracker(this WebApplication app)
@@ -28,5 +30,6 @@ public static class Extensions
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapConnectionMetrics();
     }
 }

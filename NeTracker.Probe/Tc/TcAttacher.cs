@@ -10,6 +10,7 @@ namespace NeTracker.Probe.Tc;
 /// </summary>
 public sealed class TcAttacher(TcOptions options, string sysClassNet = "/sys/class/net")
 {
+    private readonly NetDevices _devices = new(sysClassNet);
     private readonly ClsactState _state = new(options.StateDirectory);
 
     public TcOptions Options => options;
@@ -44,8 +45,7 @@ public sealed class TcAttacher(TcOptions options, string sysClassNet = "/sys/cla
     /// which took its filters with it).</summary>
     public async Task<bool> DetachAsync(string dev, CancellationToken ct)
     {
-        InterfaceName.Validate(dev);
-        var ifindex = InterfaceName.IfIndexOf(dev, sysClassNet);
+        var ifindex = _devices.IfIndexOf(dev);
         if (ifindex is null)
         {
             _state.Forget(dev);
@@ -107,6 +107,6 @@ public sealed class TcAttacher(TcOptions options, string sysClassNet = "/sys/cla
     }
 
     private int RequireInterface(string dev)
-        => InterfaceName.IfIndexOf(dev, sysClassNet)
+        => _devices.IfIndexOf(dev)
            ?? throw new ProbeException($"interface '{dev}' does not exist: pick one from the interface list.");
 }
