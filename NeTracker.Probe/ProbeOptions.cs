@@ -45,6 +45,10 @@ public sealed partial record ProbeOptions
     /// <summary>Finished records waiting for the consumer; beyond it they are dropped and counted.</summary>
     public int ChannelCapacity { get; init; } = 65536;
 
+    /// <summary>Detach from every interface when the probe is disposed (the dashboard); false
+    /// leaves them attached for a later probe to find (the console tool's `attach`).</summary>
+    public bool DetachOnDispose { get; init; }
+
     public string ResolvedBpfObjectPath
         => BpfObjectPath ?? Path.Combine(AppContext.BaseDirectory, "bpf", "netracker.bpf.o");
 
