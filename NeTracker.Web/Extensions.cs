@@ -1,6 +1,8 @@
 using MudBlazor.Services;
+using NeTracker.Web.Api;
 using NeTracker.Web.Components;
 using NeTracker.Web.Configuration;
+using NeTracker.Web.History;
 
 namespace NeTracker.Web;
 
@@ -18,6 +20,7 @@ public static class Extensions
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        builder.AddHistory();
     }
 
     public static void UseNeTracker(this WebApplication app)
@@ -27,6 +30,7 @@ public static class Extensions
 
         app.UseAntiforgery();
         app.MapStaticAssets();
+        app.MapNeTrackerApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
     }
 }
