@@ -49,8 +49,8 @@ public sealed partial class SqliteHistoryStore
     public async ValueTask DisposeAsync()
     {
         using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        // Idempotent, like StopAsync: DI disposes the one instance once per registration that exposes it.
         await StopAsync(grace.Token).ConfigureAwait(false);
-        _abandon.Dispose();
     }
 
     /// <summary>Completes when every record accepted before the call is written or dropped (tests, shutdown).</summary>
