@@ -3,6 +3,8 @@ using NeTracker.Web.Api;
 using NeTracker.Web.Components;
 using NeTracker.Web.Configuration;
 using NeTracker.Web.History;
+using NeTracker.Web.Live;
+using NeTracker.Web.Metrics;
 
 namespace NeTracker.Web;
 
@@ -20,6 +22,8 @@ public static class Extensions
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        builder.AddNeTrackerLive();
+        builder.Services.AddConnectionMetrics();
         builder.AddHistory();
     }
 
@@ -32,5 +36,7 @@ public static class Extensions
         app.MapStaticAssets();
         app.MapNeTrackerApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapNeTrackerLive();
+        app.MapConnectionMetrics();
     }
 }

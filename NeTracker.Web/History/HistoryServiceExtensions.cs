@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using NeTracker.Web.Data;
+using NeTracker.Web.Live;
 
 namespace NeTracker.Web.History;
 
@@ -13,8 +14,10 @@ public static class HistoryServiceExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SqliteHistoryStore>();
         builder.Services.AddSingleton<IConnectionSink>(sp => sp.GetRequiredService<SqliteHistoryStore>());
-        builder.Services.AddSingleton<IHealthContributor>(sp => sp.GetRequiredService<SqliteHistoryStore>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<SqliteHistoryStore>());
+        builder.Services.AddSingleton<IHealthReporter, HistoryHealthReporter>();
+        // First registered = first started, last stopped: the database is open before ingest asks for
+        // LastId, and the writer drains the batches ingest flushes while it stops.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => sp.GetRequiredService<SqliteHistoryStore>()));
         // Degraded, not Unhealthy, when history fails: the process and the live view still work, and a
         // container restart would not fix a full or read-only disk.
         builder.Services.AddHealthChecks()

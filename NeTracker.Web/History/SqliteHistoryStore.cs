@@ -13,7 +13,7 @@ namespace NeTracker.Web.History;
 /// transactions and retries what it could not write (Writer.cs). Queries open their own
 /// pooled connections (Queries.cs), so reads never wait for the writer.
 /// </summary>
-public sealed partial class SqliteHistoryStore : IConnectionSink, IHealthContributor, IHostedService, IAsyncDisposable
+public sealed partial class SqliteHistoryStore : IConnectionSink, IHostedService, IAsyncDisposable
 {
     private readonly HistoryOptions _options;
     private readonly ILogger<SqliteHistoryStore> _log;
@@ -101,30 +101,6 @@ public sealed partial class SqliteHistoryStore : IConnectionSink, IHealthContrib
                 LastWriteUtc = _lastWriteUtc,
             };
         }
-    }
-
-    public HealthSection GetHealth()
-    {
-        var s = Stats;
-        var level = !s.Healthy ? HealthLevel.Error : s.Dropped > 0 ? HealthLevel.Warning : HealthLevel.Ok;
-        var summary = s.Error ?? (s.Dropped > 0
-            ? $"{s.Dropped:N0} records could not be stored (queue full while the disk was failing)."
-            : $"{s.Rows:N0} connections stored.");
-        var c = System.Globalization.CultureInfo.InvariantCulture;
-        return new HealthSection("History (SQLite)", level, summary,
-        [
-            new("Database", s.DatabasePath),
-            new("Schema version", s.SchemaVersion.ToString(c)),
-            new("Rows", s.Rows.ToString("N0", c)),
-            new("Size", $"{s.FileBytes / 1048576.0:F1} MiB"),
-            new("Queued", s.Queued.ToString("N0", c)),
-            new("Written", s.Written.ToString("N0", c)),
-            new("Dropped", s.Dropped.ToString("N0", c)),
-            new("Failed writes", s.FailedWrites.ToString("N0", c)),
-            new("Removed by retention", s.RetentionDeleted.ToString("N0", c)),
-            new("Last write", s.LastWriteUtc is { } w ? SchemaNames.Of(w) : "never"),
-            new("Failing since", s.ErrorSinceUtc is { } e ? SchemaNames.Of(e) : "-"),
-        ]);
     }
 
     private static long FileSize(string path)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using NeTracker.Web.Data;
+using NeTracker.Web.Live;
 
 namespace NeTracker.Web.Tests.History;
 
@@ -32,9 +33,9 @@ public sealed class FailureTests
         t.Store.Enqueue(records[200..]);
         await WaitUntilAsync(() => !t.Store.Stats.Healthy);
 
-        var health = t.Store.GetHealth();
-        Assert.Equal(HealthLevel.Error, health.Level);
-        Assert.Contains("not a valid SQLite database", health.Summary);
+        var database = (await t.HealthAsync())["Database"];
+        Assert.Equal(HealthLevel.Error, database.Level);
+        Assert.Contains("not a valid SQLite database", database.Detail);
         Assert.Equal(garbage, await File.ReadAllBytesAsync(path, Ct));
         await Assert.ThrowsAsync<NeTracker.Web.History.HistoryUnavailableException>(() => t.Store.CountAsync(ConnectionFilter.None, Ct));
 
@@ -123,7 +124,7 @@ public sealed class FailureTests
         t.Store.Enqueue(records[300..]);
         await WaitUntilAsync(() => !t.Store.Stats.Healthy);
         Assert.Matches("read-only|Cannot open", t.Store.Stats.Error);
-        Assert.Equal(HealthLevel.Error, t.Store.GetHealth().Level);
+        Assert.Equal(HealthLevel.Error, (await t.HealthAsync())["Database"].Level);
         Assert.Equal(300, t.Store.Stats.Queued);
 
         await disk.RemountAsync("remount,rw");
@@ -150,7 +151,8 @@ public sealed class FailureTests
         await t.Store.FlushAsync(Ct);
         Assert.Equal(1000, await CountAsync(t));
         Assert.Equal(records.Take(1000), await t.Store.QueryAsync(ConnectionFilter.None, 2000, ascending: true, ct: Ct));
-        Assert.Equal(HealthLevel.Warning, t.Store.GetHealth().Level);
-        Assert.Contains("500 records could not be stored", t.Store.GetHealth().Summary);
+        var health = await t.HealthAsync();
+        Assert.Equal(HealthLevel.Ok, health["Database"].Level);
+        Assert.Equal((HealthLevel.Error, "500"), (health["Dropped (not stored)"].Level, health["Dropped (not stored)"].Value));
     }
 }

@@ -78,7 +78,7 @@ public sealed class SchemaAndRetentionTests
 
         await WaitUntilAsync(() => !t.Store.Stats.Healthy);
         Assert.Contains("schema version 99", t.Store.Stats.Error);
-        Assert.Equal(HealthLevel.Error, t.Store.GetHealth().Level);
+        Assert.Equal(NeTracker.Web.Live.HealthLevel.Error, (await t.HealthAsync())["Database"].Level);
         Assert.Equal(3, t.Store.Stats.Queued);
     }
 

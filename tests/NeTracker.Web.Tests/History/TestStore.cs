@@ -39,6 +39,10 @@ internal sealed class TestStore : IAsyncDisposable
         await Store.StartAsync(CancellationToken.None);
     }
 
+    /// <summary>The Health page section, item by name.</summary>
+    public async Task<Dictionary<string, NeTracker.Web.Live.HealthItem>> HealthAsync() =>
+        (await new HistoryHealthReporter(Store).ReportAsync(CancellationToken.None)).ToDictionary(i => i.Name);
+
     public async ValueTask DisposeAsync()
     {
         await Store.DisposeAsync();

@@ -1,0 +1,25 @@
+namespace NeTracker.Probe.Agent;
+
+/// <summary>Options of `NeTracker.Probe agent`.</summary>
+public sealed record AgentOptions
+{
+    /// <summary>The dashboard's hub, e.g. https://dashboard:5080/hubs/connections.</summary>
+    public required Uri HubUrl { get; init; }
+
+    /// <summary>Sent as the X-Api-Key header; the dashboard stores only its hash.</summary>
+    public required string ApiKey { get; init; }
+
+    public string Name { get; init; } = Environment.MachineName;
+
+    /// <summary>Records held while the dashboard is unreachable before the oldest are dropped.</summary>
+    public int BufferCapacity { get; init; } = 200_000;
+
+    public int MaxBatch { get; init; } = 1_000;
+
+    /// <summary>How long the sender waits when there is nothing to send.</summary>
+    public TimeSpan Idle { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text;
+using NeTracker.Probe;
+using NeTracker.Probe.Model;
+
+namespace NeTracker.Web.Metrics;
+
+/// <summary>The Prometheus text exposition format (version 0.0.4) of NeTracker's metrics.</summary>
+public static class PrometheusWriter
+{
+    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+    public static string Write(ConnectionMetrics metrics, ProbeCounters? counters, int activeConnections)
+    {
+        var sb = new StringBuilder();
+        var c = CultureInfo.InvariantCulture;
+
+        Header(sb, "netracker_connection_duration_seconds", "histogram", "Lifetime of finished TCP connections, first SYN to close.");
+        foreach (var (key, h) in metrics.Durations.OrderBy(k => k.Key))
+        {
+            var labels = $"host=\"{Escape(key.Host)}\",interface=\"{Escape(key.Interface)}\",direction=\"{SchemaNames.Of(key.Direction)}\"";
+            var counts = h.CumulativeCounts();
+            for (var i = 0; i < ConnectionMetrics.BucketBounds.Length; i++)
+                sb.Append(c, $"netracker_connection_duration_seconds_bucket{{{labels},le=\"{ConnectionMetrics.BucketBounds[i]}\"}} {counts[i]}\n");
+            sb.Append(c, $"netracker_connection_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {counts[^1]}\n");
+            sb.Append(c, $"netracker_connection_duration_seconds_sum{{{labels}}} {h.SumSeconds}\n");
+            sb.Append(c, $"netracker_connection_duration_seconds_count{{{labels}}} {counts[^1]}\n");
+        }
+
+        Header(sb, "netracker_connections_closed_total", "counter", "Finished connections by close reason.");
+        foreach (var (key, n) in metrics.Closed.OrderBy(k => k.Key))
+            sb.Append(c, $"netracker_connections_closed_total{{host=\"{Escape(key.Host)}\",interface=\"{Escape(key.Interface)}\",close_reason=\"{SchemaNames.Of(key.Reason)}\"}} {n}\n");
+
+        Header(sb, "netracker_active_connections", "gauge", "Connections open now (last table sweep).");
+        sb.Append(c, $"netracker_active_connections {activeConnections}\n");
+
+        if (counters is not null)
+        {
+            Counter(sb, "netracker_trace_lost_events_total", "Events the kernel dropped in the trace buffer.", Interlocked.Read(ref counters.LostEvents));
+            Counter(sb, "netracker_trace_parse_errors_total", "Trace lines that could not be parsed.", Interlocked.Read(ref counters.MalformedLines));
+            Counter(sb, "netracker_trace_foreign_lines_total", "Trace lines of other programs, ignored.", Interlocked.Read(ref counters.ForeignLines));
+            Counter(sb, "netracker_channel_drops_total", "Records dropped because ingest did not keep up.", Interlocked.Read(ref counters.ChannelDrops));
+            Counter(sb, "netracker_records_total", "Records the probe emitted.", Interlocked.Read(ref counters.RecordsEmitted));
+        }
+        return sb.ToString();
+    }
+
+    private static void Header(StringBuilder sb, string name, string type, string help)
+        => sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n')
+             .Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+
+    private static void Counter(StringBuilder sb, string name, string help, long value)
+    {
+        Header(sb, name, "counter", help);
+        sb.Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+    }
+
+    /// <summary>Label values escape backslash, quote and newline (the format's only escapes).</summary>
+    private static string Escape(string s) => s.Replace("\\", "\\\\", StringComparison.Ordinal)
+        .Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+}

@@ -1,0 +1,46 @@
+namespace NeTracker.Bench;
+
+/// <summary>The options of both commands; each reads the ones it needs.</summary>
+public sealed record BenchArgs
+{
+    public const string Usage =
+        "usage: NeTracker.Bench subscribe --hub URL --key KEY --out FILE [--interface NAME]\n" +
+        "       NeTracker.Bench publish --hub URL --key KEY --count N [--batch N]";
+
+    public Uri Hub { get; private init; } = null!;
+    public string Key { get; private init; } = "";
+    public string? Out { get; private init; }
+    public string? Interface { get; private init; }
+    public int Count { get; private init; }
+    public int Batch { get; private init; } = 5_000;
+
+    public static bool TryParse(string[] args, out BenchArgs options, out string error)
+    {
+        options = new BenchArgs();
+        error = "";
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (i + 1 >= args.Length)
+            {
+                error = $"{args[i]} needs a value";
+                return false;
+            }
+            var v = args[++i];
+            switch (args[i - 1])
+            {
+                case "--hub" when Uri.TryCreate(v, UriKind.Absolute, out var u): options = options with { Hub = u }; break;
+                case "--key": options = options with { Key = v }; break;
+                case "--out": options = options with { Out = v }; break;
+                case "--interface": options = options with { Interface = v }; break;
+                case "--count" when int.TryParse(v, out var n) && n > 0: options = options with { Count = n }; break;
+                case "--batch" when int.TryParse(v, out var b) && b > 0: options = options with { Batch = b }; break;
+                default:
+                    error = $"bad option {args[i - 1]} {v}";
+                    return false;
+            }
+        }
+        if (options.Hub is null)
+            error = "--hub is required";
+        return error.Length == 0;
+    }
+}

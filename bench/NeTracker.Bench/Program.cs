@@ -1,0 +1,27 @@
+using System.Runtime.InteropServices;
+using NeTracker.Bench;
+
+// NeTracker.Bench subscribe --hub URL --key KEY --out FILE [--interface NAME]
+// NeTracker.Bench publish   --hub URL --key KEY --count N [--batch N]
+if (args.Length == 0)
+    return Fail("no command");
+if (!BenchArgs.TryParse(args[1..], out var options, out var error))
+    return Fail(error);
+
+using var stop = new CancellationTokenSource();
+// SIGTERM/SIGINT end the command normally, so the subscriber flushes its file before exit.
+using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+
+return args[0] switch
+{
+    "subscribe" => await HubSubscriber.RunAsync(options, stop.Token),
+    "publish" => await SyntheticPublisher.RunAsync(options, stop.Token),
+    _ => Fail($"unknown command '{args[0]}'"),
+};
+
+static int Fail(string message)
+{
+    Console.Error.WriteLine($"{message}\n{BenchArgs.Usage}");
+    return 2;
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using NeTracker.Probe.Agent;
+using NeTracker.Probe.Export;
+using NeTracker.Probe.Model;
+
+namespace NeTracker.Bench;
+
+/// <summary>
+/// Feeds the dashboard's real ingest path the way a remote agent does (hub method Publish,
+/// acknowledged batches), with synthetic but plausible records, so the memory figure for
+/// 1 000 000 stored records takes seconds instead of hours of real traffic.
+/// </summary>
+public static class SyntheticPublisher
+{
+    public static async Task<int> RunAsync(BenchArgs o, CancellationToken stop)
+    {
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(o.Hub, h => h.Headers["X-Api-Key"] = o.Key)
+            .AddJsonProtocol(j => RecordJson.Configure(j.PayloadSerializerOptions))
+            .Build();
+        var epoch = Guid.NewGuid();
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            await hub.StartAsync(stop);
+            for (long seq = 1; seq <= o.Count; seq += o.Batch)
+            {
+                var n = (int)Math.Min(o.Batch, o.Count - seq + 1);
+                var records = new ConnectionRecord[n];
+                for (var i = 0; i < n; i++)
+                    records[i] = Make(seq + i);
+                var ack = await hub.InvokeAsync<AgentAck>("Publish", new AgentBatch("bench-synthetic", epoch, seq, records, 0, 0), stop);
+                if (ack.LastSeq != seq + n - 1)
+                    throw new InvalidOperationException($"the hub acknowledged {ack.LastSeq}, expected {seq + n - 1}");
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or HubException or IOException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"publisher: {o.Hub}: {e.Message}");
+            return 1;
+        }
+        Console.WriteLine($"{{\"published\":{o.Count},\"seconds\":{clock.Elapsed.TotalSeconds:0.000}}}");
+        return 0;
+    }
+
+    private static readonly DateTime Base = DateTime.UtcNow.AddHours(-1);
+
+    // Spread over an hour, 64k clients, a few servers and ports, lifetimes from µs to seconds.
+    private static ConnectionRecord Make(long n)
+    {
+        var start = Base.AddTicks(n * 36_000 % TimeSpan.TicksPerHour);
+        var duration = 50_000L + n * 7919 % 2_000_000_000;
+        return new ConnectionRecord
+        {
+            Host = "bench-synthetic",
+            Interface = "synth0",
+            IfIndex = 1,
+            Direction = n % 3 == 0 ? Direction.Outbound : Direction.Inbound,
+            Family = IpFamily.Ipv4,
+            ClientAddr = new IPAddress(new byte[] { 198, 18, (byte)(n >> 8), (byte)n }),
+            ClientPort = 1024 + (int)(n % 60_000),
+            ServerAddr = new IPAddress(new byte[] { 198, 19, 0, (byte)(1 + n % 8) }),
+            ServerPort = (int)(n % 4) switch { 0 => 443, 1 => 80, 2 => 5432, _ => 8080 },
+            StartUtc = start,
+            EndUtc = start.AddTicks(duration / 100),
+            DurationNs = duration,
+            SynAckNs = 40_000 + n % 5000,
+            AckNs = 20_000 + n % 3000,
+            CloseReason = n % 50 == 0 ? CloseReason.Rst : CloseReason.Fin,
+            ClosedBy = n % 2 == 0 ? ClosedBy.Client : ClosedBy.Server,
+            BytesIn = n % 100_000,
+            BytesOut = n % 10_000,
+            PacketsIn = 4 + n % 100,
+            PacketsOut = 4 + n % 90,
+        };
+    }
+}

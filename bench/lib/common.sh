@@ -1,0 +1,75 @@
+# shellcheck shell=bash
+# Shared helpers of bench/run.sh: messages, raw result lines, process bookkeeping, cleanup.
+
+say() { printf '\033[1;35m[bench]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[bench] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# One JSON line per measurement; bench/report.py aggregates them into medians and ranges.
+#   record CONFIG ROUND METRIC VALUE [EXTRA_JSON_FIELDS]
+record() {
+	printf '{"config":"%s","round":%s,"metric":"%s","value":%s%s}\n' \
+		"$1" "$2" "$3" "$4" "${5:+,$5}" >>"$WORK/raw.jsonl"
+}
+
+# Processes this run started; killed (by pid, never by name) on exit.
+STARTED_PIDS=()
+track() {
+	STARTED_PIDS+=("$1")
+	disown "$1" 2>/dev/null || true # no "Killed" job notices when cleanup stops it
+}
+
+stop_pid() {
+	local pid="$1" sig="${2:-TERM}" i
+	kill -0 "$pid" 2>/dev/null || return 0
+	kill "-$sig" "$pid" 2>/dev/null || true
+	for i in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+# Cleanup steps registered as the run goes; run in reverse order on EXIT/INT/TERM.
+CLEANUPS=()
+on_exit() { CLEANUPS+=("$1"); }
+
+run_cleanups() {
+	local rc=$? i pid
+	trap - EXIT INT TERM
+	for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do
+		eval "${CLEANUPS[$i]}" || true
+	done
+	for pid in "${STARTED_PIDS[@]}"; do
+		stop_pid "$pid" KILL
+	done
+	exit "$rc"
+}
+
+# utime+stime of a process, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# PassiveOpens of the server namespace: every connection the servers accepted.
+passive_opens() {
+	ip netns exec "$NS" awk '/^Tcp:/ {
+		if (!h) { for (i = 1; i <= NF; i++) if ($i == "PassiveOpens") c = i; h = 1 } else { print $c; exit }
+	}' /proc/net/snmp
+}
+
+now_ns() { date +%s%N; }
+
+require() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || die "$c not found: run through ./netracker.sh bench, which installs it."
+	done
+}
+
+# libbpf-tools installs tcplife in /usr/sbin on Debian; other layouts keep it elsewhere.
+find_tcplife() {
+	local p
+	for p in "$(command -v tcplife 2>/dev/null)" /usr/sbin/tcplife /usr/share/libbpf-tools/tcplife \
+		/usr/lib/libbpf-tools/tcplife "$(dpkg -L libbpf-tools 2>/dev/null | grep '/tcplife$' | head -1)"; do
+		[ -n "$p" ] && [ -x "$p" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}

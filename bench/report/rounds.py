@@ -1,0 +1,131 @@
+"""Turns the raw lines of bench/run.sh into per-round figures, then into medians and ranges."""
+from collections import defaultdict
+
+from . import pcap_truth, sources, stats
+
+RATE_METRICS = ("wrk_rps", "conn_rate", "iperf_bps")
+
+
+def group(raw):
+    """{(config, round): {metric: line}}."""
+    g = defaultdict(dict)
+    for line in raw:
+        g[(line["config"], line["round"])][line["metric"]] = line
+    return g
+
+
+def reported(cfg, lines):
+    """The records a configuration reported in one round, or None for (A)."""
+    if cfg == "B" and "netracker_output" in lines:
+        return sources.netracker_records(lines["netracker_output"]["file"])
+    if cfg == "C" and "tcplife_output" in lines:
+        return sources.tcplife_records(lines["tcplife_output"]["file"])
+    return None
+
+
+def ns_per_run(lines):
+    """{program label: mean ns per run} over the rate window, from bpf_before/bpf_after."""
+    if "bpf_before" not in lines or "bpf_after" not in lines:
+        return {}
+    before, out = lines["bpf_before"]["progs"], {}
+    for pid, a in lines["bpf_after"]["progs"].items():
+        b = before.get(pid, {"run_time_ns": 0, "run_cnt": 0})
+        runs = a["run_cnt"] - b["run_cnt"]
+        if runs > 0:
+            out[f'{a["name"]} ({a["hook"]})'] = (a["run_time_ns"] - b["run_time_ns"]) / runs
+    return out
+
+
+def accuracy_errors(recs, pcap_path, server, hold_port):
+    """|reported − pcap| in ns for every captured connection on the hold port, + how many went unmatched."""
+    truth = [c for c in pcap_truth.connections(pcap_path) if c["sport"] == hold_port and c["server"] == server]
+    by_tuple = defaultdict(list)
+    for r in recs:
+        if r["sport"] == hold_port and r["server"] == server:
+            by_tuple[(r["client"], r["cport"])].append(r)
+    errors, unmatched = [], 0
+    for c in truth:
+        cands = by_tuple.get((c["client"], c["cport"]))
+        if not cands:
+            unmatched += 1
+            continue
+        real = c["end_ns"] - c["start_ns"]
+        best = min(cands, key=lambda r: abs(r["duration_ns"] - real))
+        cands.remove(best)
+        errors.append(abs(best["duration_ns"] - real))
+    return errors, unmatched, len(truth)
+
+
+def per_round(raw, server, ports):
+    """[{config, round, …figures}] in run order."""
+    out = []
+    for (cfg, rnd), lines in group(raw).items():
+        f = {"config": cfg, "round": rnd}
+        for m in RATE_METRICS:
+            if m in lines:
+                f[m] = lines[m]["value"]
+        w = lines.get("rate_window")
+        if w:
+            secs = w["value"] / 1e6
+            f["made"] = w["made"]
+            f["made_per_s"] = w["made"] / secs
+            cpu_s = w["cpu_ticks"] / w["clk_tck"]
+            if w.get("watched"):
+                f["cpu_pct"] = 100 * cpu_s / secs
+                f["cpu_pct_per_kcps"] = 100 * cpu_s * 1000 / max(w["made"], 1)
+        f["ns_per_run"] = ns_per_run(lines)
+        recs = reported(cfg, lines)
+        if recs is not None:
+            bench_ports = (ports["http"], ports["close"], ports["hold"])
+            f["reported"] = sum(1 for r in recs if r["server"] == server and r["sport"] in bench_ports)
+            f["round_made"] = lines["round_made"]["value"] if "round_made" in lines else None
+            if "accuracy_pcap" in lines:
+                errs, unmatched, truth = accuracy_errors(recs, lines["accuracy_pcap"]["pcap"], server, ports["hold"])
+                f.update(acc_errors=errs, acc_unmatched=unmatched, acc_truth=truth,
+                         acc_made=lines["accuracy_pcap"]["made"])
+            if cfg == "B":
+                f["latency_ms"] = [(r["arrived_ns"] - r["end_ns"]) / 1e6 for r in recs if r["server"] == server]
+                f["latency_light_ms"] = [(r["arrived_ns"] - r["end_ns"]) / 1e6 for r in recs
+                                         if r["server"] == server and r["sport"] == ports["hold"]]
+            if cfg == "C" and "tcplife_output" in lines:
+                f["lost_events"] = sources.tcplife_lost(lines["tcplife_output"]["err"])
+        if "probe_stats" in lines:
+            f["probe_stats"] = lines["probe_stats"]["stats"]
+        out.append(f)
+    return sorted(out, key=lambda f: (f["round"], f["config"]))
+
+
+def ratios(rounds, cfg, metric):
+    """Per-round ratio of cfg to (A) in the same round: the rounds alternate, so drift cancels."""
+    base = {f["round"]: f.get(metric) for f in rounds if f["config"] == "A"}
+    return [f[metric] / base[f["round"]] for f in rounds
+            if f["config"] == cfg and f.get(metric) and base.get(f["round"])]
+
+
+def summarise(rounds, configs):
+    s = {}
+    for cfg in configs:
+        mine = [f for f in rounds if f["config"] == cfg]
+        c = {m: stats.summary([f.get(m) for f in mine]) for m in RATE_METRICS + ("made_per_s", "cpu_pct", "cpu_pct_per_kcps")}
+        if cfg != "A":
+            c.update({f"{m}_ratio": stats.summary(ratios(rounds, cfg, m)) for m in RATE_METRICS})
+            made = sum(f.get("round_made") or 0 for f in mine)
+            rep = sum(f.get("reported", 0) for f in mine)
+            c["loss"] = {"made": made, "reported": rep, "ratio": rep / made if made else None,
+                         "per_round": stats.summary([f["reported"] / f["round_made"] for f in mine if f.get("round_made")])}
+            errs = [e for f in mine for e in f.get("acc_errors", [])]
+            c["accuracy_us"] = stats.distribution([e / 1000 for e in errs])
+            c["accuracy_matched"] = {"matched": len(errs), "captured": sum(f.get("acc_truth", 0) for f in mine),
+                                     "made": sum(f.get("acc_made", 0) for f in mine)}
+            progs = defaultdict(list)
+            for f in mine:
+                for k, v in f["ns_per_run"].items():
+                    progs[k].append(v)
+            c["ns_per_run"] = {k: stats.summary(v) for k, v in progs.items()}
+        if cfg == "B":
+            c["latency_ms"] = stats.distribution([x for f in mine for x in f.get("latency_ms", [])])
+            c["latency_light_ms"] = stats.distribution([x for f in mine for x in f.get("latency_light_ms", [])])
+        if cfg == "C":
+            c["lost_events"] = sum(f.get("lost_events", 0) for f in mine)
+        s[cfg] = c
+    return s

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# NeTracker benchmark: (A) nothing attached, (B) NeTracker's full pipeline, (C) libbpf-tools
+# tcplife, run alternately A B C A B C … on test hosts this script builds and removes.
+# Writes bench/RESULTS.md and bench/results.json. Run it as root through `./netracker.sh bench`.
+#
+#   bench/run.sh [--quick] [--rounds N] [--seconds S] [--configs "A B C"] [--keep]
+#     --quick     3 rounds of 3 s runs (≈ 3 minutes) instead of 6 rounds of 5 s (≈ 9 minutes)
+#     --keep      keep the work directory (pcaps, raw outputs) and print where it is
+#     --memory-records N   records for the memory figure (default 1000000; 0 skips it)
+set -euo pipefail
+
+BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$BENCH")"
+COMMAND_LINE="./netracker.sh bench${*:+ $*}"
+
+# Many short alternating rounds rather than a few long ones: on a shared 2-core machine the
+# noise comes in bursts, and per-round ratios with medians keep a burst to one round.
+ROUNDS=6
+SECONDS_PER_RUN=5
+CONFIGS="A B C"
+KEEP=0
+MEMORY_RECORDS=1000000
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) ROUNDS=3 SECONDS_PER_RUN=3 ;;
+	--rounds) ROUNDS="$2"; shift ;;
+	--seconds) SECONDS_PER_RUN="$2"; shift ;;
+	--configs) CONFIGS="$2"; shift ;;
+	--keep) KEEP=1 ;;
+	--memory-records) MEMORY_RECORDS="$2"; shift ;;
+	*) echo "usage: $0 [--quick] [--rounds N] [--seconds S] [--configs \"A B C\"] [--keep] [--memory-records N]" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ "$ROUNDS" -ge 3 ] || { echo "at least 3 rounds" >&2; exit 2; }
+
+# Accuracy run: ACCURACY_COUNT connections per hold time, ACCURACY_THREADS at a time.
+ACCURACY_HOLDS_MS="5 50"
+ACCURACY_COUNT=200
+ACCURACY_THREADS=20
+
+# shellcheck source=lib/common.sh
+source "$BENCH/lib/common.sh"
+# shellcheck source=lib/hosts.sh
+source "$BENCH/lib/hosts.sh"
+# shellcheck source=lib/workloads.sh
+source "$BENCH/lib/workloads.sh"
+# shellcheck source=lib/tcplife.sh
+source "$BENCH/lib/tcplife.sh"
+# shellcheck source=lib/netracker.sh
+source "$BENCH/lib/netracker.sh"
+
+[ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, tc, BPF statistics)."
+require wrk iperf3 tcpdump bpftool clang python3 ip ss curl dotnet
+TCPLIFE="$(find_tcplife)" || die "tcplife not found: install the Debian package libbpf-tools."
+
+WORK="$(mktemp -d /tmp/ntbench.XXXXXX)"
+trap run_cleanups EXIT
+trap 'exit 130' INT TERM
+[ "$KEEP" -eq 1 ] && on_exit "say \"kept $WORK\"" || on_exit "rm -rf '$WORK'"
+: >"$WORK/raw.jsonl"
+STARTED_UTC="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+
+# BPF run-time statistics cost a little on every program run: on only for this run.
+BPF_STATS_BEFORE="$(sysctl -n kernel.bpf_stats_enabled)"
+on_exit "sysctl -qw kernel.bpf_stats_enabled=$BPF_STATS_BEFORE"
+sysctl -qw kernel.bpf_stats_enabled=1
+
+API_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+case " $CONFIGS " in *" B "*) ensure_built ;; esac
+compile_native
+hosts_up
+
+config_up() {
+	WATCHED_PID="" WATCHED_NAME=""
+	case "$1" in
+	B) netracker_up "$2" ;;
+	C) tcplife_up "$2" ;;
+	esac
+}
+
+config_down() {
+	case "$1" in
+	B) netracker_down "$2" ;;
+	C) tcplife_down "$2" ;;
+	esac
+}
+
+for round in $(seq 1 "$ROUNDS"); do
+	for cfg in $CONFIGS; do
+		say "round $round/$ROUNDS: configuration $cfg"
+		config_up "$cfg" "$round"
+		# Loss is counted over every connection of the round (warm-up, rate and accuracy runs);
+		# iperf3's two connections come after and are not on the ports the reports are matched on.
+		p0="$(passive_opens)"
+		warm_up
+		run_rate "$cfg" "$round"
+		[ "$cfg" = A ] || run_accuracy "$cfg" "$round"
+		record "$cfg" "$round" round_made "$(($(passive_opens) - p0))"
+		run_bulk "$cfg" "$round"
+		config_down "$cfg" "$round"
+	done
+done
+
+if [ "$MEMORY_RECORDS" -gt 0 ] && [[ " $CONFIGS " == *" B "* ]]; then
+	say "memory: $MEMORY_RECORDS records through the ingest path of a fresh dashboard"
+	run_memory
+fi
+
+say "writing bench/RESULTS.md and bench/results.json"
+python3 "$BENCH/report.py" --raw "$WORK/raw.jsonl" --out "$BENCH" --command "$COMMAND_LINE" \
+	--started "$STARTED_UTC" --finished "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --rounds "$ROUNDS" --seconds "$SECONDS_PER_RUN" --configs "$CONFIGS" \
+	--client "$CLIENT_IP" --server "$SERVER_IP" \
+	--ports "http=$PORT_HTTP,close=$PORT_CLOSE,hold=$PORT_HOLD" --holds "$ACCURACY_HOLDS_MS"
+say "done in $((SECONDS / 60)) min $((SECONDS % 60)) s"
