@@ -1,6 +1,8 @@
 using MudBlazor.Services;
+using NeTracker.Web.Api;
 using NeTracker.Web.Components;
 using NeTracker.Web.Configuration;
+using NeTracker.Web.History;
 using NeTracker.Web.Live;
 using NeTracker.Web.Security;
 using NeTracker.Web.Metrics;
@@ -24,6 +26,7 @@ public static class Extensions
         builder.AddNeTrackerLive();
         builder.AddNeTrackerSecurity();
         builder.Services.AddConnectionMetrics();
+        builder.AddHistory();
     }
 
     public static void UseNeTracker(this WebApplication app)
@@ -34,6 +37,7 @@ public static class Extensions
         app.UseNeTrackerSecurity();
         app.UseAntiforgery();
         app.MapStaticAssets().AllowAnonymous();
+        app.MapNeTrackerApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapNeTrackerLive();
         app.MapConnectionMetrics();
