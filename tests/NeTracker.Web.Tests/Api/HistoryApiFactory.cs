@@ -1,18 +1,20 @@
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using NeTracker.Probe;
 using NeTracker.Probe.Model;
 using NeTracker.Web.History;
+using NeTracker.Web.Tests.Infrastructure;
 
 namespace NeTracker.Web.Tests.Api;
 
-/// <summary>The real app in memory with its own data directory and <see cref="FixedInterfacesProbe"/>.</summary>
-internal sealed class HistoryApiFactory : WebApplicationFactory<Program>
+/// <summary>
+/// The real app in memory with its own data directory and <see cref="FixedInterfacesProbe"/>;
+/// clients authenticate with the test API key (<see cref="NeTrackerAppFactory.CreateAuthenticatedClient"/>).
+/// </summary>
+internal sealed class HistoryApiFactory : NeTrackerAppFactory
 {
-    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("nt-api-").FullName;
     public FixedInterfacesProbe Probe { get; } = new();
 
     public SqliteHistoryStore Store => Services.GetRequiredService<SqliteHistoryStore>();
@@ -25,8 +27,8 @@ internal sealed class HistoryApiFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        base.ConfigureWebHost(builder);
         builder.UseContentRoot(RepoPaths.WebProject);
-        builder.UseSetting("NeTracker:DataDirectory", DataDirectory);
         builder.ConfigureTestServices(s =>
         {
             s.RemoveAll<IConnectionProbe>();
@@ -36,8 +38,7 @@ internal sealed class HistoryApiFactory : WebApplicationFactory<Program>
 
     public override async ValueTask DisposeAsync()
     {
-        await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(DataDirectory, recursive: true);
+        await base.DisposeAsync();
     }
 }
