@@ -1,6 +1,9 @@
 using MudBlazor.Services;
+using NeTracker.Web.Api;
 using NeTracker.Web.Components;
 using NeTracker.Web.Configuration;
+using NeTracker.Web.History;
+using NeTracker.Web.Live;
 using NeTracker.Web.Metrics;
 
 namespace NeTracker.Web;
@@ -19,7 +22,9 @@ public static class Extensions
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        builder.AddNeTrackerLive();
         builder.Services.AddConnectionMetrics();
+        builder.AddHistory();
     }
 
     public static void UseNeTracker(this WebApplication app)
@@ -29,7 +34,9 @@ public static class Extensions
 
         app.UseAntiforgery();
         app.MapStaticAssets();
+        app.MapNeTrackerApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapNeTrackerLive();
         app.MapConnectionMetrics();
     }
 }
