@@ -1,8 +1,12 @@
 namespace NeTracker.Probe.Cli;
 
-/// <summary>The real probe for the console tool.</summary>
+/// <summary>The real probe for the console tool: the kernel program, tc and the trace reader.</summary>
 internal static class ProbeFactory
 {
     public static IConnectionProbe Create(ProbeRequest request)
-        => throw new ProbeException($"the kernel probe is not built into this version (instance {request.InstanceName}).");
+        => new ConnectionProbe(new ProbeOptions
+        {
+            InstanceName = request.InstanceName,
+            DetachOnDispose = request.DetachOnDispose,
+        });
 }
