@@ -16,6 +16,7 @@ public static class LiveServices
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<LiveOptions>, ValidateLiveOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ConnectionStore>();
+        services.AddSingleton<LiveRenderCounter>();
         services.AddSingleton<ProbeHostedService>();
         services.AddHostedService(sp => sp.GetRequiredService<ProbeHostedService>());
         services.AddSingleton<IngestService>();
