@@ -27,6 +27,8 @@ internal sealed class HistoryApiFactory : WebApplicationFactory<Program>
     {
         builder.UseContentRoot(RepoPaths.WebProject);
         builder.UseSetting("NeTracker:DataDirectory", DataDirectory);
+        // The sample records are dated 2026-11-26: age-based retention must not remove them on a later day.
+        builder.UseSetting("NeTracker:History:MaxAge", "00:00:00");
         builder.ConfigureTestServices(s =>
         {
             s.RemoveAll<IConnectionProbe>();
