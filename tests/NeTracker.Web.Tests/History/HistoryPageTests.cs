@@ -47,12 +47,16 @@ public sealed class HistoryPageTests : BunitContext, IAsyncLifetime
 
         cut.WaitForAssertion(() => Assert.StartsWith("2,000 connections ended between 2026-11-26T01:10:01", cut.Find("#history-count").TextContent.Trim()));
         Assert.Equal("2000", cut.Find("[data-chart=history-count]").GetAttribute("data-total"));
-        Assert.Equal("1", cut.Find("[data-chart=history-durations]").GetAttribute("data-points"));
+        // 02:00:00-02:00:20 straddles the minute buckets' boundary at 02:00:01.
+        Assert.Equal("2", cut.Find("[data-chart=history-durations]").GetAttribute("data-points"));
         Assert.NotEmpty(cut.FindAll("[data-chart=history-durations] svg path"));
         var export = cut.Find("a#history-export");
-        Assert.Equal("/api/connections.csv?from=2026-11-26T01:10:01.0000000Z&to=2026-11-26T02:10:01.0000000Z", export.GetAttribute("href"));
+        Assert.Equal("/api/connections.csv?from=" + Uri.EscapeDataString("2026-11-26T01:10:01.0000000Z") + "&to=" + Uri.EscapeDataString("2026-11-26T02:10:01.0000000Z"),
+            export.GetAttribute("href"));
         Assert.Contains("2,000 rows", export.TextContent);
-        cut.WaitForAssertion(() => Assert.Contains("2000", cut.Find("#history-grid tbody tr").TextContent));
+        cut.WaitForAssertion(() => Assert.Equal("2000", cut.Find("#history-grid td[data-label=id]").TextContent));
+        // Virtualised: only a window of the 2 000 rows is rendered.
+        Assert.InRange(cut.FindAll("#history-grid tr.mud-table-row").Count, 1, 200);
     }
 
     [Fact]
@@ -90,6 +94,7 @@ public sealed class HistoryPageTests : BunitContext, IAsyncLifetime
 
         var expected = _records.Count(r => r.EndUtc >= SampleRecords.Epoch.AddSeconds(5) && r.EndUtc < SampleRecords.Epoch.AddSeconds(10));
         cut.WaitForAssertion(() => Assert.StartsWith($"{expected:N0} connections ended between 2026-11-26T02:00:05", cut.Find("#history-count").TextContent.Trim()));
-        Assert.Contains("from=2026-11-26T02:00:05.0000000Z&to=2026-11-26T02:00:10.0000000Z", cut.Find("a#history-export").GetAttribute("href"));
+        Assert.Contains("from=" + Uri.EscapeDataString("2026-11-26T02:00:05.0000000Z") + "&to=" + Uri.EscapeDataString("2026-11-26T02:00:10.0000000Z"),
+            cut.Find("a#history-export").GetAttribute("href"));
     }
 }
