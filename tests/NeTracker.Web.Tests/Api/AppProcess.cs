@@ -17,6 +17,9 @@ internal sealed partial class AppProcess : IAsyncDisposable
         Url = url;
     }
 
+    /// <summary>Configured for the app and sent by <see cref="CreateClient"/> (every API call needs authentication).</summary>
+    public const string ApiKey = "bench-api-key-0123456789-abcdefghijklmnopq";
+
     public Uri Url { get; }
     public int Pid => _process.Id;
 
@@ -32,6 +35,9 @@ internal sealed partial class AppProcess : IAsyncDisposable
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["Kestrel__Endpoints__Http__Url"] = "http://127.0.0.1:0";
         psi.Environment["NeTracker__Live__LocalProbe"] = "false";
+        psi.Environment["NeTracker__Security__AdminPassword"] = "bench-admin-password-0123456789";
+        psi.Environment["NeTracker__Security__ApiKeys__0__Name"] = "bench";
+        psi.Environment["NeTracker__Security__ApiKeys__0__Key"] = ApiKey;
         foreach (var (k, v) in environment)
             psi.Environment[k] = v;
         var process = Process.Start(psi)!;
@@ -58,6 +64,13 @@ internal sealed partial class AppProcess : IAsyncDisposable
             process.Dispose();
             throw;
         }
+    }
+
+    public HttpClient CreateClient()
+    {
+        var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromMinutes(5) };
+        http.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        return http;
     }
 
     /// <summary>A field of /proc/PID/status in bytes (VmRSS, VmHWM).</summary>

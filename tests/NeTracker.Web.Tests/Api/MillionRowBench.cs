@@ -76,7 +76,7 @@ public sealed class MillionRowBench
             ["NeTracker__DataDirectory"] = t.Directory,
             ["NeTracker__History__MaxAge"] = "00:00:00",
         }, Ct);
-        using var http = new HttpClient { BaseAddress = app.Url, Timeout = TimeSpan.FromMinutes(5) };
+        using var http = app.CreateClient();
         // Warm up (JIT, pools, the first SQLite connection) so the baseline is the steady state.
         await http.GetStringAsync("/api/connections.csv?to=2026-11-26T02:01:00Z", Ct);
         var baseline = app.StatusBytes("VmRSS");
