@@ -26,7 +26,8 @@ public sealed class ClsactState(string directory)
 
     public void Forget(string dev)
     {
-        File.Delete(PathOf(dev));
+        if (File.Exists(PathOf(dev)))
+            File.Delete(PathOf(dev));
         if (Directory.Exists(directory) && !Directory.EnumerateFileSystemEntries(directory).Any())
             Directory.Delete(directory);
     }
