@@ -29,6 +29,8 @@ internal sealed class HistoryApiFactory : NeTrackerAppFactory
     {
         base.ConfigureWebHost(builder);
         builder.UseContentRoot(RepoPaths.WebProject);
+        // The sample records are dated 2026-11-26: age-based retention must not remove them on a later day.
+        builder.UseSetting("NeTracker:History:MaxAge", "00:00:00");
         builder.ConfigureTestServices(s =>
         {
             s.RemoveAll<IConnectionProbe>();
@@ -38,7 +40,7 @@ internal sealed class HistoryApiFactory : NeTrackerAppFactory
 
     public override async ValueTask DisposeAsync()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 }

@@ -34,8 +34,13 @@ public class NeTrackerAppFactory : WebApplicationFactory<Program>
     public const string ApiKeyName = "tests";
     public const string ApiKey = "test-api-key-0123456789-abcdefghijklmnop";
 
-    /// <summary>A fresh data directory per factory (SQLite history, data-protection keys); deleted on dispose.</summary>
-    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("nt-web-tests-").FullName;
+    private readonly Lazy<string> _temporary = new(() => Directory.CreateTempSubdirectory("nt-web-tests-").FullName);
+
+    /// <summary>Serve an existing data directory (left in place) instead of a new temporary one.</summary>
+    public string? DataDirectoryOverride { get; init; }
+
+    /// <summary>The data directory (SQLite history, data-protection keys): by default a fresh one, deleted on dispose.</summary>
+    public string DataDirectory => DataDirectoryOverride ?? _temporary.Value;
 
     /// <summary>Extra configuration, applied last: <c>new NeTrackerAppFactory { Settings = { ["NeTracker:X"] = "y" } }</c>.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
@@ -124,7 +129,8 @@ public class NeTrackerAppFactory : WebApplicationFactory<Program>
         GC.SuppressFinalize(this);
         try
         {
-            Directory.Delete(DataDirectory, recursive: true);
+            if (_temporary.IsValueCreated)
+                Directory.Delete(_temporary.Value, recursive: true);
         }
         catch (IOException)
         {
