@@ -125,7 +125,31 @@ def summarise(rounds, configs):
         if cfg == "B":
             c["latency_ms"] = stats.distribution([x for f in mine for x in f.get("latency_ms", [])])
             c["latency_light_ms"] = stats.distribution([x for f in mine for x in f.get("latency_light_ms", [])])
+        if cfg == "B":
+            c["probe_losses"] = loss_counters(f.get("probe_stats") for f in mine)
         if cfg == "C":
             c["lost_events"] = sum(f.get("lost_events", 0) for f in mine)
         s[cfg] = c
     return s
+
+
+LOSS_WORDS = ("lost", "drop", "malformed", "overrun", "evict", "fail")
+
+
+def loss_counters(stats_per_round):
+    """Sums, over the rounds, every counter of /api/stats whose name says something was lost.
+    Each round runs a fresh dashboard, so a counter's value is that round's count."""
+    total = {}
+    for st in stats_per_round:
+        for name, v in _flatten(st or {}):
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and any(w in name.lower() for w in LOSS_WORDS):
+                total[name] = total.get(name, 0) + v
+    return total
+
+
+def _flatten(o, prefix=""):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            yield from _flatten(v, f"{prefix}{k}.")
+    else:
+        yield prefix.rstrip("."), o
