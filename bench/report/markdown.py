@@ -183,8 +183,10 @@ def _cpu_memory(s, memory):
             rows.append(f"| {NAMES[cfg]} | {proc} | {_med(c['cpu_pct'], '{:.1f}')} | {_med(c['cpu_pct_per_kcps'], '{:.2f}')} |")
     rows.append("")
     for m in memory:
-        rows.append(f"Memory: the dashboard's RSS with {m['records']:,} stored records was **{m['rss_mib']:.0f} MiB** "
-                    f"(RSS before ingest {m['rss_before_mib']:.0f} MiB; {m['method']}).")
+        rows.append(f"Memory: the dashboard's RSS with **{m['records']:,} stored records** (target {m['target']:,}) was "
+                    f"**{m['rss_mib']:.0f} MiB** (after start, before ingest: {m['rss_before_mib']:.0f} MiB; peak "
+                    f"{m['hwm_mib']:.0f} MiB; data directory on disk {m['data_dir_mib']:.0f} MiB). "
+                    f"Fed by {m['method']}.")
         rows.append("")
     return rows
 
