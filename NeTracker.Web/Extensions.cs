@@ -1,6 +1,7 @@
 using MudBlazor.Services;
 using NeTracker.Web.Components;
 using NeTracker.Web.Configuration;
+using NeTracker.Web.Live;
 using NeTracker.Web.Metrics;
 
 namespace NeTracker.Web;
@@ -19,6 +20,7 @@ public static class Extensions
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        builder.AddNeTrackerLive();
         builder.Services.AddConnectionMetrics();
     }
 
@@ -30,6 +32,7 @@ public static class Extensions
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapNeTrackerLive();
         app.MapConnectionMetrics();
     }
 }

@@ -1,0 +1,49 @@
+namespace NeTracker.Probe.Trace;
+
+/// <summary>
+/// The C# mirror of bpf/netracker.h: the NTv1 line layout, the flag bits of the meta word and
+/// the close-reason / closed-by values. A unit test reads the header and checks every constant.
+/// </summary>
+public static class TraceLineFormat
+{
+    /// <summary>NT_LINE_MAGIC: first word of every line NeTracker's program prints.</summary>
+    public const string Magic = "NTv1";
+
+    /// <summary>NT_LINE_FMT: what the kernel program hands to bpf_printk.</summary>
+    public const string Format = Magic + " %llx %llx %pI6 %pI6 %llu %llu %llu %llu %llu %llu %llx";
+
+    /// <summary>Words of a line, magic included.</summary>
+    public const int WordCount = 12;
+
+    // flags = (meta >> 16) & 0xffff
+    public const uint FlagIpv6 = 1u << 0;
+    public const uint FlagOutbound = 1u << 1;
+    public const uint FlagPartial = 1u << 2;
+    public const int ReasonShift = 3;
+    public const uint ReasonMask = 0x7u;
+    public const int ClosedByShift = 6;
+    public const uint ClosedByMask = 0x3u;
+
+    // enum nt_close_reason (equal to NeTracker.Probe.Model.CloseReason)
+    public const int CloseFin = 0;
+    public const int CloseRst = 1;
+    public const int CloseRefused = 2;
+    public const int CloseUnanswered = 3;
+    public const int CloseTimeout = 4;
+    public const int CloseEvicted = 5;
+    public const int CloseDetached = 6;
+
+    // enum nt_closed_by (equal to NeTracker.Probe.Model.ClosedBy)
+    public const int ByNone = 0;
+    public const int ByClient = 1;
+    public const int ByServer = 2;
+
+    /// <summary>The tracefs event every bpf_printk line is written as.</summary>
+    public const string EventName = "bpf_trace_printk";
+
+    /// <summary>The line the seed program printed (its measured value is a lifetime, not an RTT).</summary>
+    public const string SeedPrefix = "[TC] Total RTT (SYN - FIN-ACK) for ";
+
+    /// <summary>Kernel-side filter for the instance's bpf_trace_printk event: only NTv1 lines pass.</summary>
+    public const string KernelFilter = "bpf_string ~ \"" + Magic + " *\"";
+}

@@ -1,0 +1,64 @@
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.SignalR;
+using NeTracker.Probe.Model;
+using NeTracker.Web.Data;
+using NeTracker.Web.Live;
+
+namespace NeTracker.Web.Hubs;
+
+/// <summary>
+/// /hubs/connections: subscribe to every finished connection or to one interface's, as batches
+/// plus per-second stats (pushed by <see cref="HubBroadcaster"/>), or pull them as a stream.
+/// </summary>
+public sealed class ConnectionsHub(ConnectionStore store) : Hub<IConnectionsClient>
+{
+    public const string Path = "/hubs/connections";
+
+    /// <summary>Most recent records a stream starts with when asked for them.</summary>
+    public const int MaxSnapshot = 10_000;
+
+    internal const string AllGroup = "all";
+
+    internal static string InterfaceGroup(string name) => "if:" + name;
+
+    /// <summary>Receive ReceiveBatch/ReceiveStats for every interface (null or empty) or one.</summary>
+    public Task Subscribe(string? interfaceName) =>
+        Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(interfaceName));
+
+    public Task Unsubscribe(string? interfaceName) =>
+        Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupOf(interfaceName));
+
+    /// <summary>
+    /// A stream of batches: the <paramref name="recent"/> newest matching records already held
+    /// (oldest first, one batch), then each new batch, until the client cancels the stream.
+    /// </summary>
+    public async IAsyncEnumerable<IReadOnlyList<ConnectionRecord>> StreamRecords(
+        string? interfaceName, int recent, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (recent is < 0 or > MaxSnapshot)
+            throw new HubException($"recent must be between 0 and {MaxSnapshot}.");
+        var filter = string.IsNullOrEmpty(interfaceName)
+            ? ConnectionFilter.None
+            : new ConnectionFilter { Interface = ValidName(interfaceName) };
+        await foreach (var batch in store.WatchAsync(filter, recent, cancellationToken))
+            yield return batch;
+    }
+
+    /// <summary>The last <paramref name="seconds"/> seconds of per-second stats, oldest first.</summary>
+    public IReadOnlyList<SecondStats> GetStats(string? interfaceName, int seconds)
+    {
+        if (seconds is < 1 or > 3600)
+            throw new HubException("seconds must be between 1 and 3600.");
+        return store.GetSeconds(TimeSpan.FromSeconds(seconds), string.IsNullOrEmpty(interfaceName) ? null : ValidName(interfaceName));
+    }
+
+    private static string GroupOf(string? interfaceName) =>
+        string.IsNullOrEmpty(interfaceName) ? AllGroup : InterfaceGroup(ValidName(interfaceName));
+
+    // Only a group key and a filter value, never a command argument; still, Linux names are
+    // 1-15 printable characters without '/' or whitespace, and nothing else can match a record.
+    private static string ValidName(string name) =>
+        name.Length <= 15 && name.All(c => c > ' ' && c < 127 && c != '/')
+            ? name
+            : throw new HubException($"'{name}' is not a valid interface name (1-15 printable characters, no '/' or spaces).");
+}

@@ -1,0 +1,109 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using NeTracker.Probe.Model;
+using NeTracker.Web.Data;
+
+namespace NeTracker.Web.Live;
+
+/// <summary>Push streams of record batches (the hub): snapshot first, then every new batch.</summary>
+public sealed partial class ConnectionStore
+{
+    /// <summary>Batches a slow watcher may fall behind before its oldest batches are dropped.</summary>
+    private const int WatcherCapacity = 256;
+
+    private readonly Lock _watchersLock = new();
+    private readonly List<Watcher> _watchers = [];
+    private long _watcherDroppedBatches;
+
+    /// <summary>Batches dropped because a watcher (hub subscriber) did not keep up.</summary>
+    public long WatcherDroppedBatches => Interlocked.Read(ref _watcherDroppedBatches);
+
+    /// <summary>
+    /// The matching records already in the recent window (up to <paramref name="snapshotMax"/>,
+    /// oldest first, as one batch), then every matching batch appended after, in order, until
+    /// <paramref name="ct"/> fires. A consumer that falls more than 256 batches behind loses
+    /// the oldest ones (counted in <see cref="WatcherDroppedBatches"/>); the writer never waits.
+    /// </summary>
+    public async IAsyncEnumerable<IReadOnlyList<ConnectionRecord>> WatchAsync(
+        ConnectionFilter filter, int snapshotMax, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var channel = Channel.CreateBounded<IReadOnlyList<ConnectionRecord>>(
+            new BoundedChannelOptions(WatcherCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+            _ => Interlocked.Increment(ref _watcherDroppedBatches));
+        var watcher = new Watcher(filter, channel);
+
+        // Register BEFORE taking the snapshot: a batch appended between the two is then in the
+        // channel (and maybe also in the snapshot), never in neither. Ids increase, so anything
+        // at or below the snapshot's newest id is skipped below.
+        lock (_watchersLock)
+            _watchers.Add(watcher);
+        try
+        {
+            long seen;
+            lock (_lock)
+                seen = _lastId;
+            if (snapshotMax > 0)
+            {
+                var snapshot = Query(filter, snapshotMax);
+                if (snapshot.Count > 0)
+                {
+                    seen = Math.Max(seen, snapshot[0].Id);
+                    yield return [.. snapshot.Reverse()];
+                }
+            }
+
+            await foreach (var batch in channel.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                if (batch[^1].Id <= seen)
+                    continue;
+                var fresh = batch[0].Id > seen ? batch : [.. batch.Where(r => r.Id > seen)];
+                seen = fresh[^1].Id;
+                yield return fresh;
+            }
+        }
+        finally
+        {
+            lock (_watchersLock)
+                _watchers.Remove(watcher);
+            channel.Writer.TryComplete();
+        }
+    }
+
+    public int WatcherCount { get { lock (_watchersLock) return _watchers.Count; } }
+
+    private void PushToWatchers(IReadOnlyList<ConnectionRecord> batch)
+    {
+        Watcher[] watchers;
+        lock (_watchersLock)
+        {
+            if (_watchers.Count == 0)
+                return;
+            watchers = [.. _watchers];
+        }
+        foreach (var w in watchers)
+        {
+            IReadOnlyList<ConnectionRecord> matching = ReferenceEquals(w.Filter, ConnectionFilter.None)
+                ? batch
+                : [.. batch.Where(w.Filter.Matches)];
+            if (matching.Count > 0)
+                w.Channel.Writer.TryWrite(matching);
+        }
+    }
+
+    private void DisposeWatchersAndSubscriptions()
+    {
+        lock (_watchersLock)
+        {
+            foreach (var w in _watchers)
+                w.Channel.Writer.TryComplete();
+            _watchers.Clear();
+        }
+        Subscription[] subs;
+        lock (_subscriptionsLock)
+            subs = [.. _subscriptions];
+        foreach (var s in subs)
+            s.Dispose();
+    }
+
+    private sealed record Watcher(ConnectionFilter Filter, Channel<IReadOnlyList<ConnectionRecord>> Channel);
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using NeTracker.Probe.Export;
+using NeTracker.Web.Hubs;
+
+namespace NeTracker.Web.Live;
+
+/// <summary>Registration of the live path: probe host, ingest, store, hub, Health sections.</summary>
+public static class LiveServices
+{
+    public static void AddNeTrackerLive(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<LiveOptions>()
+            .Bind(builder.Configuration.GetSection(LiveOptions.Section))
+            .ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<LiveOptions>, ValidateLiveOptions>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ConnectionStore>();
+        services.AddSingleton<ProbeHostedService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ProbeHostedService>());
+        services.AddSingleton<IngestService>();
+        services.AddHostedService(sp => sp.GetRequiredService<IngestService>());
+        services.AddHostedService<HubBroadcaster>();
+
+        // Health page sections, in this order; other parts (history) add their own.
+        services.AddSingleton<IHealthReporter, ProbeHealthReporter>();
+        services.AddSingleton<IHealthReporter, KernelFeatures>();
+        services.AddSingleton<IHealthReporter, LiveHealthReporter>();
+
+        services.AddSignalR().AddJsonProtocol(o => RecordJson.Configure(o.PayloadSerializerOptions));
+    }
+
+    public static void MapNeTrackerLive(this WebApplication app) =>
+        app.MapHub<ConnectionsHub>(ConnectionsHub.Path);
+}

@@ -1,0 +1,47 @@
+using System.Globalization;
+
+namespace NeTracker.Web.Live;
+
+/// <summary>Health section "Probe": state, trace source and buffer, losses and parse errors.</summary>
+public sealed class ProbeHealthReporter(ProbeHostedService probeHost) : IHealthReporter
+{
+    public string Title => "Probe";
+
+    public ValueTask<IReadOnlyList<HealthItem>> ReportAsync(CancellationToken ct)
+    {
+        var items = new List<HealthItem>
+        {
+            probeHost.State switch
+            {
+                ProbeState.Running => new HealthItem("State", "running", HealthLevel.Ok, probeHost.Probe?.InstanceName is { } n ? $"instance {n}" : null),
+                ProbeState.Disabled => new HealthItem("State", "disabled (remote agents only)", HealthLevel.Info),
+                ProbeState.Starting => new HealthItem("State", "starting", HealthLevel.Info),
+                _ => new HealthItem("State", "failed", HealthLevel.Error, probeHost.Error),
+            },
+        };
+        foreach (var e in probeHost.StartupErrors)
+            items.Add(new HealthItem("Configured interface", "not attached", HealthLevel.Error, e));
+        if (probeHost.Probe is { } probe)
+        {
+            var c = probe.Counters;
+            items.Add(new("Trace source", c.TraceSource, c.TraceSource == "instance" ? HealthLevel.Ok : HealthLevel.Warning,
+                c.TraceSource == "global" ? "shared global trace_pipe: other programs' lines are read and skipped" : null));
+            items.Add(new("Trace buffer", string.Create(CultureInfo.InvariantCulture, $"{c.TraceBufferKbPerCpu} KB per CPU")));
+            items.Add(Counter("Lost events (trace buffer overruns)", Interlocked.Read(ref c.LostEvents)));
+            items.Add(Counter("Channel drops (probe → dashboard)", Interlocked.Read(ref c.ChannelDrops)));
+            items.Add(Counter("Malformed lines", Interlocked.Read(ref c.MalformedLines)));
+            items.Add(new("Foreign lines (skipped)", N(Interlocked.Read(ref c.ForeignLines))));
+            items.Add(Counter("Read errors", Interlocked.Read(ref c.ReadErrors)));
+            items.Add(new("Lines read", N(Interlocked.Read(ref c.LinesRead))));
+            items.Add(new("Records emitted", N(Interlocked.Read(ref c.RecordsEmitted))));
+            items.Add(new("Swept table entries", N(Interlocked.Read(ref c.Swept))));
+            items.Add(new("Probe started", c.StartedUtc.ToString("u", CultureInfo.InvariantCulture)));
+        }
+        return ValueTask.FromResult<IReadOnlyList<HealthItem>>(items);
+    }
+
+    private static HealthItem Counter(string name, long value) =>
+        new(name, N(value), value == 0 ? HealthLevel.Ok : HealthLevel.Warning);
+
+    internal static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+}
