@@ -37,7 +37,10 @@ dashboard_start() {
 	DASH_PID=$!
 	track "$DASH_PID"
 	for i in $(seq 1 300); do
-		curl -fsS -o /dev/null -H "X-Api-Key: $API_KEY" "$DASH_URL/healthz" 2>/dev/null && return 0
+		# Up once it answers at all (/healthz itself may say Degraded while the probe starts).
+		case "$(curl -s -o /dev/null -w '%{http_code}' -H "X-Api-Key: $API_KEY" "$DASH_URL/healthz" 2>/dev/null)" in
+		2?? | 3?? | 4??) return 0 ;;
+		esac
 		kill -0 "$DASH_PID" 2>/dev/null || die "the dashboard exited: $(tail -20 "$WORK/dashboard-$name.log")"
 		sleep 0.1
 	done
