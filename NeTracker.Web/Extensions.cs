@@ -1,6 +1,8 @@
 using MudBlazor.Services;
+using NeTracker.Web.Api;
 using NeTracker.Web.Components;
 using NeTracker.Web.Configuration;
+using NeTracker.Web.History;
 using NeTracker.Web.Live;
 using NeTracker.Web.Metrics;
 
@@ -22,6 +24,7 @@ public static class Extensions
         builder.Services.AddMudServices();
         builder.AddNeTrackerLive();
         builder.Services.AddConnectionMetrics();
+        builder.AddHistory();
     }
 
     public static void UseNeTracker(this WebApplication app)
@@ -31,6 +34,7 @@ public static class Extensions
 
         app.UseAntiforgery();
         app.MapStaticAssets();
+        app.MapNeTrackerApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapNeTrackerLive();
         app.MapConnectionMetrics();

@@ -56,4 +56,75 @@ enum nt_closed_by {
 	NT_BY_SERVER = 2,
 };
 
+/*
+ * The maps, shared by the ingress and egress programs of one instance (pinned under
+ * /sys/fs/bpf/netracker/<instance>/maps/<name>). User space reads "conns" with
+ * `bpftool -j map dump` (BTF formatted), so the field names below are part of the contract
+ * with NeTracker.Probe/Kernel/ConnEntry.cs.
+ */
+#define NT_MAX_CONNS		65536	/* LRU: live connections */
+#define NT_MAX_TOMBSTONES	16384	/* LRU: recently closed keys */
+#define NT_TOMBSTONE_NS_DEFAULT	(60ull * 1000000000ull)	/* TIME_WAIT-like default */
+
+/* Both endpoints normalised: "lo" is the smaller (address, port), so both directions of a
+ * connection hit one entry. IPv4 addresses are stored v4-mapped. Ports in network order. */
+struct nt_key {
+	__u8	lo_addr[16];
+	__u8	hi_addr[16];
+	__u32	ifindex;
+	__u16	lo_port;
+	__u16	hi_port;
+	__u8	family;		/* 4 or 6 */
+	__u8	pad[3];
+};
+
+/* state bits of struct nt_conn; only ever set, with atomic or */
+#define NT_S_SYN	(1u << 0)	/* first SYN seen */
+#define NT_S_SYNACK	(1u << 1)	/* SYN-ACK seen */
+#define NT_S_EST	(1u << 2)	/* client's ACK of the SYN-ACK seen (or partial) */
+#define NT_S_FIN_C	(1u << 3)	/* client sent FIN */
+#define NT_S_FIN_S	(1u << 4)	/* server sent FIN */
+#define NT_S_CLOSED	(1u << 5)	/* line emitted; entry about to be deleted */
+
+/* conn flags (set at creation) */
+#define NT_C_IPV6	(1u << 0)
+#define NT_C_OUTBOUND	(1u << 1)
+#define NT_C_PARTIAL	(1u << 2)
+#define NT_C_CLIENT_LO	(1u << 3)	/* the client is the key's "lo" endpoint */
+
+struct nt_conn {
+	__u8	client_addr[16];
+	__u8	server_addr[16];
+	__u64	start_ns;	/* first SYN, or first packet of a partial connection */
+	__u64	synack_at;	/* absolute ns of the first SYN-ACK, 0 = not seen */
+	__u64	ack_at;		/* absolute ns of the client's ACK of it, 0 = not seen */
+	__u64	last_ns;	/* last packet, any direction */
+	__u64	bytes_in;	/* TCP payload at ingress */
+	__u64	bytes_out;	/* TCP payload at egress */
+	__u32	packets_in;
+	__u32	packets_out;
+	__u32	state;		/* NT_S_* */
+	__u32	syn_seq;	/* ISN of the first SYN: another ISN is another connection */
+	__u32	syn_retransmits;
+	__u16	client_port;	/* host order */
+	__u16	server_port;
+	__u32	flags;		/* NT_C_* */
+};
+
+/* Written by user space before the programs are attached; instance_id 0 = track nothing. */
+struct nt_config {
+	__u32	instance_id;
+	__u32	tombstone_ms;	/* how long a closed key absorbs trailing packets; 0 = default */
+};
+
+/* Per-CPU counters (map "stats"), summed by user space. */
+enum nt_stat {
+	NT_STAT_LINES = 0,	/* lines emitted with bpf_printk */
+	NT_STAT_OPENED = 1,	/* connections created (incl. partial) */
+	NT_STAT_PARTIAL = 2,	/* of which partial */
+	NT_STAT_TRAILING = 3,	/* packets absorbed by a tombstone */
+	NT_STAT_INSERT_FAIL = 4,	/* table update failed */
+	NT_STAT_MAX = 5,
+};
+
 #endif /* __NETRACKER_H */

@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Logging;
+using NeTracker.Probe.Trace;
+
+namespace NeTracker.Probe;
+
+public sealed partial class ConnectionProbe
+{
+    /// <summary>trace_pipe → records. Never throws: a bad line is counted and skipped.</summary>
+    private async Task ReadLoopAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var line in _trace!.ReadLinesAsync(ct).ConfigureAwait(false))
+            {
+                switch (TraceLineParser.Parse(line, InstanceId, out var ev))
+                {
+                    case TraceLineKind.Connection:
+                        Publish(_factory!.FromEvent(ev));
+                        break;
+                    case TraceLineKind.Foreign:
+                    case TraceLineKind.Seed:
+                        Interlocked.Increment(ref Counters.ForeignLines);
+                        break;
+                    case TraceLineKind.Malformed:
+                        Interlocked.Increment(ref Counters.MalformedLines);
+                        break;
+                    default:
+                        break; // empty lines, "[LOST N EVENTS]" (counted by the session from per-CPU stats)
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Every SweepInterval: the active list, stale entries reported, vanished interfaces noticed.</summary>
+    private async Task SweepLoopAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(_options.SweepInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            {
+                try
+                {
+                    await CheckVanishedAsync(ct).ConfigureAwait(false);
+                    var result = await _sweeper!.SweepAsync(ct).ConfigureAwait(false);
+                    foreach (var s in result.Swept)
+                    {
+                        Publish(_factory!.FromSwept(s));
+                        Interlocked.Increment(ref Counters.Swept);
+                    }
+                    Volatile.Write(ref _active, result.Active.Select(_factory!.ToActive).ToList());
+                }
+                catch (ProbeException ex)
+                {
+                    // A failed sweep (bpftool missing, pins removed by hand) must not stop the probe.
+                    _logger?.LogWarning("sweeping the connection table failed: {Message}", ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>An interface deleted while attached took its filters with it: say so, report
+    /// what was open on it as detached, and keep running for the others.</summary>
+    private async Task CheckVanishedAsync(CancellationToken ct)
+    {
+        foreach (var (name, ifindex) in _attached.ToList())
+        {
+            if (_devices.IfIndexOf(name) == ifindex)
+                continue;
+            if (!_attached.TryRemove(name, out _))
+                continue;
+            _vanished[name] = ifindex;
+            _logger?.LogWarning("interface {Interface} (ifindex {IfIndex}) was deleted while attached; "
+                                + "its open connections are reported as detached", name, ifindex);
+            await ReportDetachedAsync(ifindex, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReportDetachedAsync(int ifindex, CancellationToken ct)
+    {
+        foreach (var s in await _sweeper!.TakeInterfaceAsync(ifindex, ct).ConfigureAwait(false))
+        {
+            Publish(_factory!.FromSwept(s));
+            Interlocked.Increment(ref Counters.Swept);
+        }
+    }
+}

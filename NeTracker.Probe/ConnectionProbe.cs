@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using NeTracker.Probe.Kernel;
+using NeTracker.Probe.Model;
+using NeTracker.Probe.Tc;
+using NeTracker.Probe.Trace;
+
+namespace NeTracker.Probe;
+
+/// <summary>
+/// The probe: one loaded program (pinned per instance), tc filters on the interfaces a user
+/// picks, the instance's trace_pipe turned into <see cref="ConnectionRecord"/>s, and a sweeper
+/// for connections that can never finish. Records go to a bounded channel; when the consumer
+/// falls behind they are dropped and counted (<see cref="ProbeCounters.ChannelDrops"/>), so the
+/// trace reader never stalls.
+/// </summary>
+public sealed partial class ConnectionProbe : IConnectionProbe
+{
+    private readonly ProbeOptions _options;
+    private readonly ILogger? _logger;
+    private readonly BpfLoader _loader;
+    private readonly TcAttacher _attacher;
+    private readonly NetDevices _devices = new();
+    private readonly InterfaceNames _names;
+    private readonly KernelClock _clock;
+    private readonly Channel<ConnectionRecord> _records;
+    private readonly SemaphoreSlim _tcLock = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+
+    /// <summary>name → ifindex of the interfaces this instance is attached to.</summary>
+    private readonly ConcurrentDictionary<string, int> _attached = new(StringComparer.Ordinal);
+
+    /// <summary>Interfaces deleted while attached: name → ifindex, until detached by name.</summary>
+    private readonly ConcurrentDictionary<string, int> _vanished = new(StringComparer.Ordinal);
+
+    private readonly ConcurrentDictionary<int, long> _recordsPerIfIndex = new();
+    private LoadedProgram? _program;
+    private TraceSession? _trace;
+    private TableSweeper? _sweeper;
+    private RecordFactory? _factory;
+    private Task _readLoop = Task.CompletedTask;
+    private Task _sweepLoop = Task.CompletedTask;
+    private IReadOnlyList<ActiveConnection> _active = [];
+
+    public ConnectionProbe(ProbeOptions options, ILogger<ConnectionProbe>? logger = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.ThrowIfInvalid();
+        _options = options;
+        _logger = logger;
+        _loader = new BpfLoader(options, logger);
+        _attacher = new TcAttacher(TcOptions.ForInstance(options.InstanceName, options.TcPath, options.StateRoot));
+        _names = new InterfaceNames(_devices);
+        _clock = new KernelClock(time);
+        _records = Channel.CreateBounded<ConnectionRecord>(new BoundedChannelOptions(options.ChannelCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait, // with TryWrite: full = false = counted drop
+        });
+    }
+
+    public string InstanceName => _options.InstanceName;
+
+    /// <summary>The id in every NTv1 line of this instance (0 before <see cref="StartAsync"/>).</summary>
+    public uint InstanceId => _program?.InstanceId ?? 0;
+
+    /// <summary>Where the programs and maps are pinned.</summary>
+    public PinPaths Pins => _loader.Pins;
+
+    /// <summary>The tc priority and handle of this instance's filters.</summary>
+    public TcOptions Tc => _attacher.Options;
+
+    public ChannelReader<ConnectionRecord> Records => _records.Reader;
+
+    public IReadOnlyList<ActiveConnection> ActiveConnections => Volatile.Read(ref _active);
+
+    public ProbeCounters Counters { get; } = new();
+
+    /// <summary>Interfaces deleted while this probe was attached to them.</summary>
+    public IReadOnlyCollection<string> VanishedInterfaces => _vanished.Keys.ToList();
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        if (_program is not null)
+            return;
+        _program = await _loader.LoadAsync(ct).ConfigureAwait(false);
+        var bpftool = new BpfTool(_options.BpftoolPath);
+        _sweeper = new TableSweeper(new ConnTable(bpftool, _program.Pins.Conns), _options, () => _clock.NowNs);
+        _factory = new RecordFactory(Environment.MachineName, _names, _clock);
+        _trace = await TraceSession.OpenAsync(
+            new TraceOptions(_options.InstanceName, _options.TraceBufferKbPerCpu, _options.TracefsRoot),
+            Counters, _logger, ct).ConfigureAwait(false);
+        await RecogniseAttachedAsync(ct).ConfigureAwait(false);
+        _readLoop = Task.Run(() => ReadLoopAsync(_stop.Token), CancellationToken.None);
+        _sweepLoop = Task.Run(() => SweepLoopAsync(_stop.Token), CancellationToken.None);
+    }
+
+    public async Task<InterfaceState> AttachAsync(string interfaceName, CancellationToken ct)
+    {
+        NetDevices.Validate(interfaceName);
+        if (_program is null)
+            throw new ProbeException("the probe is not started: call StartAsync first.");
+        await _tcLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var ifindex = _devices.IfIndexOf(interfaceName)
+                          ?? throw new ProbeException($"interface '{interfaceName}' does not exist: pick one from the interface list.");
+            await _attacher.AttachAsync(interfaceName, _program.Pins.Ingress, _program.Pins.Egress, ct).ConfigureAwait(false);
+            _attached[interfaceName] = ifindex;
+            _vanished.TryRemove(interfaceName, out _);
+            _names.Remember(interfaceName, ifindex);
+            _logger?.LogInformation("attached to {Interface} (ifindex {IfIndex})", interfaceName, ifindex);
+        }
+        finally
+        {
+            _tcLock.Release();
+        }
+        return await StateOfAsync(interfaceName, ct).ConfigureAwait(false);
+    }
+
+    public async Task<InterfaceState> DetachAsync(string interfaceName, CancellationToken ct)
+    {
+        NetDevices.Validate(interfaceName);
+        await _tcLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            int? ifindex = _attached.TryGetValue(interfaceName, out var a) ? a
+                : _vanished.TryGetValue(interfaceName, out var v) ? v
+                : _devices.IfIndexOf(interfaceName);
+            var removed = await _attacher.DetachAsync(interfaceName, ct).ConfigureAwait(false);
+            _attached.TryRemove(interfaceName, out _);
+            _vanished.TryRemove(interfaceName, out _);
+            // Filters are gone: nothing updates this interface's entries any more.
+            if (ifindex is { } i && _sweeper is not null)
+                await ReportDetachedAsync(i, ct).ConfigureAwait(false);
+            if (removed)
+                _logger?.LogInformation("detached from {Interface}", interfaceName);
+        }
+        finally
+        {
+            _tcLock.Release();
+        }
+        return await StateOfAsync(interfaceName, ct).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stop.IsCancellationRequested)
+            return;
+        if (_options.DetachOnDispose)
+        {
+            foreach (var name in _attached.Keys.ToList())
+            {
+                try
+                {
+                    await DetachAsync(name, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (ProbeException ex)
+                {
+                    _logger?.LogWarning("detaching {Interface} on shutdown failed: {Message}", name, ex.Message);
+                }
+            }
+        }
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_readLoop, _sweepLoop).ConfigureAwait(false);
+        if (_trace is not null)
+            await _trace.DisposeAsync().ConfigureAwait(false);
+        // The programs stay loaded while any interface still uses them (a later `status` or a
+        // restarted probe finds them); otherwise nothing is left behind in bpffs.
+        if (_program is not null && !_attached.Keys.Any(n => _devices.IfIndexOf(n) is not null))
+            _loader.RemovePins();
+        _records.Writer.TryComplete();
+        _stop.Dispose();
+        _tcLock.Dispose();
+    }
+
+    private void Publish(ConnectionRecord record)
+    {
+        if (_records.Writer.TryWrite(record))
+        {
+            Interlocked.Increment(ref Counters.RecordsEmitted);
+            _recordsPerIfIndex.AddOrUpdate(record.IfIndex, 1, (_, n) => n + 1);
+        }
+        else
+        {
+            Interlocked.Increment(ref Counters.ChannelDrops);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using System.Net;
+using NeTracker.Probe.Model;
+
+namespace NeTracker.Probe.Kernel;
+
+/// <summary>One entry of the kernel's "conns" table (struct nt_conn in bpf/netracker.h).</summary>
+public sealed record ConnEntry(
+    byte[] RawKey, int IfIndex, IpFamily Family,
+    IPAddress ClientAddr, int ClientPort, IPAddress ServerAddr, int ServerPort,
+    ulong StartNs, ulong SynAckAt, ulong AckAt, ulong LastNs,
+    ulong BytesIn, ulong BytesOut, uint PacketsIn, uint PacketsOut,
+    uint State, uint SynRetransmits, uint Flags)
+{
+    // NT_S_* and NT_C_* of bpf/netracker.h
+    public const uint StateSynAck = 1u << 1;
+    public const uint StateEstablished = 1u << 2;
+    public const uint StateFinClient = 1u << 3;
+    public const uint StateFinServer = 1u << 4;
+    public const uint StateClosed = 1u << 5;
+    public const uint FlagOutbound = 1u << 1;
+    public const uint FlagPartial = 1u << 2;
+
+    public bool Outbound => (Flags & FlagOutbound) != 0;
+    public bool Partial => (Flags & FlagPartial) != 0;
+    public bool Closed => (State & StateClosed) != 0;
+    public bool Answered => (State & StateSynAck) != 0;
+
+    /// <summary>Exactly one side has sent FIN.</summary>
+    public bool HalfClosed => ((State & StateFinClient) != 0) != ((State & StateFinServer) != 0);
+
+    public ClosedBy FirstFin => (State & StateFinClient) != 0 ? ClosedBy.Client
+        : (State & StateFinServer) != 0 ? ClosedBy.Server : ClosedBy.None;
+
+    /// <summary>A word for the active list: syn-sent, established, fin-wait.</summary>
+    public string StateName => Closed ? "closed"
+        : HalfClosed ? "fin-wait"
+        : (State & StateEstablished) != 0 ? "established"
+        : Answered ? "syn-received"
+        : "syn-sent";
+}

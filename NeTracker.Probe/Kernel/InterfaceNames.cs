@@ -1,0 +1,29 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+
+namespace NeTracker.Probe.Kernel;
+
+/// <summary>
+/// ifindex → name, cached. A name is re-read only for an ifindex not seen before, and never
+/// forgotten: records of an interface that was deleted keep the name it had.
+/// </summary>
+public sealed class InterfaceNames(NetDevices devices)
+{
+    private readonly ConcurrentDictionary<int, string> _names = new();
+
+    public string Resolve(int ifindex)
+    {
+        if (_names.TryGetValue(ifindex, out var name))
+            return name;
+        Refresh();
+        return _names.TryGetValue(ifindex, out name) ? name : "if" + ifindex.ToString(CultureInfo.InvariantCulture);
+    }
+
+    public void Remember(string name, int ifindex) => _names[ifindex] = name;
+
+    public void Refresh()
+    {
+        foreach (var (n, i) in devices.All())
+            _names[i] = n;
+    }
+}

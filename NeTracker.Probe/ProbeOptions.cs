@@ -1,0 +1,83 @@
+using System.Text.RegularExpressions;
+
+namespace NeTracker.Probe;
+
+/// <summary>How a <see cref="ConnectionProbe"/> runs. Defaults suit a host; tests shorten the timeouts.</summary>
+public sealed partial record ProbeOptions
+{
+    /// <summary>Pins under BpffsRoot/netracker/NAME, tracefs instance netracker-NAME, tc priority from the name.</summary>
+    public string InstanceName { get; init; } = "default";
+
+    /// <summary>The compiled program; null = bpf/netracker.bpf.o next to the binaries.</summary>
+    public string? BpfObjectPath { get; init; }
+
+    public string TcPath { get; init; } = "tc";
+    public string BpftoolPath { get; init; } = "bpftool";
+    public string IpPath { get; init; } = "ip";
+    public string MountPath { get; init; } = "mount";
+    public string BpffsRoot { get; init; } = "/sys/fs/bpf";
+    public string TracefsRoot { get; init; } = "/sys/kernel/tracing";
+
+    /// <summary>Which clsact qdiscs NeTracker created (tmpfs: as long-lived as the qdiscs).</summary>
+    public string StateRoot { get; init; } = "/run/netracker";
+
+    /// <summary>How often the connection table is read (active list, stale entries). Each read
+    /// costs a bpftool run proportional to the number of open connections.</summary>
+    public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A SYN with no answer for this long after the last (re)transmission is reported
+    /// <c>unanswered</c>. Longer than Linux's largest SYN backoff (64 s) by default.</summary>
+    public TimeSpan UnansweredAfter { get; init; } = TimeSpan.FromSeconds(75);
+
+    /// <summary>One side sent FIN, the other stayed silent this long: reported <c>timeout</c>.</summary>
+    public TimeSpan HalfClosedTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>No packet at all for this long: reported <c>timeout</c>. Null (default) = never:
+    /// an idle established connection is alive as far as the wire can tell.</summary>
+    public TimeSpan? IdleTimeout { get; init; }
+
+    /// <summary>How long a finished connection's key absorbs trailing packets (last ACK,
+    /// retransmitted FIN, late RST) instead of starting a "partial" one.</summary>
+    public TimeSpan TombstoneTtl { get; init; } = TimeSpan.FromSeconds(60);
+
+    public int TraceBufferKbPerCpu { get; init; } = 8192;
+
+    /// <summary>Finished records waiting for the consumer; beyond it they are dropped and counted.</summary>
+    public int ChannelCapacity { get; init; } = 65536;
+
+    /// <summary>Detach from every interface when the probe is disposed (the dashboard); false
+    /// leaves them attached for a later probe to find (the console tool's `attach`).</summary>
+    public bool DetachOnDispose { get; init; }
+
+    public string ResolvedBpfObjectPath
+        => BpfObjectPath ?? Path.Combine(AppContext.BaseDirectory, "bpf", "netracker.bpf.o");
+
+    /// <summary>Every problem at once, or an empty list.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (!InstanceNamePattern().IsMatch(InstanceName ?? ""))
+            problems.Add($"InstanceName '{InstanceName}' must be 1-32 characters of a-z, A-Z, 0-9, '_' or '-'.");
+        if (SweepInterval < TimeSpan.FromMilliseconds(100))
+            problems.Add("SweepInterval must be at least 100 ms.");
+        if (UnansweredAfter <= TimeSpan.Zero || HalfClosedTimeout <= TimeSpan.Zero || IdleTimeout <= TimeSpan.Zero)
+            problems.Add("UnansweredAfter, HalfClosedTimeout and IdleTimeout must be positive.");
+        if (TombstoneTtl <= TimeSpan.Zero || TombstoneTtl > TimeSpan.FromDays(1))
+            problems.Add("TombstoneTtl must be between 1 ms and 1 day.");
+        if (TraceBufferKbPerCpu is < 64 or > 1024 * 1024)
+            problems.Add("TraceBufferKbPerCpu must be between 64 and 1048576.");
+        if (ChannelCapacity is < 16 or > 10_000_000)
+            problems.Add("ChannelCapacity must be between 16 and 10000000.");
+        return problems;
+    }
+
+    public void ThrowIfInvalid()
+    {
+        var problems = Validate();
+        if (problems.Count > 0)
+            throw new ProbeException("invalid probe options: " + string.Join(" ", problems));
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,32}$")]
+    private static partial Regex InstanceNamePattern();
+}

@@ -1,0 +1,74 @@
+using NeTracker.Probe.Kernel;
+using NeTracker.Probe.Model;
+using NeTracker.Probe.Trace;
+
+namespace NeTracker.Probe;
+
+/// <summary>Builds <see cref="ConnectionRecord"/>s from a trace line or a swept table entry.</summary>
+public sealed class RecordFactory(string host, InterfaceNames names, KernelClock clock)
+{
+    public ConnectionRecord FromEvent(in TraceEvent ev) => new()
+    {
+        Host = host,
+        Interface = names.Resolve((int)ev.IfIndex),
+        IfIndex = (int)ev.IfIndex,
+        Direction = ev.Direction,
+        Family = ev.Family,
+        ClientAddr = ev.ClientAddr,
+        ClientPort = ev.ClientPort,
+        ServerAddr = ev.ServerAddr,
+        ServerPort = ev.ServerPort,
+        StartUtc = clock.ToUtc(ev.StartNs),
+        EndUtc = clock.ToUtc(ev.StartNs + ev.DurationNs),
+        DurationNs = (long)ev.DurationNs,
+        SynAckNs = ev.SynAckNs == 0 ? null : (long)ev.SynAckNs,
+        AckNs = ev.AckNs == 0 ? null : (long)ev.AckNs,
+        CloseReason = ev.CloseReason,
+        ClosedBy = ev.ClosedBy,
+        BytesIn = (long)ev.BytesIn,
+        BytesOut = (long)ev.BytesOut,
+        PacketsIn = ev.PacketsIn,
+        PacketsOut = ev.PacketsOut,
+        SynRetransmits = ev.SynRetransmits,
+        Partial = ev.Partial,
+    };
+
+    /// <summary>A connection the sweeper ended: it never finished on the wire, so nobody closed it
+    /// (except the side that sent the one FIN of a half-closed connection).</summary>
+    public ConnectionRecord FromSwept(SweptConnection s)
+    {
+        var e = s.Entry;
+        var end = Math.Max(s.EndNs, e.StartNs);
+        return new ConnectionRecord
+        {
+            Host = host,
+            Interface = names.Resolve(e.IfIndex),
+            IfIndex = e.IfIndex,
+            Direction = e.Outbound ? Direction.Outbound : Direction.Inbound,
+            Family = e.Family,
+            ClientAddr = e.ClientAddr,
+            ClientPort = e.ClientPort,
+            ServerAddr = e.ServerAddr,
+            ServerPort = e.ServerPort,
+            StartUtc = clock.ToUtc(e.StartNs),
+            EndUtc = clock.ToUtc(end),
+            DurationNs = (long)(end - e.StartNs),
+            SynAckNs = e.SynAckAt == 0 || e.SynAckAt < e.StartNs ? null : (long)(e.SynAckAt - e.StartNs),
+            AckNs = e.AckAt == 0 || e.SynAckAt == 0 || e.AckAt < e.SynAckAt ? null : (long)(e.AckAt - e.SynAckAt),
+            CloseReason = s.Reason,
+            ClosedBy = s.Reason == CloseReason.Timeout ? e.FirstFin : ClosedBy.None,
+            BytesIn = (long)e.BytesIn,
+            BytesOut = (long)e.BytesOut,
+            PacketsIn = e.PacketsIn,
+            PacketsOut = e.PacketsOut,
+            SynRetransmits = (int)e.SynRetransmits,
+            Partial = e.Partial,
+        };
+    }
+
+    public ActiveConnection ToActive(ConnEntry e) => new(
+        names.Resolve(e.IfIndex),
+        e.Outbound ? Direction.Outbound : Direction.Inbound,
+        e.Family, e.ClientAddr, e.ClientPort, e.ServerAddr, e.ServerPort,
+        clock.ToUtc(e.StartNs), e.StateName, (long)e.BytesIn, (long)e.BytesOut, e.Partial);
+}

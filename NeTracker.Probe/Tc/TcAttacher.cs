@@ -1,0 +1,112 @@
+using NeTracker.Probe.Kernel;
+
+namespace NeTracker.Probe.Tc;
+
+/// <summary>
+/// Puts NeTracker's two programs on an interface's clsact hooks and takes them off again,
+/// touching nothing else: the qdisc is created only when absent (and then remembered), other
+/// filters are listed but never changed, the qdisc goes only if NeTracker created it and it is
+/// empty. Attach and detach are idempotent.
+/// </summary>
+public sealed class TcAttacher(TcOptions options, string sysClassNet = "/sys/class/net")
+{
+    private readonly NetDevices _devices = new(sysClassNet);
+    private readonly ClsactState _state = new(options.StateDirectory);
+
+    public TcOptions Options => options;
+
+    /// <summary>NeTracker's and everyone else's filters on both hooks.</summary>
+    public async Task<TcFilterSet> ShowAsync(string dev, CancellationToken ct)
+    {
+        RequireInterface(dev);
+        var ours = new List<TcFilter>();
+        var foreign = new List<TcFilter>();
+        foreach (var hook in new[] { TcHook.Ingress, TcHook.Egress })
+        {
+            var args = TcArguments.FilterShow(dev, hook);
+            var result = await ToolRunner.RunAsync(options.TcPath, args, ct).ConfigureAwait(false);
+            if (!result.Succeeded)
+                throw TcErrors.From(dev, args, result, options.TcPath);
+            foreach (var f in TcJson.ParseFilters(result.StandardOutput, hook))
+                (IsOurs(f) ? ours : foreign).Add(f);
+        }
+        return new TcFilterSet(ours, foreign);
+    }
+
+    public async Task AttachAsync(string dev, string ingressProgram, string egressProgram, CancellationToken ct)
+    {
+        var ifindex = RequireInterface(dev);
+        await EnsureClsactAsync(dev, ifindex, ct).ConfigureAwait(false);
+        await RunAsync(dev, TcArguments.FilterReplace(options, dev, TcHook.Ingress, ingressProgram), ct).ConfigureAwait(false);
+        await RunAsync(dev, TcArguments.FilterReplace(options, dev, TcHook.Egress, egressProgram), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes NeTracker's filters; false when there were none (or the interface is gone,
+    /// which took its filters with it).</summary>
+    public async Task<bool> DetachAsync(string dev, CancellationToken ct)
+    {
+        var ifindex = _devices.IfIndexOf(dev);
+        if (ifindex is null)
+        {
+            _state.Forget(dev);
+            return false;
+        }
+        var before = await ShowAsync(dev, ct).ConfigureAwait(false);
+        foreach (var hook in new[] { TcHook.Ingress, TcHook.Egress })
+        {
+            if (before.Has(hook))
+                await RunAsync(dev, TcArguments.FilterDelete(options, dev, hook), ct).ConfigureAwait(false);
+        }
+        if (_state.WeCreated(dev, ifindex.Value))
+        {
+            var after = await ShowAsync(dev, ct).ConfigureAwait(false);
+            if (after.Ours.Count == 0 && after.Foreign.Count == 0)
+                await RunAsync(dev, TcArguments.DeleteClsact(dev), ct).ConfigureAwait(false);
+            // Someone else's filters now live on it: from here on the qdisc is theirs too.
+            _state.Forget(dev);
+        }
+        return before.Ours.Count > 0;
+    }
+
+    /// <summary>Interfaces with a clsact qdisc: the only ones that can hold filters.</summary>
+    public async Task<IReadOnlySet<string>> DevicesWithClsactAsync(CancellationToken ct)
+    {
+        var args = TcArguments.QdiscShowAll();
+        var result = await ToolRunner.RunAsync(options.TcPath, args, ct).ConfigureAwait(false);
+        if (!result.Succeeded)
+            throw TcErrors.From("(all)", args, result, options.TcPath);
+        return TcJson.DevicesWithClsact(result.StandardOutput);
+    }
+
+    public bool IsOurs(TcFilter f)
+        => f.Kind == "bpf" && f.Pref == options.Pref
+           && string.Equals(f.Handle, options.HandleText, StringComparison.OrdinalIgnoreCase);
+
+    private async Task EnsureClsactAsync(string dev, int ifindex, CancellationToken ct)
+    {
+        var show = TcArguments.QdiscShow(dev);
+        var result = await ToolRunner.RunAsync(options.TcPath, show, ct).ConfigureAwait(false);
+        if (!result.Succeeded)
+            throw TcErrors.From(dev, show, result, options.TcPath);
+        if (TcJson.HasClsact(result.StandardOutput))
+            return;
+        var add = TcArguments.AddClsact(dev);
+        var added = await ToolRunner.RunAsync(options.TcPath, add, ct).ConfigureAwait(false);
+        if (added.Succeeded)
+            _state.RememberCreated(dev, ifindex);
+        else if (!added.StandardError.Contains("Exclusivity flag on", StringComparison.Ordinal))
+            throw TcErrors.From(dev, add, added, options.TcPath);
+        // "Exclusivity flag on": someone created it between show and add; it is theirs.
+    }
+
+    private async Task RunAsync(string dev, IReadOnlyList<string> args, CancellationToken ct)
+    {
+        var result = await ToolRunner.RunAsync(options.TcPath, args, ct).ConfigureAwait(false);
+        if (!result.Succeeded)
+            throw TcErrors.From(dev, args, result, options.TcPath);
+    }
+
+    private int RequireInterface(string dev)
+        => _devices.IfIndexOf(dev)
+           ?? throw new ProbeException($"interface '{dev}' does not exist: pick one from the interface list.");
+}

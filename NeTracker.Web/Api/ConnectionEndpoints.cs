@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text;
+using NeTracker.Probe.Export;
+using NeTracker.Probe.Model;
+using NeTracker.Web.History;
+
+namespace NeTracker.Web.Api;
+
+/// <summary>GET /api/connections (JSON page) and GET /api/connections.csv (streamed export).</summary>
+internal static class ConnectionEndpoints
+{
+    /// <summary>One page, newest first by default; pass next_cursor back as cursor for the next page.</summary>
+    public sealed record ConnectionPage(IReadOnlyList<ConnectionRecord> Items, long? NextCursor);
+
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        api.MapGet("/connections", GetPageAsync);
+        api.MapGet("/connections.csv", ExportCsvAsync);
+    }
+
+    private static async Task<IResult> GetPageAsync(HttpRequest request, SqliteHistoryStore store, CancellationToken ct)
+    {
+        var query = ConnectionQuery.Parse(request.Query, paging: true, out var errors);
+        if (errors.Count > 0)
+            return BadQuery(errors);
+        try
+        {
+            var items = await store.QueryAsync(query.Filter, query.Limit, query.Cursor, query.Ascending, ct: ct);
+            long? next = items.Count == query.Limit ? items[^1].Id : null;
+            return Results.Json(new ConnectionPage(items, next), ApiJson.Options);
+        }
+        catch (HistoryUnavailableException e)
+        {
+            return Unavailable(e);
+        }
+    }
+
+    /// <summary>
+    /// Streams every matching row in id order: rows go from the SQLite reader through a small text
+    /// buffer to the response, so memory does not depend on the size of the export.
+    /// </summary>
+    private static async Task ExportCsvAsync(HttpContext context, SqliteHistoryStore store, CancellationToken ct)
+    {
+        var query = ConnectionQuery.Parse(context.Request.Query, paging: false, out var errors);
+        if (errors.Count > 0)
+        {
+            await BadQuery(errors).ExecuteAsync(context);
+            return;
+        }
+        await using var rows = store.StreamAsync(query.Filter, ct).GetAsyncEnumerator(ct);
+        bool any;
+        try
+        {
+            // The first read opens the database: a failure here is still a clean 503, not a cut-off file.
+            any = await rows.MoveNextAsync();
+        }
+        catch (HistoryUnavailableException e)
+        {
+            await Unavailable(e).ExecuteAsync(context);
+            return;
+        }
+
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        context.Response.ContentType = "text/csv; charset=utf-8";
+        context.Response.Headers.ContentDisposition = $"attachment; filename=\"netracker-connections-{stamp}.csv\"";
+        // Kestrel forbids synchronous writes: rows are formatted into a StringBuilder and written asynchronously.
+        await using var body = new StreamWriter(context.Response.Body, new UTF8Encoding(false), 64 * 1024);
+        var text = new StringBuilder(80 * 1024);
+        using var buffer = new StringWriter(text, CultureInfo.InvariantCulture);
+        ConnectionCsv.WriteHeader(buffer);
+        while (any)
+        {
+            ConnectionCsv.WriteRow(buffer, rows.Current);
+            if (text.Length >= 64 * 1024)
+            {
+                await body.WriteAsync(text, ct);
+                text.Clear();
+            }
+            any = await rows.MoveNextAsync();
+        }
+        await body.WriteAsync(text, ct);
+        await body.FlushAsync(ct);
+    }
+
+    internal static IResult BadQuery(IReadOnlyList<string> errors) =>
+        Results.Problem(title: "Invalid query", detail: string.Join(" ", errors), statusCode: StatusCodes.Status400BadRequest);
+
+    internal static IResult Unavailable(HistoryUnavailableException e) =>
+        Results.Problem(title: "History database unavailable", detail: e.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Net;
+using NeTracker.Probe.Model;
+using NeTracker.Web.Data;
+
+namespace NeTracker.Web.Api;
+
+/// <summary>
+/// The query string of /api/connections(.csv) parsed into the shared <see cref="ConnectionFilter"/>
+/// plus paging. Every problem is reported at once, in words; unknown parameters are errors, so a
+/// typo ("inteface=") never silently returns everything.
+/// </summary>
+internal sealed record ConnectionQuery(ConnectionFilter Filter, int Limit, long? Cursor, bool Ascending)
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 1000;
+
+    private static readonly string[] FilterKeys =
+        ["host", "interface", "address", "port", "direction", "close_reason", "min_duration_ns", "from", "to"];
+
+    private static readonly string[] PagingKeys = ["limit", "cursor", "order"];
+
+    public static IReadOnlyList<string> AllKeys { get; } = [.. FilterKeys, .. PagingKeys];
+
+    /// <summary>Parses; <paramref name="errors"/> is empty when the query is good.</summary>
+    public static ConnectionQuery Parse(IQueryCollection q, bool paging, out List<string> errors)
+    {
+        var errs = new List<string>();
+        var allowed = paging ? AllKeys : FilterKeys;
+        foreach (var (key, values) in q)
+        {
+            if (!allowed.Contains(key, StringComparer.Ordinal))
+                errs.Add($"Unknown parameter '{key}'. Allowed: {string.Join(", ", allowed)}.");
+            else if (values.Count > 1)
+                errs.Add($"Parameter '{key}' is given {values.Count} times; give it once.");
+        }
+
+        string? Text(string key) => q.TryGetValue(key, out var v) && v.Count == 1 && !string.IsNullOrEmpty(v[0]) ? v[0] : null;
+
+        T? Parsed<T>(string key, TryParser<T> parse, string expected) where T : struct
+        {
+            if (Text(key) is not { } s)
+                return null;
+            if (parse(s, out var value))
+                return value;
+            errs.Add($"'{key}={s}' is not valid: expected {expected}.");
+            return null;
+        }
+
+        var host = Text("host");
+        var iface = Text("interface");
+        if (host is { Length: > 255 }) errs.Add("'host' is longer than 255 characters.");
+        if (iface is not null && Api.InterfaceNames.Problem(iface) is { } ifaceProblem)
+            errs.Add($"'interface={iface}': {ifaceProblem}");
+        IPAddress? address = null;
+        if (Text("address") is { } a && !IPAddress.TryParse(a, out address))
+            errs.Add($"'address={a}' is not an IPv4 or IPv6 address.");
+        var port = Parsed<int>("port", (string s, out int v) => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out v) && v <= 65535, "a port number 0-65535");
+        var direction = Parsed<Direction>("direction", (string s, out Direction v) => SchemaNames.TryParseDirection(s, out v) && !int.TryParse(s, out _), "inbound or outbound");
+        var reason = Parsed<CloseReason>("close_reason", (string s, out CloseReason v) => SchemaNames.TryParseCloseReason(s, out v) && !int.TryParse(s, out _),
+            "one of fin, rst, refused, unanswered, timeout, evicted, detached");
+        var minNs = Parsed<long>("min_duration_ns", (string s, out long v) => long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out v), "a whole number of nanoseconds >= 0");
+        var from = Parsed<DateTime>("from", TryParseTime, "an ISO 8601 time such as 2026-11-26T02:00:00Z");
+        var to = Parsed<DateTime>("to", TryParseTime, "an ISO 8601 time such as 2026-11-26T02:10:00Z");
+        if (from is { } f && to is { } t && f >= t)
+            errs.Add("'from' must be earlier than 'to'.");
+
+        var limit = Parsed<int>("limit", (string s, out int v) => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out v) && v is >= 1 and <= MaxLimit,
+            $"a number from 1 to {MaxLimit}") ?? DefaultLimit;
+        var cursor = Parsed<long>("cursor", (string s, out long v) => long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out v), "the next_cursor of the previous page");
+        var ascending = false;
+        if (Text("order") is { } order)
+        {
+            if (order is "asc" or "desc")
+                ascending = order == "asc";
+            else
+                errs.Add($"'order={order}' is not valid: expected asc or desc.");
+        }
+
+        errors = errs;
+        var filter = new ConnectionFilter
+        {
+            Host = host, Interface = iface, Address = address, Port = port, Direction = direction,
+            CloseReason = reason, MinDurationNs = minNs, FromUtc = from, ToUtc = to,
+        };
+        return new ConnectionQuery(filter, limit, cursor, ascending);
+    }
+
+    private delegate bool TryParser<T>(string s, out T value);
+
+    /// <summary>ISO 8601 date or date-time; an offset converts to UTC, none means UTC.</summary>
+    internal static bool TryParseTime(string s, out DateTime utc)
+    {
+        utc = default;
+        if (s.Length < 10 || !char.IsAsciiDigit(s[0]) || s[4] != '-' || s[7] != '-')
+            return false;
+        if (!DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
+            return false;
+        utc = t.UtcDateTime;
+        return true;
+    }
+}

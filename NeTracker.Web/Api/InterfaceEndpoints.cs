@@ -1,0 +1,63 @@
+using NeTracker.Probe;
+
+namespace NeTracker.Web.Api;
+
+/// <summary>
+/// GET /api/interfaces, POST /api/interfaces/{name}/attach and /detach. A name is checked against
+/// the kernel's naming rules (400) and then against the interfaces that exist (404) before the
+/// probe sees it.
+/// </summary>
+internal static class InterfaceEndpoints
+{
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        api.MapGet("/interfaces", ListAsync);
+        api.MapPost("/interfaces/{name}/attach", (string name, IServiceProvider sp, CancellationToken ct) =>
+            ChangeAsync(name, sp, (p, n, c) => p.AttachAsync(n, c), ct));
+        api.MapPost("/interfaces/{name}/detach", (string name, IServiceProvider sp, CancellationToken ct) =>
+            ChangeAsync(name, sp, (p, n, c) => p.DetachAsync(n, c), ct));
+    }
+
+    private static async Task<IResult> ListAsync(IServiceProvider sp, CancellationToken ct)
+    {
+        if (sp.GetService<IConnectionProbe>() is not { } probe)
+            return NoProbe();
+        try
+        {
+            return Results.Json(await probe.ListInterfacesAsync(ct), ApiJson.Options);
+        }
+        catch (ProbeException e)
+        {
+            return Results.Problem(title: "Cannot list interfaces", detail: e.Message, statusCode: StatusCodes.Status500InternalServerError);
+        }
+    }
+
+    private static async Task<IResult> ChangeAsync(string name, IServiceProvider sp,
+        Func<IConnectionProbe, string, CancellationToken, Task<InterfaceState>> change, CancellationToken ct)
+    {
+        if (InterfaceNames.Problem(name) is { } problem)
+            return Results.Problem(title: "Invalid interface name", detail: problem, statusCode: StatusCodes.Status400BadRequest);
+        if (sp.GetService<IConnectionProbe>() is not { } probe)
+            return NoProbe();
+        try
+        {
+            var interfaces = await probe.ListInterfacesAsync(ct);
+            if (!interfaces.Any(i => string.Equals(i.Name, name, StringComparison.Ordinal)))
+            {
+                return Results.Problem(title: "No such interface",
+                    detail: $"There is no interface named '{name}' on this host. Existing: {string.Join(", ", interfaces.Select(i => i.Name))}.",
+                    statusCode: StatusCodes.Status404NotFound);
+            }
+            return Results.Json(await change(probe, name, ct), ApiJson.Options);
+        }
+        catch (ProbeException e)
+        {
+            // The probe's message says what failed and what to do (tc error, missing capability, ...).
+            return Results.Problem(title: $"Cannot change '{name}'", detail: e.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+    }
+
+    private static IResult NoProbe() => Results.Problem(title: "No probe",
+        detail: "This dashboard runs no local probe (IConnectionProbe is not configured), so it cannot list or attach interfaces.",
+        statusCode: StatusCodes.Status503ServiceUnavailable);
+}

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using NeTracker.Probe;
+using NeTracker.Web.History;
+
+namespace NeTracker.Web.Api;
+
+/// <summary>GET /api/stats (probe counters + store stats) and GET /healthz (liveness + database).</summary>
+internal static class StatusEndpoints
+{
+    public sealed record StatsResponse(ProbeCounters? Probe, HistoryStats History);
+
+    public static void Map(IEndpointRouteBuilder app, IEndpointRouteBuilder api)
+    {
+        api.MapGet("/stats", (SqliteHistoryStore store, IServiceProvider sp) =>
+            Results.Json(new StatsResponse(sp.GetService<IConnectionProbe>()?.Counters, store.Stats), ApiJson.Options));
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+    }
+
+    /// <summary>{"status":"Healthy|Degraded|Unhealthy","checks":[{"name","status","description"}]}.</summary>
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new
+        {
+            Status = report.Status.ToString(),
+            Checks = report.Entries.Select(e => new { Name = e.Key, Status = e.Value.Status.ToString(), e.Value.Description }),
+        };
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, ApiJson.Options, context.RequestAborted);
+    }
+}

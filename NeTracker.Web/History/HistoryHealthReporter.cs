@@ -1,0 +1,33 @@
+using System.Globalization;
+using NeTracker.Probe.Model;
+using NeTracker.Web.Live;
+
+namespace NeTracker.Web.History;
+
+/// <summary>Health page section "History": whether records reach the database, and if not, why and what to do.</summary>
+public sealed class HistoryHealthReporter(SqliteHistoryStore store) : IHealthReporter
+{
+    public string Title => "History (SQLite)";
+
+    public ValueTask<IReadOnlyList<HealthItem>> ReportAsync(CancellationToken ct)
+    {
+        var s = store.Stats;
+        static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+        IReadOnlyList<HealthItem> items =
+        [
+            s.Healthy
+                ? new("Database", "writing", HealthLevel.Ok, s.DatabasePath)
+                : new("Database", "failing since " + SchemaNames.Of(s.ErrorSinceUtc ?? DateTime.UtcNow), HealthLevel.Error, s.Error),
+            new("Stored connections", N(s.Rows), HealthLevel.Info, $"schema version {s.SchemaVersion}"),
+            new("Size on disk", $"{s.FileBytes / 1048576.0:F1} MiB", HealthLevel.Info, "database + write-ahead log"),
+            new("Waiting to be written", N(s.Queued), s.Queued == 0 || s.Healthy ? HealthLevel.Ok : HealthLevel.Warning,
+                "kept in memory and retried while the database fails"),
+            new("Dropped (not stored)", N(s.Dropped), s.Dropped == 0 ? HealthLevel.Ok : HealthLevel.Error,
+                "the queue was full while the database was failing"),
+            new("Failed writes", N(s.FailedWrites), s.FailedWrites == 0 ? HealthLevel.Ok : HealthLevel.Warning),
+            new("Removed by retention", N(s.RetentionDeleted)),
+            new("Last write", s.LastWriteUtc is { } w ? SchemaNames.Of(w) : "never"),
+        ];
+        return ValueTask.FromResult(items);
+    }
+}

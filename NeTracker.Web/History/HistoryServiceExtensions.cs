@@ -1,0 +1,27 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using NeTracker.Web.Data;
+using NeTracker.Web.Live;
+
+namespace NeTracker.Web.History;
+
+public static class HistoryServiceExtensions
+{
+    /// <summary>The SQLite history: one store that is an ingest sink, a health contributor and a hosted writer.</summary>
+    public static void AddHistory(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<HistoryOptions>().Bind(builder.Configuration.GetSection(HistoryOptions.Section));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SqliteHistoryStore>();
+        builder.Services.AddSingleton<IConnectionSink>(sp => sp.GetRequiredService<SqliteHistoryStore>());
+        builder.Services.AddSingleton<IHealthReporter, HistoryHealthReporter>();
+        // First registered = first started, last stopped: the database is open before ingest asks for
+        // LastId, and the writer drains the batches ingest flushes while it stops.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => sp.GetRequiredService<SqliteHistoryStore>()));
+        // Degraded, not Unhealthy, when history fails: the process and the live view still work, and a
+        // container restart would not fix a full or read-only disk.
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy("running"), tags: ["live"])
+            .AddCheck<HistoryHealthCheck>("history", HealthStatus.Degraded, tags: ["db"]);
+    }
+}

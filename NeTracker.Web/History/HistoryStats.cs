@@ -1,0 +1,32 @@
+namespace NeTracker.Web.History;
+
+/// <summary>What the history store is doing; shown on the Health page and in /api/stats.</summary>
+public sealed record HistoryStats
+{
+    public required string DatabasePath { get; init; }
+
+    /// <summary>False while the last write (or open) failed; the writer keeps retrying.</summary>
+    public bool Healthy { get; init; }
+
+    /// <summary>What is wrong and what to do, in words a user can act on; null when healthy.</summary>
+    public string? Error { get; init; }
+
+    public DateTime? ErrorSinceUtc { get; init; }
+    public int SchemaVersion { get; init; }
+    public long Rows { get; init; }
+
+    /// <summary>Database plus its WAL file.</summary>
+    public long FileBytes { get; init; }
+
+    /// <summary>Records accepted but not written yet (queued or being retried).</summary>
+    public long Queued { get; init; }
+
+    public long Written { get; init; }
+
+    /// <summary>Records never written: the queue was full (disk failing too long) or the app stopped while failing.</summary>
+    public long Dropped { get; init; }
+
+    public long FailedWrites { get; init; }
+    public long RetentionDeleted { get; init; }
+    public DateTime? LastWriteUtc { get; init; }
+}

@@ -1,0 +1,235 @@
+using Microsoft.Data.Sqlite;
+using NeTracker.Probe.Model;
+
+namespace NeTracker.Web.History;
+
+/// <summary>The background writer: open/migrate, batched inserts, retry with back-off, drain on stop.</summary>
+public sealed partial class SqliteHistoryStore
+{
+    private sealed record Failure(string Message, DateTime SinceUtc);
+
+    private readonly Lock _gate = new();
+    private readonly List<ConnectionRecord> _unwritten = [];
+    private readonly CancellationTokenSource _abandon = new();
+    private SqliteConnection? _writer;
+    private volatile Failure? _failure;
+    private int _schemaVersion;
+    private DateTime? _lastWriteUtc;
+    private Task? _writerLoop, _retentionLoop;
+    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _writerLoop ??= Task.Run(WriteLoopAsync, CancellationToken.None);
+        _retentionLoop ??= Task.Run(RetentionLoopAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops accepting, writes what is queued; when <paramref name="cancellationToken"/>
+    /// fires first (a failing disk), the rest is counted as dropped.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        using (cancellationToken.Register(_abandon.Cancel))
+        {
+            if (_writerLoop is not null)
+                await _writerLoop.ConfigureAwait(false);
+        }
+        await _abandon.CancelAsync().ConfigureAwait(false);
+        if (_retentionLoop is not null)
+            await _retentionLoop.ConfigureAwait(false);
+        lock (_gate)
+        {
+            _writer?.Dispose();
+            _writer = null;
+        }
+        SqliteConnection.ClearPool(new SqliteConnection(_readConnectionString));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        // Idempotent, like StopAsync: DI disposes the one instance once per registration that exposes it.
+        await StopAsync(grace.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Completes when every record accepted before the call is written or dropped (tests, shutdown).</summary>
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        var target = Interlocked.Read(ref _accepted);
+        while (true)
+        {
+            var progress = Volatile.Read(ref _progress).Task;
+            if (Interlocked.Read(ref _written) + _droppedAccepted >= target)
+                return;
+            await progress.WaitAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    // Accepted records given up at shutdown (as opposed to rejected by a full queue at Enqueue).
+    private long _droppedAccepted;
+
+    private void SignalProgress() => Interlocked.Exchange(ref _progress, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    private async Task WriteLoopAsync()
+    {
+        var delay = _options.RetryDelay;
+        var reader = _queue.Reader;
+        try
+        {
+            while (true)
+            {
+                if (_unwritten.Count == 0)
+                {
+                    if (!await reader.WaitToReadAsync(_abandon.Token).ConfigureAwait(false))
+                        return;
+                    while (_unwritten.Count < _options.MaxBatchRecords && reader.TryRead(out var batch))
+                        _unwritten.AddRange(batch);
+                }
+                if (TryWrite(_unwritten))
+                {
+                    _unwritten.Clear();
+                    delay = _options.RetryDelay;
+                    continue;
+                }
+                // Keep the records, wait, retry: the queue fills meanwhile and Enqueue drops beyond the bound.
+                await Task.Delay(delay, _time, _abandon.Token).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));
+            }
+        }
+        catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
+        {
+            var lost = _unwritten.Count;
+            _unwritten.Clear();
+            while (reader.TryRead(out var batch))
+                lost += batch.Count;
+            if (lost > 0)
+                _log.LogError("History: {Count} records were not written at shutdown: {Error}", lost, _failure?.Message);
+            Interlocked.Add(ref _pending, -lost);
+            Interlocked.Add(ref _dropped, lost);
+            Interlocked.Add(ref _droppedAccepted, lost);
+            SignalProgress();
+        }
+    }
+
+    /// <summary>One transaction for the whole list, one prepared statement for every row.</summary>
+    private bool TryWrite(List<ConnectionRecord> records)
+    {
+        try
+        {
+            lock (_gate)
+            {
+                var db = OpenWriter();
+                using var tx = db.BeginTransaction();
+                using var insert = HistoryRows.CreateInsert(db, tx);
+                foreach (var r in records)
+                {
+                    HistoryRows.Bind(insert, r);
+                    insert.ExecuteNonQuery();
+                }
+                tx.Commit();
+            }
+            var max = records.Max(r => r.Id);
+            if (max > Interlocked.Read(ref _persistedMaxId))
+                Interlocked.Exchange(ref _persistedMaxId, max);
+            Interlocked.Add(ref _rows, records.Count);
+            Interlocked.Add(ref _written, records.Count);
+            Interlocked.Add(ref _pending, -records.Count);
+            _lastWriteUtc = _time.GetUtcNow().UtcDateTime;
+            MarkHealthy();
+            SignalProgress();
+            return true;
+        }
+        catch (Exception e) when (HistoryErrors.IsStorageFailure(e))
+        {
+            Interlocked.Increment(ref _failedWrites);
+            MarkFailing(e);
+            return false;
+        }
+    }
+
+    /// <summary>Opens (and migrates) the database if it is not open; false with the failure recorded.</summary>
+    private bool TryOpen()
+    {
+        try
+        {
+            lock (_gate)
+                OpenWriter();
+            return true;
+        }
+        catch (Exception e) when (HistoryErrors.IsStorageFailure(e))
+        {
+            MarkFailing(e);
+            return false;
+        }
+    }
+
+    /// <summary>Caller holds <see cref="_gate"/>. Closes the connection again when opening fails half-way.</summary>
+    private SqliteConnection OpenWriter()
+    {
+        if (_writer is not null)
+            return _writer;
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        var db = new SqliteConnection(_writeConnectionString);
+        try
+        {
+            db.Open();
+            Execute(db, "PRAGMA journal_mode = WAL");
+            // WAL + NORMAL: a power cut can lose the last transactions, never corrupt the file.
+            Execute(db, "PRAGMA synchronous = NORMAL");
+            var from = HistorySchema.Migrate(db);
+            if (from != HistorySchema.CurrentVersion)
+                _log.LogInformation("History: {Path} migrated from schema {From} to {To}", DatabasePath, from, HistorySchema.CurrentVersion);
+            _schemaVersion = HistorySchema.CurrentVersion;
+            Interlocked.Exchange(ref _persistedMaxId, Scalar(db, "SELECT COALESCE(MAX(id), 0) FROM connections"));
+            Interlocked.Exchange(ref _rows, Scalar(db, "SELECT COUNT(*) FROM connections"));
+            _writer = db;
+            return db;
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    private void MarkHealthy()
+    {
+        if (_failure is { } f)
+        {
+            _log.LogInformation("History: writing to {Path} again (failing since {Since:O})", DatabasePath, f.SinceUtc);
+            _failure = null;
+        }
+    }
+
+    private void MarkFailing(Exception e)
+    {
+        var message = HistoryErrors.Describe(e, DatabasePath);
+        if (_failure?.Message != message)
+        {
+            _log.LogError(e, "History: {Message}", message);
+            _failure = new Failure(message, _failure?.SinceUtc ?? _time.GetUtcNow().UtcDateTime);
+        }
+        // Reopen from scratch next time: the file may have been replaced, remounted or repaired.
+        lock (_gate)
+        {
+            _writer?.Dispose();
+            _writer = null;
+        }
+    }
+
+    private static void Execute(SqliteConnection db, string sql)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private static long Scalar(SqliteConnection db, string sql, SqliteTransaction? tx = null)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,139 @@
+using NeTracker.Probe.Model;
+using NeTracker.Web.Data;
+
+namespace NeTracker.Web.Tests.History;
+
+public sealed class HistoryStoreTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Stored_records_read_back_equal_including_ipv6_nulls_and_every_close_reason()
+    {
+        await using var t = await TestStore.StartAsync();
+        var records = SampleRecords.Make(500);
+        t.Store.Enqueue(records[..200]);
+        t.Store.Enqueue(records[200..]);
+        await t.Store.FlushAsync(Ct);
+
+        var back = await t.Store.QueryAsync(ConnectionFilter.None, 1000, ascending: true, ct: Ct);
+        Assert.Equal(records, back);
+        Assert.Equal(Enum.GetValues<CloseReason>().Length, back.Select(r => r.CloseReason).Distinct().Count());
+        Assert.Contains(back, r => r.Family == IpFamily.Ipv6);
+        Assert.Equal(500, t.Store.Stats.Rows);
+        Assert.True(t.Store.Stats.Healthy);
+    }
+
+    [Fact]
+    public async Task Restart_keeps_the_data_and_last_id_continues()
+    {
+        await using var t = await TestStore.StartAsync();
+        var records = SampleRecords.Make(300, firstId: 41);
+        t.Store.Enqueue(records);
+        await t.RestartAsync();
+
+        Assert.Equal(340, t.Store.LastId);
+        Assert.Equal(300, await t.Store.CountAsync(ConnectionFilter.None, Ct));
+        Assert.Equal(records, await t.Store.QueryAsync(ConnectionFilter.None, 1000, ascending: true, ct: Ct));
+    }
+
+    [Fact]
+    public async Task Sql_filter_selects_exactly_what_ConnectionFilter_Matches_selects()
+    {
+        await using var t = await TestStore.StartAsync();
+        var records = SampleRecords.Make(2000, seed: 7);
+        t.Store.Enqueue(records);
+        await t.Store.FlushAsync(Ct);
+
+        var rnd = new Random(3);
+        for (var i = 0; i < 60; i++)
+        {
+            var pick = records[rnd.Next(records.Count)];
+            var filter = new ConnectionFilter
+            {
+                Host = rnd.Next(4) == 0 ? pick.Host : null,
+                Interface = rnd.Next(3) == 0 ? pick.Interface : null,
+                Address = rnd.Next(3) == 0 ? (rnd.Next(2) == 0 ? pick.ClientAddr : pick.ServerAddr) : null,
+                Port = rnd.Next(3) == 0 ? (rnd.Next(2) == 0 ? pick.ClientPort : pick.ServerPort) : null,
+                Direction = rnd.Next(3) == 0 ? pick.Direction : null,
+                CloseReason = rnd.Next(3) == 0 ? pick.CloseReason : null,
+                MinDurationNs = rnd.Next(3) == 0 ? pick.DurationNs : null,
+                FromUtc = rnd.Next(2) == 0 ? pick.EndUtc : null,
+                ToUtc = rnd.Next(2) == 0 ? pick.EndUtc.AddSeconds(rnd.Next(1, 10)) : null,
+            };
+            var expected = records.Where(filter.Matches).Select(r => r.Id).ToList();
+            var actual = (await t.Store.QueryAsync(filter, 5000, ascending: true, ct: Ct)).Select(r => r.Id).ToList();
+            Assert.Equal(expected, actual);
+            Assert.Equal(expected.Count, await t.Store.CountAsync(filter, Ct));
+        }
+    }
+
+    [Fact]
+    public async Task Keyset_pages_cover_every_row_once_in_both_orders()
+    {
+        await using var t = await TestStore.StartAsync();
+        t.Store.Enqueue(SampleRecords.Make(1000));
+        await t.Store.FlushAsync(Ct);
+        var filter = new ConnectionFilter { Port = 443 };
+        var expected = (await t.Store.QueryAsync(filter, 1000, ascending: true, ct: Ct)).Select(r => r.Id).ToList();
+
+        foreach (var ascending in new[] { true, false })
+        {
+            var seen = new List<long>();
+            long? cursor = null;
+            while (true)
+            {
+                var page = await t.Store.QueryAsync(filter, 37, cursor, ascending, ct: Ct);
+                seen.AddRange(page.Select(r => r.Id));
+                if (page.Count < 37)
+                    break;
+                cursor = page[^1].Id;
+            }
+            Assert.Equal(ascending ? expected : Enumerable.Reverse(expected), seen);
+        }
+    }
+
+    [Fact]
+    public async Task Aggregates_count_and_nearest_rank_percentiles_per_bucket()
+    {
+        await using var t = await TestStore.StartAsync();
+        var records = SampleRecords.Make(3000, seed: 11);
+        t.Store.Enqueue(records);
+        await t.Store.FlushAsync(Ct);
+        var filter = new ConnectionFilter { FromUtc = SampleRecords.Epoch, ToUtc = SampleRecords.Epoch.AddSeconds(40), Direction = Direction.Inbound };
+
+        var buckets = await t.Store.AggregateAsync(filter, 16, Ct);
+
+        Assert.Equal(16, buckets.Count);
+        var width = TimeSpan.FromSeconds(2.5);
+        for (var i = 0; i < buckets.Count; i++)
+        {
+            var start = SampleRecords.Epoch + width * i;
+            Assert.Equal(start, buckets[i].StartUtc);
+            var d = records.Where(filter.Matches).Where(r => r.EndUtc >= start && r.EndUtc < start + width)
+                .Select(r => r.DurationNs).Order().ToList();
+            Assert.Equal(d.Count, buckets[i].Count);
+            long? Rank(int p) => d.Count == 0 ? null : d[(int)Math.Ceiling(p / 100.0 * d.Count) - 1];
+            Assert.Equal(Rank(50), buckets[i].P50Ns);
+            Assert.Equal(Rank(95), buckets[i].P95Ns);
+            Assert.Equal(Rank(99), buckets[i].P99Ns);
+        }
+        Assert.Contains(buckets, b => b.Count == 0);
+    }
+
+    [Fact]
+    public async Task Streaming_reader_returns_every_match_in_id_order()
+    {
+        await using var t = await TestStore.StartAsync();
+        var records = SampleRecords.Make(1500, seed: 5);
+        t.Store.Enqueue(records);
+        await t.Store.FlushAsync(Ct);
+        var filter = new ConnectionFilter { CloseReason = CloseReason.Rst };
+
+        var streamed = new List<ConnectionRecord>();
+        await foreach (var r in t.Store.StreamAsync(filter, Ct))
+            streamed.Add(r);
+
+        Assert.Equal(records.Where(filter.Matches), streamed);
+    }
+}
