@@ -72,7 +72,7 @@ compile_native
 hosts_up
 
 config_up() {
-	WATCHED_PID="" WATCHED_NAME=""
+	WATCHED_PID="" WATCHED_NAME="" HELPER_PID=""
 	case "$1" in
 	B) netracker_up "$2" ;;
 	C) tcplife_up "$2" ;;
@@ -95,6 +95,9 @@ for round in $(seq 1 "$ROUNDS"); do
 		p0="$(passive_opens)"
 		warm_up
 		run_rate "$cfg" "$round"
+		# The accuracy run is also the light-load latency sample: let (B) drain the backlog of the
+		# rate runs first, or it would measure the queue left behind by them.
+		[ "$cfg" = B ] && wait_quiet "$SUB_OUT"
 		[ "$cfg" = A ] || run_accuracy "$cfg" "$round"
 		record "$cfg" "$round" round_made "$(($(passive_opens) - p0))"
 		run_bulk "$cfg" "$round"

@@ -72,6 +72,7 @@ netracker_up() {
 	done
 	WATCHED_PID="$DASH_PID"
 	WATCHED_NAME=NeTracker.Web
+	HELPER_PID="$SUB_PID"
 }
 
 netracker_down() {
@@ -88,7 +89,7 @@ netracker_down() {
 		record B "$round" leftover_filters 1
 		tc qdisc del dev "$VETH" clsact 2>/dev/null || true
 	fi
-	WATCHED_PID=""
+	WATCHED_PID="" HELPER_PID=""
 }
 
 # The subscriber's file has stopped growing for 2 s: every record that will come has come.

@@ -181,6 +181,8 @@ def _cpu_memory(s, memory):
         if c.get("cpu_pct"):
             proc = "NeTracker.Web (dashboard)" if cfg == "B" else "tcplife"
             rows.append(f"| {NAMES[cfg]} | {proc} | {_med(c['cpu_pct'], '{:.1f}')} | {_med(c['cpu_pct_per_kcps'], '{:.2f}')} |")
+        if c.get("subscriber_cpu_pct"):
+            rows.append(f"| {NAMES[cfg]} | hub subscriber (bench tool, not NeTracker) | {_med(c['subscriber_cpu_pct'], '{:.1f}')} | |")
     rows.append("")
     for m in memory:
         rows.append(f"Memory: the dashboard's RSS with **{m['records']:,} stored records** (target {m['target']:,}) was "

@@ -73,6 +73,8 @@ def per_round(raw, server, ports):
             if w.get("watched"):
                 f["cpu_pct"] = 100 * cpu_s / secs
                 f["cpu_pct_per_kcps"] = 100 * cpu_s * 1000 / max(w["made"], 1)
+            if w.get("helper_cpu_ticks"):
+                f["subscriber_cpu_pct"] = 100 * w["helper_cpu_ticks"] / w["clk_tck"] / secs
         f["ns_per_run"] = ns_per_run(lines)
         recs = reported(cfg, lines)
         if recs is not None:
@@ -106,7 +108,7 @@ def summarise(rounds, configs):
     s = {}
     for cfg in configs:
         mine = [f for f in rounds if f["config"] == cfg]
-        c = {m: stats.summary([f.get(m) for f in mine]) for m in RATE_METRICS + ("made_per_s", "cpu_pct", "cpu_pct_per_kcps")}
+        c = {m: stats.summary([f.get(m) for f in mine]) for m in RATE_METRICS + ("made_per_s", "cpu_pct", "cpu_pct_per_kcps", "subscriber_cpu_pct")}
         if cfg != "A":
             c.update({f"{m}_ratio": stats.summary(ratios(rounds, cfg, m)) for m in RATE_METRICS})
             made = sum(f.get("round_made") or 0 for f in mine)
