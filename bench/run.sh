@@ -20,6 +20,7 @@ SECONDS_PER_RUN=5
 CONFIGS="A B C"
 KEEP=0
 MEMORY_RECORDS=1000000
+WARMUP_SECONDS=8
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) ROUNDS=3 SECONDS_PER_RUN=3 ;;
@@ -70,6 +71,7 @@ API_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 case " $CONFIGS " in *" B "*) ensure_built ;; esac
 compile_native
 hosts_up
+case " $CONFIGS " in *" B "*) netracker_start ;; esac
 
 config_up() {
 	WATCHED_PID="" WATCHED_NAME="" HELPER_PID=""
@@ -105,6 +107,10 @@ for round in $(seq 1 "$ROUNDS"); do
 	done
 done
 
+if [ -n "${DASH_MAIN_PID:-}" ]; then
+	stop_pid "$DASH_MAIN_PID" TERM
+	netracker_leftovers "$DASH_INSTANCE"
+fi
 if [ "$MEMORY_RECORDS" -gt 0 ] && [[ " $CONFIGS " == *" B "* ]]; then
 	say "memory: $MEMORY_RECORDS records through the ingest path of a fresh dashboard"
 	run_memory

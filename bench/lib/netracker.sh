@@ -51,14 +51,22 @@ dashboard_stop() {
 	stop_pid "$DASH_PID" TERM
 }
 
+# One dashboard for the whole run, like a dashboard that runs for weeks: started once, warmed up
+# (JIT, caches) on an unmeasured attach, then attached only during (B) rounds through its REST
+# API and detached after. Its CPU during (A) and (C) is recorded too (it should be ~0).
+netracker_start() {
+	dashboard_start main
+	DASH_MAIN_PID="$DASH_PID"
+	on_exit "stop_pid $DASH_PID TERM; netracker_leftovers $DASH_INSTANCE"
+	say "warming up the dashboard ($WARMUP_SECONDS s of connections, not measured)"
+	dashboard_attach
+	"$WORK/ntb-conn" "$SERVER_IP" "$PORT_CLOSE" 2 "$WARMUP_SECONDS" >/dev/null
+	wait_drained 120
+	dashboard_detach
+}
+
 netracker_up() {
 	local round="$1" i
-	dashboard_start "B$round" NeTracker__Interfaces__0="$VETH"
-	for i in $(seq 1 100); do
-		[ "$("$BENCH/lib/bpfstats.py" --dev "$VETH")" != "{}" ] && break
-		[ "$i" -eq 100 ] && die "the dashboard did not attach to $VETH within 10 s: $(tail -20 "$WORK/dashboard-B$round.log")"
-		sleep 0.1
-	done
 	SUB_OUT="$WORK/subscriber-$round.jsonl"
 	dotnet "$BENCH_DLL" subscribe --hub "$DASH_URL/hubs/connections" --key "$API_KEY" --out "$SUB_OUT" \
 		>"$WORK/subscriber-$round.log" 2>&1 &
@@ -70,26 +78,66 @@ netracker_up() {
 		[ "$i" -eq 200 ] && die "the hub subscriber did not subscribe within 20 s"
 		sleep 0.1
 	done
+	fetch_stats "$WORK/stats-$round-before.json"
+	ROUND_CPU0="$(cpu_ticks "$DASH_PID")"
+	dashboard_attach
 	WATCHED_PID="$DASH_PID"
 	WATCHED_NAME=NeTracker.Web
 	HELPER_PID="$SUB_PID"
 }
 
+# Ends a (B) round only when everything is delivered and stored, so no deferred work (hub
+# backlog, history writes) spills into the next configuration's round; the CPU of the whole
+# round, drain included, is the all-in cost per connection.
 netracker_down() {
-	local round="$1"
+	local round="$1" t0 drain
+	t0="$(now_ns)"
 	wait_quiet "$SUB_OUT"
+	wait_drained 180
+	drain=$(( ($(now_ns) - t0) / 1000000 ))
+	dashboard_detach
+	record B "$round" round_cpu "$(($(cpu_ticks "$DASH_PID") - ROUND_CPU0))" "\"clk_tck\":$CLK_TCK,\"drain_ms\":$drain"
 	fetch_stats "$WORK/stats-$round.json"
-	record B "$round" probe_stats 0 "\"stats\":$(cat "$WORK/stats-$round.json")"
+	record B "$round" probe_stats 0 "\"stats\":$(cat "$WORK/stats-$round.json"),\"before\":$(cat "$WORK/stats-$round-before.json")"
 	stop_pid "$SUB_PID" TERM
-	dashboard_stop
-	netracker_leftovers "$DASH_INSTANCE"
 	record B "$round" netracker_output 0 "\"file\":\"$SUB_OUT\""
+	WATCHED_PID="" HELPER_PID=""
+}
+
+dashboard_attach() {
+	local i code
+	code="$(curl -s -o "$WORK/attach.json" -w '%{http_code}' -X POST -H "X-Api-Key: $API_KEY" \
+		"$DASH_URL/api/interfaces/$VETH/attach")"
+	[ "$code" = 200 ] || die "attaching $VETH through the API failed ($code): $(cat "$WORK/attach.json")"
+	for i in $(seq 1 100); do
+		[ "$("$BENCH/lib/bpfstats.py" --dev "$VETH")" != "{}" ] && return 0
+		sleep 0.1
+	done
+	die "the dashboard said attached, but $VETH has no BPF filters"
+}
+
+dashboard_detach() {
+	local code
+	code="$(curl -s -o "$WORK/detach.json" -w '%{http_code}' -X POST -H "X-Api-Key: $API_KEY" \
+		"$DASH_URL/api/interfaces/$VETH/detach")"
+	[ "$code" = 200 ] || die "detaching $VETH through the API failed ($code): $(cat "$WORK/detach.json")"
 	if [ "$("$BENCH/lib/bpfstats.py" --dev "$VETH")" != "{}" ]; then
-		say "warning: the dashboard left its filters on $VETH after stopping; removing the clsact qdisc of our veth"
-		record B "$round" leftover_filters 1
+		say "warning: $VETH still has BPF filters after detach; removing the clsact qdisc of our veth"
+		record B 0 leftover_filters 1
 		tc qdisc del dev "$VETH" clsact 2>/dev/null || true
 	fi
-	WATCHED_PID="" HELPER_PID=""
+}
+
+# Nothing waiting in the history writer (and ingest caught up with the probe).
+wait_drained() {
+	local i queued
+	for i in $(seq 1 "$1"); do
+		fetch_stats "$WORK/stats-now.json"
+		queued="$(stat_value "$WORK/stats-now.json" history.queued)"
+		[ "${queued:-0}" -eq 0 ] && return 0
+		sleep 1
+	done
+	say "warning: the history writer still had ${queued:-?} records queued after $1 s"
 }
 
 # The subscriber's file has stopped growing for 2 s: every record that will come has come.

@@ -13,6 +13,7 @@ run_rate() {
 	p0="$(passive_opens)"
 	c0="$(watched_cpu)"
 	s0="$(helper_cpu)"
+	d0="$(dashboard_cpu)"
 	bpf_snapshot "$cfg" "$round" before
 	t0="$(now_ns)"
 
@@ -29,8 +30,9 @@ run_rate() {
 	bpf_snapshot "$cfg" "$round" after
 	c1="$(watched_cpu)"
 	s1="$(helper_cpu)"
+	d1="$(dashboard_cpu)"
 	p1="$(passive_opens)"
-	record "$cfg" "$round" rate_window "$(( (t1 - t0) / 1000 ))" "\"unit\":\"us\",\"made\":$((p1 - p0)),\"cpu_ticks\":$((c1 - c0)),\"helper_cpu_ticks\":$((s1 - s0)),\"clk_tck\":$CLK_TCK,\"watched\":\"${WATCHED_NAME:-}\""
+	record "$cfg" "$round" rate_window "$(( (t1 - t0) / 1000 ))" "\"unit\":\"us\",\"made\":$((p1 - p0)),\"cpu_ticks\":$((c1 - c0)),\"helper_cpu_ticks\":$((s1 - s0)),\"dashboard_cpu_ticks\":$((d1 - d0)),\"clk_tck\":$CLK_TCK,\"watched\":\"${WATCHED_NAME:-}\""
 }
 
 # One second of connections before measuring: caches, JIT and the configuration's first-use
@@ -80,6 +82,11 @@ wait_tcpdump() {
 # The hub subscriber of (B): not NeTracker, but it shares the machine, so its CPU is shown too.
 helper_cpu() {
 	if [ -n "${HELPER_PID:-}" ]; then cpu_ticks "$HELPER_PID"; else echo 0; fi
+}
+
+# The long-running dashboard, whatever the configuration (idle and detached in A and C).
+dashboard_cpu() {
+	if [ -n "${DASH_MAIN_PID:-}" ]; then cpu_ticks "$DASH_MAIN_PID"; else echo 0; fi
 }
 
 watched_cpu() {

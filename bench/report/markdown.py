@@ -183,7 +183,14 @@ def _cpu_memory(s, memory):
             rows.append(f"| {NAMES[cfg]} | {proc} | {_med(c['cpu_pct'], '{:.1f}')} | {_med(c['cpu_pct_per_kcps'], '{:.2f}')} |")
         if c.get("subscriber_cpu_pct"):
             rows.append(f"| {NAMES[cfg]} | hub subscriber (bench tool, not NeTracker) | {_med(c['subscriber_cpu_pct'], '{:.1f}')} | |")
+        if c.get("idle_dashboard_cpu_pct") is not None and cfg != "B":
+            rows.append(f"| {NAMES[cfg]} | NeTracker.Web, running but detached | {_med(c['idle_dashboard_cpu_pct'], '{:.1f}')} | |")
     rows.append("")
+    b = s.get("B")
+    if b and b.get("cpu_us_per_connection"):
+        rows += [f"All-in, the dashboard spent **{_med(b['cpu_us_per_connection'], '{:.1f}')} µs of CPU per connection** "
+                 f"over a whole (B) round, including the time after the load until every record was delivered to the "
+                 f"subscriber and written to history ({_med(b['drain_ms'], '{:.0f}')} ms after the last run).", ""]
     for m in memory:
         rows.append(f"Memory: the dashboard's RSS with **{m['records']:,} stored records** (target {m['target']:,}) was "
                     f"**{m['rss_mib']:.0f} MiB** (after start, before ingest: {m['rss_before_mib']:.0f} MiB; peak "
