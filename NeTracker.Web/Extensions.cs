@@ -1,6 +1,7 @@
 using MudBlazor.Services;
 using NeTracker.Web.Api;
 using NeTracker.Web.Components;
+using NeTracker.Web.Agents;
 using NeTracker.Web.Configuration;
 using NeTracker.Web.History;
 using NeTracker.Web.Live;
@@ -24,6 +25,7 @@ public static class Extensions
         builder.Services.AddMudServices();
         builder.AddNeTrackerLive();
         builder.Services.AddConnectionMetrics();
+        builder.Services.AddAgentIngest();
         builder.AddHistory();
     }
 

@@ -14,7 +14,8 @@ public sealed record AgentOptions
     /// <summary>Records held while the dashboard is unreachable before the oldest are dropped.</summary>
     public int BufferCapacity { get; init; } = 200_000;
 
-    public int MaxBatch { get; init; } = 1_000;
+    /// <summary>Records per hub message; the dashboard accepts up to 5 000 (ConnectionsHub.MaxAgentBatch).</summary>
+    public int MaxBatch { get; init; } = 500;
 
     /// <summary>How long the sender waits when there is nothing to send.</summary>
     public TimeSpan Idle { get; init; } = TimeSpan.FromMilliseconds(100);

@@ -30,8 +30,7 @@ public sealed class AgentPublisher(AgentOptions options, AgentBuffer buffer, Fun
                 await connection.StartAsync(ct);
                 Connected = true;
                 log.WriteLine($"agent: connected to {options.HubUrl}");
-                backoff = options.MinBackoff;
-                await SendUntilFailureAsync(connection, ct);
+                await SendUntilFailureAsync(connection, () => backoff = options.MinBackoff, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -54,7 +53,9 @@ public sealed class AgentPublisher(AgentOptions options, AgentBuffer buffer, Fun
         }
     }
 
-    private async Task SendUntilFailureAsync(HubConnection connection, CancellationToken ct)
+    /// <param name="delivered">Called after each acknowledged batch: only a working exchange resets the backoff,
+    /// not a connection the dashboard closes again at once.</param>
+    private async Task SendUntilFailureAsync(HubConnection connection, Action delivered, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
@@ -70,6 +71,7 @@ public sealed class AgentPublisher(AgentOptions options, AgentBuffer buffer, Fun
             var ack = await connection.InvokeAsync<AgentAck>("Publish", batch, ct);
             buffer.Acknowledge(ack.LastSeq);
             Acknowledged++;
+            delivered();
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Serialization;
 
 namespace NeTracker.Probe.Model;
 
@@ -13,6 +14,7 @@ public sealed record ConnectionRecord
 
     public required string Host { get; init; }
     public required string Interface { get; init; }
+    [JsonPropertyName("ifindex")] // the schema name; snake_case would say "if_index"
     public int IfIndex { get; init; }
     public Direction Direction { get; init; }
     public IpFamily Family { get; init; }
@@ -25,6 +27,7 @@ public sealed record ConnectionRecord
     public long DurationNs { get; init; }
 
     /// <summary>First SYN to first SYN-ACK at the hook; null when not seen.</summary>
+    [JsonPropertyName("synack_ns")] // the schema name; snake_case would say "syn_ack_ns"
     public long? SynAckNs { get; init; }
 
     /// <summary>SYN-ACK to the client's first ACK at the hook; null when not seen.</summary>

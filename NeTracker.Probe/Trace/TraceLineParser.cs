@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using NeTracker.Probe.Model;
 using static NeTracker.Probe.Trace.TraceLineFormat;
@@ -123,9 +122,7 @@ public static class TraceLineParser
         for (int g = 0; g < 8; g++)
         {
             int at = g * 5;
-            if (g < 7 && s[at + 4] != ':')
-                return false;
-            if (!ushort.TryParse(s.Slice(at, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ushort v))
+            if ((g < 7 && s[at + 4] != ':') || !TryHex(s.Slice(at, 4), out ulong v))
                 return false;
             address[2 * g] = (byte)(v >> 8);
             address[(2 * g) + 1] = (byte)v;
@@ -136,10 +133,42 @@ public static class TraceLineParser
     private static bool IsV4Mapped(ReadOnlySpan<byte> a)
         => a[..10].IndexOfAnyExcept((byte)0) < 0 && a[10] == 0xff && a[11] == 0xff;
 
-    // NumberStyles.None / AllowHexSpecifier: digits only — no sign, no spaces, no "0x".
+    // Hand-rolled: digits only (no sign, spaces or "0x"), and several times faster than
+    // ulong.TryParse, which matters at ~20 numbers per line.
     private static bool TryHex(ReadOnlySpan<char> s, out ulong v)
-        => ulong.TryParse(s, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out v);
+    {
+        v = 0;
+        if (s.IsEmpty || s.Length > 16)
+            return false;
+        foreach (char c in s)
+        {
+            int d = c switch
+            {
+                >= '0' and <= '9' => c - '0',
+                >= 'a' and <= 'f' => c - 'a' + 10,
+                >= 'A' and <= 'F' => c - 'A' + 10,
+                _ => -1,
+            };
+            if (d < 0)
+                return false;
+            v = (v << 4) | (uint)d;
+        }
+        return true;
+    }
 
     internal static bool TryDec(ReadOnlySpan<char> s, out ulong v)
-        => ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out v);
+    {
+        const ulong Limit = ulong.MaxValue / 10; // 1844674407370955161, then at most digit 5
+        v = 0;
+        if (s.IsEmpty)
+            return false;
+        foreach (char c in s)
+        {
+            uint d = (uint)(c - '0');
+            if (d > 9 || v > Limit || (v == Limit && d > ulong.MaxValue % 10))
+                return false;
+            v = (v * 10) + d;
+        }
+        return true;
+    }
 }

@@ -18,7 +18,11 @@ public sealed class AgentLedger
 
     public AgentLedger(string? dataDirectory)
     {
-        _path = dataDirectory is null ? null : Path.Combine(dataDirectory, "agents.json");
+        if (dataDirectory is not null)
+        {
+            Directory.CreateDirectory(dataDirectory);
+            _path = Path.Combine(dataDirectory, "agents.json");
+        }
         _agents = Load(_path);
     }
 
@@ -60,14 +64,27 @@ public sealed class AgentLedger
         }
     }
 
+    /// <summary>Failed writes of agents.json (full or read-only disk): records still flow, but a
+    /// batch re-sent across a dashboard restart could then be counted twice.</summary>
+    public long PersistErrors => Interlocked.Read(ref _persistErrors);
+
+    private long _persistErrors;
+
     private void Save()
     {
         if (_path is null)
             return;
-        // Write then rename: a crash leaves the old file or the new one, never half of one.
-        var tmp = _path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(_agents));
-        File.Move(tmp, _path, overwrite: true);
+        try
+        {
+            // Write then rename: a crash leaves the old file or the new one, never half of one.
+            var tmp = _path + ".tmp";
+            File.WriteAllText(tmp, JsonSerializer.Serialize(_agents));
+            File.Move(tmp, _path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Interlocked.Increment(ref _persistErrors);
+        }
     }
 
     private static Dictionary<string, AgentState> Load(string? path)

@@ -10,7 +10,7 @@ namespace NeTracker.Web.Hubs;
 /// /hubs/connections: subscribe to every finished connection or to one interface's, as batches
 /// plus per-second stats (pushed by <see cref="HubBroadcaster"/>), or pull them as a stream.
 /// </summary>
-public sealed class ConnectionsHub(ConnectionStore store) : Hub<IConnectionsClient>
+public sealed partial class ConnectionsHub(ConnectionStore store) : Hub<IConnectionsClient>
 {
     public const string Path = "/hubs/connections";
 

@@ -113,6 +113,9 @@ public class TraceLineParserTests
             With(3, "0000:0000:0000:0000:0000:ffff:c612:0a0"),  // short group
             With(5, "-5"),                                      // signed
             With(5, "99999999999999999999"),                    // overflow
+            With(5, "18446744073709551616"),                    // ulong.MaxValue + 1
+            With(11, "1ffffffffffffffff"),                      // 17 hex digits
+            With(2, "c6f81f900040000G"),                        // not hex
             With(1, "0x2a00000007"),                            // "0x" prefix
             "[TC] Total RTT (SYN - FIN-ACK) for 198.18.10.2:50936 -> 198.18.10.1:99999: 5 ns",
             "[TC] Total RTT (SYN - FIN-ACK) for 198.18.10.2:50936 -> 198.18.10.1:80: 5 ms",

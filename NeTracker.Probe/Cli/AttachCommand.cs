@@ -1,0 +1,64 @@
+namespace NeTracker.Probe.Cli;
+
+/// <summary>`attach`: puts NeTracker's filters on the interfaces and leaves them there.</summary>
+public sealed class AttachCommand : ICliCommand
+{
+    public string Name => "attach";
+
+    public string Summary => "attach NeTracker to interfaces (stays attached; watch or the dashboard reads it)";
+
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        new("interface", "NAME", "interface to attach to (repeat for several); required", Repeatable: true),
+        new("instance", "NAME", $"probe instance (default {ProbeCommandLine.DefaultInstance})"),
+    ];
+
+    public Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
+        => InterfaceVerb.RunAsync(args, env, (probe, name) => probe.AttachAsync(name, stop), stop);
+}
+
+/// <summary>`detach`: removes NeTracker's filters (never anyone else's).</summary>
+public sealed class DetachCommand : ICliCommand
+{
+    public string Name => "detach";
+
+    public string Summary => "detach NeTracker from interfaces (other filters stay untouched)";
+
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        new("interface", "NAME", "interface to detach from (repeat for several); required", Repeatable: true),
+        new("instance", "NAME", $"probe instance (default {ProbeCommandLine.DefaultInstance})"),
+    ];
+
+    public Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
+        => InterfaceVerb.RunAsync(args, env, (probe, name) => probe.DetachAsync(name, stop), stop);
+}
+
+/// <summary>What attach and detach share: one probe, the verb on every interface, one line each.</summary>
+internal static class InterfaceVerb
+{
+    public static async Task<int> RunAsync(CliArguments args, CliEnvironment env,
+        Func<IConnectionProbe, string, Task<InterfaceState>> verb, CancellationToken stop)
+    {
+        var interfaces = args.Interfaces(required: true);
+        await using var probe = env.CreateProbe(new ProbeRequest(args.Instance(), DetachOnDispose: false));
+        await probe.StartAsync(stop).ConfigureAwait(false);
+        int exit = ProbeCommandLine.Ok;
+        foreach (string name in interfaces)
+        {
+            try
+            {
+                var state = await verb(probe, name).ConfigureAwait(false);
+                env.Out.WriteLine($"{state.Name}: {(state.Attached ? "attached" : "detached")}" +
+                    (state.ForeignFilters.Count > 0 ? $" (other filters left in place: {string.Join("; ", state.ForeignFilters)})" : ""));
+            }
+            catch (ProbeException e)
+            {
+                // Keep going: one bad name should not leave the others undone.
+                env.Error.WriteLine($"error: {name}: {e.Message}");
+                exit = ProbeCommandLine.RuntimeError;
+            }
+        }
+        return exit;
+    }
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace NeTracker.Probe.Cli;
+
+/// <summary>`status`: every interface with NeTracker's and foreign filters, and the counters.</summary>
+public sealed class StatusCommand : ICliCommand
+{
+    public string Name => "status";
+
+    public string Summary => "interfaces, NeTracker and foreign filters, trace buffer and counters";
+
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        new("interface", "NAME", "only these interfaces (repeatable; default all)", Repeatable: true),
+        new("instance", "NAME", $"probe instance (default {ProbeCommandLine.DefaultInstance})"),
+    ];
+
+    public async Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
+    {
+        var only = args.Interfaces(required: false);
+        string instance = args.Instance();
+        await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false));
+        await probe.StartAsync(stop).ConfigureAwait(false);
+        var all = await probe.ListInterfacesAsync(stop).ConfigureAwait(false);
+        var missing = only.Where(n => all.All(i => i.Name != n)).ToList();
+        if (missing.Count > 0)
+            throw new ProbeException($"no interface named {string.Join(", ", missing)}");
+        Write(env.Out, instance, only.Count == 0 ? all : all.Where(i => only.Contains(i.Name)).ToList(), probe.Counters);
+        return ProbeCommandLine.Ok;
+    }
+
+    internal static void Write(TextWriter w, string instance, IReadOnlyList<InterfaceState> interfaces, ProbeCounters c)
+    {
+        const string Row = "{0,-15} {1,7} {2,-8} {3,-9} {4,8}  {5,-40} {6}";
+        w.WriteLine($"instance {instance}: trace {c.TraceSource}, {c.TraceBufferKbPerCpu} KB per CPU");
+        w.WriteLine(string.Format(CultureInfo.InvariantCulture, Row, "INTERFACE", "IFINDEX", "STATE", "NETRACKER", "RECORDS", "ADDRESSES", "FOREIGN FILTERS"));
+        foreach (var i in interfaces)
+        {
+            w.WriteLine(string.Format(CultureInfo.InvariantCulture, Row, i.Name, i.IfIndex, i.OperState,
+                i.Attached ? "attached" : "-", i.Records,
+                i.Addresses.Count == 0 ? "-" : string.Join(", ", i.Addresses),
+                i.ForeignFilters.Count == 0 ? "-" : string.Join("; ", i.ForeignFilters)));
+        }
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"counters: lines {c.LinesRead}, records {c.RecordsEmitted}, foreign {c.ForeignLines}, malformed {c.MalformedLines}, " +
+            $"lost {c.LostEvents}, channel drops {c.ChannelDrops}, swept {c.Swept}, read errors {c.ReadErrors}"));
+    }
+}

@@ -1,0 +1,42 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using NeTracker.Probe.Model;
+
+namespace NeTracker.Probe.Cli;
+
+/// <summary>
+/// Aligned columns in the manner of tcplife: one line per finished connection, widths fixed
+/// for IPv4 (an IPv6 endpoint simply widens its own line — a stream cannot know future widths).
+/// </summary>
+internal sealed class TableOutput(TextWriter w) : RecordOutput(w)
+{
+    private const string Format = "{0,-15} {1,-10} {2,-3} {3,-21} {4,-21} {5,12} {6,9} {7,-10} {8,-6} {9,10} {10,10} {11}";
+
+    public override void WriteHeader()
+        => Writer.WriteLine(string.Format(CultureInfo.InvariantCulture, Format,
+            "END_UTC", "IFACE", "DIR", "CLIENT", "SERVER", "DURATION_MS", "HS_MS", "REASON", "BY", "BYTES_IN", "BYTES_OUT", "NOTE"));
+
+    public override void Write(ConnectionRecord r)
+    {
+        string note = (r.Partial ? "partial " : "") + (r.SynRetransmits > 0 ? $"syn-retx={r.SynRetransmits}" : "");
+        Writer.WriteLine(string.Format(CultureInfo.InvariantCulture, Format,
+            r.EndUtc.ToString("HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
+            r.Interface,
+            r.Direction == Direction.Inbound ? "in" : "out",
+            Endpoint(r.ClientAddr, r.ClientPort),
+            Endpoint(r.ServerAddr, r.ServerPort),
+            (r.DurationNs / 1e6).ToString("F3", CultureInfo.InvariantCulture),
+            r.SynAckNs is { } s ? ((s + (r.AckNs ?? 0)) / 1e6).ToString("F3", CultureInfo.InvariantCulture) : "-",
+            SchemaNames.Of(r.CloseReason),
+            SchemaNames.Of(r.ClosedBy) is { Length: > 0 } by ? by : "-",
+            r.BytesIn,
+            r.BytesOut,
+            note.TrimEnd()));
+    }
+
+    private static string Endpoint(IPAddress a, int port)
+        => a.AddressFamily == AddressFamily.InterNetworkV6
+            ? string.Create(CultureInfo.InvariantCulture, $"[{a}]:{port}")
+            : string.Create(CultureInfo.InvariantCulture, $"{a}:{port}");
+}

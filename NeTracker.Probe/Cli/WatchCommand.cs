@@ -1,0 +1,105 @@
+using NeTracker.Probe.Model;
+
+namespace NeTracker.Probe.Cli;
+
+/// <summary>
+/// `watch`: attaches to the interfaces, prints every finished connection until Ctrl-C, SIGTERM
+/// or --duration, then detaches what it attached (interfaces already attached before stay so)
+/// and prints the connections the detach closed, then a summary with losses on stderr.
+/// </summary>
+public sealed class WatchCommand : ICliCommand
+{
+    private static readonly TimeSpan DetachTimeout = TimeSpan.FromSeconds(30);
+
+    public string Name => "watch";
+
+    public string Summary => "attach, print finished connections live (like tcplife), detach on exit";
+
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        new("interface", "NAME", "interface to watch (repeat for several); required", Repeatable: true),
+        new("format", "table|csv|jsonl", "output format (default table; csv/jsonl use the record schema)"),
+        new("duration", "SECONDS", "stop after this long (default: until Ctrl-C / SIGTERM)"),
+        new("instance", "NAME", $"probe instance (default {ProbeCommandLine.DefaultInstance})"),
+    ];
+
+    public async Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
+    {
+        var interfaces = args.Interfaces(required: true);
+        var output = RecordOutput.Create(args.Choice("format", RecordOutput.Table, RecordOutput.Table, RecordOutput.Csv, RecordOutput.Jsonl), env.Out);
+        var duration = args.Seconds("duration");
+        string instance = args.Instance();
+
+        await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false));
+        await probe.StartAsync(stop).ConfigureAwait(false);
+        var alreadyAttached = (await probe.ListInterfacesAsync(stop).ConfigureAwait(false))
+            .Where(i => i.Attached).Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var attachedHere = new List<string>();
+        long written = 0;
+        try
+        {
+            foreach (string name in interfaces)
+            {
+                await probe.AttachAsync(name, stop).ConfigureAwait(false);
+                if (!alreadyAttached.Contains(name))
+                    attachedHere.Add(name);
+            }
+            env.Error.WriteLine($"watching {string.Join(", ", interfaces)} (instance {instance}){(duration is { } d ? $" for {d.TotalSeconds:0.###} s" : "")}; Ctrl-C stops");
+            output.WriteHeader();
+            await env.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+
+            using var until = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            if (duration is { } limit)
+                until.CancelAfter(limit);
+            try
+            {
+                while (await probe.Records.WaitToReadAsync(until.Token).ConfigureAwait(false))
+                    written += await DrainAsync(probe, output, env).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (until.IsCancellationRequested)
+            {
+                // Ctrl-C, SIGTERM or --duration: the normal end of a watch.
+            }
+        }
+        finally
+        {
+            // Never leave filters behind, even when interrupted: a fresh token, bounded in time.
+            using var detach = new CancellationTokenSource(DetachTimeout);
+            foreach (string name in attachedHere)
+            {
+                try
+                {
+                    await probe.DetachAsync(name, detach.Token).ConfigureAwait(false);
+                }
+                catch (ProbeException e)
+                {
+                    env.Error.WriteLine($"warning: detaching {name}: {e.Message}");
+                }
+            }
+            written += await DrainAsync(probe, output, env).ConfigureAwait(false); // closed by the detach
+        }
+        WriteSummary(env.Error, written, probe.Counters);
+        return ProbeCommandLine.Ok;
+    }
+
+    private static async Task<long> DrainAsync(IConnectionProbe probe, RecordOutput output, CliEnvironment env)
+    {
+        long n = 0;
+        while (probe.Records.TryRead(out ConnectionRecord? record))
+        {
+            output.Write(record);
+            n++;
+        }
+        if (n > 0)
+            await env.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        return n;
+    }
+
+    internal static void WriteSummary(TextWriter w, long written, ProbeCounters c)
+    {
+        w.WriteLine($"{written} connections; lost events {Interlocked.Read(ref c.LostEvents)}, channel drops {Interlocked.Read(ref c.ChannelDrops)}, " +
+            $"malformed lines {Interlocked.Read(ref c.MalformedLines)}, foreign lines {Interlocked.Read(ref c.ForeignLines)}, read errors {Interlocked.Read(ref c.ReadErrors)}");
+        if (c.LostEvents > 0 || c.ChannelDrops > 0)
+            w.WriteLine("warning: some connections were not reported (trace buffer overrun or slow output); see the counts above.");
+    }
+}

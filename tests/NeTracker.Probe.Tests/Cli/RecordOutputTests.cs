@@ -1,0 +1,93 @@
+using System.Net;
+using System.Text.Json;
+using NeTracker.Probe.Cli;
+using NeTracker.Probe.Export;
+using NeTracker.Probe.Model;
+
+namespace NeTracker.Probe.Tests.Cli;
+
+public class RecordOutputTests
+{
+    private static ConnectionRecord Record(string client = "198.18.0.2", string server = "198.18.0.1") => new()
+    {
+        Host = "h1",
+        Interface = "veth-a",
+        IfIndex = 9,
+        Direction = Direction.Inbound,
+        Family = client.Contains(':', StringComparison.Ordinal) ? IpFamily.Ipv6 : IpFamily.Ipv4,
+        ClientAddr = IPAddress.Parse(client),
+        ClientPort = 50936,
+        ServerAddr = IPAddress.Parse(server),
+        ServerPort = 8080,
+        StartUtc = new DateTime(2026, 11, 26, 16, 0, 0, DateTimeKind.Utc),
+        EndUtc = new DateTime(2026, 11, 26, 16, 0, 1, DateTimeKind.Utc).AddTicks(9077180),
+        DurationNs = 1_907_718_000,
+        SynAckNs = 41_000,
+        AckNs = 52_000,
+        CloseReason = CloseReason.Fin,
+        ClosedBy = ClosedBy.Client,
+        BytesIn = 1234,
+        BytesOut = 56789,
+        PacketsIn = 3,
+        PacketsOut = 4,
+        SynRetransmits = 2,
+        Partial = true,
+    };
+
+    private static string Render(string format, params ConnectionRecord[] records)
+    {
+        var w = new StringWriter();
+        var output = RecordOutput.Create(format, w);
+        output.WriteHeader();
+        foreach (var r in records)
+            output.Write(r);
+        return w.ToString();
+    }
+
+    [Fact]
+    public void Csv_is_the_export_format_with_its_header()
+    {
+        var expected = new StringWriter();
+        ConnectionCsv.WriteHeader(expected);
+        ConnectionCsv.WriteRow(expected, Record());
+        Assert.Equal(expected.ToString(), Render("csv", Record()));
+        Assert.StartsWith("id,host,interface,ifindex,direction,family,", Render("csv"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Jsonl_has_one_object_per_line_named_exactly_like_the_csv_columns()
+    {
+        string[] lines = Render("jsonl", Record(), Record("2001:2::2", "2001:2::1")).Split('\n');
+        Assert.Equal(3, lines.Length);
+        Assert.Equal("", lines[2]);
+        using var doc = JsonDocument.Parse(lines[0]);
+        Assert.Equal(SchemaNames.Columns, doc.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(9, doc.RootElement.GetProperty("ifindex").GetInt32());
+        Assert.Equal(41000, doc.RootElement.GetProperty("synack_ns").GetInt64());
+        Assert.Equal("inbound", doc.RootElement.GetProperty("direction").GetString());
+        Assert.Equal(Record("2001:2::2", "2001:2::1"), JsonSerializer.Deserialize<ConnectionRecord>(lines[1], RecordJson.Options));
+    }
+
+    [Fact]
+    public void Table_aligns_columns_like_tcplife()
+    {
+        string[] lines = Render("table", Record(), Record()).TrimEnd().Split(Environment.NewLine);
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith("END_UTC         IFACE      DIR CLIENT                SERVER", lines[0], StringComparison.Ordinal);
+        Assert.Equal(lines[1], lines[2]);
+        Assert.Equal(
+            "16:00:01.907718 veth-a     in  198.18.0.2:50936      198.18.0.1:8080           1907.718     0.093 fin        client       1234      56789 partial syn-retx=2",
+            lines[1]);
+        // Every column of the header starts where the values of that column start.
+        foreach (string column in new[] { "IFACE", "DIR", "CLIENT", "SERVER", "REASON", "BY" })
+            Assert.Equal(' ', lines[1][lines[0].IndexOf(column, StringComparison.Ordinal) - 1]);
+    }
+
+    [Fact]
+    public void Table_brackets_ipv6_endpoints()
+    {
+        string table = Render("table", Record("2001:2::2", "2001:2::1"));
+        Assert.Contains(" [2001:2::2]:50936 ", table, StringComparison.Ordinal);
+        Assert.Contains(" [2001:2::1]:8080 ", table, StringComparison.Ordinal);
+    }
+}

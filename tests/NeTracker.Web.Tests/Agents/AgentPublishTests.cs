@@ -1,0 +1,105 @@
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using NeTracker.Probe.Agent;
+using NeTracker.Probe.Model;
+using NeTracker.Web.Hubs;
+using NeTracker.Web.Live;
+using NeTracker.Web.Tests.Hubs;
+using NeTracker.Web.Tests.Live;
+
+namespace NeTracker.Web.Tests.Agents;
+
+/// <summary>The agent's real publisher against the real hub on Kestrel.</summary>
+public sealed class AgentPublishTests : IAsyncLifetime
+{
+    private readonly LiveAppFactory _app = new();
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    private ConnectionStore Store => _app.Services.GetRequiredService<ConnectionStore>();
+
+    private static async Task Until(Func<bool> condition, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(20));
+        while (!condition())
+            await Task.Delay(50, timeout.Token);
+    }
+
+    [Fact]
+    public async Task Publisher_delivers_buffered_records_tagged_with_the_agent_name()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var buffer = new AgentBuffer(1000);
+        for (var i = 0; i < 250; i++)
+            buffer.Add(Records.Make(0, clientPort: 20_000 + i, host: "", endUtc: DateTime.UtcNow));
+        var options = new AgentOptions
+        {
+            HubUrl = new Uri(_app.BaseAddress, ConnectionsHub.Path),
+            ApiKey = TestApiKey.Value,
+            Name = "agent-7",
+            MaxBatch = 100,
+        };
+        var log = new StringWriter();
+        var publisher = new AgentPublisher(options, buffer, () => 0, TextWriter.Synchronized(log));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+        var run = publisher.RunAsync(stop.Token);
+        try
+        {
+            await Until(() => buffer.Count == 0 && Store.Query(ConnectionFilterAll).Count == 250, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"not delivered: {buffer.Count} buffered, {Store.Query(ConnectionFilterAll).Count} stored; agent log:\n{log}");
+        }
+        stop.Cancel();
+        await run;
+
+        var stored = Store.Query(ConnectionFilterAll);
+        Assert.All(stored, r => Assert.Equal("agent-7", r.Host));
+        Assert.Equal(250, stored.Select(r => r.ClientPort).Distinct().Count());
+        Assert.True(publisher.Acknowledged >= 3);
+    }
+
+    [Fact]
+    public async Task Hub_ingests_a_resent_batch_only_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var hub = _app.CreateHubConnection();
+        await hub.StartAsync(ct);
+        var epoch = Guid.NewGuid();
+        var records = Enumerable.Range(0, 5).Select(i => Records.Make(0, clientPort: 30_000 + i, host: "")).ToArray();
+
+        var ack1 = await hub.InvokeAsync<AgentAck>("Publish", new AgentBatch("a", epoch, 1, records[..3], 0, 0), ct);
+        var ack2 = await hub.InvokeAsync<AgentAck>("Publish", new AgentBatch("a", epoch, 1, records, 0, 0), ct);
+        await Until(() => Store.Query(ConnectionFilterAll).Count >= 5, ct);
+        await Task.Delay(300, ct);
+
+        Assert.Equal(3, ack1.LastSeq);
+        Assert.Equal(5, ack2.LastSeq);
+        Assert.Equal(5, Store.Query(ConnectionFilterAll).Count);
+    }
+
+    [Fact]
+    public async Task Hub_rejects_a_malformed_batch_with_a_clear_error()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var hub = _app.CreateHubConnection();
+        await hub.StartAsync(ct);
+
+        var e = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() =>
+            hub.InvokeAsync<AgentAck>("Publish", new AgentBatch("", Guid.NewGuid(), 1, [], 0, 0), ct));
+        Assert.Contains("agent name", e.Message);
+    }
+
+    private static Data.ConnectionFilter ConnectionFilterAll => Data.ConnectionFilter.None;
+}
+
+/// <summary>The API key the test app accepts (the security setup configures it).</summary>
+internal static class TestApiKey
+{
+    public const string Value = "test-agent-key-0123456789abcdef";
+}
