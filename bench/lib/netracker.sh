@@ -175,8 +175,8 @@ run_memory() {
 	sleep 2
 	rss0="$(rss_kb "$DASH_PID")"
 	if out="$(dotnet "$BENCH_DLL" publish --hub "$DASH_URL/hubs/connections" --key "$API_KEY" \
-		--count "$MEMORY_RECORDS" --batch 5000 2>"$WORK/publish.err")"; then
-		method="synthetic records published through the hub's agent path (Publish) into the real ingest, store and history"
+		--count "$MEMORY_RECORDS" --batch 5000 --pace-stats "$DASH_URL/api/stats" 2>"$WORK/publish.err")"; then
+		method="synthetic records published through the hub's agent path (Publish) into the real ingest, store and history, paced so the history writer keeps up"
 	else
 		say "memory: no Publish on the hub ($(tail -1 "$WORK/publish.err")); real connections instead"
 		out="$(fill_with_connections)"
