@@ -7,6 +7,7 @@
 #     --quick     3 rounds of 3 s runs (≈ 3 minutes) instead of 6 rounds of 5 s (≈ 9 minutes)
 #     --keep      keep the work directory (pcaps, raw outputs) and print where it is
 #     --memory-records N   records for the memory figure (default 1000000; 0 skips it)
+#     --no-profile         skip the perf breakdown of the dashboard's CPU
 set -euo pipefail
 
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,6 +22,7 @@ CONFIGS="A B C"
 KEEP=0
 MEMORY_RECORDS=1000000
 WARMUP_SECONDS=8
+PROFILE=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) ROUNDS=3 SECONDS_PER_RUN=3 ;;
@@ -29,7 +31,8 @@ while [ $# -gt 0 ]; do
 	--configs) CONFIGS="$2"; shift ;;
 	--keep) KEEP=1 ;;
 	--memory-records) MEMORY_RECORDS="$2"; shift ;;
-	*) echo "usage: $0 [--quick] [--rounds N] [--seconds S] [--configs \"A B C\"] [--keep] [--memory-records N]" >&2; exit 2 ;;
+	--no-profile) PROFILE=0 ;;
+	*) echo "usage: $0 [--quick] [--rounds N] [--seconds S] [--configs \"A B C\"] [--keep] [--memory-records N] [--no-profile]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -50,6 +53,8 @@ source "$BENCH/lib/workloads.sh"
 source "$BENCH/lib/tcplife.sh"
 # shellcheck source=lib/netracker.sh
 source "$BENCH/lib/netracker.sh"
+# shellcheck source=lib/profile.sh
+source "$BENCH/lib/profile.sh"
 
 [ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, tc, BPF statistics)."
 require wrk iperf3 tcpdump bpftool clang python3 ip ss curl dotnet
@@ -108,6 +113,7 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 if [ -n "${DASH_MAIN_PID:-}" ]; then
+	[ "$PROFILE" -eq 1 ] && run_profile
 	stop_pid "$DASH_MAIN_PID" TERM
 	netracker_leftovers "$DASH_INSTANCE"
 fi

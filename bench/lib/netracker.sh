@@ -55,7 +55,8 @@ dashboard_stop() {
 # (JIT, caches) on an unmeasured attach, then attached only during (B) rounds through its REST
 # API and detached after. Its CPU during (A) and (C) is recorded too (it should be ~0).
 netracker_start() {
-	dashboard_start main
+	# shellcheck disable=SC2046 # profile_env prints NAME=VALUE words (or nothing)
+	dashboard_start main $(profile_env)
 	DASH_MAIN_PID="$DASH_PID"
 	on_exit "stop_pid $DASH_PID TERM; netracker_leftovers $DASH_INSTANCE"
 	say "warming up the dashboard ($WARMUP_SECONDS s of connections, not measured)"

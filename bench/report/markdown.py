@@ -29,6 +29,7 @@ def render(r):
     out += _latency(s)
     out += _bpf(s)
     out += _cpu_memory(s, r["memory"])
+    out += _profile(r.get("profile") or [])
     out += _method(p)
     return "\n".join(out) + "\n"
 
@@ -198,6 +199,19 @@ def _cpu_memory(s, memory):
                     f"Fed by {m['method']}.")
         rows.append("")
     return rows
+
+
+def _profile(profiles):
+    if not profiles:
+        return []
+    p = profiles[0]
+    rows = ["## Where the dashboard's CPU goes", "",
+            f"perf samples of the dashboard (499 Hz, {p['samples']} samples) during an extra, unmeasured (B) run at the "
+            "highest rate with the hub subscriber connected; each sample is charged to the first pipeline part on its "
+            "call chain from the thread's root (bench/report/perfsplit.py).", "",
+            "| part | share of the dashboard's CPU |", "| --- | --- |"]
+    rows += [f"| {k} | {v:.1f} % |" for k, v in p["parts"].items()]
+    return rows + [""]
 
 
 def _method(p):

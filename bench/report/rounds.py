@@ -60,6 +60,8 @@ def per_round(raw, server, ports):
     """[{config, round, …figures}] in run order."""
     out = []
     for (cfg, rnd), lines in group(raw).items():
+        if rnd == 0:
+            continue  # the memory and profile runs, and warnings: not rounds
         f = {"config": cfg, "round": rnd}
         for m in RATE_METRICS:
             if m in lines:
