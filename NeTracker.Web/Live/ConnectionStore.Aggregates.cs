@@ -37,19 +37,35 @@ public sealed partial class ConnectionStore
     private int Slot(long second) => (int)(((second % _seconds.Length) + _seconds.Length) % _seconds.Length);
 
     /// <summary>One entry per second, oldest first, ending with the current (incomplete) second.</summary>
-    public IReadOnlyList<SecondStats> GetSeconds(TimeSpan window, string? iface = null)
+    public IReadOnlyList<SecondStats> GetSeconds(TimeSpan window, string? iface = null) =>
+        GetBuckets(window, TimeSpan.FromSeconds(1), iface);
+
+    /// <summary>
+    /// Consecutive buckets of <paramref name="step"/> (whole seconds) covering the last
+    /// <paramref name="window"/>, oldest first; the last one ends with the current second.
+    /// Count is the total of the bucket, percentiles are over the whole bucket.
+    /// </summary>
+    public IReadOnlyList<SecondStats> GetBuckets(TimeSpan window, TimeSpan step, string? iface = null)
     {
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        var n = Math.Clamp((int)window.TotalSeconds, 1, _seconds.Length);
+        var stepS = Math.Max(1, (int)step.TotalSeconds);
+        var n = Math.Clamp((int)window.TotalSeconds / stepS, 1, _seconds.Length / stepS);
+        var first = now - ((long)n * stepS) + 1;
         var result = new List<SecondStats>(n);
-        var empty = new SecondAggregate();
+        var bucket = new SecondAggregate();
         lock (_lock)
         {
-            for (var s = now - n + 1; s <= now; s++)
+            for (var b = 0; b < n; b++)
             {
-                var slot = _seconds[Slot(s)];
-                var agg = slot.Second == s ? slot.Get(iface) ?? empty : empty;
-                result.Add(agg.ToStats(DateTime.UnixEpoch.AddSeconds(s), iface));
+                bucket.Clear();
+                var from = first + ((long)b * stepS);
+                for (var s = from; s < from + stepS; s++)
+                {
+                    var slot = _seconds[Slot(s)];
+                    if (slot.Second == s)
+                        slot.Get(iface)?.AddTo(bucket);
+                }
+                result.Add(bucket.ToStats(DateTime.UnixEpoch.AddSeconds(from), iface));
             }
         }
         return result;

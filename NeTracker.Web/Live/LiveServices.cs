@@ -1,5 +1,8 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using NeTracker.Probe;
 using NeTracker.Probe.Export;
+using NeTracker.Web.Configuration;
 using NeTracker.Web.Hubs;
 
 namespace NeTracker.Web.Live;
@@ -16,6 +19,21 @@ public static class LiveServices
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<LiveOptions>, ValidateLiveOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ConnectionStore>();
+        services.AddSingleton<LiveRenderCounter>();
+        // The in-process probe, unless this dashboard only receives remote agents. Other parts
+        // (REST attach/detach, metrics) find it with GetService<IConnectionProbe>(); the
+        // container disposes it at shutdown, which detaches NeTracker from every interface.
+        if (builder.Configuration.GetValue($"{LiveOptions.Section}:{nameof(LiveOptions.LocalProbe)}", true))
+        {
+            services.AddSingleton<IConnectionProbe>(sp => new ConnectionProbe(
+                new ProbeOptions
+                {
+                    InstanceName = sp.GetRequiredService<IOptions<NeTrackerOptions>>().Value.InstanceName,
+                    DetachOnDispose = true,
+                },
+                sp.GetService<ILogger<ConnectionProbe>>(),
+                sp.GetRequiredService<TimeProvider>()));
+        }
         services.AddSingleton<ProbeHostedService>();
         services.AddHostedService(sp => sp.GetRequiredService<ProbeHostedService>());
         services.AddSingleton<IngestService>();

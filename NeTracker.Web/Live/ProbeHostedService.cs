@@ -27,7 +27,7 @@ public sealed class ProbeHostedService(
     private readonly TaskCompletionSource<IConnectionProbe?> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<string> _startupErrors = [];
 
-    public ProbeState State { get; private set; } = ProbeState.Starting;
+    public ProbeState State { get; private set; } = liveOptions.Value.LocalProbe ? ProbeState.Starting : ProbeState.Disabled;
 
     /// <summary>Why the probe is not running (State = Failed).</summary>
     public string? Error { get; private set; }
@@ -43,9 +43,8 @@ public sealed class ProbeHostedService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!liveOptions.Value.LocalProbe)
+        if (State == ProbeState.Disabled)
         {
-            State = ProbeState.Disabled;
             _ready.TrySetResult(null);
             return;
         }

@@ -12,6 +12,10 @@ internal static partial class NativeNet
     [LibraryImport("libc", SetLastError = true)]
     public static partial int setns(int fd, int nstype);
 
+    /// <summary>ifindex in the calling thread's network namespace (sysfs shows the host's).</summary>
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial uint if_nametoindex(string name);
+
     [LibraryImport("libc", SetLastError = true)]
     private static partial int socket(int domain, int type, int protocol);
 

@@ -43,8 +43,13 @@ public sealed class TraceSessionFallbackTests : IDisposable
             Assert.Equal("1", File.ReadAllText(EnablePath).Trim());
             Assert.Equal(64, _counters.TraceBufferKbPerCpu); // grown from 7 for the session
 
-            await WriteAsync("first\nsecond\npart");
-            await WriteAsync("ial line\n");
+            using (var writer = await OpenWriterAsync())
+            {
+                writer.Write("first\nsecond\npart"u8);
+                writer.Flush();
+                await Task.Delay(200, Ct); // the reader sees the half line first
+                writer.Write("ial line\n"u8);
+            }
             Assert.Equal(["first", "second", "partial line"], await ReadAsync(session, 3));
             Assert.Equal(3, _counters.LinesRead);
         }

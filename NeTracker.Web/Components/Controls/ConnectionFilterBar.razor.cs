@@ -1,0 +1,59 @@
+using System.Net;
+using Microsoft.AspNetCore.Components;
+using NeTracker.Probe.Model;
+using NeTracker.Web.Data;
+
+namespace NeTracker.Web.Components.Controls;
+
+/// <summary>
+/// Edits a <see cref="ConnectionFilter"/>: host (when several), interface, address, port,
+/// direction, close reason, minimum duration. An address that does not parse is shown as an
+/// error and not applied; everything else applies as it is typed.
+/// </summary>
+public partial class ConnectionFilterBar
+{
+    private string _host = "";
+    private string _interface = "";
+    private string? _address;
+    private string? _addressError;
+    private int? _port;
+    private string _direction = "";
+    private string _reason = "";
+    private double? _minMs;
+
+    [Parameter] public IReadOnlyList<string> Interfaces { get; set; } = [];
+
+    [Parameter] public IReadOnlyList<string> Hosts { get; set; } = [];
+
+    [Parameter] public EventCallback<ConnectionFilter> FilterChanged { get; set; }
+
+    private async Task Set(Action change)
+    {
+        change();
+        if (Build() is { } filter)
+            await FilterChanged.InvokeAsync(filter);
+    }
+
+    internal ConnectionFilter? Build()
+    {
+        IPAddress? address = null;
+        _addressError = null;
+        if (!string.IsNullOrWhiteSpace(_address) && !IPAddress.TryParse(_address.Trim(), out address))
+        {
+            _addressError = "not an IPv4 or IPv6 address";
+            return null;
+        }
+        return new ConnectionFilter
+        {
+            Host = NullIfEmpty(_host),
+            Interface = NullIfEmpty(_interface),
+            Address = address,
+            Port = _port,
+            Direction = SchemaNames.TryParseDirection(_direction, out var d) ? d : null,
+            CloseReason = SchemaNames.TryParseCloseReason(_reason, out var r) ? r : null,
+            MinDurationNs = _minMs is > 0 ? (long)(_minMs.Value * 1e6) : null,
+        };
+    }
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+}

@@ -1,0 +1,155 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using CliWrap;
+using NeTracker.Kernel.Tests.Harness;
+using NeTracker.Probe;
+using NeTracker.Probe.Cli;
+using NeTracker.Probe.Export;
+using NeTracker.Probe.Model;
+
+namespace NeTracker.Kernel.Tests.ConsoleTool;
+
+/// <summary>The console tool against the real kernel: a test network, real connections.</summary>
+[Trait("Category", "Kernel")]
+public sealed class ConsoleToolTests : IAsyncLifetime
+{
+    private readonly string _instance = "cli" + TestNetwork.NewSuffix();
+    private readonly StringBuilder _out = new();
+    private readonly StringBuilder _err = new();
+    private TestNetwork _net = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => _net = await TestNetwork.CreateAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        // Whatever a failed test left attached: detach through the tool itself, then the network.
+        await Run("detach", "--interface", _net.ServerHost, "--interface", _net.ClientHost);
+        await _net.DisposeAsync();
+    }
+
+    private CliEnvironment Env => new(
+        TextWriter.Synchronized(new StringWriter(_out)), TextWriter.Synchronized(new StringWriter(_err)),
+        r => new ConnectionProbe(AttachedProbe.TestOptions(r.InstanceName) with { DetachOnDispose = r.DetachOnDispose }));
+
+    private Task<int> Run(params string[] args)
+        => ProbeCommandLine.RunAsync([.. args, "--instance", _instance], Env, Ct);
+
+    [Fact]
+    public async Task Watch_csv_for_a_duration_prints_the_header_and_one_row_per_connection_then_detaches()
+    {
+        int port = Tcp.NewPort();
+        using var listener = await Tcp.ListenAsync(_net.Server, TestNetwork.ServerV4, port);
+        var watch = Run("watch", "--interface", _net.ServerHost, "--format", "csv", "--duration", "5");
+        await WaitForAsync(() => _err.ToString().Contains("watching", StringComparison.Ordinal));
+
+        for (int i = 0; i < 3; i++)
+            await ConnectSendCloseAsync(listener, TestNetwork.ServerV4, port, payload: 100 + i);
+
+        Assert.Equal(ProbeCommandLine.Ok, await watch);
+        string[] lines = _out.ToString().Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(ConnectionCsv.Header, lines[0]);
+        var rows = lines.Skip(1).Select(l => l.Split(',')).Where(c => c[9] == port.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(3, rows.Count);
+        Assert.All(rows, c =>
+        {
+            Assert.Equal((_net.ServerHost, "outbound", "ipv4", "198.18.0.1", "198.18.0.2", "fin", "client", "false"),
+                (c[2], c[4], c[5], c[6], c[8], c[15], c[16], c[22]));
+        });
+        // At ServerHost the client's payload leaves towards the server: egress, bytes_out.
+        Assert.Equal(["100", "101", "102"], rows.Select(c => c[18]).Order());
+        Assert.Contains("3 connections; lost events 0", _err.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("bpf", await Shell.Tc("filter", "show", "dev", _net.ServerHost, "ingress"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Attach_status_watch_detach_keep_what_the_user_attached()
+    {
+        Assert.Equal(ProbeCommandLine.Ok, await Run("attach", "--interface", _net.ClientHost));
+        Assert.Contains($"{_net.ClientHost}: attached", _out.ToString(), StringComparison.Ordinal);
+
+        Assert.Equal(ProbeCommandLine.Ok, await Run("status", "--interface", _net.ClientHost, "--interface", _net.ServerHost));
+        string status = _out.ToString();
+        Assert.Matches($@"(?m)^{_net.ClientHost}\s+\d+\s+\S+\s+attached", status);
+        Assert.Matches($@"(?m)^{_net.ServerHost}\s+\d+\s+\S+\s+-", status);
+
+        // watch on an interface attached before it: it must stay attached afterwards.
+        Assert.Equal(ProbeCommandLine.Ok, await Run("watch", "--interface", _net.ClientHost, "--duration", "1"));
+        Assert.Contains("bpf", await Shell.Tc("filter", "show", "dev", _net.ClientHost, "ingress"), StringComparison.Ordinal);
+
+        _out.Clear();
+        Assert.Equal(ProbeCommandLine.Ok, await Run("detach", "--interface", _net.ClientHost));
+        Assert.Contains($"{_net.ClientHost}: detached", _out.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("bpf", await Shell.Tc("filter", "show", "dev", _net.ClientHost, "ingress"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_interface_that_does_not_exist_is_a_runtime_error_with_exit_1()
+    {
+        Assert.Equal(ProbeCommandLine.RuntimeError, await Run("attach", "--interface", "ntnone" + TestNetwork.NewSuffix()));
+        Assert.StartsWith("error: ", _err.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_tool_as_a_process_streams_jsonl_and_detaches_on_sigterm()
+    {
+        int port = Tcp.NewPort();
+        using var listener = await Tcp.ListenAsync(_net.Server, TestNetwork.ServerV6, port);
+        var stdout = new List<string>();
+        using var forceful = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        forceful.CancelAfter(TimeSpan.FromSeconds(60));
+        var process = Cli.Wrap(Path.Combine(AppContext.BaseDirectory, "NeTracker.Probe"))
+            .WithArguments(["watch", "--interface", _net.ClientHost, "--format", "jsonl", "--instance", _instance])
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(l => { lock (stdout) stdout.Add(l); }))
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(_err))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(forceful.Token);
+        await WaitForAsync(() => _err.ToString().Contains("watching", StringComparison.Ordinal));
+
+        await ConnectSendCloseAsync(listener, TestNetwork.ServerV6, port, payload: 7);
+        await WaitForAsync(() => { lock (stdout) return stdout.Count == 1; });
+        await Cli.Wrap("kill").WithArguments(["-TERM", process.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ExecuteAsync(Ct);
+
+        var result = await process;
+        Assert.Equal(0, result.ExitCode);
+        using var doc = JsonDocument.Parse(Assert.Single(stdout));
+        Assert.Equal(SchemaNames.Columns, doc.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(("inbound", "ipv6", "2001:2::1", port, 7),
+            (doc.RootElement.GetProperty("direction").GetString(), doc.RootElement.GetProperty("family").GetString(),
+             doc.RootElement.GetProperty("client_addr").GetString(), doc.RootElement.GetProperty("server_port").GetInt32(),
+             doc.RootElement.GetProperty("bytes_in").GetInt32())); // the client's payload arrives at ClientHost's ingress
+        Assert.DoesNotContain("bpf", await Shell.Tc("filter", "show", "dev", _net.ClientHost, "ingress"), StringComparison.Ordinal);
+        Assert.False(Directory.Exists($"/sys/kernel/tracing/instances/netracker-{_instance}"));
+    }
+
+    /// <summary>The client connects, sends <paramref name="payload"/> bytes and closes first;
+    /// the server reads to the end and closes.</summary>
+    private async Task ConnectSendCloseAsync(Socket listener, IPAddress server, int port, int payload)
+    {
+        var accept = Tcp.OnThread(() =>
+        {
+            using var s = listener.Accept();
+            Tcp.ReadToEnd(s);
+            s.Shutdown(SocketShutdown.Both);
+        });
+        using var client = await Tcp.NewSocketAsync(_net.Client, server.AddressFamily);
+        await Tcp.OnThread(() =>
+        {
+            client.Connect(new IPEndPoint(server, port));
+            client.Send(new byte[payload]);
+            client.Shutdown(SocketShutdown.Send);
+            Tcp.ReadToEnd(client);
+        });
+        await accept;
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (int i = 0; i < 300 && !condition(); i++)
+            await Task.Delay(100, Ct);
+        Assert.True(condition(), "timed out");
+    }
+}

@@ -1,0 +1,100 @@
+using Bunit;
+using TestContext = Xunit.TestContext;
+using Microsoft.Extensions.DependencyInjection;
+using NeTracker.Web.Components.Controls;
+using NeTracker.Web.Data;
+using NeTracker.Web.Live;
+using LivePage = NeTracker.Web.Components.Pages.Live;
+
+namespace NeTracker.Web.Tests.Pages;
+
+public sealed class LivePageTests : DashboardContext
+{
+    [Fact]
+    public void Shows_kpis_charts_and_counts_from_the_store()
+    {
+        AddRecords(40, iface: "veth0", durationNs: 1_000_000);
+        AddRecords(10, iface: "veth1", durationNs: 100_000_000, reason: NeTracker.Probe.Model.CloseReason.Rst);
+
+        var cut = Render<LivePage>();
+
+        Assert.Equal("1.06 ms", cut.Find("[data-kpi=p50] .nt-kpi-value").TextContent); // ±6 %: the bucket's middle
+        Assert.Equal("106 ms", cut.Find("[data-kpi=p99] .nt-kpi-value").TextContent);
+        Assert.Contains("50 closed", cut.Find("[data-kpi=p50]").TextContent);
+        Assert.Equal("1", cut.Find("[data-chart=durations]").GetAttribute("data-points"));
+        Assert.Equal("50", cut.Find("[data-chart=rate]").GetAttribute("data-total"));
+        Assert.Equal("50", cut.Find("[data-chart=histogram]").GetAttribute("data-total"));
+        Assert.NotEmpty(cut.FindAll("[data-chart=durations] svg path"));
+        Assert.Contains("remote agents only", cut.Find("#probe-state").TextContent);
+        cut.WaitForAssertion(() => Assert.Contains("50 matching of 50", cut.Find("#grid-status").TextContent));
+    }
+
+    [Fact]
+    public void A_burst_of_appends_is_one_render_batch()
+    {
+        var renders = Services.GetRequiredService<LiveRenderCounter>();
+        var cut = Render<LivePage>();
+
+        for (var i = 0; i < 100; i++)
+            AddRecords(50);
+
+        // The first change is shown at once, the other 99 appends wait for the interval.
+        cut.WaitForAssertion(() => Assert.Equal(1, renders.Total));
+        Clock.Advance(TimeSpan.FromMilliseconds(100));
+        cut.WaitForAssertion(() => Assert.Contains("5,000 matching of 5,000", cut.Find("#grid-status").TextContent));
+        Assert.Equal(2, renders.Total);
+    }
+
+    [Fact]
+    public async Task An_idle_page_does_not_render()
+    {
+        AddRecords(20);
+        var cut = Render<LivePage>();
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        var settled = cut.RenderCount;
+        await Task.Delay(1000, TestContext.Current.CancellationToken);
+        Assert.Equal(settled, cut.RenderCount);
+    }
+
+    [Fact]
+    public async Task Interface_filter_narrows_rows_charts_and_the_export_link()
+    {
+        AddRecords(30, iface: "veth0");
+        AddRecords(5, iface: "veth1", durationNs: 7_000_000);
+        var cut = Render<LivePage>();
+
+        var bar = cut.FindComponent<ConnectionFilterBar>();
+        await cut.InvokeAsync(() => bar.Instance.FilterChanged.InvokeAsync(new ConnectionFilter { Interface = "veth1", Port = 8080 }));
+
+        cut.WaitForAssertion(() => Assert.Contains("5 matching of 35", cut.Find("#grid-status").TextContent));
+        Assert.Equal("5", cut.Find("[data-chart=rate]").GetAttribute("data-total"));
+        Assert.Contains("veth1", cut.Find("[data-chart=rate]").ParentElement!.TextContent);
+        Assert.Equal("/api/connections.csv?interface=veth1&port=8080", cut.Find("#export-csv").GetAttribute("href"));
+    }
+
+    [Fact]
+    public void Pause_keeps_the_rows_until_resume()
+    {
+        AddRecords(10);
+        var cut = Render<LivePage>();
+        cut.WaitForAssertion(() => Assert.Contains("10 matching", cut.Find("#grid-status").TextContent));
+
+        cut.Find("#pause-button").Click();
+        AddRecords(7);
+        cut.WaitForAssertion(() => Assert.Contains("paused · 7 new", cut.Find("#paused-chip").TextContent));
+        Assert.Contains("10 matching of 17", cut.Find("#grid-status").TextContent);
+
+        cut.Find("#pause-button").Click();
+        cut.WaitForAssertion(() => Assert.Contains("17 matching of 17", cut.Find("#grid-status").TextContent));
+        Assert.Empty(cut.FindAll("#paused-chip"));
+    }
+
+    [Fact]
+    public async Task Disposing_the_page_unsubscribes()
+    {
+        Render<LivePage>();
+        Assert.Equal(1, Store.SubscriberCount);
+        await DisposeComponentsAsync();
+        Assert.Equal(0, Store.SubscriberCount);
+    }
+}
