@@ -62,6 +62,7 @@ def _targets(s):
     loss = b["loss"]
     acc = b.get("accuracy_us")
     lat = b.get("latency_ms")
+    light = b.get("latency_light_ms")
     progs = b.get("ns_per_run") or {}
     worst = max((v["median"] for v in progs.values() if v), default=None)
     rows += [
@@ -72,7 +73,10 @@ def _targets(s):
         f"{_ratio(loss)} | {_verdict(loss['ratio'] is not None and loss['reported'] >= loss['made'])} |",
         f"| median duration error ≤ 20 µs | {_f(acc, 'p50', 'µs')} | {_verdict(acc and acc['p50'] <= 20)} |",
         f"| p99 duration error ≤ 200 µs | {_f(acc, 'p99', 'µs')} | {_verdict(acc and acc['p99'] <= 200)} |",
-        f"| close → hub subscriber p95 ≤ 250 ms | {_f(lat, 'p95', 'ms')} | {_verdict(lat and lat['p95'] <= 250)} |",
+        f"| close → hub subscriber p95 ≤ 250 ms, light load (after the backlog drained) | {_f(light, 'p95', 'ms')} "
+        f"| {_verdict(light and light['p95'] <= 250)} |",
+        f"| close → hub subscriber p95 ≤ 250 ms, during the runs at the highest rate | {_f(lat, 'p95', 'ms')} "
+        f"| {_verdict(lat and lat['p95'] <= 250)} |",
         f"| ≤ 150 ns mean per TC program run | "
         f"{_prog_list(progs)} | "
         f"{_verdict(None if worst is None else worst <= 150)} |",
