@@ -87,7 +87,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
             return;
         _program = await _loader.LoadAsync(ct).ConfigureAwait(false);
         var bpftool = new BpfTool(_options.BpftoolPath);
-        _sweeper = new TableSweeper(new ConnTable(bpftool, _program.Pins.Conns), _options, () => _clock.NowNs);
+        _sweeper = new TableSweeper(new ConnTable(bpftool, _program.Pins), _options, () => _clock.NowNs);
         _factory = new RecordFactory(Environment.MachineName, _names, _clock);
         _trace = await TraceSession.OpenAsync(
             new TraceOptions(_options.InstanceName, _options.TraceBufferKbPerCpu, _options.TracefsRoot),

@@ -38,26 +38,29 @@ public sealed class BpfTool(string path)
     }
 
     /// <summary>
-    /// Deletes many keys with one process (`bpftool -j batch file -`). A batch stops at its first
-    /// failing command (a key the kernel already removed), so it resumes after that line.
-    /// Returns how many keys were actually deleted.
+    /// Runs many map commands with one process (`bpftool -j batch file -`). A batch stops at
+    /// its first failing command (deleting a key the kernel removed meanwhile), so it resumes
+    /// after that line. Returns how many commands failed.
     /// </summary>
-    public async Task<int> DeleteKeysAsync(string map, IReadOnlyList<byte[]> keys, CancellationToken ct)
+    public async Task<int> RunBatchAsync(IReadOnlyList<string> commands, CancellationToken ct)
     {
-        int deleted = 0, next = 0;
-        while (next < keys.Count)
+        int failed = 0, next = 0;
+        while (next < commands.Count)
         {
             var sb = new StringBuilder();
-            for (var i = next; i < keys.Count; i++)
-                sb.Append("map delete pinned ").Append(map).Append(" key hex ").AppendJoin(' ', Hex(keys[i])).Append('\n');
+            for (var i = next; i < commands.Count; i++)
+                sb.Append(commands[i]).Append('\n');
             var result = await ToolRunner.RunAsync(path, ["-j", "batch", "file", "-"], ct, sb.ToString()).ConfigureAwait(false);
             var (processed, failedLast) = CountBatch(result.StandardOutput);
-            deleted += failedLast ? processed - 1 : processed;
-            if (result.Succeeded || processed == 0)
+            if (result.Succeeded)
                 break;
+            if (processed == 0)
+                throw new ProbeException($"`bpftool batch` failed: {result.StandardError.Trim()}");
+            if (failedLast)
+                failed++;
             next += processed;
         }
-        return deleted;
+        return failed;
     }
 
     private static (int Processed, bool FailedLast) CountBatch(string json)

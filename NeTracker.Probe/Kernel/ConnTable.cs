@@ -13,8 +13,10 @@ namespace NeTracker.Probe.Kernel;
 /// The dump is parsed as it streams out of bpftool, one element at a time, so a full table
 /// (65536 entries, ~150 MB of JSON) never sits in memory.
 /// </summary>
-public sealed class ConnTable(BpfTool bpftool, string mapPath)
+public sealed class ConnTable(BpfTool bpftool, PinPaths pins)
 {
+    private readonly string mapPath = pins.Conns;
+
     public async Task<List<ConnEntry>> DumpAsync(CancellationToken ct)
     {
         var entries = new List<ConnEntry>();
@@ -50,8 +52,26 @@ public sealed class ConnTable(BpfTool bpftool, string mapPath)
         return entries;
     }
 
-    public Task<int> DeleteAsync(IReadOnlyList<ConnEntry> entries, CancellationToken ct)
-        => entries.Count == 0 ? Task.FromResult(0) : bpftool.DeleteKeysAsync(mapPath, entries.Select(e => e.RawKey).ToList(), ct);
+    /// <summary>
+    /// Removes entries. With <paramref name="tombstoneNs"/> each key first goes to the
+    /// tombstones, as the kernel does when it closes a connection itself, so the packets that
+    /// may still trail a swept connection (the silent side finally closing) start nothing.
+    /// </summary>
+    public Task<int> RemoveAsync(IReadOnlyList<ConnEntry> entries, ulong? tombstoneNs, CancellationToken ct)
+    {
+        if (entries.Count == 0)
+            return Task.FromResult(0);
+        var commands = new List<string>(entries.Count * 2);
+        var stamp = tombstoneNs is { } t ? string.Join(' ', BpfTool.Hex(BitConverter.GetBytes(t))) : null;
+        foreach (var e in entries)
+        {
+            var key = string.Join(' ', BpfTool.Hex(e.RawKey));
+            if (stamp is not null)
+                commands.Add($"map update pinned {pins.Closed} key hex {key} value hex {stamp}");
+            commands.Add($"map delete pinned {mapPath} key hex {key}");
+        }
+        return bpftool.RunBatchAsync(commands, ct);
+    }
 
     private static ConnEntry ToEntry(string[] rawKey, KeyDto k, ValueDto v)
     {

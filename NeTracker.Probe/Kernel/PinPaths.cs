@@ -11,6 +11,7 @@ public sealed record PinPaths(string Root)
     public string Ingress => Path.Combine(Progs, "nt_ingress");
     public string Egress => Path.Combine(Progs, "nt_egress");
     public string Conns => Path.Combine(Maps, "conns");
+    public string Closed => Path.Combine(Maps, "closed");
     public string Config => Path.Combine(Maps, "config");
     public string Stats => Path.Combine(Maps, "stats");
 

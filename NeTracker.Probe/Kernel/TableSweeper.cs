@@ -45,7 +45,7 @@ public sealed class TableSweeper(ConnTable table, ProbeOptions options, Func<ulo
                 active.Add(e);
             }
         }
-        await table.DeleteAsync(remove, ct).ConfigureAwait(false);
+        await table.RemoveAsync(remove, now, ct).ConfigureAwait(false);
         return new SweepResult(active, swept);
     }
 
@@ -55,7 +55,7 @@ public sealed class TableSweeper(ConnTable table, ProbeOptions options, Func<ulo
         var entries = await table.DumpAsync(ct).ConfigureAwait(false);
         var now = nowNs();
         var mine = entries.Where(e => e.IfIndex == ifindex).ToList();
-        await table.DeleteAsync(mine, ct).ConfigureAwait(false);
+        await table.RemoveAsync(mine, now, ct).ConfigureAwait(false);
         return mine.Where(e => !e.Closed).Select(e => new SweptConnection(e, CloseReason.Detached, now)).ToList();
     }
 

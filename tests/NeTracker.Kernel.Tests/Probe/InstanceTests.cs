@@ -40,6 +40,33 @@ public sealed class InstanceTests
     }
 
     [Fact]
+    public async Task Foreign_printk_lines_are_counted_and_never_disturb_the_records()
+    {
+        await using var net = await TestNetwork.CreateAsync();
+        await using var probe = await AttachedProbe.StartAsync(net.ClientHost);
+        await using var printk = await NeTracker.Kernel.Tests.Trace.PrintkPrograms.LoadAsync(Ct);
+        var port = Tcp.NewPort();
+        using var listener = await Tcp.ListenAsync(net.Server, TestNetwork.ServerV4, port);
+
+        await printk.RunAsync("foreign_line", 50, Ct);   // some other program's bpf_printk
+        await printk.RunAsync("nt_line_v4", 50, Ct);     // another NeTracker instance's line
+        using (var client = await Tcp.NewSocketAsync(net.Client, AddressFamily.InterNetwork))
+        {
+            await client.ConnectAsync(TestNetwork.ServerV4, port, Ct);
+            Tcp.Abort(client);
+        }
+        await printk.RunAsync("foreign_line", 50, Ct);
+
+        Assert.Single(await probe.Records.WaitAsync(r => r.ServerPort == port, 1));
+        await Task.Delay(300, Ct);
+        Assert.All(probe.Records.All, r => Assert.Equal(net.ClientHost, r.Interface));
+        // The instance's kernel-side filter keeps non-NTv1 lines out; NTv1 lines of another
+        // instance get through and are counted as foreign.
+        Assert.True(probe.Probe.Counters.ForeignLines >= 50, $"foreign {probe.Probe.Counters.ForeignLines}");
+        Assert.Equal(0, probe.Probe.Counters.MalformedLines);
+    }
+
+    [Fact]
     public async Task A_burst_of_2000_concurrent_connections_is_all_reported_or_the_loss_is_counted()
     {
         const int count = 2000;

@@ -356,6 +356,30 @@ public sealed class LifecycleTests(LifecycleFixture f) : IClassFixture<Lifecycle
         f.AssertBoth(pair, false, port, CloseReason.Fin, ClosedBy.Client, clientNs, Request, Response);
     });
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_connection_half_closed_too_long_is_swept_as_timeout(bool v6)
+    {
+        var port = Tcp.NewPort();
+        using var listener = await Tcp.ListenAsync(f.Net.Server, f.ServerAddress(v6), port);
+        using var client = await Tcp.NewSocketAsync(f.Net.Client, LifecycleFixture.Family(v6));
+        await client.ConnectAsync(f.ServerAddress(v6), port, TestContext.Current.CancellationToken);
+        var clientPort = ((IPEndPoint)client.LocalEndPoint!).Port;
+        using var server = await listener.AcceptAsync(TestContext.Current.CancellationToken);
+        client.Shutdown(SocketShutdown.Send); // the server never answers with its FIN
+
+        var pair = await f.PairAsync(port, clientPort, TimeSpan.FromSeconds(6));
+        Assert.All(new[] { pair.Inbound, pair.Outbound }, r =>
+            Assert.Equal((CloseReason.Timeout, ClosedBy.Client, false), (r.CloseReason, r.ClosedBy, r.Partial)));
+
+        // The silent side finally closes: its FIN trails a reported connection and starts nothing.
+        server.Shutdown(SocketShutdown.Send);
+        await Task.Delay(2500, TestContext.Current.CancellationToken);
+        Assert.Equal(2, f.Probe.Records.All.Count(r => r.ServerPort == port));
+        Assert.DoesNotContain(f.Probe.Probe.ActiveConnections, a => a.ServerPort == port);
+    }
+
     [Fact]
     public async Task Packets_trailing_a_finished_connection_start_nothing()
     {
