@@ -33,6 +33,8 @@ def main():
                        "accuracy_holds_ms": [int(h) for h in a.holds.split()]},
         "summary": rounds.summarise(per_round, configs),
         "memory": [l for l in raw if l["metric"] == "memory"],
+        "profile": [l["split"] for l in raw if l["metric"] == "profile"],
+        "warnings": [l for l in raw if l["metric"] == "leftover_filters"],
         "rounds": [{k: v for k, v in f.items() if k not in ("acc_errors", "latency_ms", "latency_light_ms")}
                    for f in per_round],
     }

@@ -7,6 +7,7 @@
 #     --quick     3 rounds of 3 s runs (≈ 3 minutes) instead of 6 rounds of 5 s (≈ 9 minutes)
 #     --keep      keep the work directory (pcaps, raw outputs) and print where it is
 #     --memory-records N   records for the memory figure (default 1000000; 0 skips it)
+#     --no-profile         skip the perf breakdown of the dashboard's CPU
 set -euo pipefail
 
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,6 +21,8 @@ SECONDS_PER_RUN=5
 CONFIGS="A B C"
 KEEP=0
 MEMORY_RECORDS=1000000
+WARMUP_SECONDS=8
+PROFILE=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) ROUNDS=3 SECONDS_PER_RUN=3 ;;
@@ -28,7 +31,8 @@ while [ $# -gt 0 ]; do
 	--configs) CONFIGS="$2"; shift ;;
 	--keep) KEEP=1 ;;
 	--memory-records) MEMORY_RECORDS="$2"; shift ;;
-	*) echo "usage: $0 [--quick] [--rounds N] [--seconds S] [--configs \"A B C\"] [--keep] [--memory-records N]" >&2; exit 2 ;;
+	--no-profile) PROFILE=0 ;;
+	*) echo "usage: $0 [--quick] [--rounds N] [--seconds S] [--configs \"A B C\"] [--keep] [--memory-records N] [--no-profile]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -49,6 +53,8 @@ source "$BENCH/lib/workloads.sh"
 source "$BENCH/lib/tcplife.sh"
 # shellcheck source=lib/netracker.sh
 source "$BENCH/lib/netracker.sh"
+# shellcheck source=lib/profile.sh
+source "$BENCH/lib/profile.sh"
 
 [ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, tc, BPF statistics)."
 require wrk iperf3 tcpdump bpftool clang python3 ip ss curl dotnet
@@ -70,9 +76,10 @@ API_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 case " $CONFIGS " in *" B "*) ensure_built ;; esac
 compile_native
 hosts_up
+case " $CONFIGS " in *" B "*) netracker_start ;; esac
 
 config_up() {
-	WATCHED_PID="" WATCHED_NAME=""
+	WATCHED_PID="" WATCHED_NAME="" HELPER_PID=""
 	case "$1" in
 	B) netracker_up "$2" ;;
 	C) tcplife_up "$2" ;;
@@ -95,6 +102,9 @@ for round in $(seq 1 "$ROUNDS"); do
 		p0="$(passive_opens)"
 		warm_up
 		run_rate "$cfg" "$round"
+		# The accuracy run is also the light-load latency sample: let (B) drain the backlog of the
+		# rate runs first, or it would measure the queue left behind by them.
+		[ "$cfg" = B ] && wait_quiet "$SUB_OUT"
 		[ "$cfg" = A ] || run_accuracy "$cfg" "$round"
 		record "$cfg" "$round" round_made "$(($(passive_opens) - p0))"
 		run_bulk "$cfg" "$round"
@@ -102,6 +112,11 @@ for round in $(seq 1 "$ROUNDS"); do
 	done
 done
 
+if [ -n "${DASH_MAIN_PID:-}" ]; then
+	[ "$PROFILE" -eq 1 ] && run_profile
+	stop_pid "$DASH_MAIN_PID" TERM
+	netracker_leftovers "$DASH_INSTANCE"
+fi
 if [ "$MEMORY_RECORDS" -gt 0 ] && [[ " $CONFIGS " == *" B "* ]]; then
 	say "memory: $MEMORY_RECORDS records through the ingest path of a fresh dashboard"
 	run_memory
