@@ -96,15 +96,17 @@ config_down() {
 for round in $(seq 1 "$ROUNDS"); do
 	for cfg in $CONFIGS; do
 		say "round $round/$ROUNDS: configuration $cfg"
+		record "$cfg" "$round" loadavg "$(cut -d' ' -f1 /proc/loadavg)"
 		config_up "$cfg" "$round"
 		# Loss is counted over every connection of the round (warm-up, rate and accuracy runs);
 		# iperf3's two connections come after and are not on the ports the reports are matched on.
 		p0="$(passive_opens)"
 		warm_up
 		run_rate "$cfg" "$round"
-		# The accuracy run is also the light-load latency sample: let (B) drain the backlog of the
-		# rate runs first, or it would measure the queue left behind by them.
-		[ "$cfg" = B ] && wait_quiet "$SUB_OUT"
+		# (B) cannot keep up with the highest rate: let it drain the backlog of the rate runs (hub
+		# and history; the time it takes is recorded) so the accuracy run, which is also the
+		# light-load latency sample, and the bulk run measure the steady state, not the catch-up.
+		[ "$cfg" = B ] && netracker_drain "$round"
 		[ "$cfg" = A ] || run_accuracy "$cfg" "$round"
 		record "$cfg" "$round" round_made "$(($(passive_opens) - p0))"
 		run_bulk "$cfg" "$round"
@@ -114,7 +116,7 @@ done
 
 if [ -n "${DASH_MAIN_PID:-}" ]; then
 	[ "$PROFILE" -eq 1 ] && run_profile
-	stop_pid "$DASH_MAIN_PID" TERM
+	stop_pid "$DASH_MAIN_PID" TERM 150
 	netracker_leftovers "$DASH_INSTANCE"
 fi
 if [ "$MEMORY_RECORDS" -gt 0 ] && [[ " $CONFIGS " == *" B "* ]]; then

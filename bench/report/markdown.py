@@ -22,6 +22,10 @@ def render(r):
         "per round against (A) of the same round, so slow drift of the machine cancels out.",
         "",
     ]
+    if r.get("loadavg"):
+        out += [f"The machine was shared with other work while this ran: 1-minute load average at the start of "
+                f"the rounds {_med(r['loadavg'], '{:.1f}')}. Wide ranges below come from that, not from the "
+                "configurations.", ""]
     out += _targets(s)
     out += _rates(s)
     out += _loss(s)

@@ -63,7 +63,7 @@ def per_round(raw, server, ports):
         if rnd == 0:
             continue  # the memory and profile runs, and warnings: not rounds
         f = {"config": cfg, "round": rnd}
-        for m in RATE_METRICS:
+        for m in RATE_METRICS + ("loadavg",):
             if m in lines:
                 f[m] = lines[m]["value"]
         w = lines.get("rate_window")
