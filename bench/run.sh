@@ -4,6 +4,7 @@
 # Writes bench/RESULTS.md and bench/results.json. Run it as root through `./netracker.sh bench`.
 #
 #   bench/run.sh [--quick] [--rounds N] [--seconds S] [--configs "A B C"] [--keep]
+#     --configs   any of A B C, plus P: the console probe alone (watch --format jsonl to a file)
 #     --quick     3 rounds of 3 s runs (≈ 3 minutes) instead of 6 rounds of 5 s (≈ 9 minutes)
 #     --keep      keep the work directory (pcaps, raw outputs) and print where it is
 #     --memory-records N   records for the memory figure (default 1000000; 0 skips it)
@@ -55,6 +56,8 @@ source "$BENCH/lib/tcplife.sh"
 source "$BENCH/lib/netracker.sh"
 # shellcheck source=lib/profile.sh
 source "$BENCH/lib/profile.sh"
+# shellcheck source=lib/probecli.sh
+source "$BENCH/lib/probecli.sh"
 
 [ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, tc, BPF statistics)."
 require wrk iperf3 tcpdump bpftool clang python3 ip ss curl dotnet
@@ -73,7 +76,7 @@ on_exit "sysctl -qw kernel.bpf_stats_enabled=$BPF_STATS_BEFORE"
 sysctl -qw kernel.bpf_stats_enabled=1
 
 API_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-case " $CONFIGS " in *" B "*) ensure_built ;; esac
+case " $CONFIGS " in *" B "* | *" P "*) ensure_built ;; esac
 compile_native
 hosts_up
 case " $CONFIGS " in *" B "*) netracker_start ;; esac
@@ -83,6 +86,7 @@ config_up() {
 	case "$1" in
 	B) netracker_up "$2" ;;
 	C) tcplife_up "$2" ;;
+	P) probecli_up "$2" ;;
 	esac
 }
 
@@ -90,6 +94,7 @@ config_down() {
 	case "$1" in
 	B) netracker_down "$2" ;;
 	C) tcplife_down "$2" ;;
+	P) probecli_down "$2" ;;
 	esac
 }
 

@@ -1,6 +1,7 @@
 """RESULTS.md: targets first, then every figure with its median and min–max over the rounds."""
 
-NAMES = {"A": "(A) nothing attached", "B": "(B) NeTracker, full pipeline", "C": "(C) tcplife (libbpf-tools)"}
+NAMES = {"A": "(A) nothing attached", "B": "(B) NeTracker, full pipeline", "C": "(C) tcplife (libbpf-tools)",
+         "P": "(P) NeTracker console probe only (watch --format jsonl)"}
 
 
 def render(r):
@@ -126,7 +127,8 @@ def _loss(s):
         if cfg == "A":
             continue
         l = c["loss"]
-        counted = _probe_losses(c) if cfg == "B" else f"{c.get('lost_events', 0)} lost perf events"
+        counted = {"B": _probe_losses(c), "C": f"{c.get('lost_events', 0)} lost perf events",
+                   "P": "see the tool's summary (results.json)"}[cfg]
         rows.append(f"| {NAMES[cfg]} | {_med(c['made_per_s'])} | {l['made']} | {l['reported']} | {_ratio(l)} | {counted} |")
     return rows + [""]
 
@@ -188,7 +190,7 @@ def _cpu_memory(s, memory):
             "| configuration | process | CPU % of one core | CPU % per 1000 conn/s |", "| --- | --- | --- | --- |"]
     for cfg, c in s.items():
         if c.get("cpu_pct"):
-            proc = "NeTracker.Web (dashboard)" if cfg == "B" else "tcplife"
+            proc = {"B": "NeTracker.Web (dashboard)", "P": "NeTracker.Probe watch"}.get(cfg, "tcplife")
             rows.append(f"| {NAMES[cfg]} | {proc} | {_med(c['cpu_pct'], '{:.1f}')} | {_med(c['cpu_pct_per_kcps'], '{:.2f}')} |")
         if c.get("subscriber_cpu_pct"):
             rows.append(f"| {NAMES[cfg]} | hub subscriber (bench tool, not NeTracker) | {_med(c['subscriber_cpu_pct'], '{:.1f}')} | |")

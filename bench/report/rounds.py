@@ -18,6 +18,8 @@ def reported(cfg, lines):
     """The records a configuration reported in one round, or None for (A)."""
     if cfg == "B" and "netracker_output" in lines:
         return sources.netracker_records(lines["netracker_output"]["file"])
+    if cfg == "P" and "probe_output" in lines:
+        return sources.netracker_records(lines["probe_output"]["file"])
     if cfg == "C" and "tcplife_output" in lines:
         return sources.tcplife_records(lines["tcplife_output"]["file"])
     return None
@@ -93,7 +95,9 @@ def per_round(raw, server, ports):
                 f["latency_ms"] = [(r["arrived_ns"] - r["end_ns"]) / 1e6 for r in recs if r["server"] == server]
                 f["latency_light_ms"] = [(r["arrived_ns"] - r["end_ns"]) / 1e6 for r in recs
                                          if r["server"] == server and r["sport"] == ports["hold"]]
-            if cfg == "C" and "tcplife_output" in lines:
+            if cfg == "P" and "probe_output" in lines:
+        return sources.netracker_records(lines["probe_output"]["file"])
+    if cfg == "C" and "tcplife_output" in lines:
                 f["lost_events"] = sources.tcplife_lost(lines["tcplife_output"]["err"])
         if "probe_stats" in lines:
             f["probe_stats"] = _delta(lines["probe_stats"]["stats"], lines["probe_stats"].get("before") or {})
