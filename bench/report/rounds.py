@@ -95,10 +95,11 @@ def per_round(raw, server, ports):
                 f["latency_ms"] = [(r["arrived_ns"] - r["end_ns"]) / 1e6 for r in recs if r["server"] == server]
                 f["latency_light_ms"] = [(r["arrived_ns"] - r["end_ns"]) / 1e6 for r in recs
                                          if r["server"] == server and r["sport"] == ports["hold"]]
-            if cfg == "P" and "probe_output" in lines:
-        return sources.netracker_records(lines["probe_output"]["file"])
-    if cfg == "C" and "tcplife_output" in lines:
+            if cfg == "C" and "tcplife_output" in lines:
                 f["lost_events"] = sources.tcplife_lost(lines["tcplife_output"]["err"])
+            if cfg == "P" and "probe_output" in lines:
+                with open(lines["probe_output"]["err"], errors="replace") as e:
+                    f["probe_summary"] = e.read().strip().splitlines()[-3:]
         if "probe_stats" in lines:
             f["probe_stats"] = _delta(lines["probe_stats"]["stats"], lines["probe_stats"].get("before") or {})
         if "round_cpu" in lines and f.get("round_made"):
