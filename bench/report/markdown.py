@@ -1,6 +1,7 @@
 """RESULTS.md: targets first, then every figure with its median and min–max over the rounds."""
 
-NAMES = {"A": "(A) nothing attached", "B": "(B) NeTracker, full pipeline", "C": "(C) tcplife (libbpf-tools)"}
+NAMES = {"A": "(A) nothing attached", "B": "(B) NeTracker, full pipeline", "C": "(C) tcplife (libbpf-tools)",
+         "P": "(P) NeTracker console probe only (watch --format jsonl)"}
 
 
 def render(r):
@@ -22,6 +23,10 @@ def render(r):
         "per round against (A) of the same round, so slow drift of the machine cancels out.",
         "",
     ]
+    if r.get("loadavg"):
+        out += [f"The machine was shared with other work while this ran: 1-minute load average at the start of "
+                f"the rounds {_med(r['loadavg'], '{:.1f}')}. Wide ranges below come from that, not from the "
+                "configurations.", ""]
     out += _targets(s)
     out += _rates(s)
     out += _loss(s)
@@ -122,7 +127,8 @@ def _loss(s):
         if cfg == "A":
             continue
         l = c["loss"]
-        counted = _probe_losses(c) if cfg == "B" else f"{c.get('lost_events', 0)} lost perf events"
+        counted = {"B": _probe_losses(c), "C": f"{c.get('lost_events', 0)} lost perf events",
+                   "P": "see the tool's summary (results.json)"}[cfg]
         rows.append(f"| {NAMES[cfg]} | {_med(c['made_per_s'])} | {l['made']} | {l['reported']} | {_ratio(l)} | {counted} |")
     return rows + [""]
 
@@ -184,7 +190,7 @@ def _cpu_memory(s, memory):
             "| configuration | process | CPU % of one core | CPU % per 1000 conn/s |", "| --- | --- | --- | --- |"]
     for cfg, c in s.items():
         if c.get("cpu_pct"):
-            proc = "NeTracker.Web (dashboard)" if cfg == "B" else "tcplife"
+            proc = {"B": "NeTracker.Web (dashboard)", "P": "NeTracker.Probe watch"}.get(cfg, "tcplife")
             rows.append(f"| {NAMES[cfg]} | {proc} | {_med(c['cpu_pct'], '{:.1f}')} | {_med(c['cpu_pct_per_kcps'], '{:.2f}')} |")
         if c.get("subscriber_cpu_pct"):
             rows.append(f"| {NAMES[cfg]} | hub subscriber (bench tool, not NeTracker) | {_med(c['subscriber_cpu_pct'], '{:.1f}')} | |")
@@ -194,6 +200,8 @@ def _cpu_memory(s, memory):
     b = s.get("B")
     if b and b.get("cpu_us_per_connection"):
         rows += [f"All-in, the dashboard spent **{_med(b['cpu_us_per_connection'], '{:.1f}')} µs of CPU per connection** "
+                 f"(= {_med(b['cpu_us_per_connection'], '{:.1f} %', 0.1)} of one core per 1000 conn/s; the figure above "
+                 "counts only the load window, while part of the work is deferred to after it) "
                  f"over a whole (B) round, including the time after the load until every record was delivered to the "
                  f"subscriber and written to history ({_med(b['drain_ms'], '{:.0f}')} ms after the last run).", ""]
     for m in memory:
