@@ -83,16 +83,26 @@ public sealed partial class ConnectionProbe : IConnectionProbe
 
     public async Task StartAsync(CancellationToken ct)
     {
-        if (_program is not null)
+        if (_trace is not null)
             return;
         _program = await _loader.LoadAsync(ct).ConfigureAwait(false);
         var bpftool = new BpfTool(_options.BpftoolPath);
         _sweeper = new TableSweeper(new ConnTable(bpftool, _program.Pins), _options, () => _clock.NowNs);
         _factory = new RecordFactory(Environment.MachineName, _names, _clock);
-        _trace = await TraceSession.OpenAsync(
+        var trace = await TraceSession.OpenAsync(
             new TraceOptions(_options.InstanceName, _options.TraceBufferKbPerCpu, _options.TracefsRoot),
             Counters, _logger, ct).ConfigureAwait(false);
-        await RecogniseAttachedAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await RecogniseAttachedAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Leave nothing half-started behind: no tracefs instance, and a later StartAsync retries.
+            await trace.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        _trace = trace;
         _readLoop = Task.Run(() => ReadLoopAsync(_stop.Token), CancellationToken.None);
         _sweepLoop = Task.Run(() => SweepLoopAsync(_stop.Token), CancellationToken.None);
     }
@@ -100,7 +110,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
     public async Task<InterfaceState> AttachAsync(string interfaceName, CancellationToken ct)
     {
         NetDevices.Validate(interfaceName);
-        if (_program is null)
+        if (_trace is null || _program is null)
             throw new ProbeException("the probe is not started: call StartAsync first.");
         await _tcLock.WaitAsync(ct).ConfigureAwait(false);
         try
