@@ -40,5 +40,6 @@ public static class Extensions
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapNeTrackerLive();
         app.MapConnectionMetrics();
+        app.MapAgentApi();
     }
 }

@@ -18,7 +18,7 @@ public static class ProbeCommandLine
 
     /// <summary>The verbs; more (e.g. <c>agent</c>) are added here.</summary>
     public static IList<ICliCommand> Commands { get; } =
-        [new WatchCommand(), new AttachCommand(), new DetachCommand(), new StatusCommand()];
+        [new WatchCommand(), new AttachCommand(), new DetachCommand(), new StatusCommand(), new AgentCommand()];
 
     public static async Task<int> RunAsync(string[] args)
     {

@@ -12,6 +12,7 @@ public static class AgentServices
     public static IServiceCollection AddAgentIngest(this IServiceCollection services)
     {
         services.AddSingleton(sp => new AgentLedger(sp.GetRequiredService<IOptions<NeTrackerOptions>>().Value.DataDirectory));
+        services.AddSingleton<Live.IHealthReporter, AgentsHealthReporter>();
         // SignalR's default limit (32 KB) is a few dozen records; agents send batches.
         services.AddSignalR().AddHubOptions<ConnectionsHub>(o => o.MaximumReceiveMessageSize = MaxHubMessageBytes);
         return services;

@@ -50,6 +50,19 @@ public sealed partial class SqliteHistoryStore
         return reader.GetInt64(0);
     }, ct);
 
+    /// <summary>The interfaces present in history, for the filter list (walks the interface index).</summary>
+    public Task<IReadOnlyList<string>> InterfacesAsync(CancellationToken ct = default) => Task.Run<IReadOnlyList<string>>(() =>
+    {
+        using var db = OpenReader();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT DISTINCT interface FROM connections ORDER BY interface";
+        using var reader = Run(cmd);
+        var names = new List<string>();
+        while (Next(reader, ct))
+            names.Add(reader.GetString(0));
+        return names;
+    }, ct);
+
     /// <summary>Every matching record in id order, read row by row: memory stays flat for any size (CSV export).</summary>
     public async IAsyncEnumerable<ConnectionRecord> StreamAsync(ConnectionFilter filter, [EnumeratorCancellation] CancellationToken ct = default)
     {

@@ -46,6 +46,12 @@ public sealed partial class SqliteHistoryStore
                 }
                 removed += await DeleteInChunksAsync("id <= $bound", bound, ct).ConfigureAwait(false);
             }
+            lock (_gate)
+            {
+                // Keeps the planner's statistics current (it picks the time index over an id scan for
+                // narrow ranges); SQLite only re-analyses tables whose size changed a lot.
+                Execute(OpenWriter(), "PRAGMA optimize");
+            }
             if (removed > 0)
             {
                 lock (_gate)

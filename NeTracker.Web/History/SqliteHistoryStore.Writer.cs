@@ -177,6 +177,8 @@ public sealed partial class SqliteHistoryStore
             Execute(db, "PRAGMA journal_mode = WAL");
             // WAL + NORMAL: a power cut can lose the last transactions, never corrupt the file.
             Execute(db, "PRAGMA synchronous = NORMAL");
+            // 32 MiB of page cache: the six indexes' hot pages stay in memory between batches.
+            Execute(db, "PRAGMA cache_size = -32768");
             var from = HistorySchema.Migrate(db);
             if (from != HistorySchema.CurrentVersion)
                 _log.LogInformation("History: {Path} migrated from schema {From} to {To}", DatabasePath, from, HistorySchema.CurrentVersion);

@@ -75,6 +75,14 @@ public sealed class IngestService(
         {
         }
         await probeTask;
+
+        // Stopping: what is queued was already read from the probe or acknowledged to an agent,
+        // so it still goes to the store and the sinks (history stops after this service and flushes).
+        var rest = new List<ConnectionRecord>();
+        while (_incoming.Reader.TryRead(out var record))
+            rest.Add(record);
+        if (rest.Count > 0)
+            Ingest(rest);
     }
 
     private void Ingest(IReadOnlyList<ConnectionRecord> batch)

@@ -12,7 +12,12 @@ namespace NeTracker.Web.Tests.Api;
 /// <summary>The real app in memory with its own data directory and <see cref="FixedInterfacesProbe"/>.</summary>
 internal sealed class HistoryApiFactory : WebApplicationFactory<Program>
 {
-    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("nt-api-").FullName;
+    private readonly Lazy<string> _temporary = new(() => Directory.CreateTempSubdirectory("nt-api-").FullName);
+
+    /// <summary>Serve an existing data directory (left in place) instead of a new temporary one.</summary>
+    public string? DataDirectoryOverride { get; init; }
+
+    public string DataDirectory => DataDirectoryOverride ?? _temporary.Value;
     public FixedInterfacesProbe Probe { get; } = new();
 
     public SqliteHistoryStore Store => Services.GetRequiredService<SqliteHistoryStore>();
@@ -27,6 +32,8 @@ internal sealed class HistoryApiFactory : WebApplicationFactory<Program>
     {
         builder.UseContentRoot(RepoPaths.WebProject);
         builder.UseSetting("NeTracker:DataDirectory", DataDirectory);
+        // The sample records are dated 2026-11-26: age-based retention must not remove them on a later day.
+        builder.UseSetting("NeTracker:History:MaxAge", "00:00:00");
         builder.ConfigureTestServices(s =>
         {
             s.RemoveAll<IConnectionProbe>();
@@ -38,6 +45,7 @@ internal sealed class HistoryApiFactory : WebApplicationFactory<Program>
     {
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(DataDirectory, recursive: true);
+        if (_temporary.IsValueCreated)
+            Directory.Delete(_temporary.Value, recursive: true);
     }
 }

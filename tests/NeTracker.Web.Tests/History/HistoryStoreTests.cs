@@ -113,12 +113,31 @@ public sealed class HistoryStoreTests
             var d = records.Where(filter.Matches).Where(r => r.EndUtc >= start && r.EndUtc < start + width)
                 .Select(r => r.DurationNs).Order().ToList();
             Assert.Equal(d.Count, buckets[i].Count);
-            long? Rank(int p) => d.Count == 0 ? null : d[(int)Math.Ceiling(p / 100.0 * d.Count) - 1];
+            long? Rank(int p) => d.Count == 0 ? null : d[(p * d.Count + 99) / 100 - 1];
             Assert.Equal(Rank(50), buckets[i].P50Ns);
             Assert.Equal(Rank(95), buckets[i].P95Ns);
             Assert.Equal(Rank(99), buckets[i].P99Ns);
         }
         Assert.Contains(buckets, b => b.Count == 0);
+    }
+
+    [Fact]
+    public async Task Aggregates_of_a_bucket_larger_than_the_sample_stay_close_to_the_exact_percentiles()
+    {
+        await using var t = await TestStore.StartAsync();
+        // 40 000 connections in one minute, durations 1..40 000 µs in random order.
+        var durations = Enumerable.Range(1, 40_000).Select(i => i * 1000L).ToArray();
+        new Random(9).Shuffle(durations);
+        var template = SampleRecords.Make(1)[0];
+        t.Store.Enqueue([.. durations.Select((d, i) => template with { Id = i + 1, DurationNs = d, EndUtc = SampleRecords.Epoch.AddTicks(i * 1000) })]);
+        await t.Store.FlushAsync(Ct);
+
+        var b = Assert.Single(await t.Store.AggregateAsync(new ConnectionFilter { FromUtc = SampleRecords.Epoch, ToUtc = SampleRecords.Epoch.AddMinutes(1) }, 1, Ct));
+
+        Assert.Equal(40_000, b.Count);
+        Assert.InRange(b.P50Ns!.Value, 19_200_000, 20_800_000);
+        Assert.InRange(b.P95Ns!.Value, 37_600_000, 38_400_000);
+        Assert.InRange(b.P99Ns!.Value, 39_400_000, 39_800_000);
     }
 
     [Fact]

@@ -1,0 +1,100 @@
+using NeTracker.Probe.Agent;
+
+namespace NeTracker.Probe.Cli;
+
+/// <summary>
+/// `agent`: attaches to the interfaces and pushes every finished connection to a central
+/// dashboard's hub. Records wait in a bounded buffer until the dashboard acknowledges them, so
+/// a dashboard restart loses nothing but what overflows the buffer (counted and reported).
+/// </summary>
+public sealed class AgentCommand : ICliCommand
+{
+    private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan DetachTimeout = TimeSpan.FromSeconds(30);
+
+    public string Name => "agent";
+
+    public string Summary => "attach and push finished connections to a remote dashboard's hub";
+
+    public IReadOnlyList<CliOption> Options { get; } =
+    [
+        new("hub", "URL", "the dashboard's hub, e.g. https://dash:5080/hubs/connections; required"),
+        new("api-key", "KEY", "API key configured on the dashboard (or set NETRACKER_API_KEY, which ps cannot show)"),
+        new("interface", "NAME", "interface to watch (repeat for several); required", Repeatable: true),
+        new("name", "NAME", "how the dashboard labels this host (default: the host name)"),
+        new("buffer", "RECORDS", "records held while the dashboard is unreachable (default 200000)"),
+        new("instance", "NAME", "probe instance (default agent)"),
+    ];
+
+    public async Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
+    {
+        var options = ParseOptions(args);
+        var interfaces = args.Interfaces(required: true);
+        var instance = args.Has("instance") ? args.Instance() : "agent";
+
+        await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false));
+        await probe.StartAsync(stop).ConfigureAwait(false);
+        foreach (var name in interfaces)
+            await probe.AttachAsync(name, stop).ConfigureAwait(false);
+        env.Error.WriteLine($"agent {options.Name}: watching {string.Join(", ", interfaces)}, publishing to {options.HubUrl}");
+
+        var buffer = new AgentBuffer(options.BufferCapacity);
+        var publisher = new AgentPublisher(options, buffer, () => Interlocked.Read(ref probe.Counters.LostEvents), env.Error);
+        using var publishing = new CancellationTokenSource();
+        var publish = publisher.RunAsync(publishing.Token);
+        try
+        {
+            while (await probe.Records.WaitToReadAsync(stop).ConfigureAwait(false))
+            {
+                while (probe.Records.TryRead(out var record))
+                    buffer.Add(record with { Host = options.Name });
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Ctrl-C or SIGTERM: detach, then give the publisher a moment to deliver the rest.
+        }
+        finally
+        {
+            using var detach = new CancellationTokenSource(DetachTimeout);
+            foreach (var name in interfaces)
+            {
+                try
+                {
+                    await probe.DetachAsync(name, detach.Token).ConfigureAwait(false);
+                }
+                catch (ProbeException e)
+                {
+                    env.Error.WriteLine($"warning: detaching {name}: {e.Message}");
+                }
+            }
+            while (probe.Records.TryRead(out var record))
+                buffer.Add(record with { Host = options.Name });
+            var deadline = DateTime.UtcNow + FlushTimeout;
+            while (buffer.Count > 0 && publisher.Connected && DateTime.UtcNow < deadline)
+                await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
+            await publishing.CancelAsync().ConfigureAwait(false);
+            await publish.ConfigureAwait(false);
+        }
+        env.Error.WriteLine($"agent {options.Name}: stopped; {buffer.Count} records undelivered, {buffer.Overflowed} dropped on overflow, " +
+            $"lost events {Interlocked.Read(ref probe.Counters.LostEvents)}");
+        return buffer.Count == 0 && buffer.Overflowed == 0 ? ProbeCommandLine.Ok : ProbeCommandLine.RuntimeError;
+    }
+
+    internal static AgentOptions ParseOptions(CliArguments args)
+    {
+        var hub = args.Single("hub") ?? throw new UsageException("--hub URL is needed");
+        if (!Uri.TryCreate(hub, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            throw new UsageException($"--hub must be an http:// or https:// URL (got '{hub}')");
+        var key = args.Single("api-key") ?? Environment.GetEnvironmentVariable("NETRACKER_API_KEY");
+        if (string.IsNullOrEmpty(key))
+            throw new UsageException("an API key is needed: --api-key KEY or NETRACKER_API_KEY");
+        var name = args.Single("name") ?? Environment.MachineName;
+        if (name.Length > 64 || name.Any(char.IsControl))
+            throw new UsageException("--name must be 1-64 printable characters");
+        var capacity = 200_000;
+        if (args.Single("buffer") is { } b && (!int.TryParse(b, out capacity) || capacity < 1))
+            throw new UsageException($"--buffer must be a positive number of records (got '{b}')");
+        return new AgentOptions { HubUrl = url, ApiKey = key, Name = name, BufferCapacity = capacity };
+    }
+}

@@ -1,0 +1,17 @@
+namespace NeTracker.Web.Agents;
+
+public static class AgentEndpoints
+{
+    /// <summary>GET /api/agents: every remote agent with what it delivered and what it lost.</summary>
+    public static IEndpointConventionBuilder MapAgentApi(this IEndpointRouteBuilder app) =>
+        app.MapGet("/api/agents", (AgentLedger ledger) => Results.Ok(
+            ledger.Agents.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => new
+            {
+                name = a.Key,
+                received = a.Value.Received,
+                overflowed = a.Value.Overflowed,
+                lost_events = a.Value.LostEvents,
+                last_seq = a.Value.LastSeq,
+                last_seen_utc = a.Value.LastSeenUtc,
+            })));
+}
