@@ -26,7 +26,7 @@ OUT="$(mktemp -d)"
 cleanup() {
 	set +e
 	[ -n "${CAT_PID:-}" ] && kill "$CAT_PID" 2>/dev/null
-	[ -n "${WATCH_PID:-}" ] && { kill -INT "$WATCH_PID" 2>/dev/null; wait "$WATCH_PID" 2>/dev/null; }
+	[ -n "${WATCH_PID:-}" ] && { kill -TERM "$WATCH_PID" 2>/dev/null; wait "$WATCH_PID" 2>/dev/null; }
 	[ "$MODE" = raw ] && tc qdisc del dev "$CH" clsact 2>/dev/null
 	[ -d "$TRACE" ] && { echo 0 >"$TRACE/events/bpf_trace/bpf_trace_printk/enable"; rmdir "$TRACE"; }
 	rm -rf "$PINS"; rmdir /sys/fs/bpf/netracker 2>/dev/null
@@ -129,9 +129,9 @@ if [ "$MODE" = raw ]; then
 	RECORDS=$(grep -c "NTv1 $ID" "$OUT/lines" || true)
 	LOST=$(cat "$TRACE"/per_cpu/cpu*/stats | awk '/^overrun/ {s+=$2} END {print s+0}')
 else
-	kill -INT "$WATCH_PID"; wait "$WATCH_PID" || true; WATCH_PID=
+	kill -TERM "$WATCH_PID"; wait "$WATCH_PID" || true; WATCH_PID=
 	RECORDS=$(grep -c ',198\.18\.0\.2,8080,' "$OUT/records.csv" || true)
-	LOST="$(grep -io 'lost[^,;]*' "$OUT/watch.err" | head -3 | tr '\n' ' ')"
+	LOST="$(grep -io 'lost[^,;]*' "$OUT/watch.err" | head -3 | tr '\n' ' ' || true)"
 	LOST="${LOST:-see summary}"
 	echo "console tool summary: $(tail -3 "$OUT/watch.err" | tr '\n' ' ')"
 fi
