@@ -48,7 +48,7 @@ dashboard_start() {
 }
 
 dashboard_stop() {
-	stop_pid "$DASH_PID" TERM
+	stop_pid "$DASH_PID" TERM 150
 }
 
 # One dashboard for the whole run, like a dashboard that runs for weeks: started once, warmed up
@@ -58,7 +58,7 @@ netracker_start() {
 	# shellcheck disable=SC2046 # profile_env prints NAME=VALUE words (or nothing)
 	dashboard_start main $(profile_env)
 	DASH_MAIN_PID="$DASH_PID"
-	on_exit "stop_pid $DASH_PID TERM; netracker_leftovers $DASH_INSTANCE"
+	on_exit "stop_pid $DASH_PID TERM 150; netracker_leftovers $DASH_INSTANCE"
 	say "warming up the dashboard ($WARMUP_SECONDS s of connections, not measured)"
 	dashboard_attach
 	"$WORK/ntb-conn" "$SERVER_IP" "$PORT_CLOSE" 2 "$WARMUP_SECONDS" >/dev/null
@@ -91,18 +91,27 @@ netracker_up() {
 # backlog, history writes) spills into the next configuration's round; the CPU of the whole
 # round, drain included, is the all-in cost per connection.
 netracker_down() {
-	local round="$1" t0 drain
-	t0="$(now_ns)"
+	local round="$1"
 	wait_quiet "$SUB_OUT"
 	wait_drained 180
-	drain=$(( ($(now_ns) - t0) / 1000000 ))
 	dashboard_detach
-	record B "$round" round_cpu "$(($(cpu_ticks "$DASH_PID") - ROUND_CPU0))" "\"clk_tck\":$CLK_TCK,\"drain_ms\":$drain"
+	record B "$round" round_cpu "$(($(cpu_ticks "$DASH_PID") - ROUND_CPU0))" "\"clk_tck\":$CLK_TCK,\"drain_ms\":${DRAIN_MS:-0}"
 	fetch_stats "$WORK/stats-$round.json"
 	record B "$round" probe_stats 0 "\"stats\":$(cat "$WORK/stats-$round.json"),\"before\":$(cat "$WORK/stats-$round-before.json")"
 	stop_pid "$SUB_PID" TERM
 	record B "$round" netracker_output 0 "\"file\":\"$SUB_OUT\""
 	WATCHED_PID="" HELPER_PID=""
+}
+
+# After the rate runs: how long until every record reached the subscriber and history.
+netracker_drain() {
+	local t0
+	t0="$(now_ns)"
+	wait_quiet "$SUB_OUT"
+	wait_drained 180
+	# wait_quiet needs 2 s without growth to be sure; that confirmation is not drain time.
+	DRAIN_MS=$(( ($(now_ns) - t0) / 1000000 - 2000 ))
+	[ "$DRAIN_MS" -ge 0 ] || DRAIN_MS=0
 }
 
 dashboard_attach() {
@@ -162,7 +171,9 @@ netracker_leftovers() {
 	fi
 	if [ -e "/sys/kernel/tracing/instances/netracker-$inst" ]; then
 		say "warning: tracefs instance netracker-$inst was left behind; removing it"
-		rmdir "/sys/kernel/tracing/instances/netracker-$inst" 2>/dev/null || true
+		echo 0 >"/sys/kernel/tracing/instances/netracker-$inst/events/bpf_trace/bpf_trace_printk/enable" 2>/dev/null || true
+		rmdir "/sys/kernel/tracing/instances/netracker-$inst" 2>/dev/null \
+			|| say "warning: could not remove tracefs instance netracker-$inst"
 	fi
 }
 

@@ -96,7 +96,7 @@ watched_cpu() {
 bpf_snapshot() {
 	local json
 	case "$1" in
-	B) json="$("$BENCH/lib/bpfstats.py" --dev "$VETH")" ;;
+	B | P) json="$("$BENCH/lib/bpfstats.py" --dev "$VETH")" ;;
 	C) json="$("$BENCH/lib/bpfstats.py" --pid "$WATCHED_PID")" ;;
 	*) return 0 ;;
 	esac

@@ -1,6 +1,7 @@
 """RESULTS.md: targets first, then every figure with its median and min–max over the rounds."""
 
-NAMES = {"A": "(A) nothing attached", "B": "(B) NeTracker, full pipeline", "C": "(C) tcplife (libbpf-tools)"}
+NAMES = {"A": "(A) nothing attached", "B": "(B) NeTracker, full pipeline", "C": "(C) tcplife (libbpf-tools)",
+         "P": "(P) NeTracker console probe only (watch --format jsonl)"}
 
 
 def render(r):
@@ -22,6 +23,10 @@ def render(r):
         "per round against (A) of the same round, so slow drift of the machine cancels out.",
         "",
     ]
+    if r.get("loadavg"):
+        out += [f"The machine was shared with other work while this ran: 1-minute load average at the start of "
+                f"the rounds {_med(r['loadavg'], '{:.1f}')}. Wide ranges below come from that, not from the "
+                "configurations.", ""]
     out += _targets(s)
     out += _rates(s)
     out += _loss(s)
@@ -115,14 +120,15 @@ def _loss(s):
             "Connections made = the server namespace's `PassiveOpens` over each round's short connections "
             "(warm-up, wrk, connect/close and accuracy runs, all at the highest rate the machine sustains except "
             "the accuracy run); reported = records for those ports (B: received by the hub subscriber; "
-            "C: tcplife lines).", "",
+            "C: tcplife lines; P: the console probe's jsonl lines).", "",
             "| configuration | accepted conn/s | made | reported | reported ÷ made | counted losses |",
             "| --- | --- | --- | --- | --- | --- |"]
     for cfg, c in s.items():
         if cfg == "A":
             continue
         l = c["loss"]
-        counted = _probe_losses(c) if cfg == "B" else f"{c.get('lost_events', 0)} lost perf events"
+        counted = {"B": _probe_losses(c), "C": f"{c.get('lost_events', 0)} lost perf events",
+                   "P": "see the tool's summary (results.json)"}[cfg]
         rows.append(f"| {NAMES[cfg]} | {_med(c['made_per_s'])} | {l['made']} | {l['reported']} | {_ratio(l)} | {counted} |")
     return rows + [""]
 
@@ -184,7 +190,7 @@ def _cpu_memory(s, memory):
             "| configuration | process | CPU % of one core | CPU % per 1000 conn/s |", "| --- | --- | --- | --- |"]
     for cfg, c in s.items():
         if c.get("cpu_pct"):
-            proc = "NeTracker.Web (dashboard)" if cfg == "B" else "tcplife"
+            proc = {"B": "NeTracker.Web (dashboard)", "P": "NeTracker.Probe watch"}.get(cfg, "tcplife")
             rows.append(f"| {NAMES[cfg]} | {proc} | {_med(c['cpu_pct'], '{:.1f}')} | {_med(c['cpu_pct_per_kcps'], '{:.2f}')} |")
         if c.get("subscriber_cpu_pct"):
             rows.append(f"| {NAMES[cfg]} | hub subscriber (bench tool, not NeTracker) | {_med(c['subscriber_cpu_pct'], '{:.1f}')} | |")
@@ -194,6 +200,8 @@ def _cpu_memory(s, memory):
     b = s.get("B")
     if b and b.get("cpu_us_per_connection"):
         rows += [f"All-in, the dashboard spent **{_med(b['cpu_us_per_connection'], '{:.1f}')} µs of CPU per connection** "
+                 f"(= {_med(b['cpu_us_per_connection'], '{:.1f} %', 0.1)} of one core per 1000 conn/s; the figure above "
+                 "counts only the load window, while part of the work is deferred to after it) "
                  f"over a whole (B) round, including the time after the load until every record was delivered to the "
                  f"subscriber and written to history ({_med(b['drain_ms'], '{:.0f}')} ms after the last run).", ""]
     for m in memory:
@@ -227,7 +235,15 @@ def _method(p):
         "- Rate: `wrk -t2 -c32 -H \"Connection: close\"` then `bench/native/ntb-conn.c` (4 threads connect, "
         "wait for the server's close, close). The server closes first so the client's ports never sit in TIME_WAIT.",
         "- Bulk: `iperf3 -c` one stream. Accuracy: `ntb-conn` holding connections a known time with tcpdump on the veth.",
-        "- (B) is the real dashboard process (temp data dir, test instance name) attached to the veth through its "
-        "API, with a real SignalR subscriber (`bench/NeTracker.Bench`) connected to `/hubs/connections`.",
+        "- (B) is the real dashboard process (temp data dir, test instance name, API key), started once, warmed up "
+        "with 8 s of unmeasured connections, then attached to the veth through `POST /api/interfaces/{name}/attach` "
+        "for each (B) round and detached after it; a real SignalR subscriber (`bench/NeTracker.Bench subscribe`) is "
+        "connected to `/hubs/connections` during the round. A (B) round ends when every record reached the "
+        "subscriber and the history writer's queue is empty, so no deferred work spills into the next round.",
+        "- (C) is `tcplife -D <ports>` (client sockets of the bench ports, one line per connection) logging to a file.",
+        "- (P), when run, is `NeTracker.Probe watch --interface <veth> --format jsonl` logging to a file: the same "
+        "kernel program and probe without the dashboard.",
+        "- Memory: a fresh dashboard fed 1 000 000 records through the hub's agent method `Publish` "
+        "(`bench/NeTracker.Bench publish`, paced by `/api/stats` so the history writer keeps up).",
         "",
     ]

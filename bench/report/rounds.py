@@ -18,6 +18,8 @@ def reported(cfg, lines):
     """The records a configuration reported in one round, or None for (A)."""
     if cfg == "B" and "netracker_output" in lines:
         return sources.netracker_records(lines["netracker_output"]["file"])
+    if cfg == "P" and "probe_output" in lines:
+        return sources.netracker_records(lines["probe_output"]["file"])
     if cfg == "C" and "tcplife_output" in lines:
         return sources.tcplife_records(lines["tcplife_output"]["file"])
     return None
@@ -63,7 +65,7 @@ def per_round(raw, server, ports):
         if rnd == 0:
             continue  # the memory and profile runs, and warnings: not rounds
         f = {"config": cfg, "round": rnd}
-        for m in RATE_METRICS:
+        for m in RATE_METRICS + ("loadavg",):
             if m in lines:
                 f[m] = lines[m]["value"]
         w = lines.get("rate_window")
@@ -95,6 +97,9 @@ def per_round(raw, server, ports):
                                          if r["server"] == server and r["sport"] == ports["hold"]]
             if cfg == "C" and "tcplife_output" in lines:
                 f["lost_events"] = sources.tcplife_lost(lines["tcplife_output"]["err"])
+            if cfg == "P" and "probe_output" in lines:
+                with open(lines["probe_output"]["err"], errors="replace") as e:
+                    f["probe_summary"] = e.read().strip().splitlines()[-3:]
         if "probe_stats" in lines:
             f["probe_stats"] = _delta(lines["probe_stats"]["stats"], lines["probe_stats"].get("before") or {})
         if "round_cpu" in lines and f.get("round_made"):

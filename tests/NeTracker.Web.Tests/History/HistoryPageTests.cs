@@ -79,7 +79,7 @@ public sealed class HistoryPageTests : BunitContext, IAsyncLifetime
 
         // The link, served by the real app over the same database, returns exactly the counted rows.
         await using var app = new HistoryApiFactory { DataDirectoryOverride = _store.Directory };
-        using var http = app.CreateClient();
+        using var http = app.CreateAuthenticatedClient();
         var rows = Rfc4180.Parse(await http.GetStringAsync(href, TestContext.Current.CancellationToken));
         Assert.Equal(expected, rows.Skip(1).Select(CsvRecord.Parse));
     }
