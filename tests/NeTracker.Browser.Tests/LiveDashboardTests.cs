@@ -60,7 +60,16 @@ public sealed class LiveDashboardTests : IAsyncLifetime
         await _link.OutboundIperfAsync(RandomPort(), 2, ct);
 
         await page.ClickAsync("a[href='']");
-        await page.Locator("#grid-status").Filter(new() { HasTextRegex = new(@"^\s*(3[5-9]|[4-9]\d)\s+matching") }).WaitForAsync();
+        try
+        {
+            await page.Locator("#grid-status").Filter(new() { HasTextRegex = new(@"^\s*(3[5-9]|[4-9]\d)\s+matching") }).WaitForAsync();
+        }
+        catch (TimeoutException)
+        {
+            await shots.TakeAsync("failure-live");
+            var health = await new HttpClient().GetStringAsync(new Uri(_app.BaseAddress, "api/stats"), ct);
+            Assert.Fail($"live status: {await page.Locator("#grid-status").InnerTextAsync()}; stats: {health}");
+        }
         var rows = page.Locator("#live-grid tr.nt-row");
         await rows.First.WaitForAsync();
         Assert.Contains(_link.PeerAddress.ToString(), await page.Locator("#live-grid").InnerTextAsync());
@@ -72,7 +81,7 @@ public sealed class LiveDashboardTests : IAsyncLifetime
         // A row opens its details with the phases.
         await rows.First.ClickAsync();
         await page.Locator("#connection-details [data-phase=data]").WaitForAsync();
-        await shots.TakeAsync("live-details");
+        await shots.TakeAsync("live-details", fullPage: false); // the drawer covers the viewport
         await page.ClickAsync("#details-close");
 
         // The export link carries the filters; history serves what the live view shows.

@@ -13,11 +13,11 @@ public sealed class Screenshots(IPage page)
         ? d
         : Path.Combine(AppContext.BaseDirectory, "screenshots");
 
-    public async Task TakeAsync(string name)
+    public async Task TakeAsync(string name, bool fullPage = true)
     {
         System.IO.Directory.CreateDirectory(Directory);
         var path = Path.Combine(Directory, name + ".png");
-        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        await page.ScreenshotAsync(new() { Path = path, FullPage = fullPage });
         Assert.True(new FileInfo(path).Length > 10_000, $"{path} looks empty");
     }
 
