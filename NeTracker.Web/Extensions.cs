@@ -5,6 +5,7 @@ using NeTracker.Web.Agents;
 using NeTracker.Web.Configuration;
 using NeTracker.Web.History;
 using NeTracker.Web.Live;
+using NeTracker.Web.Security;
 using NeTracker.Web.Metrics;
 
 namespace NeTracker.Web;
@@ -24,6 +25,7 @@ public static class Extensions
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.AddNeTrackerLive();
+        builder.AddNeTrackerSecurity();
         builder.Services.AddConnectionMetrics();
         builder.Services.AddAgentIngest();
         builder.AddHistory();
@@ -34,8 +36,9 @@ public static class Extensions
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/error", createScopeForErrors: true);
 
+        app.UseNeTrackerSecurity();
         app.UseAntiforgery();
-        app.MapStaticAssets();
+        app.MapStaticAssets().AllowAnonymous();
         app.MapNeTrackerApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapNeTrackerLive();

@@ -1,4 +1,12 @@
 using NeTracker.Web;
+using NeTracker.Web.Security;
+
+// hash-password, new-api-key NAME, hash-key: helpers for the security configuration (README "Security").
+if (SecurityCommandLine.TryRun(args, out var exitCode))
+{
+    Environment.ExitCode = exitCode;
+    return;
+}
 
 var builder = WebApplication.CreateBuilder(args);
 

@@ -6,7 +6,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from report import machine, markdown, rounds  # noqa: E402
+from report import machine, markdown, rounds, stats  # noqa: E402
 
 
 def main():
@@ -32,7 +32,10 @@ def main():
                        "client": a.client, "server": a.server, "ports": ports,
                        "accuracy_holds_ms": [int(h) for h in a.holds.split()]},
         "summary": rounds.summarise(per_round, configs),
+        "loadavg": stats.summary([f.get("loadavg") for f in per_round]),
         "memory": [l for l in raw if l["metric"] == "memory"],
+        "profile": [l["split"] for l in raw if l["metric"] == "profile"],
+        "warnings": [l for l in raw if l["metric"] == "leftover_filters"],
         "rounds": [{k: v for k, v in f.items() if k not in ("acc_errors", "latency_ms", "latency_light_ms")}
                    for f in per_round],
     }

@@ -4,9 +4,11 @@
 # Writes bench/RESULTS.md and bench/results.json. Run it as root through `./netracker.sh bench`.
 #
 #   bench/run.sh [--quick] [--rounds N] [--seconds S] [--configs "A B C"] [--keep]
+#     --configs   any of A B C, plus P: the console probe alone (watch --format jsonl to a file)
 #     --quick     3 rounds of 3 s runs (≈ 3 minutes) instead of 6 rounds of 5 s (≈ 9 minutes)
 #     --keep      keep the work directory (pcaps, raw outputs) and print where it is
 #     --memory-records N   records for the memory figure (default 1000000; 0 skips it)
+#     --no-profile         skip the perf breakdown of the dashboard's CPU
 set -euo pipefail
 
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,6 +22,8 @@ SECONDS_PER_RUN=5
 CONFIGS="A B C"
 KEEP=0
 MEMORY_RECORDS=1000000
+WARMUP_SECONDS=8
+PROFILE=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) ROUNDS=3 SECONDS_PER_RUN=3 ;;
@@ -28,7 +32,8 @@ while [ $# -gt 0 ]; do
 	--configs) CONFIGS="$2"; shift ;;
 	--keep) KEEP=1 ;;
 	--memory-records) MEMORY_RECORDS="$2"; shift ;;
-	*) echo "usage: $0 [--quick] [--rounds N] [--seconds S] [--configs \"A B C\"] [--keep] [--memory-records N]" >&2; exit 2 ;;
+	--no-profile) PROFILE=0 ;;
+	*) echo "usage: $0 [--quick] [--rounds N] [--seconds S] [--configs \"A B C\"] [--keep] [--memory-records N] [--no-profile]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -49,6 +54,10 @@ source "$BENCH/lib/workloads.sh"
 source "$BENCH/lib/tcplife.sh"
 # shellcheck source=lib/netracker.sh
 source "$BENCH/lib/netracker.sh"
+# shellcheck source=lib/profile.sh
+source "$BENCH/lib/profile.sh"
+# shellcheck source=lib/probecli.sh
+source "$BENCH/lib/probecli.sh"
 
 [ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, tc, BPF statistics)."
 require wrk iperf3 tcpdump bpftool clang python3 ip ss curl dotnet
@@ -67,15 +76,17 @@ on_exit "sysctl -qw kernel.bpf_stats_enabled=$BPF_STATS_BEFORE"
 sysctl -qw kernel.bpf_stats_enabled=1
 
 API_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-case " $CONFIGS " in *" B "*) ensure_built ;; esac
+case " $CONFIGS " in *" B "* | *" P "*) ensure_built ;; esac
 compile_native
 hosts_up
+case " $CONFIGS " in *" B "*) netracker_start ;; esac
 
 config_up() {
-	WATCHED_PID="" WATCHED_NAME=""
+	WATCHED_PID="" WATCHED_NAME="" HELPER_PID=""
 	case "$1" in
 	B) netracker_up "$2" ;;
 	C) tcplife_up "$2" ;;
+	P) probecli_up "$2" ;;
 	esac
 }
 
@@ -83,18 +94,24 @@ config_down() {
 	case "$1" in
 	B) netracker_down "$2" ;;
 	C) tcplife_down "$2" ;;
+	P) probecli_down "$2" ;;
 	esac
 }
 
 for round in $(seq 1 "$ROUNDS"); do
 	for cfg in $CONFIGS; do
 		say "round $round/$ROUNDS: configuration $cfg"
+		record "$cfg" "$round" loadavg "$(cut -d' ' -f1 /proc/loadavg)"
 		config_up "$cfg" "$round"
 		# Loss is counted over every connection of the round (warm-up, rate and accuracy runs);
 		# iperf3's two connections come after and are not on the ports the reports are matched on.
 		p0="$(passive_opens)"
 		warm_up
 		run_rate "$cfg" "$round"
+		# (B) cannot keep up with the highest rate: let it drain the backlog of the rate runs (hub
+		# and history; the time it takes is recorded) so the accuracy run, which is also the
+		# light-load latency sample, and the bulk run measure the steady state, not the catch-up.
+		[ "$cfg" = B ] && netracker_drain "$round"
 		[ "$cfg" = A ] || run_accuracy "$cfg" "$round"
 		record "$cfg" "$round" round_made "$(($(passive_opens) - p0))"
 		run_bulk "$cfg" "$round"
@@ -102,6 +119,11 @@ for round in $(seq 1 "$ROUNDS"); do
 	done
 done
 
+if [ -n "${DASH_MAIN_PID:-}" ]; then
+	[ "$PROFILE" -eq 1 ] && run_profile
+	stop_pid "$DASH_MAIN_PID" TERM 150
+	netracker_leftovers "$DASH_INSTANCE"
+fi
 if [ "$MEMORY_RECORDS" -gt 0 ] && [[ " $CONFIGS " == *" B "* ]]; then
 	say "memory: $MEMORY_RECORDS records through the ingest path of a fresh dashboard"
 	run_memory

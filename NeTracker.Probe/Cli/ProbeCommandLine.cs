@@ -39,6 +39,21 @@ public static class ProbeCommandLine
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(env);
+        int exit = await DispatchAsync(args, env, stop).ConfigureAwait(false);
+        try
+        {
+            await env.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            env.Error.WriteLine($"error: writing the output failed: {e.Message}");
+            return RuntimeError;
+        }
+        return exit;
+    }
+
+    private static async Task<int> DispatchAsync(IReadOnlyList<string> args, CliEnvironment env, CancellationToken stop)
+    {
         if (args.Count == 0 || args[0] is "-h" or "--help" or "help")
         {
             WriteUsage(args.Count == 0 ? env.Error : env.Out);

@@ -42,7 +42,7 @@ public sealed class StatusCommand : ICliCommand
                 i.ForeignFilters.Count == 0 ? "-" : string.Join("; ", i.ForeignFilters)));
         }
         w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"counters: lines {c.LinesRead}, records {c.RecordsEmitted}, foreign {c.ForeignLines}, malformed {c.MalformedLines}, " +
+            $"counters of this run: lines {c.LinesRead}, records {c.RecordsEmitted}, foreign {c.ForeignLines}, malformed {c.MalformedLines}, " +
             $"lost {c.LostEvents}, channel drops {c.ChannelDrops}, swept {c.Swept}, read errors {c.ReadErrors}"));
     }
 }

@@ -32,7 +32,7 @@ internal sealed class TableOutput(TextWriter w) : RecordOutput(w)
             SchemaNames.Of(r.ClosedBy) is { Length: > 0 } by ? by : "-",
             r.BytesIn,
             r.BytesOut,
-            note.TrimEnd()));
+            note.TrimEnd()).TrimEnd());
     }
 
     private static string Endpoint(IPAddress a, int port)

@@ -50,7 +50,7 @@ internal sealed record ConnectionQuery(ConnectionFilter Filter, int Limit, long?
         var host = Text("host");
         var iface = Text("interface");
         if (host is { Length: > 255 }) errs.Add("'host' is longer than 255 characters.");
-        if (iface is not null && Api.InterfaceNames.Problem(iface) is { } ifaceProblem)
+        if (iface is not null && !NeTracker.Probe.Tc.InterfaceName.TryValidate(iface, out var ifaceProblem))
             errs.Add($"'interface={iface}': {ifaceProblem}");
         IPAddress? address = null;
         if (Text("address") is { } a && !IPAddress.TryParse(a, out address))

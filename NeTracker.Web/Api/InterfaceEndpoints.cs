@@ -1,11 +1,12 @@
 using NeTracker.Probe;
+using NeTracker.Probe.Tc;
 
 namespace NeTracker.Web.Api;
 
 /// <summary>
 /// GET /api/interfaces, POST /api/interfaces/{name}/attach and /detach. A name is checked against
-/// the kernel's naming rules (400) and then against the interfaces that exist (404) before the
-/// probe sees it.
+/// the kernel's naming rules (<see cref="InterfaceName"/>, 400) and then against the interfaces
+/// that exist (404) before the probe sees it.
 /// </summary>
 internal static class InterfaceEndpoints
 {
@@ -35,19 +36,19 @@ internal static class InterfaceEndpoints
     private static async Task<IResult> ChangeAsync(string name, IServiceProvider sp,
         Func<IConnectionProbe, string, CancellationToken, Task<InterfaceState>> change, CancellationToken ct)
     {
-        if (InterfaceNames.Problem(name) is { } problem)
+        if (!InterfaceName.TryValidate(name, out var problem))
             return Results.Problem(title: "Invalid interface name", detail: problem, statusCode: StatusCodes.Status400BadRequest);
+        // Checked in this process's network namespace without running any tool, so a name that
+        // names nothing never reaches ip or tc, not even their read-only listings.
+        if (!InterfaceName.Exists(name))
+            return NoSuchInterface(name);
         if (sp.GetService<IConnectionProbe>() is not { } probe)
             return NoProbe();
         try
         {
             var interfaces = await probe.ListInterfacesAsync(ct);
             if (!interfaces.Any(i => string.Equals(i.Name, name, StringComparison.Ordinal)))
-            {
-                return Results.Problem(title: "No such interface",
-                    detail: $"There is no interface named '{name}' on this host. Existing: {string.Join(", ", interfaces.Select(i => i.Name))}.",
-                    statusCode: StatusCodes.Status404NotFound);
-            }
+                return NoSuchInterface(name);
             return Results.Json(await change(probe, name, ct), ApiJson.Options);
         }
         catch (ProbeException e)
@@ -56,6 +57,10 @@ internal static class InterfaceEndpoints
             return Results.Problem(title: $"Cannot change '{name}'", detail: e.Message, statusCode: StatusCodes.Status409Conflict);
         }
     }
+
+    private static IResult NoSuchInterface(string name) => Results.Problem(title: "No such interface",
+        detail: $"There is no interface named '{name}' on this host; GET /api/interfaces lists them.",
+        statusCode: StatusCodes.Status404NotFound);
 
     private static IResult NoProbe() => Results.Problem(title: "No probe",
         detail: "This dashboard runs no local probe (IConnectionProbe is not configured), so it cannot list or attach interfaces.",

@@ -15,18 +15,22 @@ internal static class StatusEndpoints
     {
         api.MapGet("/stats", (SqliteHistoryStore store, IServiceProvider sp) =>
             Results.Json(new StatsResponse(sp.GetService<IConnectionProbe>()?.Counters, store.Stats), ApiJson.Options));
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+        // Anonymous, for container and load-balancer health checks (curl in the Dockerfile); the
+        // checks' descriptions (paths, errors) only go to signed-in callers and API keys.
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
     }
 
     /// <summary>{"status":"Healthy|Degraded|Unhealthy","checks":[{"name","status","description"}]}.</summary>
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
-        var body = new
-        {
-            Status = report.Status.ToString(),
-            Checks = report.Entries.Select(e => new { Name = e.Key, Status = e.Value.Status.ToString(), e.Value.Description }),
-        };
+        object body = context.User.Identity?.IsAuthenticated == true
+            ? new
+            {
+                Status = report.Status.ToString(),
+                Checks = report.Entries.Select(e => new { Name = e.Key, Status = e.Value.Status.ToString(), e.Value.Description }),
+            }
+            : new { Status = report.Status.ToString() };
         return JsonSerializer.SerializeAsync(context.Response.Body, body, ApiJson.Options, context.RequestAborted);
     }
 }

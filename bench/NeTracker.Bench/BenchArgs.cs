@@ -5,7 +5,7 @@ public sealed record BenchArgs
 {
     public const string Usage =
         "usage: NeTracker.Bench subscribe --hub URL --key KEY --out FILE [--interface NAME]\n" +
-        "       NeTracker.Bench publish --hub URL --key KEY --count N [--batch N]";
+        "       NeTracker.Bench publish --hub URL --key KEY --count N [--batch N] [--pace-stats URL]";
 
     public Uri Hub { get; private init; } = null!;
     public string Key { get; private init; } = "";
@@ -13,6 +13,9 @@ public sealed record BenchArgs
     public string? Interface { get; private init; }
     public int Count { get; private init; }
     public int Batch { get; private init; } = 5_000;
+
+    /// <summary>/api/stats of the dashboard: publishing pauses while its history writer is behind.</summary>
+    public Uri? PaceStats { get; private init; }
 
     public static bool TryParse(string[] args, out BenchArgs options, out string error)
     {
@@ -29,6 +32,7 @@ public sealed record BenchArgs
             switch (args[i - 1])
             {
                 case "--hub" when Uri.TryCreate(v, UriKind.Absolute, out var u): options = options with { Hub = u }; break;
+                case "--pace-stats" when Uri.TryCreate(v, UriKind.Absolute, out var p): options = options with { PaceStats = p }; break;
                 case "--key": options = options with { Key = v }; break;
                 case "--out": options = options with { Out = v }; break;
                 case "--interface": options = options with { Interface = v }; break;

@@ -18,14 +18,16 @@ track() {
 	disown "$1" 2>/dev/null || true # no "Killed" job notices when cleanup stops it
 }
 
+# stop_pid PID [SIGNAL] [TENTHS_OF_A_SECOND to wait before SIGKILL, default 50]
 stop_pid() {
-	local pid="$1" sig="${2:-TERM}" i
+	local pid="$1" sig="${2:-TERM}" wait="${3:-50}" i
 	kill -0 "$pid" 2>/dev/null || return 0
 	kill "-$sig" "$pid" 2>/dev/null || true
-	for i in $(seq 1 50); do
+	for i in $(seq 1 "$wait"); do
 		kill -0 "$pid" 2>/dev/null || return 0
 		sleep 0.1
 	done
+	[ "$sig" = KILL ] || say "warning: pid $pid did not stop within $((wait / 10)) s of SIG$sig; killing it"
 	kill -KILL "$pid" 2>/dev/null || true
 }
 

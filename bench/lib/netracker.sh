@@ -37,7 +37,10 @@ dashboard_start() {
 	DASH_PID=$!
 	track "$DASH_PID"
 	for i in $(seq 1 300); do
-		curl -fsS -o /dev/null -H "X-Api-Key: $API_KEY" "$DASH_URL/healthz" 2>/dev/null && return 0
+		# Up once it answers at all (/healthz itself may say Degraded while the probe starts).
+		case "$(curl -s -o /dev/null -w '%{http_code}' -H "X-Api-Key: $API_KEY" "$DASH_URL/healthz" 2>/dev/null)" in
+		2?? | 3?? | 4??) return 0 ;;
+		esac
 		kill -0 "$DASH_PID" 2>/dev/null || die "the dashboard exited: $(tail -20 "$WORK/dashboard-$name.log")"
 		sleep 0.1
 	done
@@ -45,17 +48,26 @@ dashboard_start() {
 }
 
 dashboard_stop() {
-	stop_pid "$DASH_PID" TERM
+	stop_pid "$DASH_PID" TERM 150
+}
+
+# One dashboard for the whole run, like a dashboard that runs for weeks: started once, warmed up
+# (JIT, caches) on an unmeasured attach, then attached only during (B) rounds through its REST
+# API and detached after. Its CPU during (A) and (C) is recorded too (it should be ~0).
+netracker_start() {
+	# shellcheck disable=SC2046 # profile_env prints NAME=VALUE words (or nothing)
+	dashboard_start main $(profile_env)
+	DASH_MAIN_PID="$DASH_PID"
+	on_exit "stop_pid $DASH_PID TERM 150; netracker_leftovers $DASH_INSTANCE"
+	say "warming up the dashboard ($WARMUP_SECONDS s of connections, not measured)"
+	dashboard_attach
+	"$WORK/ntb-conn" "$SERVER_IP" "$PORT_CLOSE" 2 "$WARMUP_SECONDS" >/dev/null
+	wait_drained 120
+	dashboard_detach
 }
 
 netracker_up() {
 	local round="$1" i
-	dashboard_start "B$round" NeTracker__Interfaces__0="$VETH"
-	for i in $(seq 1 100); do
-		[ "$("$BENCH/lib/bpfstats.py" --dev "$VETH")" != "{}" ] && break
-		[ "$i" -eq 100 ] && die "the dashboard did not attach to $VETH within 10 s: $(tail -20 "$WORK/dashboard-B$round.log")"
-		sleep 0.1
-	done
 	SUB_OUT="$WORK/subscriber-$round.jsonl"
 	dotnet "$BENCH_DLL" subscribe --hub "$DASH_URL/hubs/connections" --key "$API_KEY" --out "$SUB_OUT" \
 		>"$WORK/subscriber-$round.log" 2>&1 &
@@ -67,26 +79,75 @@ netracker_up() {
 		[ "$i" -eq 200 ] && die "the hub subscriber did not subscribe within 20 s"
 		sleep 0.1
 	done
+	fetch_stats "$WORK/stats-$round-before.json"
+	ROUND_CPU0="$(cpu_ticks "$DASH_PID")"
+	dashboard_attach
 	WATCHED_PID="$DASH_PID"
 	WATCHED_NAME=NeTracker.Web
+	HELPER_PID="$SUB_PID"
 }
 
+# Ends a (B) round only when everything is delivered and stored, so no deferred work (hub
+# backlog, history writes) spills into the next configuration's round; the CPU of the whole
+# round, drain included, is the all-in cost per connection.
 netracker_down() {
 	local round="$1"
 	wait_quiet "$SUB_OUT"
-	curl -fsS -H "X-Api-Key: $API_KEY" "$DASH_URL/api/stats" >"$WORK/stats-$round.json" 2>/dev/null \
-		|| echo '{}' >"$WORK/stats-$round.json"
-	record B "$round" probe_stats 0 "\"stats\":$(cat "$WORK/stats-$round.json")"
+	wait_drained 180
+	dashboard_detach
+	record B "$round" round_cpu "$(($(cpu_ticks "$DASH_PID") - ROUND_CPU0))" "\"clk_tck\":$CLK_TCK,\"drain_ms\":${DRAIN_MS:-0}"
+	fetch_stats "$WORK/stats-$round.json"
+	record B "$round" probe_stats 0 "\"stats\":$(cat "$WORK/stats-$round.json"),\"before\":$(cat "$WORK/stats-$round-before.json")"
 	stop_pid "$SUB_PID" TERM
-	dashboard_stop
-	netracker_leftovers "$DASH_INSTANCE"
 	record B "$round" netracker_output 0 "\"file\":\"$SUB_OUT\""
+	WATCHED_PID="" HELPER_PID=""
+}
+
+# After the rate runs: how long until every record reached the subscriber and history.
+netracker_drain() {
+	local t0
+	t0="$(now_ns)"
+	wait_quiet "$SUB_OUT"
+	wait_drained 180
+	# wait_quiet needs 2 s without growth to be sure; that confirmation is not drain time.
+	DRAIN_MS=$(( ($(now_ns) - t0) / 1000000 - 2000 ))
+	[ "$DRAIN_MS" -ge 0 ] || DRAIN_MS=0
+}
+
+dashboard_attach() {
+	local i code
+	code="$(curl -s -o "$WORK/attach.json" -w '%{http_code}' -X POST -H "X-Api-Key: $API_KEY" \
+		"$DASH_URL/api/interfaces/$VETH/attach")"
+	[ "$code" = 200 ] || die "attaching $VETH through the API failed ($code): $(cat "$WORK/attach.json")"
+	for i in $(seq 1 100); do
+		[ "$("$BENCH/lib/bpfstats.py" --dev "$VETH")" != "{}" ] && return 0
+		sleep 0.1
+	done
+	die "the dashboard said attached, but $VETH has no BPF filters"
+}
+
+dashboard_detach() {
+	local code
+	code="$(curl -s -o "$WORK/detach.json" -w '%{http_code}' -X POST -H "X-Api-Key: $API_KEY" \
+		"$DASH_URL/api/interfaces/$VETH/detach")"
+	[ "$code" = 200 ] || die "detaching $VETH through the API failed ($code): $(cat "$WORK/detach.json")"
 	if [ "$("$BENCH/lib/bpfstats.py" --dev "$VETH")" != "{}" ]; then
-		say "warning: the dashboard left its filters on $VETH after stopping; removing the clsact qdisc of our veth"
-		record B "$round" leftover_filters 1
+		say "warning: $VETH still has BPF filters after detach; removing the clsact qdisc of our veth"
+		record B 0 leftover_filters 1
 		tc qdisc del dev "$VETH" clsact 2>/dev/null || true
 	fi
-	WATCHED_PID=""
+}
+
+# Nothing waiting in the history writer (and ingest caught up with the probe).
+wait_drained() {
+	local i queued
+	for i in $(seq 1 "$1"); do
+		fetch_stats "$WORK/stats-now.json"
+		queued="$(stat_value "$WORK/stats-now.json" history.queued)"
+		[ "${queued:-0}" -eq 0 ] && return 0
+		sleep 1
+	done
+	say "warning: the history writer still had ${queued:-?} records queued after $1 s"
 }
 
 # The subscriber's file has stopped growing for 2 s: every record that will come has come.
@@ -110,30 +171,78 @@ netracker_leftovers() {
 	fi
 	if [ -e "/sys/kernel/tracing/instances/netracker-$inst" ]; then
 		say "warning: tracefs instance netracker-$inst was left behind; removing it"
-		rmdir "/sys/kernel/tracing/instances/netracker-$inst" 2>/dev/null || true
+		echo 0 >"/sys/kernel/tracing/instances/netracker-$inst/events/bpf_trace/bpf_trace_printk/enable" 2>/dev/null || true
+		rmdir "/sys/kernel/tracing/instances/netracker-$inst" 2>/dev/null \
+			|| say "warning: could not remove tracefs instance netracker-$inst"
 	fi
 }
 
-# Memory with MEMORY_RECORDS stored records: a fresh dashboard (nothing attached) fed through
-# its real ingest path by a synthetic agent (hub method Publish), RSS once it has settled.
+# Memory with MEMORY_RECORDS stored records: a fresh dashboard fed through its real ingest path,
+# RSS once everything is stored and the process has settled. The fast way is a synthetic agent
+# (hub method Publish, the remote-probe path); where the hub has no Publish, real connections
+# through the attached probe until the history holds MEMORY_RECORDS rows (about a minute here).
 run_memory() {
-	local rss0 out i last=0 rss db
-	dashboard_start mem
+	local rss0 out method rss db rows
+	dashboard_start mem NeTracker__Interfaces__0="$VETH"
 	sleep 2
 	rss0="$(rss_kb "$DASH_PID")"
-	out="$(dotnet "$BENCH_DLL" publish --hub "$DASH_URL/hubs/connections" --key "$API_KEY" \
-		--count "$MEMORY_RECORDS" --batch 5000)" || die "publishing synthetic records failed: $out"
-	# Ingest and the history writer finish in the background: wait until RSS stops moving.
-	for i in $(seq 1 60); do
+	if out="$(dotnet "$BENCH_DLL" publish --hub "$DASH_URL/hubs/connections" --key "$API_KEY" \
+		--count "$MEMORY_RECORDS" --batch 5000 --pace-stats "$DASH_URL/api/stats" 2>"$WORK/publish.err")"; then
+		method="synthetic records published through the hub's agent path (Publish) into the real ingest, store and history, paced so the history writer keeps up"
+	else
+		say "memory: no Publish on the hub ($(tail -1 "$WORK/publish.err")); real connections instead"
+		out="$(fill_with_connections)"
+		method="real connections through the attached probe (connect/close at the highest rate), ingest, store and history"
+	fi
+	wait_stored
+	rss="$(rss_kb "$DASH_PID")"
+	rows="$(stat_value "$WORK/stats-mem.json" history.rows)"
+	db="$(du -sk "$WORK/data-mem" | cut -f1)"
+	record M 0 memory 0 "\"records\":${rows:-0},\"target\":$MEMORY_RECORDS,\"rss_mib\":$((rss / 1024)),\"rss_before_mib\":$((rss0 / 1024)),\"hwm_mib\":$(($(hwm_kb "$DASH_PID") / 1024)),\"data_dir_mib\":$((db / 1024)),\"feed\":$out,\"stats\":$(cat "$WORK/stats-mem.json"),\"method\":\"$method\""
+	dashboard_stop
+}
+
+# Connect/close runs of 10 s until the history holds MEMORY_RECORDS rows (3 minutes at most).
+fill_with_connections() {
+	local made=0 t0 rows
+	t0="$(now_ns)"
+	while [ $(( ($(now_ns) - t0) / 1000000000 )) -lt 180 ]; do
+		made=$((made + $("$WORK/ntb-conn" "$SERVER_IP" "$PORT_CLOSE" 4 10 | python3 -c 'import json,sys; print(json.load(sys.stdin)["connections"])')))
+		fetch_stats "$WORK/stats-mem.json"
+		rows="$(stat_value "$WORK/stats-mem.json" history.rows)"
+		[ "${rows:-0}" -ge "$MEMORY_RECORDS" ] && break
+		[ "$made" -ge $((MEMORY_RECORDS * 11 / 10)) ] && break
+	done
+	echo "{\"connections\":$made,\"seconds\":$(( ($(now_ns) - t0) / 1000000000 ))}"
+}
+
+# Ingest and the history writer finish in the background: nothing queued, RSS steady.
+wait_stored() {
+	local i last=0 rss queued
+	for i in $(seq 1 90); do
 		sleep 1
+		fetch_stats "$WORK/stats-mem.json"
+		queued="$(stat_value "$WORK/stats-mem.json" history.queued)"
 		rss="$(rss_kb "$DASH_PID")"
-		[ $((rss - last)) -lt $((last / 100 + 1)) ] && [ "$i" -ge 5 ] && break
+		[ "${queued:-0}" -eq 0 ] && [ $((rss - last)) -lt $((last / 100 + 1)) ] && [ "$i" -ge 3 ] && return 0
 		last="$rss"
 	done
-	curl -fsS -H "X-Api-Key: $API_KEY" "$DASH_URL/api/stats" >"$WORK/stats-mem.json" 2>/dev/null || echo '{}' >"$WORK/stats-mem.json"
-	db="$(du -sk "$WORK/data-mem" | cut -f1)"
-	record M 0 memory 0 "\"records\":$MEMORY_RECORDS,\"rss_mib\":$((rss / 1024)),\"rss_before_mib\":$((rss0 / 1024)),\"hwm_mib\":$(($(hwm_kb "$DASH_PID") / 1024)),\"data_dir_mib\":$((db / 1024)),\"publish\":$out,\"stats\":$(cat "$WORK/stats-mem.json"),\"method\":\"synthetic records published through the hub's agent path (Publish) into the real ingest, store and history\""
-	dashboard_stop
+}
+
+fetch_stats() {
+	curl -fsS -H "X-Api-Key: $API_KEY" "$DASH_URL/api/stats" >"$1" 2>/dev/null || echo '{}' >"$1"
+}
+
+# A number from a JSON file by dotted path; names compared without case or underscores.
+stat_value() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+norm = lambda k: k.replace("_", "").lower()
+o = json.load(open(sys.argv[1]))
+for part in sys.argv[2].split("."):
+    o = next((v for k, v in o.items() if norm(k) == norm(part)), None) if isinstance(o, dict) else None
+print(int(o) if isinstance(o, (int, float)) else "")
+PY
 }
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }

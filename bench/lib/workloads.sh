@@ -12,6 +12,8 @@ run_rate() {
 	local cfg="$1" round="$2" p0 p1 c0 c1 t0 t1 out rps
 	p0="$(passive_opens)"
 	c0="$(watched_cpu)"
+	s0="$(helper_cpu)"
+	d0="$(dashboard_cpu)"
 	bpf_snapshot "$cfg" "$round" before
 	t0="$(now_ns)"
 
@@ -27,8 +29,10 @@ run_rate() {
 	t1="$(now_ns)"
 	bpf_snapshot "$cfg" "$round" after
 	c1="$(watched_cpu)"
+	s1="$(helper_cpu)"
+	d1="$(dashboard_cpu)"
 	p1="$(passive_opens)"
-	record "$cfg" "$round" rate_window "$(( (t1 - t0) / 1000 ))" "\"unit\":\"us\",\"made\":$((p1 - p0)),\"cpu_ticks\":$((c1 - c0)),\"clk_tck\":$CLK_TCK,\"watched\":\"${WATCHED_NAME:-}\""
+	record "$cfg" "$round" rate_window "$(( (t1 - t0) / 1000 ))" "\"unit\":\"us\",\"made\":$((p1 - p0)),\"cpu_ticks\":$((c1 - c0)),\"helper_cpu_ticks\":$((s1 - s0)),\"dashboard_cpu_ticks\":$((d1 - d0)),\"clk_tck\":$CLK_TCK,\"watched\":\"${WATCHED_NAME:-}\""
 }
 
 # One second of connections before measuring: caches, JIT and the configuration's first-use
@@ -75,6 +79,16 @@ wait_tcpdump() {
 	die "tcpdump did not start"
 }
 
+# The hub subscriber of (B): not NeTracker, but it shares the machine, so its CPU is shown too.
+helper_cpu() {
+	if [ -n "${HELPER_PID:-}" ]; then cpu_ticks "$HELPER_PID"; else echo 0; fi
+}
+
+# The long-running dashboard, whatever the configuration (idle and detached in A and C).
+dashboard_cpu() {
+	if [ -n "${DASH_MAIN_PID:-}" ]; then cpu_ticks "$DASH_MAIN_PID"; else echo 0; fi
+}
+
 watched_cpu() {
 	if [ -n "${WATCHED_PID:-}" ]; then cpu_ticks "$WATCHED_PID"; else echo 0; fi
 }
@@ -82,7 +96,7 @@ watched_cpu() {
 bpf_snapshot() {
 	local json
 	case "$1" in
-	B) json="$("$BENCH/lib/bpfstats.py" --dev "$VETH")" ;;
+	B | P) json="$("$BENCH/lib/bpfstats.py" --dev "$VETH")" ;;
 	C) json="$("$BENCH/lib/bpfstats.py" --pid "$WATCHED_PID")" ;;
 	*) return 0 ;;
 	esac

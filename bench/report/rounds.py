@@ -18,6 +18,8 @@ def reported(cfg, lines):
     """The records a configuration reported in one round, or None for (A)."""
     if cfg == "B" and "netracker_output" in lines:
         return sources.netracker_records(lines["netracker_output"]["file"])
+    if cfg == "P" and "probe_output" in lines:
+        return sources.netracker_records(lines["probe_output"]["file"])
     if cfg == "C" and "tcplife_output" in lines:
         return sources.tcplife_records(lines["tcplife_output"]["file"])
     return None
@@ -60,8 +62,10 @@ def per_round(raw, server, ports):
     """[{config, round, …figures}] in run order."""
     out = []
     for (cfg, rnd), lines in group(raw).items():
+        if rnd == 0:
+            continue  # the memory and profile runs, and warnings: not rounds
         f = {"config": cfg, "round": rnd}
-        for m in RATE_METRICS:
+        for m in RATE_METRICS + ("loadavg",):
             if m in lines:
                 f[m] = lines[m]["value"]
         w = lines.get("rate_window")
@@ -73,6 +77,10 @@ def per_round(raw, server, ports):
             if w.get("watched"):
                 f["cpu_pct"] = 100 * cpu_s / secs
                 f["cpu_pct_per_kcps"] = 100 * cpu_s * 1000 / max(w["made"], 1)
+            if cfg != "B" and "dashboard_cpu_ticks" in w:
+                f["idle_dashboard_cpu_pct"] = 100 * w["dashboard_cpu_ticks"] / w["clk_tck"] / secs
+            if w.get("helper_cpu_ticks"):
+                f["subscriber_cpu_pct"] = 100 * w["helper_cpu_ticks"] / w["clk_tck"] / secs
         f["ns_per_run"] = ns_per_run(lines)
         recs = reported(cfg, lines)
         if recs is not None:
@@ -89,8 +97,15 @@ def per_round(raw, server, ports):
                                          if r["server"] == server and r["sport"] == ports["hold"]]
             if cfg == "C" and "tcplife_output" in lines:
                 f["lost_events"] = sources.tcplife_lost(lines["tcplife_output"]["err"])
+            if cfg == "P" and "probe_output" in lines:
+                with open(lines["probe_output"]["err"], errors="replace") as e:
+                    f["probe_summary"] = e.read().strip().splitlines()[-3:]
         if "probe_stats" in lines:
-            f["probe_stats"] = lines["probe_stats"]["stats"]
+            f["probe_stats"] = _delta(lines["probe_stats"]["stats"], lines["probe_stats"].get("before") or {})
+        if "round_cpu" in lines and f.get("round_made"):
+            rc = lines["round_cpu"]
+            f["cpu_us_per_connection"] = rc["value"] / rc["clk_tck"] * 1e6 / f["round_made"]
+            f["drain_ms"] = rc["drain_ms"]
         out.append(f)
     return sorted(out, key=lambda f: (f["round"], f["config"]))
 
@@ -106,7 +121,8 @@ def summarise(rounds, configs):
     s = {}
     for cfg in configs:
         mine = [f for f in rounds if f["config"] == cfg]
-        c = {m: stats.summary([f.get(m) for f in mine]) for m in RATE_METRICS + ("made_per_s", "cpu_pct", "cpu_pct_per_kcps")}
+        c = {m: stats.summary([f.get(m) for f in mine]) for m in RATE_METRICS + ("made_per_s", "cpu_pct", "cpu_pct_per_kcps", "subscriber_cpu_pct",
+                                                                  "idle_dashboard_cpu_pct", "cpu_us_per_connection", "drain_ms")}
         if cfg != "A":
             c.update({f"{m}_ratio": stats.summary(ratios(rounds, cfg, m)) for m in RATE_METRICS})
             made = sum(f.get("round_made") or 0 for f in mine)
@@ -125,7 +141,40 @@ def summarise(rounds, configs):
         if cfg == "B":
             c["latency_ms"] = stats.distribution([x for f in mine for x in f.get("latency_ms", [])])
             c["latency_light_ms"] = stats.distribution([x for f in mine for x in f.get("latency_light_ms", [])])
+        if cfg == "B":
+            c["probe_losses"] = loss_counters(f.get("probe_stats") for f in mine)
         if cfg == "C":
             c["lost_events"] = sum(f.get("lost_events", 0) for f in mine)
         s[cfg] = c
     return s
+
+
+LOSS_WORDS = ("lost", "drop", "malformed", "overrun", "evict", "fail")
+
+
+def loss_counters(stats_per_round):
+    """Sums, over the rounds, every counter of /api/stats whose name says something was lost.
+    Each round runs a fresh dashboard, so a counter's value is that round's count."""
+    total = {}
+    for st in stats_per_round:
+        for name, v in _flatten(st or {}):
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and any(w in name.lower() for w in LOSS_WORDS):
+                total[name] = total.get(name, 0) + v
+    return total
+
+
+def _flatten(o, prefix=""):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            yield from _flatten(v, f"{prefix}{k}.")
+    else:
+        yield prefix.rstrip("."), o
+
+
+def _delta(after, before):
+    """Counters of one round: the dashboard runs all rounds, so subtract the values at attach."""
+    if isinstance(after, dict):
+        return {k: _delta(v, before.get(k) if isinstance(before, dict) else None) for k, v in after.items()}
+    if isinstance(after, (int, float)) and not isinstance(after, bool) and isinstance(before, (int, float)):
+        return after - before
+    return after

@@ -15,19 +15,20 @@ def iso_to_ns(s):
 
 
 def netracker_records(path):
-    """The bench tool's subscriber file: one line per record, {"arrived_ns": N, "r": {record}}."""
+    """The bench tool's subscriber file: one line per record, {"arrived_ns": N, "r": {record}};
+    or the console probe's jsonl, one record per line (no arrival time)."""
     out = []
     with open(path) as f:
         for line in f:
             if not line.strip():
                 continue
             o = json.loads(line)
-            r = o["r"]
+            r = o.get("r", o)
             out.append({
                 "client": r["client_addr"], "cport": r["client_port"],
                 "server": r["server_addr"], "sport": r["server_port"],
                 "duration_ns": r["duration_ns"], "end_ns": iso_to_ns(r["end_utc"]),
-                "arrived_ns": o["arrived_ns"], "reason": r["close_reason"],
+                "arrived_ns": o.get("arrived_ns"), "reason": r["close_reason"],
             })
     return out
 

@@ -50,7 +50,7 @@ public partial class History
 
     internal string ExportUrl => ConnectionFilterQuery.CsvUrl(_query);
 
-    private string BucketLabel => _query is { FromUtc: { } f, ToUtc: { } t } ? DurationFormat.Age((t - f) / Buckets) : "bucket";
+    private string BucketLabel => _query is { FromUtc: { } f, ToUtc: { } t } ? WidthLabel((t - f) / Buckets) : "bucket";
 
     protected override async Task OnInitializedAsync()
     {
@@ -183,6 +183,17 @@ public partial class History
         YAxisToStringFunc = yLabel,
         TooltipTimeLabelFormat = "yyyy-MM-dd HH:mm:ss 'UTC'",
     };
+
+    /// <summary>"1 min", "6 min", "2 h", "15 s": the unit that makes the bucket width a whole number when it can.</summary>
+    internal static string WidthLabel(TimeSpan w)
+    {
+        var c = CultureInfo.InvariantCulture;
+        if (w >= TimeSpan.FromHours(1) && w.Ticks % TimeSpan.TicksPerHour == 0)
+            return w.TotalHours.ToString("0", c) + " h";
+        if (w >= TimeSpan.FromMinutes(1) && w.Ticks % TimeSpan.TicksPerMinute == 0)
+            return w.TotalMinutes.ToString("0", c) + " min";
+        return w.TotalSeconds.ToString(w < TimeSpan.FromSeconds(10) ? "0.##" : "0", c) + " s";
+    }
 
     private static string EstimatedMiB(long rows) => (rows * CsvBytesPerRow / 1048576.0) switch
     {

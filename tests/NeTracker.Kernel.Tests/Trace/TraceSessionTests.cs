@@ -43,13 +43,16 @@ public sealed class TraceSessionTests : IAsyncLifetime
             await _programs.RunAsync("foreign_line", 1, Ct);
             await _programs.RunAsync("nt_line_v4", 1, Ct);
             await _programs.RunAsync("nt_line_v6", 1, Ct);
-            var lines = await ReadAsync(session, 2);
+            var lines = await ReadUntilOwnAsync(session, 2);
 
+            // The kernel filter let only NTv1 lines through (other NeTracker instances running
+            // on this host may add theirs): never the other program's line.
             Assert.All(lines, l => Assert.Contains(": bpf_trace_printk: NTv1 ", l, StringComparison.Ordinal));
-            Assert.Equal(TraceLineKind.Connection, TraceLineParser.Parse(lines[0], PrintkPrograms.InstanceId, out var v4));
+            var own = lines.Where(l => TraceLineParser.Parse(l, PrintkPrograms.InstanceId, out _) == TraceLineKind.Connection).ToList();
+            Assert.Equal(TraceLineKind.Connection, TraceLineParser.Parse(own[0], PrintkPrograms.InstanceId, out var v4));
             Assert.Equal((IpFamily.Ipv4, "198.18.10.2", 50936, "198.18.10.1", 8080, 1907718ul, CloseReason.Fin, ClosedBy.Client),
                 (v4.Family, v4.ClientAddr.ToString(), (int)v4.ClientPort, v4.ServerAddr.ToString(), (int)v4.ServerPort, v4.DurationNs, v4.CloseReason, v4.ClosedBy));
-            Assert.Equal(TraceLineKind.Connection, TraceLineParser.Parse(lines[1], PrintkPrograms.InstanceId, out var v6));
+            Assert.Equal(TraceLineKind.Connection, TraceLineParser.Parse(own[1], PrintkPrograms.InstanceId, out var v6));
             Assert.Equal((IpFamily.Ipv6, "2001:2::2", Direction.Outbound, true), (v6.Family, v6.ClientAddr.ToString(), v6.Direction, v6.Partial));
         }
         Assert.False(Directory.Exists(InstanceDir));
@@ -59,8 +62,10 @@ public sealed class TraceSessionTests : IAsyncLifetime
     public async Task Foreign_printk_lines_are_classified_foreign_and_never_break_parsing()
     {
         await using var session = await OpenAsync();
-        // Drop the kernel filter, as on a kernel that rejects it: everything reaches user space.
-        File.WriteAllText(Path.Combine(InstanceDir, "events/bpf_trace/bpf_trace_printk/filter"), "0\n");
+        // Let the test programs' lines through unfiltered, as on a kernel that rejects the NTv1
+        // filter — but only theirs, so other programs running on this host cannot interleave.
+        File.WriteAllText(Path.Combine(InstanceDir, "events/bpf_trace/bpf_trace_printk/filter"),
+            "bpf_string ~ \"hello from another program*\" || bpf_string ~ \"NTv1 2a00000007 *\" || bpf_string ~ \"NTv1 2b00000001 *\"\n");
 
         await _programs.RunAsync("foreign_line", 3, Ct);
         await _programs.RunAsync("nt_line_other", 2, Ct);
@@ -80,17 +85,21 @@ public sealed class TraceSessionTests : IAsyncLifetime
         await using var session = await OpenAsync(bufferKb: 4);
         Assert.InRange(_counters.TraceBufferKbPerCpu, 4, 16);
 
+        // Flood lines pass only this instance's filter: other NeTracker instances on the host
+        // (filtering on "NTv1 *") never see them.
+        File.WriteAllText(Path.Combine(InstanceDir, "events/bpf_trace/bpf_trace_printk/filter"), "bpf_string ~ \"NTflood*\"\n");
+
         // Nobody consumes the lines yet: the reader's channel fills and the kernel overwrites.
-        await _programs.RunAsync("nt_line_v4", Lines, Ct);
-        int parsed = 0;
+        await _programs.RunAsync("flood_line", Lines, Ct);
+        int read = 0;
         using var quiet = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         quiet.CancelAfter(TimeSpan.FromSeconds(2));
         try
         {
             await foreach (var line in session.ReadLinesAsync(quiet.Token))
             {
-                if (TraceLineParser.Parse(line, PrintkPrograms.InstanceId, out _) == TraceLineKind.Connection)
-                    parsed++;
+                if (line.Contains(": bpf_trace_printk: NTflood 64", StringComparison.Ordinal))
+                    read++;
                 quiet.CancelAfter(TimeSpan.FromSeconds(1)); // stop once the pipe stays quiet for 1 s
             }
         }
@@ -99,8 +108,8 @@ public sealed class TraceSessionTests : IAsyncLifetime
         }
         await Task.Delay(300, Ct); // one more overrun poll (every 100 ms here)
 
-        Assert.True(_counters.LostEvents > 0, $"lost {_counters.LostEvents}, parsed {parsed}");
-        Assert.Equal(Lines, parsed + Interlocked.Read(ref _counters.LostEvents));
+        Assert.True(_counters.LostEvents > 0, $"lost {_counters.LostEvents}, read {read}");
+        Assert.Equal(Lines, read + Interlocked.Read(ref _counters.LostEvents));
     }
 
     [Fact]
@@ -114,7 +123,7 @@ public sealed class TraceSessionTests : IAsyncLifetime
         {
             Assert.Equal("instance", session.Source);
             await _programs.RunAsync("nt_line_v4", 1, Ct);
-            var line = Assert.Single(await ReadAsync(session, 1));
+            var line = (await ReadUntilOwnAsync(session, 1))[^1];
             Assert.Equal(TraceLineKind.Connection, TraceLineParser.Parse(line, PrintkPrograms.InstanceId, out var ev));
             Assert.Equal(IpFamily.Ipv4, ev.Family); // the stale IPv6 line was cleared
         }
@@ -137,6 +146,23 @@ public sealed class TraceSessionTests : IAsyncLifetime
         await session.DisposeAsync();
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"took {sw.Elapsed}");
         Assert.False(Directory.Exists(InstanceDir));
+    }
+
+    /// <summary>Reads until <paramref name="count"/> lines of instance 0x2a arrived (at most 10 s);
+    /// returns every line read.</summary>
+    private static async Task<List<string>> ReadUntilOwnAsync(TraceSession session, int count)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        var lines = new List<string>();
+        int own = 0;
+        await foreach (var line in session.ReadLinesAsync(timeout.Token))
+        {
+            lines.Add(line);
+            if (TraceLineParser.Parse(line, PrintkPrograms.InstanceId, out _) == TraceLineKind.Connection && ++own == count)
+                break;
+        }
+        return lines;
     }
 
     /// <summary>Reads until <paramref name="count"/> lines arrived, at most 10 s.</summary>

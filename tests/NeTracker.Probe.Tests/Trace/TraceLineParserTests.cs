@@ -15,6 +15,42 @@ public class TraceLineParserTests
     internal const string RealMarker = "           <...>-9410    [001] ...1.   464.366403: tracing_mark_write: hello marker";
     internal const string SeedLine = "          <idle>-0       [001] ..s2.  1234.567890: bpf_trace_printk: [TC] Total RTT (SYN - FIN-ACK) for 198.18.10.2:50936 -> 198.18.10.1:8080: 1907718 ns";
 
+    // Captured from Linux 6.18 trace_pipe: NeTracker's own program (bpf/netracker.bpf.c, instance
+    // 0x1a4f20ee) attached by `NeTracker.Probe watch` to both host ends of a test network.
+    private const uint CapturedInstance = 0x1a4f20ee;
+
+    public static TheoryData<string, string> CapturedProgramLines() => new()
+    {
+        {
+            "         python3-22534   [001] ..s2.  3273.348190: bpf_trace_printk: NTv1 1a4f20ee0000011e 88681f9000800000 0000:0000:0000:0000:0000:ffff:c612:0001 0000:0000:0000:0000:0000:ffff:c612:0002 3273330726122 227000 31653 12588 5 333 500000004",
+            "286 inbound ipv4 198.18.0.1:34920 198.18.0.2:8080 fin server 227000 31653 12588 5/333 5/4 0 False"
+        },
+        {
+            "         python3-22534   [001] bNs2.  3273.476288: bpf_trace_printk: NTv1 1a4f20ee0000011f e34020fb00830000 2001:0002:0000:0000:0000:0000:0000:0001 2001:0002:0000:0000:0000:0000:0000:0002 3273456106586 2951540 14023 13970 333 6 400000005",
+            "287 outbound ipv6 2001:2::1:58176 2001:2::2:8443 fin server 2951540 14023 13970 333/6 4/5 0 False"
+        },
+        {
+            "         python3-22353   [001] ..s2.  3273.580926: bpf_trace_printk: NTv1 1a4f20ee0000011f 886a1f90008a0000 0000:0000:0000:0000:0000:ffff:c612:0001 0000:0000:0000:0000:0000:ffff:c612:0002 3273563475524 213349 20377 15931 0 3 300000003",
+            "287 outbound ipv4 198.18.0.1:34922 198.18.0.2:8080 rst server 213349 20377 15931 0/3 3/3 0 False"
+        },
+        {
+            "         python3-22534   [001] bNs2.  3273.685448: bpf_trace_printk: NTv1 1a4f20ee0000011e c528000900900000 0000:0000:0000:0000:0000:ffff:c612:0001 0000:0000:0000:0000:0000:ffff:c612:0002 3273668151131 66966 0 0 0 0 100000001",
+            "286 inbound ipv4 198.18.0.1:50472 198.18.0.2:9 refused server 66966 0 0 0/0 1/1 0 False"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(CapturedProgramLines))]
+    public void Lines_of_the_real_program_parse_to_what_happened_on_the_wire(string line, string expected)
+    {
+        Assert.Equal(TraceLineKind.Connection, TraceLineParser.Parse(line, CapturedInstance, out var e));
+        Assert.Equal(expected,
+            $"{e.IfIndex} {SchemaNames.Of(e.Direction)} {SchemaNames.Of(e.Family)} {e.ClientAddr}:{e.ClientPort} {e.ServerAddr}:{e.ServerPort} " +
+            $"{SchemaNames.Of(e.CloseReason)} {SchemaNames.Of(e.ClosedBy)} {e.DurationNs} {e.SynAckNs} {e.AckNs} {e.BytesIn}/{e.BytesOut} " +
+            $"{e.PacketsIn}/{e.PacketsOut} {e.SynRetransmits} {e.Partial}");
+        Assert.Equal(TraceLineKind.Foreign, TraceLineParser.Parse(line, CapturedInstance + 1, out _));
+    }
+
     [Fact]
     public void Real_ipv4_line_fills_every_field_and_unmaps_the_addresses()
     {

@@ -5,6 +5,7 @@ using NeTracker.Probe.Model;
 using NeTracker.Web.Hubs;
 using NeTracker.Web.Live;
 using NeTracker.Web.Tests.Hubs;
+using NeTracker.Web.Tests.Infrastructure;
 using NeTracker.Web.Tests.Live;
 
 namespace NeTracker.Web.Tests.Agents;
@@ -38,7 +39,7 @@ public sealed class AgentPublishTests : IAsyncLifetime
         var options = new AgentOptions
         {
             HubUrl = new Uri(_app.BaseAddress, ConnectionsHub.Path),
-            ApiKey = TestApiKey.Value,
+            ApiKey = NeTrackerAppFactory.ApiKey,
             Name = "agent-7",
             MaxBatch = 100,
         };
@@ -96,10 +97,4 @@ public sealed class AgentPublishTests : IAsyncLifetime
     }
 
     private static Data.ConnectionFilter ConnectionFilterAll => Data.ConnectionFilter.None;
-}
-
-/// <summary>The API key the test app accepts (the security setup configures it).</summary>
-internal static class TestApiKey
-{
-    public const string Value = "test-agent-key-0123456789abcdef";
 }

@@ -21,7 +21,7 @@ public sealed class ConnectionsApiTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _http = _app.CreateClient();
+        _http = _app.CreateAuthenticatedClient();
         await _app.SeedAsync(_records);
     }
 
@@ -105,7 +105,7 @@ public sealed class ConnectionsApiTests : IAsyncLifetime
     [InlineData("cursor=-3", "next_cursor")]
     [InlineData("inteface=eth0", "Unknown parameter 'inteface'")]
     [InlineData("port=80&port=443", "given 2 times")]
-    [InlineData("interface=a%20b", "white space")]
+    [InlineData("interface=a%20b", "a space")]
     public async Task Bad_query_values_are_a_400_that_says_what_is_wrong(string query, string message)
     {
         foreach (var path in new[] { "/api/connections?", "/api/connections.csv?" })

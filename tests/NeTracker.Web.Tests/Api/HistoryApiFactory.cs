@@ -1,23 +1,20 @@
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using NeTracker.Probe;
 using NeTracker.Probe.Model;
 using NeTracker.Web.History;
+using NeTracker.Web.Tests.Infrastructure;
 
 namespace NeTracker.Web.Tests.Api;
 
-/// <summary>The real app in memory with its own data directory and <see cref="FixedInterfacesProbe"/>.</summary>
-internal sealed class HistoryApiFactory : WebApplicationFactory<Program>
+/// <summary>
+/// The real app in memory with its own data directory and <see cref="FixedInterfacesProbe"/>;
+/// clients authenticate with the test API key (<see cref="NeTrackerAppFactory.CreateAuthenticatedClient"/>).
+/// </summary>
+internal sealed class HistoryApiFactory : NeTrackerAppFactory
 {
-    private readonly Lazy<string> _temporary = new(() => Directory.CreateTempSubdirectory("nt-api-").FullName);
-
-    /// <summary>Serve an existing data directory (left in place) instead of a new temporary one.</summary>
-    public string? DataDirectoryOverride { get; init; }
-
-    public string DataDirectory => DataDirectoryOverride ?? _temporary.Value;
     public FixedInterfacesProbe Probe { get; } = new();
 
     public SqliteHistoryStore Store => Services.GetRequiredService<SqliteHistoryStore>();
@@ -30,8 +27,8 @@ internal sealed class HistoryApiFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        base.ConfigureWebHost(builder);
         builder.UseContentRoot(RepoPaths.WebProject);
-        builder.UseSetting("NeTracker:DataDirectory", DataDirectory);
         // The sample records are dated 2026-11-26: age-based retention must not remove them on a later day.
         builder.UseSetting("NeTracker:History:MaxAge", "00:00:00");
         builder.ConfigureTestServices(s =>
@@ -45,7 +42,5 @@ internal sealed class HistoryApiFactory : WebApplicationFactory<Program>
     {
         await base.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (_temporary.IsValueCreated)
-            Directory.Delete(_temporary.Value, recursive: true);
     }
 }

@@ -12,7 +12,7 @@ public sealed class InterfacesAndStatusApiTests : IAsyncLifetime
 
     public ValueTask InitializeAsync()
     {
-        _http = _app.CreateClient();
+        _http = _app.CreateAuthenticatedClient();
         return ValueTask.CompletedTask;
     }
 
@@ -33,23 +33,26 @@ public sealed class InterfacesAndStatusApiTests : IAsyncLifetime
     [Fact]
     public async Task Attach_and_detach_an_existing_interface()
     {
-        var attach = await _http.PostAsync("/api/interfaces/veth-nt0/attach", null, Ct);
+        // "lo": the name must exist on this host too, not only in the probe's list.
+        var attach = await _http.PostAsync("/api/interfaces/lo/attach", null, Ct);
         Assert.Equal(HttpStatusCode.OK, attach.StatusCode);
         using var doc = JsonDocument.Parse(await attach.Content.ReadAsStringAsync(Ct));
         Assert.True(doc.RootElement.GetProperty("attached").GetBoolean());
-        var detach = await _http.PostAsync("/api/interfaces/veth-nt0/detach", null, Ct);
+        var detach = await _http.PostAsync("/api/interfaces/lo/detach", null, Ct);
         Assert.Equal(HttpStatusCode.OK, detach.StatusCode);
-        Assert.Equal(["attach veth-nt0", "detach veth-nt0"], _app.Probe.Calls);
+        Assert.Equal(["attach lo", "detach lo"], _app.Probe.Calls);
     }
 
     [Theory]
-    [InlineData("a%20b", HttpStatusCode.BadRequest, "white space")]
+    [InlineData("a%20b", HttpStatusCode.BadRequest, "a space")]
     [InlineData("eth0:1", HttpStatusCode.BadRequest, "':'")]
-    [InlineData("averyveryverylongname", HttpStatusCode.BadRequest, "longer than 15")]
+    [InlineData("averyveryverylongname", HttpStatusCode.BadRequest, "at most 15")]
     [InlineData("eth9", HttpStatusCode.NotFound, "no interface named 'eth9'")]
-    [InlineData("brokenif0", HttpStatusCode.Conflict, "RTNETLINK answers: Operation not supported")]
+    [InlineData("veth-nt0", HttpStatusCode.NotFound, "no interface named 'veth-nt0'")] // listed by the probe, absent from the host
+    [InlineData("lo", HttpStatusCode.Conflict, "RTNETLINK answers: Operation not supported")]
     public async Task Attach_rejects_bad_names_missing_interfaces_and_reports_probe_errors(string name, HttpStatusCode status, string message)
     {
+        _app.Probe.FailingInterface = "lo";
         var response = await _http.PostAsync($"/api/interfaces/{name}/attach", null, Ct);
         Assert.Equal(status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -88,7 +91,7 @@ public sealed class InterfacesAndStatusApiTests : IAsyncLifetime
     {
         await using var app = new HistoryApiFactory();
         await File.WriteAllTextAsync(Path.Combine(app.DataDirectory, "netracker.db"), new string('x', 4096), Ct);
-        using var http = app.CreateClient();
+        using var http = app.CreateAuthenticatedClient();
 
         var response = await http.GetAsync("/healthz", Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

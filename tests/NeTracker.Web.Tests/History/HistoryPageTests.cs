@@ -47,6 +47,7 @@ public sealed class HistoryPageTests : BunitContext, IAsyncLifetime
 
         cut.WaitForAssertion(() => Assert.StartsWith("2,000 connections ended between 2026-11-26T01:10:01", cut.Find("#history-count").TextContent.Trim()));
         Assert.Equal("2000", cut.Find("[data-chart=history-count]").GetAttribute("data-total"));
+        Assert.Contains("Connections per 1 min", cut.Find("[data-chart=history-count]").ParentElement!.TextContent);
         // 02:00:00-02:00:20 straddles the minute buckets' boundary at 02:00:01.
         Assert.Equal("2", cut.Find("[data-chart=history-durations]").GetAttribute("data-points"));
         Assert.NotEmpty(cut.FindAll("[data-chart=history-durations] svg path"));
@@ -78,7 +79,7 @@ public sealed class HistoryPageTests : BunitContext, IAsyncLifetime
 
         // The link, served by the real app over the same database, returns exactly the counted rows.
         await using var app = new HistoryApiFactory { DataDirectoryOverride = _store.Directory };
-        using var http = app.CreateClient();
+        using var http = app.CreateAuthenticatedClient();
         var rows = Rfc4180.Parse(await http.GetStringAsync(href, TestContext.Current.CancellationToken));
         Assert.Equal(expected, rows.Skip(1).Select(CsvRecord.Parse));
     }

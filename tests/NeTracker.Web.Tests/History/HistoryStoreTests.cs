@@ -141,6 +141,16 @@ public sealed class HistoryStoreTests
     }
 
     [Fact]
+    public async Task Interfaces_lists_each_stored_interface_once_in_order()
+    {
+        await using var t = await TestStore.StartAsync();
+        t.Store.Enqueue(SampleRecords.Make(900));
+        await t.Store.FlushAsync(Ct);
+
+        Assert.Equal(["eth0", "lo", "veth-a"], await t.Store.InterfacesAsync(Ct));
+    }
+
+    [Fact]
     public async Task Streaming_reader_returns_every_match_in_id_order()
     {
         await using var t = await TestStore.StartAsync();

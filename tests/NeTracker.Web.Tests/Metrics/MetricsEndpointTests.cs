@@ -1,17 +1,17 @@
 using System.Globalization;
 using System.Net;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Data;
+using NeTracker.Web.Tests.Infrastructure;
 
 namespace NeTracker.Web.Tests.Metrics;
 
-public sealed class MetricsEndpointTests : IClassFixture<WebApplicationFactory<Program>>
+public sealed class MetricsEndpointTests : IClassFixture<NeTrackerAppFactory>
 {
-    private readonly WebApplicationFactory<Program> _factory;
+    private readonly NeTrackerAppFactory _factory;
 
-    public MetricsEndpointTests(WebApplicationFactory<Program> factory) => _factory = factory;
+    public MetricsEndpointTests(NeTrackerAppFactory factory) => _factory = factory;
 
     private static ConnectionRecord Record(string iface, Direction d, long durationNs, CloseReason reason) => new()
     {
@@ -39,7 +39,7 @@ public sealed class MetricsEndpointTests : IClassFixture<WebApplicationFactory<P
         foreach (var sink in _factory.Services.GetServices<IConnectionSink>())
             sink.Enqueue(records);
 
-        var text = await _factory.CreateClient().GetStringAsync("/metrics", ct);
+        var text = await _factory.CreateAuthenticatedClient().GetStringAsync("/metrics", ct);
         var samples = PrometheusText.Parse(text);
 
         const string inbound = "host=\"h1\",interface=\"vm1\",direction=\"inbound\"";

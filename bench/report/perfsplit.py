@@ -1,0 +1,66 @@
+"""Splits a `perf script` of the dashboard process into the parts of the pipeline.
+
+Each sample goes to the first component found walking its call chain from the thread's root
+towards the leaf (async continuations start at the state machine of the component that awaited),
+so library frames (System.Text.Json, SQLite, the runtime) are charged to the component that
+called them. GC and JIT threads are their own parts; what matches nothing is "other runtime".
+"""
+import sys
+from collections import Counter
+
+# (part, markers in a frame); the first part whose marker occurs in a frame wins.
+PARTS = [
+    ("hub: serialize + send batches to subscribers", ("HubBroadcaster", "Microsoft.AspNetCore.SignalR", "Kestrel", "WebSockets")),
+    ("history: SQLite writer", ("SqliteHistoryStore", "Microsoft.Data.Sqlite", "libe_sqlite3")),
+    # The reader thread completes the channel the parse loop awaits, so parsing often runs inline
+    # on it: reading and parsing are one part.
+    ("probe: read trace_pipe + parse into records", ("TracePipeReader", "TraceSession", "ConnectionProbe",
+                                                     "TraceLineParser", "RecordFactory", "KernelClock")),
+    ("probe: table sweep (bpftool)", ("TableSweeper", "ConnTable", "BpfTool", "CliWrap")),
+    ("ingest + live store", ("IngestService", "ConnectionStore", "ChannelBatchExtensions")),
+    ("metrics", ("ConnectionMetrics", "Metrics")),
+    ("pages (Blazor)", ("Microsoft.AspNetCore.Components", "MudBlazor")),
+]
+
+
+def split(lines):
+    samples, counts = 0, Counter()
+    comm, frames = None, []
+
+    def flush():
+        nonlocal samples
+        if comm is None:
+            return
+        samples += 1
+        counts[classify(comm, frames)] += 1
+
+    for line in lines:
+        if not line.strip():
+            continue
+        if not line[0].isspace():
+            flush()
+            comm, frames = line.split(" ")[0] if not line.startswith(".NET") else " ".join(line.split()[:3]), []
+        else:
+            frames.append(line.strip())
+    flush()
+    return {k: round(100 * v / samples, 1) for k, v in counts.most_common()}, samples
+
+
+def classify(comm, frames):
+    if "GC" in comm or comm.startswith(".NET BGC"):
+        return "runtime: garbage collector"
+    if "Tiered" in comm:
+        return "runtime: JIT (tiered compilation)"
+    for f in reversed(frames):  # root first
+        for part, markers in PARTS:
+            if any(m in f for m in markers):
+                return part
+    if any("[kernel" in f for f in frames[:1]):
+        return "kernel (syscalls, page faults) outside the parts above"
+    return "other runtime (allocation, thread pool, timers)"
+
+
+if __name__ == "__main__":
+    parts, n = split(open(sys.argv[1], errors="replace"))
+    import json
+    print(json.dumps({"samples": n, "parts": parts}))
