@@ -40,11 +40,10 @@ public sealed class LiveDashboardTests : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         var veth = _link.HostSide;
-        var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1440, Height = 900 } });
+        var page = await _app.SignedInPageAsync(_browser, "interfaces");
         page.SetDefaultTimeout(Timeout);
         var shots = new Screenshots(page);
 
-        await page.GotoAsync(new Uri(_app.BaseAddress, "interfaces").ToString());
         // Clicks count only once the page is interactive (not the prerendered HTML).
         await page.Locator("#interfaces-title[data-interactive=true]").WaitForAsync();
         await ClickAndConfirmAsync(page, $"[data-action=attach][data-interface={veth}]", "Attach");
@@ -67,7 +66,8 @@ public sealed class LiveDashboardTests : IAsyncLifetime
         catch (TimeoutException)
         {
             await shots.TakeAsync("failure-live");
-            var health = await new HttpClient().GetStringAsync(new Uri(_app.BaseAddress, "api/stats"), ct);
+            using var api = _app.CreateApiClient();
+            var health = await api.GetStringAsync(new Uri(_app.BaseAddress, "api/stats"), ct);
             Assert.Fail($"live status: {await page.Locator("#grid-status").InnerTextAsync()}; stats: {health}");
         }
         var rows = page.Locator("#live-grid tr.nt-row");
@@ -86,7 +86,7 @@ public sealed class LiveDashboardTests : IAsyncLifetime
 
         // The export link carries the filters; history serves what the live view shows.
         var csvUrl = new Uri(_app.BaseAddress, (await page.Locator("#export-csv").GetAttributeAsync("href"))!.TrimStart('/'));
-        using (var http = new HttpClient())
+        using (var http = _app.CreateApiClient())
         {
             var lines = 0;
             for (var i = 0; i < 50 && lines < 36; i++, await Task.Delay(200, ct))

