@@ -4,7 +4,7 @@ using NeTracker.Probe.Model;
 
 namespace NeTracker.Web.History;
 
-/// <summary>Converts between <see cref="ConnectionRecord"/> and a row of the connections table.</summary>
+/// <summary>Reads a row of the connections table back into a <see cref="ConnectionRecord"/> (writing: <see cref="HistoryInsert"/>).</summary>
 internal static class HistoryRows
 {
     /// <summary>The stored columns in the order <see cref="Read"/> expects them.</summary>
@@ -12,48 +12,6 @@ internal static class HistoryRows
         "id, host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
         "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
         "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial";
-
-    private static readonly string[] Names = Columns.Split(", ");
-
-    /// <summary>A prepared insert with one parameter per column; reuse it for a whole batch.</summary>
-    public static SqliteCommand CreateInsert(SqliteConnection db, SqliteTransaction tx)
-    {
-        var cmd = db.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = $"INSERT INTO connections ({Columns}) VALUES ({string.Join(", ", Names.Select(n => "$" + n))})";
-        foreach (var n in Names)
-            cmd.Parameters.Add(new SqliteParameter { ParameterName = "$" + n });
-        cmd.Prepare();
-        return cmd;
-    }
-
-    public static void Bind(SqliteCommand insert, ConnectionRecord r)
-    {
-        var p = insert.Parameters;
-        p[0].Value = r.Id;
-        p[1].Value = r.Host;
-        p[2].Value = r.Interface;
-        p[3].Value = r.IfIndex;
-        p[4].Value = (int)r.Direction;
-        p[5].Value = (int)r.Family;
-        p[6].Value = r.ClientAddr.GetAddressBytes();
-        p[7].Value = r.ClientPort;
-        p[8].Value = r.ServerAddr.GetAddressBytes();
-        p[9].Value = r.ServerPort;
-        p[10].Value = r.StartUtc.Ticks;
-        p[11].Value = r.EndUtc.Ticks;
-        p[12].Value = r.DurationNs;
-        p[13].Value = r.SynAckNs is { } s ? s : DBNull.Value;
-        p[14].Value = r.AckNs is { } a ? a : DBNull.Value;
-        p[15].Value = (int)r.CloseReason;
-        p[16].Value = (int)r.ClosedBy;
-        p[17].Value = r.BytesIn;
-        p[18].Value = r.BytesOut;
-        p[19].Value = r.PacketsIn;
-        p[20].Value = r.PacketsOut;
-        p[21].Value = r.SynRetransmits;
-        p[22].Value = r.Partial ? 1 : 0;
-    }
 
     public static ConnectionRecord Read(SqliteDataReader x) => new()
     {

@@ -112,7 +112,7 @@ public sealed partial class SqliteHistoryStore
         }
     }
 
-    /// <summary>One transaction for the whole list, one prepared statement for every row.</summary>
+    /// <summary>One transaction for the whole list, one prepared statement for every row (bound by index).</summary>
     private bool TryWrite(List<ConnectionRecord> records)
     {
         try
@@ -121,11 +121,10 @@ public sealed partial class SqliteHistoryStore
             {
                 var db = OpenWriter();
                 using var tx = db.BeginTransaction();
-                using var insert = HistoryRows.CreateInsert(db, tx);
-                foreach (var r in records)
+                using (var insert = new HistoryInsert(db))
                 {
-                    HistoryRows.Bind(insert, r);
-                    insert.ExecuteNonQuery();
+                    foreach (var r in records)
+                        insert.Insert(r);
                 }
                 tx.Commit();
             }

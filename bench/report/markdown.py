@@ -120,7 +120,7 @@ def _loss(s):
             "Connections made = the server namespace's `PassiveOpens` over each round's short connections "
             "(warm-up, wrk, connect/close and accuracy runs, all at the highest rate the machine sustains except "
             "the accuracy run); reported = records for those ports (B: received by the hub subscriber; "
-            "C: tcplife lines).", "",
+            "C: tcplife lines; P: the console probe's jsonl lines).", "",
             "| configuration | accepted conn/s | made | reported | reported ÷ made | counted losses |",
             "| --- | --- | --- | --- | --- | --- |"]
     for cfg, c in s.items():
@@ -235,7 +235,15 @@ def _method(p):
         "- Rate: `wrk -t2 -c32 -H \"Connection: close\"` then `bench/native/ntb-conn.c` (4 threads connect, "
         "wait for the server's close, close). The server closes first so the client's ports never sit in TIME_WAIT.",
         "- Bulk: `iperf3 -c` one stream. Accuracy: `ntb-conn` holding connections a known time with tcpdump on the veth.",
-        "- (B) is the real dashboard process (temp data dir, test instance name) attached to the veth through its "
-        "API, with a real SignalR subscriber (`bench/NeTracker.Bench`) connected to `/hubs/connections`.",
+        "- (B) is the real dashboard process (temp data dir, test instance name, API key), started once, warmed up "
+        "with 8 s of unmeasured connections, then attached to the veth through `POST /api/interfaces/{name}/attach` "
+        "for each (B) round and detached after it; a real SignalR subscriber (`bench/NeTracker.Bench subscribe`) is "
+        "connected to `/hubs/connections` during the round. A (B) round ends when every record reached the "
+        "subscriber and the history writer's queue is empty, so no deferred work spills into the next round.",
+        "- (C) is `tcplife -D <ports>` (client sockets of the bench ports, one line per connection) logging to a file.",
+        "- (P), when run, is `NeTracker.Probe watch --interface <veth> --format jsonl` logging to a file: the same "
+        "kernel program and probe without the dashboard.",
+        "- Memory: a fresh dashboard fed 1 000 000 records through the hub's agent method `Publish` "
+        "(`bench/NeTracker.Bench publish`, paced by `/api/stats` so the history writer keeps up).",
         "",
     ]
