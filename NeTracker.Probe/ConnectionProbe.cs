@@ -83,16 +83,27 @@ public sealed partial class ConnectionProbe : IConnectionProbe
 
     public async Task StartAsync(CancellationToken ct)
     {
-        if (_program is not null)
+        if (_trace is not null)
             return;
         _program = await _loader.LoadAsync(ct).ConfigureAwait(false);
         var bpftool = new BpfTool(_options.BpftoolPath);
         _sweeper = new TableSweeper(new ConnTable(bpftool, _program.Pins), _options, () => _clock.NowNs);
         _factory = new RecordFactory(Environment.MachineName, _names, _clock);
-        _trace = await TraceSession.OpenAsync(
+        var trace = await TraceSession.OpenAsync(
             new TraceOptions(_options.InstanceName, _options.TraceBufferKbPerCpu, _options.TracefsRoot),
             Counters, _logger, ct).ConfigureAwait(false);
-        await RecogniseAttachedAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await RecogniseAttachedAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Leave nothing half-started behind: no tracefs instance, and a later StartAsync retries.
+            await trace.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        _trace = trace;
+        NarrowTraceFilter(trace);
         _readLoop = Task.Run(() => ReadLoopAsync(_stop.Token), CancellationToken.None);
         _sweepLoop = Task.Run(() => SweepLoopAsync(_stop.Token), CancellationToken.None);
     }
@@ -100,7 +111,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
     public async Task<InterfaceState> AttachAsync(string interfaceName, CancellationToken ct)
     {
         NetDevices.Validate(interfaceName);
-        if (_program is null)
+        if (_trace is null || _program is null)
             throw new ProbeException("the probe is not started: call StartAsync first.");
         await _tcLock.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -174,6 +185,33 @@ public sealed partial class ConnectionProbe : IConnectionProbe
         _records.Writer.TryComplete();
         _stop.Dispose();
         _tcLock.Dispose();
+    }
+
+    /// <summary>"instance": the kernel passes only this instance's lines; "ntv1": every NeTracker
+    /// instance's (the others are skipped as foreign); "none": every bpf_printk line.</summary>
+    public string TraceFilter { get; private set; } = "none";
+
+    /// <summary>
+    /// The session filters on the NTv1 prefix. With several NeTracker instances on one host
+    /// (dashboard + console tool, two dashboards), each instance's buffer would also carry all
+    /// the others' lines and overrun that much sooner. The id word is hex(instance id)
+    /// followed by exactly 8 hex digits of ifindex, so a glob names this instance exactly.
+    /// </summary>
+    private void NarrowTraceFilter(TraceSession trace)
+    {
+        if (trace.Source != "instance" || !trace.Filtered)
+            return;
+        TraceFilter = "ntv1";
+        var filter = $"bpf_string ~ \"{TraceLineFormat.Magic} {InstanceId:x}???????? *\"";
+        try
+        {
+            File.WriteAllText(Path.Combine(trace.Directory, "events", "bpf_trace", "bpf_trace_printk", "filter"), filter);
+            TraceFilter = "instance";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _logger?.LogInformation("kernel kept the NTv1 prefix filter ({Message}); other instances' lines are skipped in user space", ex.Message);
+        }
     }
 
     private void Publish(ConnectionRecord record)

@@ -4,6 +4,10 @@
 #   records reported / connections made, lost trace events, and mean ns per run of each TC
 #   program (kernel.bpf_stats_enabled=1, bpftool prog show run_time_ns / run_cnt).
 # Usage: sudo bench/burst.sh [CONNECTIONS=10000] [CONCURRENCY=200]
+#   NT_BURST_MODE=probe (default when NeTracker.Probe is built): the console tool
+#     `NeTracker.Probe watch --format csv` attaches and reports; records = CSV rows, so the whole
+#     path (kernel, trace buffer, parser, channel) is measured.
+#   NT_BURST_MODE=raw: bpftool/tc/tracefs by hand, records = NTv1 lines in the trace instance.
 # Uses only 198.18.0.0/15 inside namespaces it creates; removes everything it made on exit.
 set -euo pipefail
 N="${1:-10000}"
@@ -22,7 +26,8 @@ OUT="$(mktemp -d)"
 cleanup() {
 	set +e
 	[ -n "${CAT_PID:-}" ] && kill "$CAT_PID" 2>/dev/null
-	tc qdisc del dev "$CH" clsact 2>/dev/null
+	[ -n "${WATCH_PID:-}" ] && { kill -TERM "$WATCH_PID" 2>/dev/null; wait "$WATCH_PID" 2>/dev/null; }
+	[ "$MODE" = raw ] && tc qdisc del dev "$CH" clsact 2>/dev/null
 	[ -d "$TRACE" ] && { echo 0 >"$TRACE/events/bpf_trace/bpf_trace_printk/enable"; rmdir "$TRACE"; }
 	rm -rf "$PINS"; rmdir /sys/fs/bpf/netracker 2>/dev/null
 	ip netns del "$CNS" 2>/dev/null; ip netns del "$SNS" 2>/dev/null
@@ -32,6 +37,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+DLL="$(ls -t "$ROOT"/NeTracker.Probe/bin/*/net10.0/NeTracker.Probe.dll 2>/dev/null | head -1 || true)"
+MODE="${NT_BURST_MODE:-$([ -n "$DLL" ] && echo probe || echo raw)}"
 OBJ="$(ls "$ROOT"/NeTracker.Probe/bin/*/net10.0/bpf/netracker.bpf.o 2>/dev/null | head -1 || true)"
 if [ -z "$OBJ" ]; then
 	OBJ="$OUT/netracker.bpf.o"
@@ -50,21 +57,36 @@ for side in c s; do
 done
 ip link set "$BR" up
 
-# load once, both programs share the pinned maps (what BpfLoader does)
-mkdir -p "$PINS"
-bpftool prog loadall "$OBJ" "$PINS/progs" type classifier pinmaps "$PINS/maps"
-bpftool map update pinned "$PINS/maps/config" key 0 0 0 0 value hex ${ID:6:2} ${ID:4:2} ${ID:2:2} ${ID:0:2} 60 ea 00 00
+setup_raw() {
+	# load once, both programs share the pinned maps (what BpfLoader does)
+	mkdir -p "$PINS"
+	bpftool prog loadall "$OBJ" "$PINS/progs" type classifier pinmaps "$PINS/maps"
+	bpftool map update pinned "$PINS/maps/config" key 0 0 0 0 value hex ${ID:6:2} ${ID:4:2} ${ID:2:2} ${ID:0:2} 60 ea 00 00
 
-mkdir "$TRACE"
-echo 8192 >"$TRACE/buffer_size_kb"
-echo 'bpf_string ~ "NTv1 *"' >"$TRACE/events/bpf_trace/bpf_trace_printk/filter" 2>/dev/null || true
-echo 1 >"$TRACE/events/bpf_trace/bpf_trace_printk/enable"
-cat "$TRACE/trace_pipe" >"$OUT/lines" &
-CAT_PID=$!
+	mkdir "$TRACE"
+	echo 8192 >"$TRACE/buffer_size_kb"
+	echo 'bpf_string ~ "NTv1 *"' >"$TRACE/events/bpf_trace/bpf_trace_printk/filter" 2>/dev/null || true
+	echo 1 >"$TRACE/events/bpf_trace/bpf_trace_printk/enable"
+	cat "$TRACE/trace_pipe" >"$OUT/lines" &
+	CAT_PID=$!
 
-tc qdisc add dev "$CH" clsact
-tc filter add dev "$CH" ingress pref 20000 handle 0x4e54 bpf da pinned "$PINS/progs/nt_ingress"
-tc filter add dev "$CH" egress pref 20000 handle 0x4e54 bpf da pinned "$PINS/progs/nt_egress"
+	tc qdisc add dev "$CH" clsact
+	tc filter add dev "$CH" ingress pref 20000 handle 0x4e54 bpf da pinned "$PINS/progs/nt_ingress"
+	tc filter add dev "$CH" egress pref 20000 handle 0x4e54 bpf da pinned "$PINS/progs/nt_egress"
+}
+
+# the console tool attaches (clsact, filters, pins, tracefs instance) and prints CSV rows
+setup_probe() {
+	dotnet "$DLL" watch --interface "$CH" --format csv --instance "bench-$S" >"$OUT/records.csv" 2>"$OUT/watch.err" &
+	WATCH_PID=$!
+	for _ in $(seq 100); do
+		tc filter show dev "$CH" ingress 2>/dev/null | grep -q 'handle 0x4e54' && return 0
+		sleep 0.2
+	done
+	cat "$OUT/watch.err" >&2; echo "the console tool did not attach" >&2; exit 1
+}
+
+"setup_$MODE"
 sysctl -qw kernel.bpf_stats_enabled=1
 
 ip netns exec "$SNS" python3 - <<'PY' &
@@ -101,14 +123,24 @@ sleep 2
 kill "$SERVER_PID" 2>/dev/null || true
 
 stats() { bpftool -j prog show pinned "$PINS/progs/$1" | python3 -c 'import json,sys; p=json.load(sys.stdin); r,c=p.get("run_time_ns",0),p.get("run_cnt",0); print(f"{r/c:.0f} ns/run over {c} runs" if c else "no runs")'; }
-kill "$CAT_PID"; wait "$CAT_PID" 2>/dev/null || true; CAT_PID=
-RECORDS=$(grep -c "NTv1 $ID" "$OUT/lines" || true)
-LOST=$(cat "$TRACE"/per_cpu/cpu*/stats | awk '/^overrun/ {s+=$2} END {print s+0}')
+INGRESS="$(stats nt_ingress)" EGRESS="$(stats nt_egress)"
+if [ "$MODE" = raw ]; then
+	kill "$CAT_PID"; wait "$CAT_PID" 2>/dev/null || true; CAT_PID=
+	RECORDS=$(grep -c "NTv1 $ID" "$OUT/lines" || true)
+	LOST=$(cat "$TRACE"/per_cpu/cpu*/stats | awk '/^overrun/ {s+=$2} END {print s+0}')
+else
+	kill -TERM "$WATCH_PID"; wait "$WATCH_PID" || true; WATCH_PID=
+	RECORDS=$(grep -c ',198\.18\.0\.2,8080,' "$OUT/records.csv" || true)
+	LOST="$(grep -io 'lost[^,;]*' "$OUT/watch.err" | head -3 | tr '\n' ' ' || true)"
+	LOST="${LOST:-see summary}"
+	echo "console tool summary: $(tail -3 "$OUT/watch.err" | tr '\n' ' ')"
+fi
 python3 - "$N" "$RECORDS" "$LOST" "$START" "$END" <<'PY'
 import sys
-n, rec, lost, t0, t1 = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+n, rec, lost, t0, t1 = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
 print(f"connections made:  {n} in {t1-t0:.2f} s ({n/(t1-t0):.0f}/s)")
-print(f"records reported:  {rec}  ratio {rec/n:.4f}  lost trace events (overrun): {lost}")
+print(f"records reported:  {rec}  ratio {rec/n:.4f}  lost: {lost}")
 PY
-echo "nt_ingress: $(stats nt_ingress)"
-echo "nt_egress:  $(stats nt_egress)"
+echo "mode: $MODE"
+echo "nt_ingress: $INGRESS"
+echo "nt_egress:  $EGRESS"

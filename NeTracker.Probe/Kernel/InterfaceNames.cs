@@ -16,11 +16,15 @@ public sealed class InterfaceNames(NetDevices devices)
         if (_names.TryGetValue(ifindex, out var name))
             return name;
         Refresh();
-        return _names.TryGetValue(ifindex, out name) ? name : "if" + ifindex.ToString(CultureInfo.InvariantCulture);
+        // Gone before we ever saw its name: remember the stand-in too, so a stream of lines for
+        // it does not re-read sysfs line after line.
+        return _names.GetOrAdd(ifindex, i => "if" + i.ToString(CultureInfo.InvariantCulture));
     }
 
     public void Remember(string name, int ifindex) => _names[ifindex] = name;
 
+    /// <summary>Re-reads every name: an ifindex now named differently (renamed, or reused after
+    /// a delete) gets its current name.</summary>
     public void Refresh()
     {
         foreach (var (n, i) in devices.All())

@@ -20,7 +20,7 @@ public sealed class AttachedProbe : IAsyncDisposable
     {
         InstanceName = instance ?? "kt" + TestNetwork.NewSuffix(),
         SweepInterval = TimeSpan.FromMilliseconds(400),
-        UnansweredAfter = TimeSpan.FromSeconds(1),
+        UnansweredAfter = TimeSpan.FromSeconds(2.5), // > the 1 s and 2 s gaps of the first SYN retransmits
         HalfClosedTimeout = TimeSpan.FromSeconds(2),
         TraceBufferKbPerCpu = 4096,
     };

@@ -227,7 +227,7 @@ public sealed class LifecycleTests(LifecycleFixture f) : IClassFixture<Lifecycle
             await SynDropFilter.RemoveAsync(f.Net.ServerHost, "egress");
         }
 
-        var pair = await f.PairAsync(port, clientPort, TimeSpan.FromSeconds(5));
+        var pair = await f.PairAsync(port, clientPort, TimeSpan.FromSeconds(8));
         Assert.All(new[] { pair.Inbound, pair.Outbound }, r =>
         {
             Assert.Equal((CloseReason.Unanswered, ClosedBy.None), (r.CloseReason, r.ClosedBy));
