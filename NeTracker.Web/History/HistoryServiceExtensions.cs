@@ -10,7 +10,8 @@ public static class HistoryServiceExtensions
     /// <summary>The SQLite history: one store that is an ingest sink, a health contributor and a hosted writer.</summary>
     public static void AddHistory(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<HistoryOptions>().Bind(builder.Configuration.GetSection(HistoryOptions.Section));
+        builder.Services.AddOptions<HistoryOptions>().Bind(builder.Configuration.GetSection(HistoryOptions.Section)).ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<HistoryOptions>, ValidateHistoryOptions>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SqliteHistoryStore>();
         builder.Services.AddSingleton<IConnectionSink>(sp => sp.GetRequiredService<SqliteHistoryStore>());

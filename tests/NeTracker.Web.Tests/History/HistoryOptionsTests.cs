@@ -1,0 +1,26 @@
+using NeTracker.Web.History;
+
+namespace NeTracker.Web.Tests.History;
+
+public sealed class HistoryOptionsTests
+{
+    [Fact]
+    public void Defaults_are_valid()
+    {
+        Assert.True(new ValidateHistoryOptions().Validate(null, new HistoryOptions()).Succeeded);
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_at_once()
+    {
+        var result = new ValidateHistoryOptions().Validate(null, new HistoryOptions
+        {
+            RetentionInterval = TimeSpan.Zero, MaxQueuedRecords = 5, MaxBatchRecords = 0,
+            BusyTimeout = TimeSpan.FromHours(1), RetryDelay = TimeSpan.FromSeconds(10), MaxRetryDelay = TimeSpan.FromSeconds(1),
+        });
+
+        Assert.True(result.Failed);
+        Assert.Equal(5, result.Failures!.Count());
+        Assert.Contains(result.Failures!, f => f.StartsWith("NeTracker:History:MaxQueuedRecords", StringComparison.Ordinal));
+    }
+}
