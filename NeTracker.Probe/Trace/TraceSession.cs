@@ -13,14 +13,14 @@ namespace NeTracker.Probe.Trace;
 /// </summary>
 public sealed class TraceSession : IAsyncDisposable
 {
-    private const string EventDir = "events/bpf_trace/bpf_trace_printk";
+    private const string EventDir = Tracefs.PrintkEventDir;
 
     private readonly ILogger? _logger;
     private readonly TracePipeReader _reader;
-    private readonly GlobalState? _global;
+    private readonly GlobalTraceState? _global;
     private int _disposed;
 
-    private TraceSession(string source, string directory, bool filtered, GlobalState? global,
+    private TraceSession(string source, string directory, bool filtered, GlobalTraceState? global,
         TracePipeReader reader, ILogger? logger)
     {
         Source = source;
@@ -68,7 +68,7 @@ public sealed class TraceSession : IAsyncDisposable
         string? instance, string dir)
     {
         bool filtered = false;
-        GlobalState? global = null;
+        GlobalTraceState? global = null;
         if (instance is not null)
         {
             SetBufferSize(dir, options.BufferKbPerCpu, logger);
@@ -79,7 +79,7 @@ public sealed class TraceSession : IAsyncDisposable
         {
             // The global buffer is shared: grow it if needed and put it back afterwards;
             // never filter it (that would hide lines from other readers).
-            global = GlobalState.Capture(dir);
+            global = GlobalTraceState.Capture(dir);
             if (global.BufferKb < options.BufferKbPerCpu)
                 SetBufferSize(dir, options.BufferKbPerCpu, logger);
         }
@@ -87,7 +87,7 @@ public sealed class TraceSession : IAsyncDisposable
 
         string source = instance is null ? "global" : "instance";
         counters.TraceSource = source;
-        counters.TraceBufferKbPerCpu = ReadBufferKb(dir);
+        counters.TraceBufferKbPerCpu = Tracefs.ReadBufferKb(dir);
         var overruns = new TraceOverrunMonitor(dir, counters);
         overruns.Baseline();
         string pipe = Path.Combine(dir, "trace_pipe");
@@ -148,11 +148,11 @@ public sealed class TraceSession : IAsyncDisposable
     {
         try
         {
-            Tracefs.Write(Path.Combine(dir, "buffer_size_kb"), kb.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Tracefs.WriteBufferKb(dir, kb);
         }
         catch (ProbeException e)
         {
-            logger?.LogWarning("{Error}: keeping {Kb} KB per CPU", e.Message, ReadBufferKb(dir));
+            logger?.LogWarning("{Error}: keeping {Kb} KB per CPU", e.Message, Tracefs.ReadBufferKb(dir));
         }
     }
 
@@ -177,14 +177,6 @@ public sealed class TraceSession : IAsyncDisposable
         if (!File.Exists(enable))
             throw new ProbeException($"{enable} is missing: this kernel has no bpf_trace_printk event (CONFIG_BPF_EVENTS).");
         Tracefs.Write(enable, "1");
-    }
-
-    /// <summary>buffer_size_kb reads "N" or, before first use of the buffer, "N (expanded: M)".</summary>
-    private static int ReadBufferKb(string dir)
-    {
-        string path = Path.Combine(dir, "buffer_size_kb");
-        return File.Exists(path) && int.TryParse(Tracefs.Read(path).Split(' ')[0],
-            System.Globalization.CultureInfo.InvariantCulture, out int kb) ? kb : 0;
     }
 
     private void RemoveInstance()
@@ -225,30 +217,6 @@ public sealed class TraceSession : IAsyncDisposable
             {
                 logger?.LogError("cannot remove tracefs instance {Dir}: {Error}; remove it with rmdir", dir, e.Message);
                 return;
-            }
-        }
-    }
-
-    /// <summary>What the session changed in the global tracefs, to put back on dispose.</summary>
-    private sealed record GlobalState(string Enable, int BufferKb)
-    {
-        public static GlobalState Capture(string root)
-        {
-            string enable = Path.Combine(root, EventDir, "enable");
-            return new(File.Exists(enable) ? Tracefs.Read(enable) : "0", ReadBufferKb(root));
-        }
-
-        public void Restore(string root, ILogger? logger)
-        {
-            try
-            {
-                if (ReadBufferKb(root) != BufferKb)
-                    Tracefs.Write(Path.Combine(root, "buffer_size_kb"), BufferKb.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                Tracefs.Write(Path.Combine(root, EventDir, "enable"), Enable == "1" ? "1" : "0");
-            }
-            catch (ProbeException e)
-            {
-                logger?.LogWarning("{Error}", e.Message);
             }
         }
     }

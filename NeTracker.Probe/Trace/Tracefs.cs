@@ -5,6 +5,9 @@ namespace NeTracker.Probe.Trace;
 /// <summary>Small tracefs file operations with errors a user can act on.</summary>
 internal static class Tracefs
 {
+    /// <summary>The event bpf_printk writes, relative to tracefs or an instance directory.</summary>
+    public const string PrintkEventDir = "events/bpf_trace/bpf_trace_printk";
+
     /// <summary>Mounts tracefs at <paramref name="root"/> when its trace_pipe is missing.</summary>
     public static bool EnsureMounted(string root)
     {
@@ -38,6 +41,16 @@ internal static class Tracefs
     }
 
     public static string Read(string path) => File.ReadAllText(path).Trim();
+
+    /// <summary>buffer_size_kb reads "N" or, before first use of the buffer, "N (expanded: M)"; 0 when absent.</summary>
+    public static int ReadBufferKb(string dir)
+    {
+        string path = Path.Combine(dir, "buffer_size_kb");
+        return File.Exists(path) && int.TryParse(Read(path).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out int kb) ? kb : 0;
+    }
+
+    public static void WriteBufferKb(string dir, int kb)
+        => Write(Path.Combine(dir, "buffer_size_kb"), kb.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Empties the ring buffer, as `echo > trace` does: tracefs resets on open with O_TRUNC.
     /// (FileMode.Truncate will not do: .NET opens first and calls ftruncate, which tracefs ignores.)</summary>
