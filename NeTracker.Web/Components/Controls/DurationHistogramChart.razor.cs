@@ -48,7 +48,8 @@ public partial class DurationHistogramChart
             if (last - first + 1 < MinBins && last < bins.Length - 1)
                 last++;
         }
-        _labels = [.. Enumerable.Range(first, last - first + 1).Select(Label)];
+        // Labels at each decade only: 1-2-5 labels for every bar overlap on a laptop screen.
+        _labels = [.. Enumerable.Range(first, last - first + 1).Select(b => b % 3 == 0 || last - first < 8 ? Label(b) : "")];
         _series = [new ChartSeries<double> { Name = "connections", Data = bins[first..(last + 1)].Select(c => (double)c).ToArray() }];
     }
 

@@ -19,6 +19,18 @@ public sealed partial class Health : IDisposable
 
     private sealed record Section(string Title, IReadOnlyList<HealthItem> Items, string? Error);
 
+    private bool _interactive;
+
+    // data-interactive on the title tells browser tests the circuit is live (not prerendered).
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _interactive = true;
+            StateHasChanged();
+        }
+    }
+
     protected override async Task OnInitializedAsync()
     {
         await LoadAsync();

@@ -27,6 +27,18 @@ public sealed partial class Interfaces : IDisposable
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
     [Inject] private TimeProvider Time { get; set; } = null!;
 
+    private bool _interactive;
+
+    // data-interactive on the title tells browser tests the circuit is live (not prerendered).
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _interactive = true;
+            StateHasChanged();
+        }
+    }
+
     protected override async Task OnInitializedAsync()
     {
         await LoadAsync();

@@ -27,6 +27,7 @@ public sealed partial class Live : IDisposable
     private WindowStats _minute = null!;
     private WindowStats _window = null!;
     private double _closedPerSecond;
+    private bool _interactive;
 
     [Inject] private ConnectionStore Store { get; set; } = null!;
     [Inject] private ProbeHostedService ProbeHost { get; set; } = null!;
@@ -66,9 +67,13 @@ public sealed partial class Live : IDisposable
 
     protected override void OnAfterRender(bool firstRender)
     {
-        // The status line reads the grid's snapshot, which exists only after the first render.
+        // The status line reads the grid's snapshot, which exists only after the first render;
+        // data-interactive on the title tells browser tests the circuit is live (not prerendered).
         if (firstRender)
+        {
+            _interactive = true;
             StateHasChanged();
+        }
     }
 
     private Task OnStoreChangedAsync() => InvokeAsync(async () =>

@@ -1,0 +1,46 @@
+using Microsoft.Playwright;
+
+namespace NeTracker.Browser.Tests;
+
+/// <summary>
+/// Full-page PNGs of the pages in light and dark theme, into NETRACKER_SCREENSHOTS (a
+/// directory) or the test output directory. The theme toggle lives in the layout and the
+/// navigation stays in one Blazor circuit, so the dark theme holds across pages.
+/// </summary>
+public sealed class Screenshots(IPage page)
+{
+    public string Directory { get; } = Environment.GetEnvironmentVariable("NETRACKER_SCREENSHOTS") is { Length: > 0 } d
+        ? d
+        : Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    public async Task TakeAsync(string name, bool fullPage = true)
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        var path = Path.Combine(Directory, name + ".png");
+        await page.ScreenshotAsync(new() { Path = path, FullPage = fullPage });
+        Assert.True(new FileInfo(path).Length > 10_000, $"{path} looks empty");
+    }
+
+    public async Task TourAsync(Uri baseAddress)
+    {
+        (string Href, string Name, string Ready)[] pages =
+        [
+            ("", "live", "[data-chart=durations] svg"),
+            ("interfaces", "interfaces", "#interfaces-table"),
+            ("history", "history", "h1, h4, h5"),
+            ("health", "health", ".nt-health-section"),
+        ];
+        foreach (var theme in new[] { "light", "dark" })
+        {
+            foreach (var (href, name, ready) in pages)
+            {
+                await page.ClickAsync($"a[href='{href}']");
+                await page.Locator(ready).First.WaitForAsync();
+                await page.WaitForTimeoutAsync(1200); // charts and tables settle after their first data
+                await TakeAsync($"{name}-{theme}");
+            }
+            if (theme == "light")
+                await page.ClickAsync("#theme-toggle");
+        }
+    }
+}
