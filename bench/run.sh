@@ -13,7 +13,10 @@ set -euo pipefail
 
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$BENCH")"
-COMMAND_LINE="./netracker.sh bench${*:+ $*}"
+COMMAND_LINE="./netracker.sh bench"
+for a in "$@"; do
+	case "$a" in *[[:space:]]*) COMMAND_LINE+=" \"$a\"" ;; *) COMMAND_LINE+=" $a" ;; esac
+done
 
 # Many short alternating rounds rather than a few long ones: on a shared 2-core machine the
 # noise comes in bursts, and per-round ratios with medians keep a burst to one round.
@@ -58,6 +61,8 @@ source "$BENCH/lib/netracker.sh"
 source "$BENCH/lib/profile.sh"
 # shellcheck source=lib/probecli.sh
 source "$BENCH/lib/probecli.sh"
+# shellcheck source=lib/memory.sh
+source "$BENCH/lib/memory.sh"
 
 [ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, tc, BPF statistics)."
 require wrk iperf3 tcpdump bpftool clang python3 ip ss curl dotnet
