@@ -25,6 +25,8 @@ public sealed partial class BuiltAppTests
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         // Only the address under test comes from appsettings.json: keep the data out of /var/lib.
         psi.Environment["NeTracker__DataDirectory"] = Directory.CreateTempSubdirectory("nt-run-").FullName;
+        // The process is killed below: no in-process probe, so no bpffs pins or tracefs instance are left behind.
+        psi.Environment["NeTracker__Live__LocalProbe"] = "false";
         using var app = Process.Start(psi)!;
         try
         {
