@@ -13,7 +13,10 @@ set -euo pipefail
 
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$BENCH")"
-COMMAND_LINE="./netracker.sh bench${*:+ $*}"
+COMMAND_LINE="./netracker.sh bench"
+for a in "$@"; do
+	case "$a" in *[[:space:]]*) COMMAND_LINE+=" \"$a\"" ;; *) COMMAND_LINE+=" $a" ;; esac
+done
 
 # Many short alternating rounds rather than a few long ones: on a shared 2-core machine the
 # noise comes in bursts, and per-round ratios with medians keep a burst to one round.

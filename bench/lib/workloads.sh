@@ -58,25 +58,30 @@ run_accuracy() {
 		"tcp port $PORT_HOLD" >"$WORK/tcpdump.log" 2>&1 &
 	pid=$!
 	track "$pid"
-	wait_tcpdump "$pid"
+	wait_tcpdump "$pid" "$pcap"
 	for hold in $ACCURACY_HOLDS_MS; do
 		"$WORK/ntb-conn" "$SERVER_IP" "$PORT_HOLD" "$ACCURACY_THREADS" 60 "$hold" "$ACCURACY_COUNT" >/dev/null
 	done
-	sleep 0.3
+	sleep 1 # the server's FINs of the last connections, on a busy machine
 	stop_pid "$pid" INT
 	p1="$(passive_opens)"
 	record "$cfg" "$round" accuracy_pcap 0 "\"pcap\":\"$pcap\",\"made\":$((p1 - p0))"
 }
 
-# tcpdump says "listening on ..." on stderr once the capture runs.
+# "listening on" is not proof enough on a loaded machine (captures began late): the capture runs
+# once a connection made now shows up in the file (-U writes every packet at once).
 wait_tcpdump() {
 	local i
-	for i in $(seq 1 50); do
-		grep -q "listening on" "$WORK/tcpdump.log" && return 0
+	for i in $(seq 1 100); do
 		kill -0 "$1" 2>/dev/null || die "tcpdump failed: $(cat "$WORK/tcpdump.log")"
+		if grep -q "listening on" "$WORK/tcpdump.log"; then
+			"$WORK/ntb-conn" "$SERVER_IP" "$PORT_HOLD" 1 5 0 1 >/dev/null
+			sleep 0.1
+			[ "$(stat -c %s "$2" 2>/dev/null || echo 0)" -gt 24 ] && return 0
+		fi
 		sleep 0.1
 	done
-	die "tcpdump did not start"
+	die "tcpdump did not capture within 10 s"
 }
 
 # The hub subscriber of (B): not NeTracker, but it shares the machine, so its CPU is shown too.

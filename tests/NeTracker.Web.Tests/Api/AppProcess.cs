@@ -84,6 +84,16 @@ internal sealed partial class AppProcess : IAsyncDisposable
         throw new InvalidOperationException(field + " not in /proc status");
     }
 
+    /// <summary>CPU time the app has used (user + system, /proc/PID/stat; clock ticks of 10 ms).</summary>
+    public TimeSpan CpuTime()
+    {
+        var stat = File.ReadAllText($"/proc/{Pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // Fields 14 and 15 of stat(5); fields[0] here is field 3 (state).
+        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        return TimeSpan.FromMilliseconds(ticks * 10);
+    }
+
     /// <summary>Resets the peak resident set (VmHWM) to the current one (Linux "clear_refs" 5).</summary>
     public void ResetPeak() => File.WriteAllText($"/proc/{Pid}/clear_refs", "5");
 
