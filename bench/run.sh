@@ -61,6 +61,8 @@ source "$BENCH/lib/netracker.sh"
 source "$BENCH/lib/profile.sh"
 # shellcheck source=lib/probecli.sh
 source "$BENCH/lib/probecli.sh"
+# shellcheck source=lib/memory.sh
+source "$BENCH/lib/memory.sh"
 
 [ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, tc, BPF statistics)."
 require wrk iperf3 tcpdump bpftool clang python3 ip ss curl dotnet

@@ -304,8 +304,9 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 	c = bpf_map_lookup_elem(&conns, &k);
 	if (c && syn) {
 		is_client = !!(c->flags & NT_C_CLIENT_LO) == lo;
-		/* The same client repeating its ISN before any answer: a retransmitted SYN. */
-		if (is_client && !(c->state & NT_S_SYNACK) && c->syn_seq == p.seq) {
+		/* The same client repeating its ISN: a retransmitted SYN, also after a SYN-ACK that
+		 * was lost beyond this hook. A new connection on the port has a new ISN. */
+		if (is_client && !(c->flags & NT_C_PARTIAL) && c->syn_seq == p.seq) {
 			__sync_fetch_and_add(&c->syn_retransmits, 1);
 			account(c, skb, &p, egress, now);
 			return TC_ACT_UNSPEC;

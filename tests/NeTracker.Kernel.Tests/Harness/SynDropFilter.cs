@@ -15,13 +15,14 @@ public static class SynDropFilter
     public const string Bytecode =
         "14,40 0 0 12,21 0 4 2048,48 0 0 23,21 0 9 6,48 0 0 47,5 0 0 4,21 0 6 34525,48 0 0 20,21 0 4 6,48 0 0 67,84 0 0 18,21 0 1 2,6 0 0 2,6 0 0 4294967295";
 
-    public static async Task AddAsync(string dev, string hook)
+    /// <summary>Drops SYNs, or with <paramref name="synAck"/> SYN-ACKs instead.</summary>
+    public static async Task AddAsync(string dev, string hook, bool synAck = false)
     {
         var qdiscs = await Shell.Tc("qdisc", "show", "dev", dev);
         if (!qdiscs.Contains("clsact", StringComparison.Ordinal))
             await Shell.Tc("qdisc", "add", "dev", dev, "clsact");
         await Shell.Tc("filter", "add", "dev", dev, hook, "pref", Pref.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "handle", "0x5", "bpf", "bytecode", Bytecode, "da");
+            "handle", "0x5", "bpf", "bytecode", synAck ? Bytecode.Replace("21 0 1 2,", "21 0 1 18,", StringComparison.Ordinal) : Bytecode, "da");
     }
 
     public static Task RemoveAsync(string dev, string hook)

@@ -273,6 +273,41 @@ public sealed class LifecycleTests(LifecycleFixture f) : IClassFixture<Lifecycle
         });
     });
 
+    [Fact]
+    public Task A_syn_repeated_after_a_syn_ack_lost_beyond_the_hook_is_a_retransmit() => f.TimedAsync(async () =>
+    {
+        var port = Tcp.NewPort();
+        using var listener = await Tcp.ListenAsync(f.Net.Server, TestNetwork.ServerV4, port);
+        using var client = await Tcp.NewSocketAsync(f.Net.Client, AddressFamily.InterNetwork);
+        // Both hooks see the first SYN-ACK; the client never gets it and sends its SYN again.
+        await SynDropFilter.AddAsync(f.Net.ClientHost, "egress", synAck: true);
+        var server = Tcp.OnThread(() =>
+        {
+            using var s = listener.Accept();
+            Tcp.ReadToEnd(s);
+        });
+        var connect = Tcp.OnThread(() =>
+        {
+            var t0 = Tcp.Now;
+            client.Connect(TestNetwork.ServerV4, port);
+            client.Shutdown(SocketShutdown.Send);
+            Tcp.ReadToEnd(client);
+            return Tcp.ElapsedNs(t0, Tcp.Now);
+        });
+        await Task.Delay(400, TestContext.Current.CancellationToken);
+        await SynDropFilter.RemoveAsync(f.Net.ClientHost, "egress");
+        var clientNs = await connect;
+        await server;
+
+        var pair = await f.PairAsync(port, ((IPEndPoint)client.LocalEndPoint!).Port);
+        f.AssertBoth(pair, false, port, CloseReason.Fin, ClosedBy.Client, clientNs);
+        Assert.All(new[] { pair.Inbound, pair.Outbound }, r =>
+        {
+            Assert.True(r.SynRetransmits >= 1, RecordCollector.Describe(r));
+            Assert.InRange(r.SynAckNs ?? 0, 1, 100_000_000); // the first SYN-ACK, not the one after the retransmit
+        });
+    });
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -24,10 +24,13 @@ public sealed partial class BuiltAppTests
         };
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         // Only the address under test comes from appsettings.json: keep the data out of /var/lib.
-        psi.Environment["NeTracker__DataDirectory"] = Directory.CreateTempSubdirectory("nt-run-").FullName;
-        // The process is killed below: no in-process probe, so no bpffs pins or tracefs instance are left behind.
-        psi.Environment["NeTracker__Live__LocalProbe"] = "false";
+        var dataDir = Directory.CreateTempSubdirectory("nt-run-").FullName;
+        psi.Environment["NeTracker__DataDirectory"] = dataDir;
+        // Its own probe instance, so the test never touches a dashboard's "default" one.
+        var instance = "run" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
+        psi.Environment["NeTracker__InstanceName"] = instance;
         using var app = Process.Start(psi)!;
+        var stopped = false;
         try
         {
             var url = await WaitForListeningAsync(app, ct);
@@ -40,13 +43,32 @@ public sealed partial class BuiltAppTests
             Assert.Equal(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "wwwroot/css/app.css"), ct),
                 await css.Content.ReadAsStringAsync(ct));
 
+            // Every page needs a login: the dashboard sends the browser to the login page.
             var page = await http.GetAsync("/", ct);
-            Assert.True((int)page.StatusCode is 200 or 302, $"page: {(int)page.StatusCode}");
+            Assert.Equal("/login", page.RequestMessage!.RequestUri!.AbsolutePath);
+            Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+            Assert.Contains("NeTracker", await page.Content.ReadAsStringAsync(ct));
+
+            // Ctrl-C / SIGTERM (what systemd and docker send) stops it cleanly: the probe
+            // removes its tracefs instance and its pins.
+            using (var kill = Process.Start("kill", ["-TERM", app.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                await kill.WaitForExitAsync(ct);
+            using var exit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            exit.CancelAfter(TimeSpan.FromSeconds(30));
+            await app.WaitForExitAsync(exit.Token);
+            stopped = true;
+            Assert.Equal(0, app.ExitCode);
+            Assert.False(Directory.Exists("/sys/kernel/tracing/instances/netracker-" + instance), "tracefs instance left behind");
+            Assert.False(Directory.Exists("/sys/fs/bpf/netracker/" + instance), "bpffs pins left behind");
         }
         finally
         {
-            app.Kill(entireProcessTree: true);
-            await app.WaitForExitAsync(CancellationToken.None);
+            if (!stopped)
+            {
+                app.Kill(entireProcessTree: true);
+                await app.WaitForExitAsync(CancellationToken.None);
+            }
+            Directory.Delete(dataDir, recursive: true);
         }
     }
 
