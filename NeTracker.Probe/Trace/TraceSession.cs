@@ -101,8 +101,11 @@ public sealed class TraceSession : IAsyncDisposable
     /// <summary>Raw lines of the pipe, in order. One reader; ends when the session is disposed.</summary>
     public async IAsyncEnumerable<string> ReadLinesAsync([EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var line in _reader.Lines.ReadAllAsync(ct).ConfigureAwait(false))
-            yield return line;
+        await foreach (var batch in _reader.Batches.ReadAllAsync(ct).ConfigureAwait(false))
+        {
+            foreach (string line in batch)
+                yield return line;
+        }
     }
 
     public ValueTask DisposeAsync()

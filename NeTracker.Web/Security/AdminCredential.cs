@@ -97,18 +97,18 @@ public sealed class AdminCredential
             return ReadFile(path, logger)!;
         }
 
-        // Straight to the console, never through the logger: log sinks keep copies.
+        // Straight to the console, never through the logger: log sinks keep copies. The password
+        // is two lines below "admin password", so `grep -A3 "admin password"` finds it in a journal.
         const string rule = "=========================================================================";
         console.WriteLine();
         console.WriteLine(rule);
-        console.WriteLine(" NeTracker: no admin password is configured, so one was generated.");
-        console.WriteLine(" It is shown only this once; only its hash is stored, in");
-        console.WriteLine($"   {path}");
+        console.WriteLine(" NeTracker admin password (generated at first start, shown only this once):");
         console.WriteLine();
         console.WriteLine($"     user: {UserName}    password: {password}");
         console.WriteLine();
-        console.WriteLine(" To choose your own, set NeTracker:Security:AdminPasswordHash (or");
-        console.WriteLine(" AdminPassword); to get a new one, delete the file above and restart.");
+        console.WriteLine($" Only its hash is stored, in {path}.");
+        console.WriteLine(" To choose your own, set NeTracker:Security:AdminPasswordHash (make one with");
+        console.WriteLine(" `dotnet NeTracker.Web.dll hash-password`); for a new one, delete that file and restart.");
         console.WriteLine(rule);
         console.WriteLine();
         console.Flush();

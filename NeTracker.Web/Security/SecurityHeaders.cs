@@ -48,7 +48,8 @@ public static class CspNonce
     {
         if (context.Items.TryGetValue(Key, out var v) && v is string s)
             return s;
-        var nonce = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        // Hex: valid in a CSP nonce and needs no HTML encoding in the attribute.
+        var nonce = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         context.Items[Key] = nonce;
         return nonce;
     }
