@@ -32,11 +32,13 @@ public sealed class InterfacesPageTests : DashboardContext, IAsyncLifetime
     private readonly string _veth = "ntwi" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
     private readonly string _peer = "ntwp" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
-    public InterfacesPageTests()
+    private readonly ConnectionProbe _probe = new(new ProbeOptions
     {
-        var instance = "bunit" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
-        Services.AddSingleton<IConnectionProbe>(new ConnectionProbe(new ProbeOptions { InstanceName = instance, DetachOnDispose = true }));
-    }
+        InstanceName = "bunit" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3)),
+        DetachOnDispose = true,
+    });
+
+    public InterfacesPageTests() => Services.AddSingleton<IConnectionProbe>(_probe);
 
     protected override LiveOptions LiveOptions { get; } = new() { LocalProbe = true, UpdateInterval = TimeSpan.FromMilliseconds(100) };
 
@@ -54,8 +56,10 @@ public sealed class InterfacesPageTests : DashboardContext, IAsyncLifetime
 
     protected override async ValueTask DisposeAsyncCore()
     {
-        // The probe (a singleton here) is disposed with the services: it detaches itself.
         await base.DisposeAsyncCore();
+        // The container does not dispose an instance it was given: the probe detaches itself,
+        // removes its pins and its tracefs instance here.
+        await _probe.DisposeAsync();
         await TryIp("link", "del", _veth);
     }
 
