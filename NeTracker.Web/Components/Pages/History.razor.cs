@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using MudBlazor.Charts;
 using NeTracker.Probe.Model;
+using NeTracker.Web.Components.Controls;
 using NeTracker.Web.Data;
 using NeTracker.Web.History;
 using NeTracker.Web.Live;
@@ -172,17 +173,14 @@ public partial class History
         Data = buckets.Select(b => new TimeValue<double>(b.StartUtc, value(b)!.Value / 1e6)).ToArray(),
     };
 
-    private static TimeSeriesChartOptions ChartOptions(Func<double, string> yLabel) => new()
+    /// <summary>The Live charts' look; the tooltip carries the date because a range can span days
+    /// (label format and spacing follow the range, see <see cref="BuildCharts"/>).</summary>
+    private static TimeSeriesChartOptions ChartOptions(Func<double, string> yLabel)
     {
-        ShowDataMarkers = false,
-        LineStrokeWidth = 2,
-        YAxisLines = true,
-        XAxisLines = false,
-        YAxisRequireZeroPoint = true,
-        MaxNumYAxisTicks = 5,
-        YAxisToStringFunc = yLabel,
-        TooltipTimeLabelFormat = "yyyy-MM-dd HH:mm:ss 'UTC'",
-    };
+        var o = TimeChartOptions.Create(yLabel);
+        o.TooltipTimeLabelFormat = "yyyy-MM-dd HH:mm:ss 'UTC'";
+        return o;
+    }
 
     /// <summary>"1 min", "6 min", "2 h", "15 s": the unit that makes the bucket width a whole number when it can.</summary>
     internal static string WidthLabel(TimeSpan w)
