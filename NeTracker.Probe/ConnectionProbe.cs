@@ -24,7 +24,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
     private readonly NetDevices _devices = new();
     private readonly InterfaceNames _names;
     private readonly KernelClock _clock;
-    private readonly Channel<ConnectionRecord> _records;
+    private readonly Channel<IReadOnlyList<ConnectionRecord>> _records;
     private readonly SemaphoreSlim _tcLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
 
@@ -53,7 +53,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
         _attacher = new TcAttacher(TcOptions.ForInstance(options.InstanceName, options.TcPath, options.StateRoot));
         _names = new InterfaceNames(_devices);
         _clock = new KernelClock(time);
-        _records = Channel.CreateBounded<ConnectionRecord>(new BoundedChannelOptions(options.ChannelCapacity)
+        _records = Channel.CreateBounded<IReadOnlyList<ConnectionRecord>>(new BoundedChannelOptions(options.ChannelCapacity)
         {
             SingleReader = true,
             SingleWriter = false,
@@ -72,7 +72,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
     /// <summary>The tc priority and handle of this instance's filters.</summary>
     public TcOptions Tc => _attacher.Options;
 
-    public ChannelReader<ConnectionRecord> Records => _records.Reader;
+    public ChannelReader<IReadOnlyList<ConnectionRecord>> Records => _records.Reader;
 
     public IReadOnlyList<ActiveConnection> ActiveConnections => Volatile.Read(ref _active);
 
@@ -214,16 +214,22 @@ public sealed partial class ConnectionProbe : IConnectionProbe
         }
     }
 
-    private void Publish(ConnectionRecord record)
+    private void Publish(ConnectionRecord record) => Publish([record]);
+
+    /// <summary>Hands a batch on whole, or counts every record of it as dropped.</summary>
+    private void Publish(IReadOnlyList<ConnectionRecord> batch)
     {
-        if (_records.Writer.TryWrite(record))
+        if (batch.Count == 0)
+            return;
+        if (_records.Writer.TryWrite(batch))
         {
-            Interlocked.Increment(ref Counters.RecordsEmitted);
-            _recordsPerIfIndex.AddOrUpdate(record.IfIndex, 1, (_, n) => n + 1);
+            Interlocked.Add(ref Counters.RecordsEmitted, batch.Count);
+            foreach (var record in batch)
+                _recordsPerIfIndex.AddOrUpdate(record.IfIndex, 1, (_, n) => n + 1);
         }
         else
         {
-            Interlocked.Increment(ref Counters.ChannelDrops);
+            Interlocked.Add(ref Counters.ChannelDrops, batch.Count);
         }
     }
 }

@@ -25,8 +25,9 @@ public interface IConnectionProbe : IAsyncDisposable
     /// <summary>Every interface on the host with NeTracker's and foreign filters.</summary>
     Task<IReadOnlyList<InterfaceState>> ListInterfacesAsync(CancellationToken ct);
 
-    /// <summary>Finished connections, in close order. Single reader.</summary>
-    ChannelReader<ConnectionRecord> Records { get; }
+    /// <summary>Finished connections in batches (one per read of the kernel's buffer), in close
+    /// order. Single reader. A batch is never empty and is not touched again once written.</summary>
+    ChannelReader<IReadOnlyList<ConnectionRecord>> Records { get; }
 
     /// <summary>Connections open now (from the last sweep of the table).</summary>
     IReadOnlyList<ActiveConnection> ActiveConnections { get; }

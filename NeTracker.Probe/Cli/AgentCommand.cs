@@ -1,4 +1,5 @@
 using NeTracker.Probe.Agent;
+using NeTracker.Probe.Model;
 
 namespace NeTracker.Probe.Cli;
 
@@ -46,8 +47,8 @@ public sealed class AgentCommand : ICliCommand
         {
             while (await probe.Records.WaitToReadAsync(stop).ConfigureAwait(false))
             {
-                while (probe.Records.TryRead(out var record))
-                    buffer.Add(record with { Host = options.Name });
+                while (probe.Records.TryRead(out var batch))
+                    AddAll(buffer, batch, options.Name);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -68,8 +69,8 @@ public sealed class AgentCommand : ICliCommand
                     env.Error.WriteLine($"warning: detaching {name}: {e.Message}");
                 }
             }
-            while (probe.Records.TryRead(out var record))
-                buffer.Add(record with { Host = options.Name });
+            while (probe.Records.TryRead(out var batch))
+                AddAll(buffer, batch, options.Name);
             var deadline = DateTime.UtcNow + FlushTimeout;
             while (buffer.Count > 0 && publisher.Connected && DateTime.UtcNow < deadline)
                 await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
@@ -79,6 +80,12 @@ public sealed class AgentCommand : ICliCommand
         env.Error.WriteLine($"agent {options.Name}: stopped; {buffer.Count} records undelivered, {buffer.Overflowed} dropped on overflow, " +
             $"lost events {Interlocked.Read(ref probe.Counters.LostEvents)}");
         return buffer.Count == 0 && buffer.Overflowed == 0 ? ProbeCommandLine.Ok : ProbeCommandLine.RuntimeError;
+    }
+
+    private static void AddAll(AgentBuffer buffer, IReadOnlyList<ConnectionRecord> batch, string host)
+    {
+        foreach (var record in batch)
+            buffer.Add(record with { Host = host });
     }
 
     internal static AgentOptions ParseOptions(CliArguments args)

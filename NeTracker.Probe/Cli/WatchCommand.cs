@@ -85,10 +85,11 @@ public sealed class WatchCommand : ICliCommand
     private static async Task<long> DrainAsync(IConnectionProbe probe, RecordOutput output, CliEnvironment env)
     {
         long n = 0;
-        while (probe.Records.TryRead(out ConnectionRecord? record))
+        while (probe.Records.TryRead(out var batch))
         {
-            output.Write(record);
-            n++;
+            foreach (var record in batch)
+                output.Write(record);
+            n += batch.Count;
         }
         if (n > 0)
             await env.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);

@@ -45,7 +45,12 @@ public static class ConnectionCsv
         w.Write(r.PacketsIn.ToString(c)); w.Write(',');
         w.Write(r.PacketsOut.ToString(c)); w.Write(',');
         w.Write(r.SynRetransmits.ToString(c)); w.Write(',');
-        w.Write(r.Partial ? "true" : "false");
+        w.Write(r.Partial ? "true" : "false"); w.Write(',');
+        if (r.Pid is { } pid) w.Write(pid.ToString(c));
+        w.Write(',');
+        WriteText(w, r.Comm ?? ""); w.Write(',');
+        WriteText(w, r.Cgroup ?? ""); w.Write(',');
+        WriteText(w, r.Unit ?? "");
         w.Write("\r\n");
     }
 

@@ -1,10 +1,12 @@
 namespace NeTracker.Probe.Model;
 
-/// <summary>Where the first SYN was seen: arriving at ingress, or leaving at egress.</summary>
+/// <summary>Where the first SYN was seen: arriving at ingress, leaving at egress, or both
+/// ends on this host (a connection over <c>lo</c>). Values match <c>enum nt_direction</c>.</summary>
 public enum Direction
 {
     Inbound = 0,
     Outbound = 1,
+    Local = 2,
 }
 
 public enum IpFamily

@@ -43,4 +43,17 @@ public sealed record ConnectionRecord
 
     /// <summary>True when the connection was already open when tracking began.</summary>
     public bool Partial { get; init; }
+
+    /// <summary>Process id (thread group) owning the local socket — the listener's owner for an
+    /// accepted one; null where unknown (forwarded traffic, another namespace, opened before attach).</summary>
+    public int? Pid { get; init; }
+
+    /// <summary>The owner's command name (comm, ≤ 15 bytes, untrusted text); null where unknown.</summary>
+    public string? Comm { get; init; }
+
+    /// <summary>The owner's cgroup v2 path (e.g. <c>/system.slice/nginx.service</c>); null where unknown.</summary>
+    public string? Cgroup { get; init; }
+
+    /// <summary>The systemd unit or container derived from <see cref="Cgroup"/>; null where none.</summary>
+    public string? Unit { get; init; }
 }

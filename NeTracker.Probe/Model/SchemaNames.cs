@@ -10,10 +10,16 @@ public static class SchemaNames
         "client_addr", "client_port", "server_addr", "server_port",
         "start_utc", "end_utc", "duration_ns", "synack_ns", "ack_ns",
         "close_reason", "closed_by", "bytes_in", "bytes_out", "packets_in", "packets_out",
-        "syn_retransmits", "partial",
+        "syn_retransmits", "partial", "pid", "comm", "cgroup", "unit",
     ];
 
-    public static string Of(Direction d) => d == Direction.Inbound ? "inbound" : "outbound";
+    public static string Of(Direction d) => d switch
+    {
+        Direction.Inbound => "inbound",
+        Direction.Outbound => "outbound",
+        Direction.Local => "local",
+        _ => throw new ArgumentOutOfRangeException(nameof(d), d, null),
+    };
 
     public static string Of(IpFamily f) => f == IpFamily.Ipv4 ? "ipv4" : "ipv6";
 

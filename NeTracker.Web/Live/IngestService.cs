@@ -126,10 +126,13 @@ public sealed class IngestService(
     // which counts what it has to drop (ProbeCounters.ChannelDrops): never a silent loss.
     private async Task PumpAsync(IConnectionProbe probe, CancellationToken ct)
     {
-        await foreach (var r in probe.Records.ReadAllAsync(ct))
+        await foreach (var batch in probe.Records.ReadAllAsync(ct))
         {
-            if (!_incoming.Writer.TryWrite(r))
-                await _incoming.Writer.WriteAsync(r, ct);
+            foreach (var r in batch)
+            {
+                if (!_incoming.Writer.TryWrite(r))
+                    await _incoming.Writer.WriteAsync(r, ct);
+            }
         }
     }
 

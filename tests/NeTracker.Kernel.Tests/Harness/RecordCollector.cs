@@ -17,8 +17,11 @@ public sealed class RecordCollector : IAsyncDisposable
         {
             try
             {
-                await foreach (var r in probe.Records.ReadAllAsync(_stop.Token))
-                    _all.Enqueue(r);
+                await foreach (var batch in probe.Records.ReadAllAsync(_stop.Token))
+                {
+                    foreach (var r in batch)
+                        _all.Enqueue(r);
+                }
             }
             catch (OperationCanceledException)
             {

@@ -10,7 +10,7 @@ namespace NeTracker.Web.Tests.Api;
 /// </summary>
 internal sealed class FixedInterfacesProbe : IConnectionProbe
 {
-    private readonly Channel<ConnectionRecord> _records = Channel.CreateUnbounded<ConnectionRecord>();
+    private readonly Channel<IReadOnlyList<ConnectionRecord>> _records = Channel.CreateUnbounded<IReadOnlyList<ConnectionRecord>>();
 
     public List<string> Calls { get; } = [];
 
@@ -18,7 +18,7 @@ internal sealed class FixedInterfacesProbe : IConnectionProbe
     public string FailingInterface { get; set; } = "brokenif0";
 
     public string InstanceName => "test";
-    public ChannelReader<ConnectionRecord> Records => _records.Reader;
+    public ChannelReader<IReadOnlyList<ConnectionRecord>> Records => _records.Reader;
     public IReadOnlyList<ActiveConnection> ActiveConnections => [];
     public ProbeCounters Counters { get; } = new() { LinesRead = 12, RecordsEmitted = 7, TraceSource = "instance" };
 
