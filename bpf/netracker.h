@@ -31,6 +31,66 @@
 #define NT_LINE_MAGIC	"NTv1"
 #define NT_LINE_FMT	NT_LINE_MAGIC " %llx %llx %pI6 %pI6 %llu %llu %llu %llu %llu %llu %llx"
 
+/*
+ * The ring-buffer transport (the default): one fixed-size binary event per finished
+ * connection, reserved and submitted into the instance's BPF_MAP_TYPE_RINGBUF "events".
+ * Versioned: a reader refuses an event whose size or version it does not know (counted as
+ * malformed), so an old reader never misreads a new kernel object. Mirrored by
+ * NeTracker.Probe/RingBuffer/NtEvent.cs; a test checks both against the object's BTF.
+ * Times are bpf_ktime_get_ns() (CLOCK_MONOTONIC); ports in host order.
+ */
+#define NT_EVENT_VERSION	1
+
+enum nt_direction {
+	NT_DIR_INBOUND = 0,	/* SYN arrived at ingress */
+	NT_DIR_OUTBOUND = 1,	/* SYN left at egress */
+	NT_DIR_LOCAL = 2,	/* both ends on this host (seen on a loopback device) */
+};
+
+/* nt_event.flags */
+#define NT_EV_IPV6	(1u << 0)	/* else IPv4 (addresses v4-mapped) */
+#define NT_EV_PARTIAL	(1u << 1)	/* open before tracking began */
+#define NT_EV_OWNER	(1u << 2)	/* pid, comm and cgroup_id name the local socket's owner */
+
+struct nt_event {
+	__u16	size;		/* sizeof(struct nt_event) as the kernel object was built */
+	__u8	version;	/* NT_EVENT_VERSION */
+	__u8	direction;	/* enum nt_direction */
+	__u32	ifindex;
+	__u8	client_addr[16];
+	__u8	server_addr[16];
+	__u64	start_ns;
+	__u64	duration_ns;
+	__u64	synack_ns;	/* first SYN -> first SYN-ACK; 0 = not seen */
+	__u64	ack_ns;		/* SYN-ACK -> the client's ACK of it; 0 = not seen */
+	__u64	bytes_in;
+	__u64	bytes_out;
+	__u32	packets_in;
+	__u32	packets_out;
+	__u16	client_port;
+	__u16	server_port;
+	__u8	close_reason;	/* enum nt_close_reason */
+	__u8	closed_by;	/* enum nt_closed_by */
+	__u16	flags;		/* NT_EV_* */
+	__u32	syn_retransmits;
+	__u32	pid;		/* owner's thread group id (NT_EV_OWNER) */
+	__u64	cgroup_id;	/* owner's cgroup v2 id (NT_EV_OWNER) */
+	char	comm[16];	/* owner's command, NUL-padded (NT_EV_OWNER) */
+};
+
+/* The owner of a local socket, kept in socket-local storage by the cgroup/sock_create
+ * program (map "owners", BPF_F_CLONE so an accepted socket inherits its listener's). */
+struct nt_owner {
+	__u32	pid;
+	__u32	pad;
+	__u64	cgroup_id;
+	char	comm[16];
+};
+
+/* nt_config.transport */
+#define NT_TRANSPORT_RINGBUF	0
+#define NT_TRANSPORT_TRACE	1
+
 /* flags (bits of meta >> 16) */
 #define NT_F_IPV6		(1u << 0)	/* else IPv4 */
 #define NT_F_OUTBOUND		(1u << 1)	/* SYN seen at egress; else inbound */
@@ -115,6 +175,8 @@ struct nt_conn {
 struct nt_config {
 	__u32	instance_id;
 	__u32	tombstone_ms;	/* how long a closed key absorbs trailing packets; 0 = default */
+	__u32	transport;	/* NT_TRANSPORT_*: ring buffer event or trace line */
+	__u32	wakeup_bytes;	/* ring buffer: wake the reader only past this much pending data */
 };
 
 /* Per-CPU counters (map "stats"), summed by user space. */
@@ -124,7 +186,9 @@ enum nt_stat {
 	NT_STAT_PARTIAL = 2,	/* of which partial */
 	NT_STAT_TRAILING = 3,	/* packets absorbed by a tombstone */
 	NT_STAT_INSERT_FAIL = 4,	/* table update failed */
-	NT_STAT_MAX = 5,
+	NT_STAT_RB_DROPS = 5,	/* events lost: ring buffer full (reserve failed) */
+	NT_STAT_EVENTS = 6,	/* events submitted to the ring buffer */
+	NT_STAT_MAX = 7,
 };
 
 #endif /* __NETRACKER_H */
