@@ -16,7 +16,7 @@ internal sealed record ConnectionQuery(ConnectionFilter Filter, int Limit, long?
     public const int MaxLimit = 1000;
 
     private static readonly string[] FilterKeys =
-        ["host", "interface", "address", "port", "direction", "close_reason", "min_duration_ns", "from", "to"];
+        ["host", "interface", "address", "port", "direction", "close_reason", "min_duration_ns", "max_duration_ns", "from", "to"];
 
     private static readonly string[] PagingKeys = ["limit", "cursor", "order"];
 
@@ -60,6 +60,7 @@ internal sealed record ConnectionQuery(ConnectionFilter Filter, int Limit, long?
         var reason = Parsed<CloseReason>("close_reason", (string s, out CloseReason v) => SchemaNames.TryParseCloseReason(s, out v) && !int.TryParse(s, out _),
             "one of fin, rst, refused, unanswered, timeout, evicted, detached");
         var minNs = Parsed<long>("min_duration_ns", (string s, out long v) => long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out v), "a whole number of nanoseconds >= 0");
+        var maxNs = Parsed<long>("max_duration_ns", (string s, out long v) => long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out v), "a whole number of nanoseconds >= 0");
         var from = Parsed<DateTime>("from", TryParseTime, "an ISO 8601 time such as 2026-11-26T02:00:00Z");
         var to = Parsed<DateTime>("to", TryParseTime, "an ISO 8601 time such as 2026-11-26T02:10:00Z");
         if (from is { } f && to is { } t && f >= t)
@@ -81,7 +82,7 @@ internal sealed record ConnectionQuery(ConnectionFilter Filter, int Limit, long?
         var filter = new ConnectionFilter
         {
             Host = host, Interface = iface, Address = address, Port = port, Direction = direction,
-            CloseReason = reason, MinDurationNs = minNs, FromUtc = from, ToUtc = to,
+            CloseReason = reason, MinDurationNs = minNs, MaxDurationNs = maxNs, FromUtc = from, ToUtc = to,
         };
         return new ConnectionQuery(filter, limit, cursor, ascending);
     }

@@ -17,6 +17,9 @@ public sealed record ConnectionFilter
     public CloseReason? CloseReason { get; init; }
     public long? MinDurationNs { get; init; }
 
+    /// <summary>Exclusive upper bound on duration_ns (a heat-map cell is [min, max)).</summary>
+    public long? MaxDurationNs { get; init; }
+
     /// <summary>Inclusive lower bound on end_utc.</summary>
     public DateTime? FromUtc { get; init; }
 
@@ -33,6 +36,7 @@ public sealed record ConnectionFilter
         && (Direction is null || r.Direction == Direction)
         && (CloseReason is null || r.CloseReason == CloseReason)
         && (MinDurationNs is null || r.DurationNs >= MinDurationNs)
+        && (MaxDurationNs is null || r.DurationNs < MaxDurationNs)
         && (FromUtc is null || r.EndUtc >= FromUtc)
         && (ToUtc is null || r.EndUtc < ToUtc);
 }

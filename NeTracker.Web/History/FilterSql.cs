@@ -27,6 +27,7 @@ internal static class FilterSql
         if (f.Direction is { } dir) Add("direction = $dir", "$dir", (int)dir);
         if (f.CloseReason is { } reason) Add("close_reason = $reason", "$reason", (int)reason);
         if (f.MinDurationNs is { } minNs) Add("duration_ns >= $min_ns", "$min_ns", minNs);
+        if (f.MaxDurationNs is { } maxNs) Add("duration_ns < $max_ns", "$max_ns", maxNs);
         // DateTime comparison in Matches ignores Kind, so ticks compare exactly the same way.
         if (f.FromUtc is { } from) Add("end_ticks >= $from", "$from", from.Ticks);
         if (f.ToUtc is { } to) Add("end_ticks < $to", "$to", to.Ticks);

@@ -1,5 +1,8 @@
 namespace NeTracker.Web.Live;
 
+/// <summary>One chart bucket: its stats and the histogram of its durations.</summary>
+public sealed record DurationBucket(SecondStats Stats, DurationHistogram Durations);
+
 /// <summary>Per-second aggregates: a ring of one slot per second of retention, keyed by end_utc.</summary>
 public sealed partial class ConnectionStore
 {
@@ -45,13 +48,20 @@ public sealed partial class ConnectionStore
     /// <paramref name="window"/>, oldest first; the last one ends with the current second.
     /// Count is the total of the bucket, percentiles are over the whole bucket.
     /// </summary>
-    public IReadOnlyList<SecondStats> GetBuckets(TimeSpan window, TimeSpan step, string? iface = null)
+    public IReadOnlyList<SecondStats> GetBuckets(TimeSpan window, TimeSpan step, string? iface = null) =>
+        [.. GetDurationBuckets(window, step, iface).Select(b => b.Stats)];
+
+    /// <summary>
+    /// The buckets of <see cref="GetBuckets"/> with each one's whole duration histogram: the
+    /// columns of the duration heat map, taken under one lock so stats and cells agree.
+    /// </summary>
+    public IReadOnlyList<DurationBucket> GetDurationBuckets(TimeSpan window, TimeSpan step, string? iface = null)
     {
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
         var stepS = Math.Max(1, (int)step.TotalSeconds);
         var n = Math.Clamp((int)window.TotalSeconds / stepS, 1, _seconds.Length / stepS);
         var first = now - ((long)n * stepS) + 1;
-        var result = new List<SecondStats>(n);
+        var result = new List<DurationBucket>(n);
         var bucket = new SecondAggregate();
         lock (_lock)
         {
@@ -65,7 +75,9 @@ public sealed partial class ConnectionStore
                     if (slot.Second == s)
                         slot.Get(iface)?.AddTo(bucket);
                 }
-                result.Add(bucket.ToStats(DateTime.UnixEpoch.AddSeconds(from), iface));
+                var durations = new DurationHistogram();
+                durations.Add(bucket.Durations);
+                result.Add(new DurationBucket(bucket.ToStats(DateTime.UnixEpoch.AddSeconds(from), iface), durations));
             }
         }
         return result;

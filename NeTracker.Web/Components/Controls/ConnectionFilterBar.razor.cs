@@ -27,11 +27,38 @@ public partial class ConnectionFilterBar
 
     [Parameter] public EventCallback<ConnectionFilter> FilterChanged { get; set; }
 
+    /// <summary>
+    /// The page's filter (from its URL): the fields show it whenever it changes from outside —
+    /// a reload, a shared link, a click on a top-list row. Fields it does not edit are ignored.
+    /// </summary>
+    [Parameter] public ConnectionFilter? Value { get; set; }
+
+    private ConnectionFilter? _shown;
+
+    protected override void OnParametersSet()
+    {
+        if (Value is null || Value == _shown)
+            return;
+        _shown = Value;
+        _host = Value.Host ?? "";
+        _interface = Value.Interface ?? "";
+        _address = Value.Address?.ToString();
+        _addressError = null;
+        _port = Value.Port;
+        _direction = Value.Direction is { } d ? SchemaNames.Of(d) : "";
+        _reason = Value.CloseReason is { } r ? SchemaNames.Of(r) : "";
+        _minMs = Value.MinDurationNs is { } ns ? ns / 1e6 : null;
+    }
+
     private async Task Set(Action change)
     {
         change();
         if (Build() is { } filter)
+        {
+            // What the page will hand back as Value: do not reload the fields from it.
+            _shown = Value is null ? filter : filter with { FromUtc = Value.FromUtc, ToUtc = Value.ToUtc, MaxDurationNs = Value.MaxDurationNs };
             await FilterChanged.InvokeAsync(filter);
+        }
     }
 
     internal ConnectionFilter? Build()

@@ -8,7 +8,7 @@ namespace NeTracker.Web.Components.Controls;
 /// <summary>p50/p95/p99 of connection durations per time bucket, in milliseconds (UTC axis).</summary>
 public partial class DurationTimeChart
 {
-    private readonly TimeSeriesChartOptions _options = TimeChartOptions.Create(v => DurationFormat.Format((long)(v * 1e6)));
+    private readonly TimeSeriesChartOptions _options = TimeChartOptions.Create(v => DurationFormat.Format((long)(v * 1e6)), "duration");
     private List<ChartSeries<double>> _series = [];
     private IReadOnlyList<SecondStats>? _rendered;
     private int _points;

@@ -3,11 +3,13 @@ using NeTracker.Web.Live;
 
 namespace NeTracker.Web.Components.Controls;
 
-/// <summary>Shared look of the Live page's time charts: UTC clock labels, no markers, thin lines.</summary>
+/// <summary>Shared look of the time charts: UTC clock labels, axis titles with units, no markers, thin lines.</summary>
 internal static class TimeChartOptions
 {
-    public static TimeSeriesChartOptions Create(Func<double, string> yLabel) => new()
+    public static TimeSeriesChartOptions Create(Func<double, string> yLabel, string yTitle) => new()
     {
+        XAxisTitle = "time (UTC)",
+        YAxisTitle = yTitle,
         ShowDataMarkers = false,
         LineStrokeWidth = 2,
         YAxisLines = true,

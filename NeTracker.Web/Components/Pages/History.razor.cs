@@ -43,8 +43,8 @@ public partial class History
     private IReadOnlyList<HistoryBucket> _buckets = [];
     private IReadOnlyList<string> _interfaces = [];
     private List<ChartSeries<double>> _countSeries = [], _durationSeries = [];
-    private readonly TimeSeriesChartOptions _countOptions = ChartOptions(v => v.ToString("N0", CultureInfo.InvariantCulture));
-    private readonly TimeSeriesChartOptions _durationOptions = ChartOptions(v => DurationFormat.Format((long)(v * 1e6)));
+    private readonly TimeSeriesChartOptions _countOptions = ChartOptions(v => v.ToString("N0", CultureInfo.InvariantCulture), "connections");
+    private readonly TimeSeriesChartOptions _durationOptions = ChartOptions(v => DurationFormat.Format((long)(v * 1e6)), "duration");
 
     [Inject] private SqliteHistoryStore Store { get; set; } = null!;
     [Inject] private TimeProvider Time { get; set; } = null!;
@@ -175,9 +175,9 @@ public partial class History
 
     /// <summary>The Live charts' look; the tooltip carries the date because a range can span days
     /// (label format and spacing follow the range, see <see cref="BuildCharts"/>).</summary>
-    private static TimeSeriesChartOptions ChartOptions(Func<double, string> yLabel)
+    private static TimeSeriesChartOptions ChartOptions(Func<double, string> yLabel, string yTitle)
     {
-        var o = TimeChartOptions.Create(yLabel);
+        var o = TimeChartOptions.Create(yLabel, yTitle);
         o.TooltipTimeLabelFormat = "yyyy-MM-dd HH:mm:ss 'UTC'";
         return o;
     }

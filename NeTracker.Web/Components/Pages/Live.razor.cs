@@ -1,4 +1,6 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Routing;
 using MudBlazor;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Components.Controls;
@@ -10,12 +12,18 @@ namespace NeTracker.Web.Components.Pages;
 /// <summary>
 /// The live view. It subscribes to the store once; every throttled notification (at most one
 /// per UpdateInterval, whatever the connection rate) is one render batch: KPIs, the grid's
-/// visible rows, and — when a new second has started — the charts.
+/// visible rows, and — when a new second has started — the charts and top lists.
+/// The filters live in the URL (<see cref="FilterUrl"/>): every change navigates, and the page
+/// applies whatever URL it is at, so reloads, shared links and Back all show the same view.
 /// </summary>
 public sealed partial class Live : IDisposable
 {
+    private const string RangeKey = "range";
+    private static readonly int[] Ranges = [1, 5, 15, 60];
+
     private ConnectionGrid? _grid;
     private ConnectionFilter _filter = ConnectionFilter.None;
+    private List<string> _urlErrors = [];
     private IDisposable? _subscription;
     private bool _paused;
     private long _appendedAtPause;
@@ -24,6 +32,8 @@ public sealed partial class Live : IDisposable
     private TimeSpan _step = TimeSpan.FromSeconds(1);
     private long _chartSecond = long.MinValue;
     private IReadOnlyList<SecondStats> _buckets = [];
+    private IReadOnlyList<HeatColumn> _columns = [];
+    private TalkerTally? _talkers;
     private WindowStats _minute = null!;
     private WindowStats _window = null!;
     private double _closedPerSecond;
@@ -33,12 +43,18 @@ public sealed partial class Live : IDisposable
     [Inject] private ProbeHostedService ProbeHost { get; set; } = null!;
     [Inject] private LiveRenderCounter Renders { get; set; } = null!;
     [Inject] private TimeProvider Time { get; set; } = null!;
+    [Inject] private NavigationManager Navigation { get; set; } = null!;
 
     private string? ChartInterface => _filter.Interface;
 
     private string ChartScope => ChartInterface ?? "all interfaces";
 
     private long NewSincePause => Store.TotalAppended - _appendedAtPause;
+
+    /// <summary>The drill-down part of the filter, when there is one.</summary>
+    private ChartSelection? Selection => _filter is { FromUtc: { } from, ToUtc: { } to }
+        ? new ChartSelection(from, to, _filter.MaxDurationNs is null ? null : _filter.MinDurationNs, _filter.MaxDurationNs)
+        : null;
 
     private long? LostEvents => ProbeHost.Probe?.Counters is { } c
         ? Interlocked.Read(ref c.LostEvents) + Interlocked.Read(ref c.ChannelDrops)
@@ -61,7 +77,8 @@ public sealed partial class Live : IDisposable
 
     protected override void OnInitialized()
     {
-        UpdateStats(force: true);
+        ApplyUrl(Navigation.Uri);
+        Navigation.LocationChanged += OnLocationChanged;
         _subscription = Store.Subscribe(OnStoreChangedAsync);
     }
 
@@ -76,6 +93,28 @@ public sealed partial class Live : IDisposable
         }
     }
 
+    private void OnLocationChanged(object? sender, LocationChangedEventArgs e) => _ = InvokeAsync(() =>
+    {
+        ApplyUrl(e.Location);
+        StateHasChanged();
+    });
+
+    private void ApplyUrl(string uri)
+    {
+        _filter = FilterUrl.Parse(uri, [RangeKey], out var page, out _urlErrors);
+        _rangeMinutes = 5;
+        if (page.TryGetValue(RangeKey, out var r))
+        {
+            if (int.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out var m) && Ranges.Contains(m))
+                _rangeMinutes = m;
+            else
+                _urlErrors.Add($"'{RangeKey}={r}' is not valid: expected one of {string.Join(", ", Ranges)} (minutes).");
+        }
+        // ≤ 300 columns keeps the SVG light: 1 s steps up to 5 min, then coarser.
+        _step = TimeSpan.FromSeconds(Math.Max(1, _rangeMinutes * 60 / 300));
+        UpdateStats(force: true);
+    }
+
     private Task OnStoreChangedAsync() => InvokeAsync(async () =>
     {
         Renders.Increment();
@@ -85,7 +124,7 @@ public sealed partial class Live : IDisposable
         StateHasChanged();
     });
 
-    // KPIs every notification; charts once per second (their data are per-second buckets).
+    // KPIs every notification; charts and top lists once per second (their data are per-second buckets).
     private void UpdateStats(bool force)
     {
         var second = Time.GetUtcNow().ToUnixTimeSeconds();
@@ -93,27 +132,67 @@ public sealed partial class Live : IDisposable
             return;
         _chartSecond = second;
         var range = TimeSpan.FromMinutes(_rangeMinutes);
-        _buckets = Store.GetBuckets(range, _step, ChartInterface);
+        var durations = Store.GetDurationBuckets(range, _step, ChartInterface);
+        _buckets = [.. durations.Select(b => b.Stats)];
+        _columns = [.. durations.Select(HeatColumn.From)];
         _window = Store.GetWindow(range, ChartInterface);
         _minute = _rangeMinutes == 1 ? _window : Store.GetWindow(TimeSpan.FromMinutes(1), ChartInterface);
         _closedPerSecond = Store.GetWindow(TimeSpan.FromSeconds(5), ChartInterface).PerSecond;
+        if (!_paused)
+        {
+            var talkers = new TalkerTally();
+            foreach (var r in Store.Query(_filter))
+                talkers.Add(r);
+            _talkers = talkers;
+        }
     }
 
-    // The grid takes a new snapshot when it gets the new filter (or the resume) as a parameter.
-    private void SetFilter(ConnectionFilter filter)
+    private string Url(ConnectionFilter filter) =>
+        FilterUrl.Build("", filter, (RangeKey, _rangeMinutes == 5 ? null : _rangeMinutes.ToString(CultureInfo.InvariantCulture)));
+
+    // Typing in a filter replaces the history entry; a drill-down adds one, so Back undoes it.
+    private void Navigate(ConnectionFilter filter, bool replace) =>
+        Navigation.NavigateTo(Url(filter), new NavigationOptions { ReplaceHistoryEntry = replace });
+
+    // The bar edits everything but the drill-down selection, which stays until cleared.
+    private void SetFilter(ConnectionFilter fromBar) => Navigate(fromBar with
     {
-        var chartsChange = filter.Interface != _filter.Interface;
-        _filter = filter;
-        if (chartsChange)
-            UpdateStats(force: true);
-    }
+        FromUtc = _filter.FromUtc,
+        ToUtc = _filter.ToUtc,
+        MaxDurationNs = fromBar.MinDurationNs == _filter.MinDurationNs ? _filter.MaxDurationNs : null,
+    }, replace: true);
 
     private void SetRange(int minutes)
     {
         _rangeMinutes = minutes;
-        // ≤ 300 points per series keeps the SVG light: 1 s steps up to 5 min, then coarser.
-        _step = TimeSpan.FromSeconds(Math.Max(1, minutes * 60 / 300));
-        UpdateStats(force: true);
+        Navigate(_filter, replace: true);
+    }
+
+    private Task SelectAsync(ChartSelection s)
+    {
+        var kept = FilterUrl.WithoutSelection(_filter);
+        Navigate(kept with
+        {
+            FromUtc = s.FromUtc,
+            ToUtc = s.ToUtc,
+            MinDurationNs = s.MaxDurationNs is null ? kept.MinDurationNs : s.MinDurationNs,
+            MaxDurationNs = s.MaxDurationNs,
+        }, replace: false);
+        return Task.CompletedTask;
+    }
+
+    private void ClearSelection() => Navigate(FilterUrl.WithoutSelection(_filter), replace: false);
+
+    private string TalkerHref(TalkerRow row) =>
+        Url(_filter with { Address = row.Address, Port = row.Port });
+
+    internal static string SelectionText(ChartSelection s)
+    {
+        var sameDay = s.FromUtc.Date == s.ToUtc.AddTicks(-1).Date;
+        var text = $"{s.FromUtc.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}–{s.ToUtc.ToString(sameDay ? "HH:mm:ss" : "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC";
+        if (s.MaxDurationNs is { } max)
+            text += $" · {DurationFormat.Format(s.MinDurationNs ?? 0)} – {DurationFormat.Format(max)}";
+        return text;
     }
 
     private void TogglePause()
@@ -124,5 +203,9 @@ public sealed partial class Live : IDisposable
 
     private void Select(ConnectionRecord r) => _selected = r;
 
-    public void Dispose() => _subscription?.Dispose();
+    public void Dispose()
+    {
+        Navigation.LocationChanged -= OnLocationChanged;
+        _subscription?.Dispose();
+    }
 }
