@@ -76,7 +76,7 @@ public sealed class LiveDashboardTests : IAsyncLifetime
         Assert.Contains("refused", await page.Locator("#live-grid").InnerTextAsync());
         var charted = await page.Locator("[data-chart=rate]").GetAttributeAsync("data-total");
         Assert.True(int.Parse(charted!, CultureInfo.InvariantCulture) >= 35, $"chart total {charted}");
-        Assert.True(await page.Locator("[data-chart=durations] svg path").CountAsync() > 0);
+        Assert.True(await page.Locator("[data-chart=heatmap] svg rect").CountAsync() > 0);
 
         // A row opens its details with the phases.
         await rows.First.ClickAsync();

@@ -25,7 +25,7 @@ public sealed class Screenshots(IPage page)
     {
         (string Href, string Name, string Ready)[] pages =
         [
-            ("", "live", "[data-chart=durations] svg"),
+            ("", "live", "[data-chart=heatmap] svg"),
             ("interfaces", "interfaces", "#interfaces-table"),
             ("history", "history", "h1, h4, h5"),
             ("health", "health", ".nt-health-section"),

@@ -17,7 +17,6 @@ public partial class DurationHistogramChart
         MaxNumYAxisTicks = 5,
         YAxisToStringFunc = v => v.ToString("N0", CultureInfo.InvariantCulture),
         XAxisLabelRotation = 0,
-        XAxisTitle = "duration (log scale)",
         YAxisTitle = "connections",
     };
     private List<ChartSeries<double>> _series = [];

@@ -8,7 +8,8 @@ internal static class TimeChartOptions
 {
     public static TimeSeriesChartOptions Create(Func<double, string> yLabel, string yTitle) => new()
     {
-        XAxisTitle = "time (UTC)",
+        // No XAxisTitle: MudBlazor 9.12 draws it above the plot when MatchBoundsToSize is on;
+        // the cards' captions say "time (UTC)" instead.
         YAxisTitle = yTitle,
         ShowDataMarkers = false,
         LineStrokeWidth = 2,
@@ -22,13 +23,13 @@ internal static class TimeChartOptions
         TimeLabelSpacing = TimeSpan.FromMinutes(1),
     };
 
-    /// <summary>About six time labels across whatever the window is.</summary>
+    /// <summary>About four time labels across whatever the window is (room for them on a third of the page).</summary>
     public static void SetSpacing(TimeSeriesChartOptions o, IReadOnlyList<SecondStats> buckets)
     {
         if (buckets.Count < 2)
             return;
         var span = buckets[^1].SecondUtc - buckets[0].SecondUtc;
-        var target = span / 6;
+        var target = span / 4;
         TimeSpan[] steps = [TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(10)];
         o.TimeLabelSpacing = steps.FirstOrDefault(s => s >= target, steps[^1]);
         o.TimeLabelFormat = o.TimeLabelSpacing < TimeSpan.FromMinutes(1) ? "HH:mm:ss" : "HH:mm";

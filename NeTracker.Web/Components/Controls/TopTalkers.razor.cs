@@ -24,5 +24,5 @@ public sealed partial class TopTalkers
 
     [Parameter] public string Id { get; set; } = "top-talkers";
 
-    [Parameter] public int Top { get; set; } = 8;
+    [Parameter] public int Top { get; set; } = 5;
 }

@@ -21,10 +21,11 @@ public sealed class LivePageTests : DashboardContext
         Assert.Equal("1.06 ms", cut.Find("[data-kpi=p50] .nt-kpi-value").TextContent); // ±6 %: the bucket's middle
         Assert.Equal("106 ms", cut.Find("[data-kpi=p99] .nt-kpi-value").TextContent);
         Assert.Contains("50 closed", cut.Find("[data-kpi=p50]").TextContent);
-        Assert.Equal("1", cut.Find("[data-chart=durations]").GetAttribute("data-points"));
+        Assert.Equal("50", cut.Find("[data-chart=heatmap]").GetAttribute("data-total"));
+        Assert.Equal("2", cut.Find("[data-chart=heatmap]").GetAttribute("data-bands")); // 1 ms and 100 ms
         Assert.Equal("50", cut.Find("[data-chart=rate]").GetAttribute("data-total"));
         Assert.Equal("50", cut.Find("[data-chart=histogram]").GetAttribute("data-total"));
-        Assert.NotEmpty(cut.FindAll("[data-chart=durations] svg path"));
+        Assert.Equal(2, cut.FindAll("[data-chart=heatmap] svg rect[data-bin]").Count); // one column, two cells
         Assert.Contains("remote agents only", cut.Find("#probe-state").TextContent);
         cut.WaitForAssertion(() => Assert.Contains("50 matching of 50", cut.Find("#grid-status").TextContent));
     }
