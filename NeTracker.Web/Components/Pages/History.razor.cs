@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Routing;
 using MudBlazor;
 using MudBlazor.Charts;
 using NeTracker.Probe.Model;
@@ -15,9 +16,13 @@ namespace NeTracker.Web.Components.Pages;
 /// Stored connections over a time range: the live table's filters, charts per time bucket, a
 /// server-paged virtualised grid and a CSV export of exactly the same query (the link carries the
 /// resolved from/to, so "last hour" exports the hour that is on screen, not a later one).
+/// The range and filters live in the URL (<see cref="FilterUrl"/>): a quick range as
+/// <c>range=1h</c>, a custom one (typed, or a drag / heat-map cell that zooms in) as from/to.
 /// </summary>
-public partial class History
+public sealed partial class History : IDisposable
 {
+    private const string RangeKey = "range";
+
     private const int Buckets = 60;
     private const string LocalFormat = "yyyy-MM-dd'T'HH:mm";
 
@@ -39,17 +44,23 @@ public partial class History
     private string? _fromText, _toText, _timeError, _error;
     private ConnectionFilter _filter = ConnectionFilter.None;
     private ConnectionFilter _query = ConnectionFilter.None;
+    private List<string> _urlErrors = [];
     private long? _count;
     private IReadOnlyList<HistoryBucket> _buckets = [];
+    private HistoryBreakdown _breakdown = HistoryBreakdown.Empty;
     private IReadOnlyList<string> _interfaces = [];
-    private List<ChartSeries<double>> _countSeries = [], _durationSeries = [];
+    private List<ChartSeries<double>> _countSeries = [];
     private readonly TimeSeriesChartOptions _countOptions = ChartOptions(v => v.ToString("N0", CultureInfo.InvariantCulture), "connections");
-    private readonly TimeSeriesChartOptions _durationOptions = ChartOptions(v => DurationFormat.Format((long)(v * 1e6)), "duration");
 
     [Inject] private SqliteHistoryStore Store { get; set; } = null!;
     [Inject] private TimeProvider Time { get; set; } = null!;
+    [Inject] private NavigationManager Navigation { get; set; } = null!;
 
     internal string ExportUrl => ConnectionFilterQuery.CsvUrl(_query);
+
+    private string TopScope => _breakdown.Truncated
+        ? $"first {HistoryBreakdown.MaxRows:N0} of {_count:N0} connections in the range"
+        : $"{_breakdown.Talkers.Records:N0} connections in the range";
 
     private string BucketLabel => _query is { FromUtc: { } f, ToUtc: { } t } ? WidthLabel((t - f) / Buckets) : "bucket";
 
@@ -63,32 +74,88 @@ public partial class History
         {
             _error = e.Message;
         }
-        await ApplyAsync();
+        Navigation.LocationChanged += OnLocationChanged;
+        await ApplyUrlAsync(Navigation.Uri);
     }
 
-    private async Task SetRangeAsync(string key)
+    private void OnLocationChanged(object? sender, LocationChangedEventArgs e) => _ = InvokeAsync(async () =>
     {
-        _range = key;
-        await ApplyAsync();
+        await ApplyUrlAsync(e.Location);
+        StateHasChanged();
+    });
+
+    /// <summary>The URL says everything: a quick range key, or from/to, and the filters.</summary>
+    private Task ApplyUrlAsync(string uri)
+    {
+        var parsed = FilterUrl.Parse(uri, [RangeKey], out var page, out _urlErrors);
+        _filter = parsed with { FromUtc = null, ToUtc = null };
+        if (page.TryGetValue(RangeKey, out var key) && QuickRanges.Any(r => r.Key == key && r.Span is not null))
+            _range = key;
+        else if (parsed is { FromUtc: { } from, ToUtc: { } to })
+            (_range, _fromText, _toText) = ("custom", LocalText(from), LocalText(to));
+        else
+        {
+            if (key is not null)
+                _urlErrors.Add($"'{RangeKey}={key}' is not valid: expected one of {string.Join(", ", QuickRanges.Where(r => r.Span is not null).Select(r => r.Key))}, or from and to.");
+            _range = "1h";
+        }
+        return ApplyAsync();
     }
 
-    private async Task SetFromAsync(string? text)
+    // Typing replaces the history entry; a zoom adds one, so Back returns to the wider view.
+    private void Navigate(ConnectionFilter filter, string range, bool replace)
     {
-        (_fromText, _range) = (text, "custom");
-        await ApplyAsync();
+        var custom = range == "custom";
+        var url = FilterUrl.Build("history", custom ? filter : filter with { FromUtc = null, ToUtc = null }, (RangeKey, custom ? null : range));
+        Navigation.NavigateTo(url, new NavigationOptions { ReplaceHistoryEntry = replace });
     }
 
-    private async Task SetToAsync(string? text)
+    private void SetRange(string key)
     {
-        (_toText, _range) = (text, "custom");
-        await ApplyAsync();
+        if (key == "custom")
+            _range = key; // the from/to fields take over; nothing to query until they change
+        else
+            Navigate(_filter, key, replace: true);
     }
 
-    private async Task SetFilterAsync(ConnectionFilter filter)
+    private void SetFrom(string? text) => SetCustom(text, _toText);
+
+    private void SetTo(string? text) => SetCustom(_fromText, text);
+
+    private void SetCustom(string? fromText, string? toText)
     {
-        _filter = filter;
-        await ApplyAsync();
+        (_fromText, _toText, _range) = (fromText, toText, "custom");
+        if (ResolveRange(out var from, out var to))
+            Navigate(_filter with { FromUtc = from, ToUtc = to }, "custom", replace: true);
     }
+
+    private void SetFilter(ConnectionFilter fromBar) =>
+        Navigate(fromBar with { FromUtc = _query.FromUtc, ToUtc = _query.ToUtc, MaxDurationNs = fromBar.MinDurationNs == _filter.MinDurationNs ? _filter.MaxDurationNs : null },
+            _range, replace: true);
+
+    /// <summary>A drag or a heat-map cell: the page zooms into that range (and duration bin).</summary>
+    private void Zoom(ChartSelection s)
+    {
+        var kept = FilterUrl.WithoutSelection(_filter);
+        Navigate(kept with
+        {
+            FromUtc = s.FromUtc,
+            ToUtc = s.ToUtc,
+            MinDurationNs = s.MaxDurationNs is null ? kept.MinDurationNs : s.MinDurationNs,
+            MaxDurationNs = s.MaxDurationNs,
+        }, "custom", replace: false);
+    }
+
+    private string TalkerHref(TalkerRow row)
+    {
+        var f = _filter with { Address = row.Address, Port = row.Port };
+        return FilterUrl.Build("history", _range == "custom" ? f with { FromUtc = _query.FromUtc, ToUtc = _query.ToUtc } : f, (RangeKey, _range == "custom" ? null : _range));
+    }
+
+    private static string LocalText(DateTime utc) =>
+        utc.ToString(utc.Second == 0 ? LocalFormat : LocalFormat + ":ss", CultureInfo.InvariantCulture);
+
+    public void Dispose() => Navigation.LocationChanged -= OnLocationChanged;
 
     /// <summary>Resolves the range, counts, aggregates, and reloads the grid's visible rows.</summary>
     private async Task ApplyAsync()
@@ -100,11 +167,12 @@ public partial class History
         {
             _count = await Store.CountAsync(_query);
             _buckets = await Store.AggregateAsync(_query, Buckets);
+            _breakdown = await HistoryBreakdown.LoadAsync(Store, _query, _buckets);
             _error = null;
         }
         catch (HistoryUnavailableException e)
         {
-            (_error, _count, _buckets) = (e.Message, null, []);
+            (_error, _count, _buckets, _breakdown) = (e.Message, null, [], HistoryBreakdown.Empty);
         }
         BuildCharts(to - from);
         if (_grid is not null)
@@ -152,26 +220,11 @@ public partial class History
 
     private void BuildCharts(TimeSpan range)
     {
-        var withData = _buckets.Where(b => b.Count > 0).ToList();
         _countSeries = [new() { Name = "connections", Data = _buckets.Select(b => new TimeValue<double>(b.StartUtc, b.Count)).ToArray() }];
-        _durationSeries =
-        [
-            Series("p50", withData, b => b.P50Ns),
-            Series("p95", withData, b => b.P95Ns),
-            Series("p99", withData, b => b.P99Ns),
-        ];
-        foreach (var o in new[] { _countOptions, _durationOptions })
-        {
-            o.TimeLabelSpacing = range / 6;
-            o.TimeLabelFormat = range <= TimeSpan.FromDays(1) ? "HH:mm" : "MM-dd HH:mm";
-        }
+        _countOptions.ShowLegend = false; // one series: the title names it
+        _countOptions.TimeLabelSpacing = range / 4;
+        _countOptions.TimeLabelFormat = range <= TimeSpan.FromDays(1) ? "HH:mm" : "MM-dd HH:mm";
     }
-
-    private static ChartSeries<double> Series(string name, List<HistoryBucket> buckets, Func<HistoryBucket, long?> value) => new()
-    {
-        Name = name,
-        Data = buckets.Select(b => new TimeValue<double>(b.StartUtc, value(b)!.Value / 1e6)).ToArray(),
-    };
 
     /// <summary>The Live charts' look; the tooltip carries the date because a range can span days
     /// (label format and spacing follow the range, see <see cref="BuildCharts"/>).</summary>
