@@ -34,7 +34,7 @@ public sealed class Screenshots(IPage page)
         {
             foreach (var (href, name, ready) in pages)
             {
-                await page.ClickAsync($"a[href='{href}']");
+                await page.ClickAsync($".mud-nav-link[href='{href}']");
                 await page.Locator(ready).First.WaitForAsync();
                 await page.WaitForTimeoutAsync(1200); // charts and tables settle after their first data
                 await TakeAsync($"{name}-{theme}");
