@@ -25,4 +25,7 @@ public sealed partial class TopTalkers
     [Parameter] public string Id { get; set; } = "top-talkers";
 
     [Parameter] public int Top { get; set; } = 5;
+
+    /// <summary>Servers and clients in two columns (a full-width card) rather than one above the other.</summary>
+    [Parameter] public bool SideBySide { get; set; }
 }
