@@ -46,6 +46,14 @@ public sealed class ProbeHealthReporter(ProbeHostedService probeHost) : IHealthR
             }
             items.Add(Counter("Channel drops (probe → dashboard)", Interlocked.Read(ref c.ChannelDrops)));
             items.Add(Counter("Kernel table full (connections not tracked)", Interlocked.Read(ref c.KernelInsertFailures)));
+            foreach (var (name, d) in Volatile.Read(ref c.DropsByInterface).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                items.Add(new($"Half-open entries dropped on {name}", N(d.HalfOpenFull), d.HalfOpenFull == 0 ? HealthLevel.Ok : HealthLevel.Warning,
+                    "SYNs not tracked: the half-open table was full (a SYN flood?). Established connections are unaffected."));
+                if (d.ConnsFull > 0)
+                    items.Add(new($"Connections dropped on {name}", N(d.ConnsFull), HealthLevel.Warning,
+                        "the connection table was full when their handshake completed: raise NeTracker:Probe:MaxConnections."));
+            }
             items.Add(Counter("Read errors", Interlocked.Read(ref c.ReadErrors)));
             items.Add(new("Records emitted", N(Interlocked.Read(ref c.RecordsEmitted))));
             items.Add(new("Swept table entries", N(Interlocked.Read(ref c.Swept))));
