@@ -1,13 +1,16 @@
 using Microsoft.AspNetCore.SignalR;
 using NeTracker.Probe.Agent;
 using NeTracker.Web.Agents;
-using NeTracker.Web.Live;
+using NeTracker.Web.Ingest;
 
 namespace NeTracker.Web.Hubs;
 
 public sealed partial class ConnectionsHub
 {
     public const int MaxAgentBatch = 5_000;
+
+    /// <summary>Largest hub message accepted: a full agent batch (~700 bytes a record as JSON) with room to spare.</summary>
+    public const long MaxMessageBytes = 8L * 1024 * 1024;
 
     /// <summary>
     /// A remote agent (`NeTracker.Probe agent`) publishes a batch; the answer tells it which

@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.SignalR;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
-using NeTracker.Web.Live;
+using NeTracker.Probe.Tc;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Hubs;
 
@@ -55,10 +55,8 @@ public sealed partial class ConnectionsHub(ConnectionStore store) : Hub<IConnect
     private static string GroupOf(string? interfaceName) =>
         string.IsNullOrEmpty(interfaceName) ? AllGroup : InterfaceGroup(ValidName(interfaceName));
 
-    // Only a group key and a filter value, never a command argument; still, Linux names are
-    // 1-15 printable characters without '/' or whitespace, and nothing else can match a record.
+    // Only a group key and a filter value, never a command argument; still, the one gate for
+    // interface names (Tc/InterfaceName) decides, so nothing that cannot match a record passes.
     private static string ValidName(string name) =>
-        name.Length <= 15 && name.All(c => c > ' ' && c < 127 && c != '/')
-            ? name
-            : throw new HubException($"'{name}' is not a valid interface name (1-15 printable characters, no '/' or spaces).");
+        InterfaceName.TryValidate(name, out var problem) ? name : throw new HubException($"not a valid interface name: {problem}");
 }

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
-using NeTracker.Web.Live;
+using NeTracker.Web.Ingest;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Hubs;
 

@@ -7,7 +7,11 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Probe.Export;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Live;
+using NeTracker.Web.Configuration;
+using NeTracker.Web.Components.Pages;
+using NeTracker.Web.Ingest;
+using NeTracker.Web.Security;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Browser.Tests;
 

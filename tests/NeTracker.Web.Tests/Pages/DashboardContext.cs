@@ -7,8 +7,11 @@ using Microsoft.Extensions.Time.Testing;
 using MudBlazor.Services;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Configuration;
-using NeTracker.Web.Live;
 using NeTracker.Web.Tests.Live;
+using NeTracker.Web.Health;
+using NeTracker.Web.Ingest;
+using NeTracker.Web.Components.Pages;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.Pages;
 

@@ -1,4 +1,4 @@
-namespace NeTracker.Web.Live;
+namespace NeTracker.Web.Store;
 
 /// <summary>
 /// Counts of durations in logarithmic buckets: 20 per decade from 1 ns to 1000 s (bucket i holds

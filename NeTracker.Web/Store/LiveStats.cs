@@ -1,6 +1,6 @@
 using NeTracker.Probe.Model;
 
-namespace NeTracker.Web.Live;
+namespace NeTracker.Web.Store;
 
 /// <summary>Connections of one close reason (a list, not a dictionary, so JSON keeps schema names).</summary>
 public sealed record ReasonCount(CloseReason Reason, int Count);

@@ -1,4 +1,5 @@
-namespace NeTracker.Web.Live;
+using NeTracker.Web.Configuration;
+namespace NeTracker.Web.Store;
 
 /// <summary>Throttled change notifications: what components use to re-render in batches.</summary>
 public sealed partial class ConnectionStore

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
-namespace NeTracker.Web.Live;
+namespace NeTracker.Web.Ingest;
 
 internal static class ChannelBatchExtensions
 {

@@ -1,4 +1,4 @@
-namespace NeTracker.Web.Live;
+namespace NeTracker.Web.Store;
 
 /// <summary>
 /// Runs a callback at most once per interval however often <see cref="Execute"/> is called:

@@ -17,7 +17,7 @@ namespace NeTracker.Web.Security;
 /// user unless it is explicitly marked [AllowAnonymous] (the login page, static assets,
 /// /healthz). Browsers sign in with a cookie; scripts and remote probes send an API key.
 /// </summary>
-public static class SecuritySetup
+public static class SecurityServices
 {
     /// <summary>Picks the cookie or the API key handler per request.</summary>
     public const string DefaultScheme = "NeTracker";

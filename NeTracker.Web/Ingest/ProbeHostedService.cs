@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Options;
 using NeTracker.Probe;
 using NeTracker.Web.Configuration;
+using NeTracker.Web.Health;
 
-namespace NeTracker.Web.Live;
+namespace NeTracker.Web.Ingest;
 
 public enum ProbeState
 {

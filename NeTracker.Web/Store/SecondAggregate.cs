@@ -1,6 +1,6 @@
 using NeTracker.Probe.Model;
 
-namespace NeTracker.Web.Live;
+namespace NeTracker.Web.Store;
 
 /// <summary>Count, duration histogram and close reasons of the connections that ended in one second.</summary>
 internal sealed class SecondAggregate

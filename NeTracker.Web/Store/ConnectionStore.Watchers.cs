@@ -1,9 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
 
-namespace NeTracker.Web.Live;
+namespace NeTracker.Web.Store;
 
 /// <summary>Push streams of record batches (the hub): snapshot first, then every new batch.</summary>
 public sealed partial class ConnectionStore

@@ -1,11 +1,10 @@
-using NeTracker.Probe;
-using NeTracker.Web.Data;
+using NeTracker.Web.Ingest;
 
 namespace NeTracker.Web.Metrics;
 
-public static class MetricsEndpoints
+public static class MetricsServices
 {
-    public static IServiceCollection AddConnectionMetrics(this IServiceCollection services)
+    public static IServiceCollection AddNeTrackerMetrics(this IServiceCollection services)
     {
         services.AddSingleton<ConnectionMetrics>();
         services.AddSingleton<IConnectionSink>(sp => sp.GetRequiredService<ConnectionMetrics>());
@@ -13,10 +12,10 @@ public static class MetricsEndpoints
     }
 
     /// <summary>GET /metrics for Prometheus (and the OpenTelemetry collector's Prometheus receiver).</summary>
-    public static IEndpointConventionBuilder MapConnectionMetrics(this IEndpointRouteBuilder app)
-        => app.MapGet("/metrics", (ConnectionMetrics metrics, IServiceProvider sp) =>
+    public static IEndpointConventionBuilder MapNeTrackerMetrics(this IEndpointRouteBuilder app)
+        => app.MapGet("/metrics", (ConnectionMetrics metrics, ProbeHostedService probeHost) =>
         {
-            var probe = sp.GetService<IConnectionProbe>();
+            var probe = probeHost.Probe;
             var text = PrometheusWriter.Write(metrics, probe?.Counters, probe?.ActiveConnections.Count ?? 0);
             return Results.Text(text, PrometheusWriter.ContentType);
         });

@@ -2,9 +2,10 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using NeTracker.Probe;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
+using NeTracker.Web.Configuration;
+using NeTracker.Web.Store;
 
-namespace NeTracker.Web.Live;
+namespace NeTracker.Web.Ingest;
 
 /// <summary>
 /// The one path records take into the dashboard: the in-process probe and remote agents

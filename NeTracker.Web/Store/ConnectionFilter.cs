@@ -1,7 +1,7 @@
 using System.Net;
 using NeTracker.Probe.Model;
 
-namespace NeTracker.Web.Data;
+namespace NeTracker.Web.Store;
 
 /// <summary>
 /// The one filter used by the live table, the history page, the REST API and CSV export.

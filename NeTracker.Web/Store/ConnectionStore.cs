@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Options;
 using NeTracker.Probe;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
+using NeTracker.Web.Configuration;
 
-namespace NeTracker.Web.Live;
+namespace NeTracker.Web.Store;
 
 /// <summary>
 /// The live store: the most recent finished connections (a bounded ring), per-second aggregates

@@ -1,8 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
-using NeTracker.Web.Live;
 
-namespace NeTracker.Web.Components.Controls;
+namespace NeTracker.Web.Health;
 
 /// <summary>One <see cref="IHealthReporter"/>'s items as a card.</summary>
 public partial class HealthSection

@@ -1,13 +1,12 @@
 using Microsoft.AspNetCore.Components;
-using NeTracker.Web.Live;
 
-namespace NeTracker.Web.Components.Pages;
+namespace NeTracker.Web.Health;
 
 /// <summary>
 /// One section per registered <see cref="IHealthReporter"/> (probe, kernel, dashboard, and
 /// whatever other parts register), refreshed every two seconds.
 /// </summary>
-public sealed partial class Health : IDisposable
+public sealed partial class HealthPage : IDisposable
 {
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
 

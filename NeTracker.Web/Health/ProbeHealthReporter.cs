@@ -1,6 +1,7 @@
 using System.Globalization;
+using NeTracker.Web.Ingest;
 
-namespace NeTracker.Web.Live;
+namespace NeTracker.Web.Health;
 
 /// <summary>Health section "Probe": state, trace source and buffer, losses and parse errors.</summary>
 public sealed class ProbeHealthReporter(ProbeHostedService probeHost) : IHealthReporter

@@ -4,8 +4,12 @@ using NeTracker.Probe;
 using NeTracker.Probe.Export;
 using NeTracker.Web.Configuration;
 using NeTracker.Web.Hubs;
+using NeTracker.Web.Components.Pages;
+using NeTracker.Web.Health;
+using NeTracker.Web.Ingest;
+using NeTracker.Web.Store;
 
-namespace NeTracker.Web.Live;
+namespace NeTracker.Web;
 
 /// <summary>Registration of the live path: probe host, ingest, store, hub, Health sections.</summary>
 public static class LiveServices
@@ -20,9 +24,9 @@ public static class LiveServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ConnectionStore>();
         services.AddSingleton<LiveRenderCounter>();
-        // The in-process probe, unless this dashboard only receives remote agents. Other parts
-        // (REST attach/detach, metrics) find it with GetService<IConnectionProbe>(); the
-        // container disposes it at shutdown, which detaches NeTracker from every interface.
+        // The in-process probe, unless this dashboard only receives remote agents. Everything
+        // (pages, REST, metrics) reaches it through ProbeHostedService.Probe/Ready, once started;
+        // the container disposes it at shutdown, which detaches NeTracker from every interface.
         if (builder.Configuration.GetValue($"{LiveOptions.Section}:{nameof(LiveOptions.LocalProbe)}", true))
         {
             services.AddSingleton<IConnectionProbe>(sp => new ConnectionProbe(
@@ -45,7 +49,10 @@ public static class LiveServices
         services.AddSingleton<IHealthReporter, KernelFeatures>();
         services.AddSingleton<IHealthReporter, LiveHealthReporter>();
 
-        services.AddSignalR().AddJsonProtocol(o => RecordJson.Configure(o.PayloadSerializerOptions));
+        // SignalR's default limit (32 KB) is a few dozen records; remote agents publish batches.
+        services.AddSignalR()
+            .AddHubOptions<ConnectionsHub>(o => o.MaximumReceiveMessageSize = ConnectionsHub.MaxMessageBytes)
+            .AddJsonProtocol(o => RecordJson.Configure(o.PayloadSerializerOptions));
     }
 
     public static void MapNeTrackerLive(this WebApplication app) =>

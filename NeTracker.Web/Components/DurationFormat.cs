@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace NeTracker.Web.Live;
+namespace NeTracker.Web.Components;
 
 /// <summary>Durations for people: three significant digits in the largest fitting unit.</summary>
 public static class DurationFormat

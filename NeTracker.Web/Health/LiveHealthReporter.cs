@@ -1,7 +1,10 @@
 using System.Globalization;
-using static NeTracker.Web.Live.ProbeHealthReporter;
+using static NeTracker.Web.Health.ProbeHealthReporter;
+using NeTracker.Web.Components;
+using NeTracker.Web.Ingest;
+using NeTracker.Web.Store;
 
-namespace NeTracker.Web.Live;
+namespace NeTracker.Web.Health;
 
 /// <summary>Health section "Dashboard": uptime, the live store, ingest and subscribers.</summary>
 public sealed class LiveHealthReporter(ConnectionStore store, IngestService ingest, TimeProvider time) : IHealthReporter

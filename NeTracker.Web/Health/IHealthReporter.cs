@@ -1,4 +1,4 @@
-namespace NeTracker.Web.Live;
+namespace NeTracker.Web.Health;
 
 public enum HealthLevel
 {

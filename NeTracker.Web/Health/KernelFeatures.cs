@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace NeTracker.Web.Live;
+namespace NeTracker.Web.Health;
 
 /// <summary>
 /// Health section "Kernel": what this host's kernel offers NeTracker, read from /proc and /sys

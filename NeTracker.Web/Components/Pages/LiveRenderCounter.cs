@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace NeTracker.Web.Live;
+namespace NeTracker.Web.Components.Pages;
 
 /// <summary>
 /// Counts live-view render batches (one per throttled store notification that reached a

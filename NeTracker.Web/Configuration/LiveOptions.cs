@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace NeTracker.Web.Live;
+namespace NeTracker.Web.Configuration;
 
 /// <summary>The "NeTracker:Live" section: the in-memory live store and the update cadence.</summary>
 public sealed class LiveOptions

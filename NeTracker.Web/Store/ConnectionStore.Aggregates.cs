@@ -1,4 +1,4 @@
-namespace NeTracker.Web.Live;
+namespace NeTracker.Web.Store;
 
 /// <summary>Per-second aggregates: a ring of one slot per second of retention, keyed by end_utc.</summary>
 public sealed partial class ConnectionStore

@@ -1,6 +1,6 @@
 using NeTracker.Probe.Model;
 
-namespace NeTracker.Web.Data;
+namespace NeTracker.Web.Ingest;
 
 /// <summary>
 /// Where ingested records go after the live store (history in SQLite, metrics, ...).
