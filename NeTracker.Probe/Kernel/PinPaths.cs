@@ -14,7 +14,12 @@ public sealed record PinPaths(string Root)
     public string Closed => Path.Combine(Maps, "closed");
     public string Config => Path.Combine(Maps, "config");
     public string Stats => Path.Combine(Maps, "stats");
+    public string Events => Path.Combine(Maps, "events");
 
-    /// <summary>Everything a loaded instance needs is pinned.</summary>
-    public bool Complete => new[] { Ingress, Egress, Conns, Config, Stats }.All(File.Exists);
+    /// <summary>Where the loader pins the ring buffer it creates, for the object's load to reuse.</summary>
+    public string EventsStaging => Path.Combine(Root, "events_new") /* bpffs refuses names with a dot */;
+
+    /// <summary>Everything a loaded instance needs is pinned (an instance pinned by an older
+    /// version, without a ring buffer, is not: it is reloaded).</summary>
+    public bool Complete => new[] { Ingress, Egress, Conns, Config, Stats, Events }.All(File.Exists);
 }
