@@ -47,7 +47,9 @@ public static class LiveServices
         services.AddHostedService(sp => sp.GetRequiredService<ProbeHostedService>());
         services.AddSingleton<IngestService>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestService>());
-        services.AddHostedService<HubBroadcaster>();
+        services.AddSingleton<HubSubscribers>();
+        services.AddSingleton<HubBroadcaster>();
+        services.AddHostedService(sp => sp.GetRequiredService<HubBroadcaster>());
 
         // Health page sections, in this order; other parts (history) add their own.
         services.AddSingleton<IHealthReporter, ProbeHealthReporter>();
@@ -57,7 +59,8 @@ public static class LiveServices
         // SignalR's default limit (32 KB) is a few dozen records; remote agents publish batches.
         services.AddSignalR()
             .AddHubOptions<ConnectionsHub>(o => o.MaximumReceiveMessageSize = ConnectionsHub.MaxMessageBytes)
-            .AddJsonProtocol(o => RecordJson.Configure(o.PayloadSerializerOptions));
+            .AddJsonProtocol(o => RecordJson.Configure(o.PayloadSerializerOptions))
+            .AddMessagePackProtocol(o => o.SerializerOptions = RecordMessagePack.Options);
     }
 
     public static void MapNeTrackerLive(this WebApplication app) =>

@@ -25,6 +25,9 @@ public sealed partial class ConnectionsHub
             throw new HubException("first_seq must be 1 or more.");
         if (batch.Records is null || batch.Records.Count > MaxAgentBatch)
             throw new HubException($"a batch holds 0 to {MaxAgentBatch} records.");
+        // The dashboard numbers records once, in place (ConnectionRecord.AssignId).
+        if (batch.Records.Any(r => r is null || r.Id != 0))
+            throw new HubException("records are sent with id 0 (the dashboard numbers them) and none is null.");
 
         var (fresh, ack) = ledger.Accept(batch, time.GetUtcNow().UtcDateTime);
         if (fresh.Count > 0)

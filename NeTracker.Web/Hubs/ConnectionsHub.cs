@@ -10,7 +10,7 @@ namespace NeTracker.Web.Hubs;
 /// /hubs/connections: subscribe to every finished connection or to one interface's, as batches
 /// plus per-second stats (pushed by <see cref="HubBroadcaster"/>), or pull them as a stream.
 /// </summary>
-public sealed partial class ConnectionsHub(ConnectionStore store) : Hub<IConnectionsClient>
+public sealed partial class ConnectionsHub(ConnectionStore store, HubSubscribers subscribers) : Hub<IConnectionsClient>
 {
     public const string Path = "/hubs/connections";
 
@@ -19,14 +19,34 @@ public sealed partial class ConnectionsHub(ConnectionStore store) : Hub<IConnect
 
     internal const string AllGroup = "all";
 
-    internal static string InterfaceGroup(string name) => "if:" + name;
+    private const string InterfacePrefix = "if:";
+
+    internal static string InterfaceGroup(string name) => InterfacePrefix + name;
+
+    /// <summary>The interface of an <see cref="InterfaceGroup"/>; null for <see cref="AllGroup"/>.</summary>
+    internal static string? InterfaceOf(string group) =>
+        group.StartsWith(InterfacePrefix, StringComparison.Ordinal) ? group[InterfacePrefix.Length..] : null;
 
     /// <summary>Receive ReceiveBatch/ReceiveStats for every interface (null or empty) or one.</summary>
-    public Task Subscribe(string? interfaceName) =>
-        Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(interfaceName));
+    public async Task Subscribe(string? interfaceName)
+    {
+        var group = GroupOf(interfaceName);
+        await Groups.AddToGroupAsync(Context.ConnectionId, group);
+        subscribers.Add(Context.ConnectionId, group);
+    }
 
-    public Task Unsubscribe(string? interfaceName) =>
-        Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupOf(interfaceName));
+    public async Task Unsubscribe(string? interfaceName)
+    {
+        var group = GroupOf(interfaceName);
+        subscribers.Remove(Context.ConnectionId, group);
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, group);
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        subscribers.RemoveConnection(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
 
     /// <summary>
     /// A stream of batches: the <paramref name="recent"/> newest matching records already held

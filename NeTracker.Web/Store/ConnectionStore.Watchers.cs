@@ -12,59 +12,57 @@ public sealed partial class ConnectionStore
 
     private readonly Lock _watchersLock = new();
     private readonly List<Watcher> _watchers = [];
-    private long _watcherDroppedBatches;
+    private long _watcherDroppedRecords;
 
-    /// <summary>Batches dropped because a watcher (hub subscriber) did not keep up.</summary>
-    public long WatcherDroppedBatches => Interlocked.Read(ref _watcherDroppedBatches);
+    /// <summary>Records dropped because a watcher (hub stream or broadcaster) did not keep up:
+    /// the loss policy of this hop is "drop the oldest batch, count its records".</summary>
+    public long WatcherDroppedRecords => Interlocked.Read(ref _watcherDroppedRecords);
+
+    /// <summary>
+    /// Every matching batch appended from now on, in order, for a reader that takes what is
+    /// available at its own pace. A reader more than 256 batches behind loses the oldest ones
+    /// (counted in <see cref="WatcherDroppedRecords"/>); the writer never waits. Dispose to stop.
+    /// </summary>
+    public Watcher Watch(ConnectionFilter filter)
+    {
+        var watcher = new Watcher(this, filter);
+        lock (_watchersLock)
+            _watchers.Add(watcher);
+        return watcher;
+    }
 
     /// <summary>
     /// The matching records already in the recent window (up to <paramref name="snapshotMax"/>,
-    /// oldest first, as one batch), then every matching batch appended after, in order, until
-    /// <paramref name="ct"/> fires. A consumer that falls more than 256 batches behind loses
-    /// the oldest ones (counted in <see cref="WatcherDroppedBatches"/>); the writer never waits.
+    /// oldest first, as one batch), then every matching batch appended after (<see cref="Watch"/>),
+    /// in order, until <paramref name="ct"/> fires.
     /// </summary>
     public async IAsyncEnumerable<IReadOnlyList<ConnectionRecord>> WatchAsync(
         ConnectionFilter filter, int snapshotMax, [EnumeratorCancellation] CancellationToken ct)
     {
-        var channel = Channel.CreateBounded<IReadOnlyList<ConnectionRecord>>(
-            new BoundedChannelOptions(WatcherCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
-            _ => Interlocked.Increment(ref _watcherDroppedBatches));
-        var watcher = new Watcher(filter, channel);
-
         // Register BEFORE taking the snapshot: a batch appended between the two is then in the
         // channel (and maybe also in the snapshot), never in neither. Ids increase, so anything
         // at or below the snapshot's newest id is skipped below.
-        lock (_watchersLock)
-            _watchers.Add(watcher);
-        try
+        using var watcher = Watch(filter);
+        long seen;
+        lock (_lock)
+            seen = _lastId;
+        if (snapshotMax > 0)
         {
-            long seen;
-            lock (_lock)
-                seen = _lastId;
-            if (snapshotMax > 0)
+            var snapshot = Query(filter, snapshotMax);
+            if (snapshot.Count > 0)
             {
-                var snapshot = Query(filter, snapshotMax);
-                if (snapshot.Count > 0)
-                {
-                    seen = Math.Max(seen, snapshot[0].Id);
-                    yield return [.. snapshot.Reverse()];
-                }
-            }
-
-            await foreach (var batch in channel.Reader.ReadAllAsync(ct).ConfigureAwait(false))
-            {
-                if (batch[^1].Id <= seen)
-                    continue;
-                var fresh = batch[0].Id > seen ? batch : [.. batch.Where(r => r.Id > seen)];
-                seen = fresh[^1].Id;
-                yield return fresh;
+                seen = Math.Max(seen, snapshot[0].Id);
+                yield return [.. snapshot.Reverse()];
             }
         }
-        finally
+
+        await foreach (var batch in watcher.Reader.ReadAllAsync(ct).ConfigureAwait(false))
         {
-            lock (_watchersLock)
-                _watchers.Remove(watcher);
-            channel.Writer.TryComplete();
+            if (batch[^1].Id <= seen)
+                continue;
+            var fresh = batch[0].Id > seen ? batch : [.. batch.Where(r => r.Id > seen)];
+            seen = fresh[^1].Id;
+            yield return fresh;
         }
     }
 
@@ -104,5 +102,31 @@ public sealed partial class ConnectionStore
             s.Dispose();
     }
 
-    private sealed record Watcher(ConnectionFilter Filter, Channel<IReadOnlyList<ConnectionRecord>> Channel);
+    /// <summary>One push stream of batches (<see cref="Watch"/>).</summary>
+    public sealed class Watcher : IDisposable
+    {
+        private readonly ConnectionStore _store;
+
+        internal Watcher(ConnectionStore store, ConnectionFilter filter)
+        {
+            _store = store;
+            Filter = filter;
+            Channel = System.Threading.Channels.Channel.CreateBounded<IReadOnlyList<ConnectionRecord>>(
+                new BoundedChannelOptions(WatcherCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+                dropped => Interlocked.Add(ref store._watcherDroppedRecords, dropped.Count));
+        }
+
+        internal ConnectionFilter Filter { get; }
+
+        internal Channel<IReadOnlyList<ConnectionRecord>> Channel { get; }
+
+        public ChannelReader<IReadOnlyList<ConnectionRecord>> Reader => Channel.Reader;
+
+        public void Dispose()
+        {
+            lock (_store._watchersLock)
+                _store._watchers.Remove(this);
+            Channel.Writer.TryComplete();
+        }
+    }
 }

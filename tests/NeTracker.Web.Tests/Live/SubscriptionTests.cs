@@ -108,6 +108,6 @@ public sealed class SubscriptionTests
 
         Assert.True(await first);
         Assert.All(e.Current, r => Assert.Equal("b", r.Interface));
-        Assert.True(store.WatcherDroppedBatches > 0);
+        Assert.True(store.WatcherDroppedRecords > 0);
     }
 }
