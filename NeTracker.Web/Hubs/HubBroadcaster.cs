@@ -22,6 +22,10 @@ public sealed class HubBroadcaster(
     private static readonly TimeSpan MinSendInterval = TimeSpan.FromMilliseconds(100);
     private const int MaxBatchesPerSend = 256;
     private long _sendFailures;
+    private long _batchesSeen;
+
+    /// <summary>Store batches this broadcaster has taken (sent, or skipped when nobody is subscribed).</summary>
+    public long BatchesSeen => Interlocked.Read(ref _batchesSeen);
 
     /// <summary>Sends that failed (logged); SignalR itself buffers per connection and closes a connection that cannot keep up.</summary>
     public long SendFailures => Interlocked.Read(ref _sendFailures);
@@ -36,21 +40,26 @@ public sealed class HubBroadcaster(
         {
             await foreach (var batches in watcher.Reader.ReadBatchesAsync(MinSendInterval, time, MaxBatchesPerSend, ct))
             {
-                if (!subscribers.Any)
-                    continue;
-                try
-                {
-                    await SendAsync(JoinedBatch.Of(batches));
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    Interlocked.Increment(ref _sendFailures);
-                    logger.LogWarning(ex, "Sending a batch to hub subscribers failed");
-                }
+                if (subscribers.Any)
+                    await TrySendAsync(JoinedBatch.Of(batches));
+                Interlocked.Add(ref _batchesSeen, batches.Count);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+        }
+    }
+
+    private async Task TrySendAsync(IReadOnlyList<ConnectionRecord> batch)
+    {
+        try
+        {
+            await SendAsync(batch);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Interlocked.Increment(ref _sendFailures);
+            logger.LogWarning(ex, "Sending a batch to hub subscribers failed");
         }
     }
 
