@@ -66,7 +66,7 @@ public sealed class HubBroadcaster(
     private async Task SendAsync(IReadOnlyList<ConnectionRecord> batch)
     {
         if (subscribers.Has(ConnectionsHub.AllGroup))
-            await hub.Clients.Group(ConnectionsHub.AllGroup).ReceiveBatch(batch);
+            await To(ConnectionsHub.AllGroup).ReceiveBatch(batch);
         var groups = subscribers.Groups(except: ConnectionsHub.AllGroup);
         if (groups.Count == 0)
             return;
@@ -85,9 +85,13 @@ public sealed class HubBroadcaster(
         foreach (var (name, list) in byInterface)
         {
             if (list.Count > 0)
-                await hub.Clients.Group(ConnectionsHub.InterfaceGroup(name)).ReceiveBatch(list);
+                await To(ConnectionsHub.InterfaceGroup(name)).ReceiveBatch(list);
         }
     }
+
+    // One member: straight into its connection, without the group send's serialised copy.
+    private IConnectionsClient To(string group) =>
+        subscribers.TryGetOnlyMember(group, out var connectionId) ? hub.Clients.Client(connectionId) : hub.Clients.Group(group);
 
     private async Task SendStatsAsync(CancellationToken ct)
     {
@@ -104,7 +108,7 @@ public sealed class HubBroadcaster(
                     foreach (var g in subscribers.Groups())
                     {
                         var stats = store.GetSeconds(TimeSpan.FromSeconds(2), ConnectionsHub.InterfaceOf(g))[0];
-                        await hub.Clients.Group(g).ReceiveStats(stats);
+                        await To(g).ReceiveStats(stats);
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)

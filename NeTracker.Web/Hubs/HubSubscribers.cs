@@ -9,7 +9,7 @@ public sealed class HubSubscribers
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, HashSet<string>> _groupsOf = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _members = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _members = new(StringComparer.Ordinal);
     private int _memberships;
 
     /// <summary>True when at least one connection is in at least one group.</summary>
@@ -19,6 +19,20 @@ public sealed class HubSubscribers
     {
         lock (_lock)
             return _members.ContainsKey(group);
+    }
+
+    /// <summary>
+    /// The one connection in <paramref name="group"/>, when it has exactly one. A group send
+    /// serialises a message into a new array once for all members; a send to one connection
+    /// writes straight into its pipe, so with a single subscriber (the usual case) that is cheaper.
+    /// </summary>
+    public bool TryGetOnlyMember(string group, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? connectionId)
+    {
+        lock (_lock)
+        {
+            connectionId = _members.TryGetValue(group, out var m) && m.Count == 1 ? m.First() : null;
+            return connectionId is not null;
+        }
     }
 
     /// <summary>The groups with members now, except <paramref name="except"/>.</summary>
@@ -36,7 +50,9 @@ public sealed class HubSubscribers
                 _groupsOf[connectionId] = groups = new HashSet<string>(StringComparer.Ordinal);
             if (!groups.Add(group))
                 return;
-            _members[group] = _members.GetValueOrDefault(group) + 1;
+            if (!_members.TryGetValue(group, out var members))
+                _members[group] = members = new HashSet<string>(StringComparer.Ordinal);
+            members.Add(connectionId);
             _memberships++;
         }
     }
@@ -46,7 +62,7 @@ public sealed class HubSubscribers
         lock (_lock)
         {
             if (_groupsOf.TryGetValue(connectionId, out var groups) && groups.Remove(group))
-                Leave(group);
+                Leave(connectionId, group);
         }
     }
 
@@ -58,14 +74,16 @@ public sealed class HubSubscribers
             if (!_groupsOf.Remove(connectionId, out var groups))
                 return;
             foreach (var g in groups)
-                Leave(g);
+                Leave(connectionId, g);
         }
     }
 
     // Called under _lock.
-    private void Leave(string group)
+    private void Leave(string connectionId, string group)
     {
-        if (--_members[group] == 0)
+        var members = _members[group];
+        members.Remove(connectionId);
+        if (members.Count == 0)
             _members.Remove(group);
         _memberships--;
     }
