@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Live;
+using NeTracker.Web.Ingest;
 
 namespace NeTracker.Browser.Tests;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
-using NeTracker.Web.Live;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Components.Controls;
 

@@ -1,4 +1,4 @@
-using NeTracker.Web.Live;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Components.Controls;
 

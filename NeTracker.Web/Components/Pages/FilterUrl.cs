@@ -1,8 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using NeTracker.Web.Api;
-using NeTracker.Web.Data;
-using NeTracker.Web.Live;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Components.Pages;
 

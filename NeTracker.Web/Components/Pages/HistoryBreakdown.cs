@@ -1,5 +1,5 @@
 using NeTracker.Web.Components.Controls;
-using NeTracker.Web.Data;
+using NeTracker.Web.Store;
 using NeTracker.Web.History;
 
 namespace NeTracker.Web.Components.Pages;

@@ -4,8 +4,9 @@ using Microsoft.AspNetCore.Components.Routing;
 using MudBlazor;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Components.Controls;
-using NeTracker.Web.Data;
-using NeTracker.Web.Live;
+using NeTracker.Web.Health;
+using NeTracker.Web.Ingest;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Components.Pages;
 

@@ -5,8 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Components.Controls;
 using NeTracker.Web.Components.Pages;
-using NeTracker.Web.Data;
-using NeTracker.Web.Live;
+using NeTracker.Web.Store;
 using NeTracker.Web.Tests.Live;
 using LivePage = NeTracker.Web.Components.Pages.Live;
 
