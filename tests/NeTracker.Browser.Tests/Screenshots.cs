@@ -16,6 +16,8 @@ public sealed class Screenshots(IPage page)
     public async Task TakeAsync(string name, bool fullPage = true)
     {
         System.IO.Directory.CreateDirectory(Directory);
+        // From the top: a full-page shot of a scrolled page draws the fixed app bar mid-page.
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
         var path = Path.Combine(Directory, name + ".png");
         await page.ScreenshotAsync(new() { Path = path, FullPage = fullPage });
         Assert.True(new FileInfo(path).Length > 10_000, $"{path} looks empty");
@@ -36,6 +38,8 @@ public sealed class Screenshots(IPage page)
             {
                 await page.ClickAsync($".mud-nav-link[href='{href}']");
                 await page.Locator(ready).First.WaitForAsync();
+                if (name == "live") // the last minute: a test's few seconds of traffic fill the heat map
+                    await page.Locator("#chart-range").GetByText("1 min").ClickAsync();
                 await page.WaitForTimeoutAsync(1200); // charts and tables settle after their first data
                 await TakeAsync($"{name}-{theme}");
             }
