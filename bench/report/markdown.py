@@ -216,8 +216,8 @@ def _cpu_memory(s, memory):
     b = s.get("B")
     if b and b.get("cpu_us_per_connection"):
         rows += [f"All-in, the dashboard spent **{_med(b['cpu_us_per_connection'], '{:.1f}')} µs of CPU per connection** "
-                 f"(= {_med(b['cpu_us_per_connection'], '{:.1f} %', 0.1)} of one core per 1000 conn/s; the figure above "
-                 "counts only the load window, while part of the work is deferred to after it) "
+                 f"(= {_med(b['cpu_us_per_connection'], '{:.1f} %', 0.1)} of one core per 1000 conn/s; the "
+                 "CPU % columns above count only the load window, while part of the work is deferred to after it) "
                  f"over a whole (B) round, including the time after the load until every record was delivered to the "
                  f"subscriber and written to history ({_med(b['drain_ms'], '{:.0f}')} ms after the last run).", ""]
     for m in memory:
