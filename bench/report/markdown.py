@@ -27,6 +27,7 @@ def render(r):
         "per round against (A) of the same round, so slow drift of the machine cancels out.",
         "",
     ]
+    out += _leftovers(r.get("warnings") or [])
     out += _issue_targets(r)
     out += _targets(s)
     out += load.table(r["rounds"], p["configs"])
@@ -53,6 +54,15 @@ def _pct(x):
 
 def _verdict(ok):
     return "n/a" if ok is None else ("**met**" if ok else "**not met**")
+
+
+def _leftovers(warnings):
+    """What a configuration left on the test veth or in bpffs/tracefs after it stopped (the harness removed it)."""
+    if not warnings:
+        return []
+    what = {"leftover_filters": "filters or clsact qdisc on the veth", "leftover_pins": "bpffs pins or tracefs instance"}
+    items = "; ".join(f"({w['config']}) {what.get(w['metric'], w['metric'])}" for w in warnings)
+    return [f"> **Left behind after stopping** (removed by the harness; a bug to fix): {items}.", ""]
 
 
 def _issue_targets(r):
@@ -133,6 +143,10 @@ def _loss(s):
         l = c["loss"]
         counted = f"{c.get('lost_events', 0)} lost perf events" if cfg == "C" else _probe_losses(c)
         rows.append(f"| {NAMES[cfg]} | {_med(c['made_per_s'])} | {l['made']} | {l['reported']} | {_ratio(l)} | {counted} |")
+    rows.append("")
+    for cfg, c in s.items():
+        for w in c.get("probe_warnings") or []:
+            rows.append(f"- {NAMES[cfg]} said: `{w}`")
     return rows + [""]
 
 
