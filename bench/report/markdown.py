@@ -143,11 +143,8 @@ def _loss(s):
         l = c["loss"]
         counted = f"{c.get('lost_events', 0)} lost perf events" if cfg == "C" else _probe_losses(c)
         rows.append(f"| {NAMES[cfg]} | {_med(c['made_per_s'])} | {l['made']} | {l['reported']} | {_ratio(l)} | {counted} |")
-    rows.append("")
-    for cfg, c in s.items():
-        for w in c.get("probe_warnings") or []:
-            rows.append(f"- {NAMES[cfg]} said: `{w}`")
-    return rows + [""]
+    said = [f"- {NAMES[cfg]} said: `{w}`" for cfg, c in s.items() for w in c.get("probe_warnings") or []]
+    return rows + [""] + (said + [""] if said else [])
 
 
 def _probe_losses(c):
