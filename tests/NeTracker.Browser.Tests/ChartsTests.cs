@@ -89,6 +89,20 @@ public sealed class ChartsTests : IAsyncLifetime
         // A top-list row filters the page to its endpoint; clearing the selection keeps that filter.
         await page.ClickAsync("#clear-selection");
         await page.Locator("#grid-status").Filter(new() { HasTextRegex = new(@"^\s*42\s+matching") }).WaitForAsync();
+
+        // The same drag on the rate chart (a MudBlazor chart: its line spans first to last bucket).
+        var brush = page.Locator("[data-chart=rate] .nt-brushable[data-brush=ready]");
+        await brush.ScrollIntoViewIfNeededAsync();
+        var line = (await page.Locator("[data-chart=rate] path.mud-chart-line").First.BoundingBoxAsync())!;
+        var first = DateTime.Parse((await brush.GetAttributeAsync("data-first"))!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal);
+        var last = DateTime.Parse((await brush.GetAttributeAsync("data-last"))!, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal);
+        var rx = line.X + (line.Width * (float)((DateTime.UtcNow.AddSeconds(-25) - first) / (last - first)));
+        await page.Mouse.MoveAsync(rx, line.Y + (line.Height / 2));
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(line.X + line.Width, line.Y + (line.Height / 2), new() { Steps = 5 });
+        await page.Mouse.UpAsync();
+        await page.Locator("#grid-status").Filter(new() { HasTextRegex = new(@"^\s*12\s+matching") }).WaitForAsync();
+        Assert.Equal(13, await CsvLinesAsync(page, 13, ct));
         await page.ClickAsync("#top-talkers [data-top=services] a:text('198.19.0.3:443')");
         await page.Locator("#grid-status").Filter(new() { HasTextRegex = new(@"^\s*12\s+matching") }).WaitForAsync();
         Assert.Equal("198.19.0.3", await page.Locator("#filter-address").InputValueAsync());
