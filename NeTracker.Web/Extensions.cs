@@ -28,7 +28,7 @@ public static class Extensions
         builder.AddNeTrackerSecurity();
         builder.Services.AddConnectionMetrics();
         builder.Services.AddAgentIngest();
-        builder.AddHistory();
+        builder.AddNeTrackerHistory();
     }
 
     public static void UseNeTracker(this WebApplication app)

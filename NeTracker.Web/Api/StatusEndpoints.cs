@@ -13,7 +13,7 @@ internal static class StatusEndpoints
 
     public static void Map(IEndpointRouteBuilder app, IEndpointRouteBuilder api)
     {
-        api.MapGet("/stats", (SqliteHistoryStore store, IServiceProvider sp) =>
+        api.MapGet("/stats", (IConnectionHistory store, IServiceProvider sp) =>
             Results.Json(new StatsResponse(sp.GetService<IConnectionProbe>()?.Counters, store.Stats), ApiJson.Options));
         // Anonymous, for container and load-balancer health checks (curl in the Dockerfile); the
         // checks' descriptions (paths, errors) only go to signed-in callers and API keys.
