@@ -64,7 +64,6 @@ public sealed class MillionRowBench
         Assert.Equal(100, page.Count);
         Assert.NotEmpty(deep);
         await t.Store.StopAsync(Ct);
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 
         await using var app = await AppProcess.StartAsync(new Dictionary<string, string>
         {
