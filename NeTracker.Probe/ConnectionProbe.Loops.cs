@@ -1,39 +1,9 @@
 using Microsoft.Extensions.Logging;
-using NeTracker.Probe.Trace;
 
 namespace NeTracker.Probe;
 
 public sealed partial class ConnectionProbe
 {
-    /// <summary>trace_pipe → records. Never throws: a bad line is counted and skipped.</summary>
-    private async Task ReadLoopAsync(CancellationToken ct)
-    {
-        try
-        {
-            await foreach (var line in _trace!.ReadLinesAsync(ct).ConfigureAwait(false))
-            {
-                switch (TraceLineParser.Parse(line, InstanceId, out var ev))
-                {
-                    case TraceLineKind.Connection:
-                        Publish(_factory!.FromEvent(ev));
-                        break;
-                    case TraceLineKind.Foreign:
-                    case TraceLineKind.Seed:
-                        Interlocked.Increment(ref Counters.ForeignLines);
-                        break;
-                    case TraceLineKind.Malformed:
-                        Interlocked.Increment(ref Counters.MalformedLines);
-                        break;
-                    default:
-                        break; // empty lines, "[LOST N EVENTS]" (counted by the session from per-CPU stats)
-                }
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-    }
-
     /// <summary>Every SweepInterval: the active list, stale entries reported, vanished interfaces noticed.</summary>
     private async Task SweepLoopAsync(CancellationToken ct)
     {
@@ -44,13 +14,10 @@ public sealed partial class ConnectionProbe
             {
                 try
                 {
+                    RefreshKernelStats();
                     await CheckVanishedAsync(ct).ConfigureAwait(false);
                     var result = await _sweeper!.SweepAsync(ct).ConfigureAwait(false);
-                    foreach (var s in result.Swept)
-                    {
-                        Publish(_factory!.FromSwept(s));
-                        Interlocked.Increment(ref Counters.Swept);
-                    }
+                    PublishSwept(result.Swept);
                     Volatile.Write(ref _active, result.Active.Select(_factory!.ToActive).ToList());
                 }
                 catch (ProbeException ex)
@@ -84,10 +51,15 @@ public sealed partial class ConnectionProbe
 
     private async Task ReportDetachedAsync(int ifindex, CancellationToken ct)
     {
-        foreach (var s in await _sweeper!.TakeInterfaceAsync(ifindex, ct).ConfigureAwait(false))
-        {
-            Publish(_factory!.FromSwept(s));
-            Interlocked.Increment(ref Counters.Swept);
-        }
+        PublishSwept(await _sweeper!.TakeInterfaceAsync(ifindex, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>One batch per sweep: a flood's thousands of unanswered SYNs are one channel item.</summary>
+    private void PublishSwept(IReadOnlyList<Kernel.SweptConnection> swept)
+    {
+        if (swept.Count == 0)
+            return;
+        Publish(swept.Select(_factory!.FromSwept).ToList());
+        Interlocked.Add(ref Counters.Swept, swept.Count);
     }
 }

@@ -45,7 +45,17 @@ public sealed record InterfaceState(
     IReadOnlyList<string> Addresses,
     bool Attached,
     IReadOnlyList<string> ForeignFilters,
-    long Records);
+    long Records)
+{
+    /// <summary>SYNs on this interface the kernel could not track: its half-open table was full (a flood).</summary>
+    public long HalfOpenDropped { get; init; }
+
+    /// <summary>Connections on this interface dropped at the end of their handshake: the table was full.</summary>
+    public long ConnsDropped { get; init; }
+}
+
+/// <summary>What full kernel tables refused on one interface.</summary>
+public sealed record InterfaceDrops(long HalfOpenFull, long ConnsFull);
 
 public sealed record ActiveConnection(
     string Interface,
@@ -68,13 +78,49 @@ public sealed class ProbeCounters
     public long RecordsEmitted;
     public long ForeignLines;
     public long MalformedLines;
-    /// <summary>Events the kernel dropped in the trace ring buffer (per-CPU "overrun" summed).</summary>
+    /// <summary>Events the kernel could not deliver: trace buffer overruns (per-CPU "overrun"
+    /// summed) or ring-buffer reserves that failed, depending on <see cref="Transport"/>.</summary>
     public long LostEvents;
     public long Swept;
     /// <summary>Records dropped because the consumer did not keep up with the channel.</summary>
     public long ChannelDrops;
     public long ReadErrors;
+
+    /// <summary>"ringbuf" (binary events, the default) or "trace" (text lines via trace_pipe).</summary>
+    public string Transport = "none";
+
+    /// <summary>Why the configured transport is not the one in use (empty when it is).</summary>
+    public string TransportWarning = "";
+
+    /// <summary>Ring buffer: events decoded (all records, malformed included).</summary>
+    public long EventsRead;
+
+    /// <summary>Ring buffer: events refused (unknown size or version, out-of-range values).</summary>
+    public long MalformedEvents;
+
+    /// <summary>Ring buffer: events the kernel could not reserve space for (buffer full), since
+    /// the program was loaded. Also in <see cref="LostEvents"/>.</summary>
+    public long RingBufferDrops;
+
+    /// <summary>Connections the kernel could not track or keep: a table was full (half-open SYNs
+    /// plus completed handshakes). Per interface in <see cref="DropsByInterface"/>.</summary>
+    public long KernelInsertFailures;
+
+    /// <summary>Of those, SYNs refused by a full half-open table (a flood).</summary>
+    public long HalfOpenFull;
+
+    /// <summary>Connections the kernel opened (entered in a table), since the program was loaded.</summary>
+    public long KernelOpened;
+
+    /// <summary>Interface name → what full tables refused there (since the program was loaded).</summary>
+    public IReadOnlyDictionary<string, InterfaceDrops> DropsByInterface = new Dictionary<string, InterfaceDrops>();
+
+    public long RingBufferBytes;
     public int TraceBufferKbPerCpu;
+    /// <summary>Trace transport: "instance" (the kernel passes only this instance's lines),
+    /// "ntv1" (every NeTracker instance's; others skipped as foreign) or "none".</summary>
+    public string TraceFilter = "none";
+
     /// <summary>"instance" (own tracefs instance) or "global" (fallback).</summary>
     public string TraceSource = "none";
     public DateTime StartedUtc = DateTime.UtcNow;

@@ -13,13 +13,14 @@ public sealed class StatusCommand : ICliCommand
     [
         new("interface", "NAME", "only these interfaces (repeatable; default all)", Repeatable: true),
         new("instance", "NAME", $"probe instance (default {ProbeCommandLine.DefaultInstance})"),
+        new("transport", "ringbuf|trace", "how events reach the tool: binary ring buffer (default) or trace_pipe text"),
     ];
 
     public async Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
     {
         var only = args.Interfaces(required: false);
         string instance = args.Instance();
-        await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false));
+        await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false, args.Transport()));
         await probe.StartAsync(stop).ConfigureAwait(false);
         var all = await probe.ListInterfacesAsync(stop).ConfigureAwait(false);
         var missing = only.Where(n => all.All(i => i.Name != n)).ToList();
@@ -32,7 +33,11 @@ public sealed class StatusCommand : ICliCommand
     internal static void Write(TextWriter w, string instance, IReadOnlyList<InterfaceState> interfaces, ProbeCounters c)
     {
         const string Row = "{0,-15} {1,7} {2,-8} {3,-9} {4,8}  {5,-40} {6}";
-        w.WriteLine($"instance {instance}: trace {c.TraceSource}, {c.TraceBufferKbPerCpu} KB per CPU");
+        w.WriteLine(c.Transport == "ringbuf"
+            ? $"instance {instance}: transport ringbuf, {c.RingBufferBytes / 1024} KiB ring buffer"
+            : $"instance {instance}: transport trace ({c.TraceSource}), {c.TraceBufferKbPerCpu} KB per CPU");
+        if (c.TransportWarning.Length > 0)
+            w.WriteLine($"warning: {c.TransportWarning}");
         w.WriteLine(string.Format(CultureInfo.InvariantCulture, Row, "INTERFACE", "IFINDEX", "STATE", "NETRACKER", "RECORDS", "ADDRESSES", "FOREIGN FILTERS"));
         foreach (var i in interfaces)
         {
@@ -42,7 +47,7 @@ public sealed class StatusCommand : ICliCommand
                 i.ForeignFilters.Count == 0 ? "-" : string.Join("; ", i.ForeignFilters)));
         }
         w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"counters of this run: lines {c.LinesRead}, records {c.RecordsEmitted}, foreign {c.ForeignLines}, malformed {c.MalformedLines}, " +
+            $"counters of this run: events {c.EventsRead}, lines {c.LinesRead}, records {c.RecordsEmitted}, foreign {c.ForeignLines}, malformed {c.MalformedLines + c.MalformedEvents}, " +
             $"lost {c.LostEvents}, channel drops {c.ChannelDrops}, swept {c.Swept}, read errors {c.ReadErrors}"));
     }
 }

@@ -21,6 +21,7 @@ public sealed class WatchCommand : ICliCommand
         new("format", "table|csv|jsonl", "output format (default table; csv/jsonl use the record schema)"),
         new("duration", "SECONDS", "stop after this long (default: until Ctrl-C / SIGTERM)"),
         new("instance", "NAME", $"probe instance (default {ProbeCommandLine.DefaultInstance})"),
+        new("transport", "ringbuf|trace", "how events reach the tool: binary ring buffer (default) or trace_pipe text"),
     ];
 
     public async Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
@@ -30,7 +31,7 @@ public sealed class WatchCommand : ICliCommand
         var duration = args.Seconds("duration");
         string instance = args.Instance();
 
-        await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false));
+        await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false, args.Transport()));
         await probe.StartAsync(stop).ConfigureAwait(false);
         var alreadyAttached = (await probe.ListInterfacesAsync(stop).ConfigureAwait(false))
             .Where(i => i.Attached).Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
@@ -98,9 +99,17 @@ public sealed class WatchCommand : ICliCommand
 
     internal static void WriteSummary(TextWriter w, long written, ProbeCounters c)
     {
-        w.WriteLine($"{written} connections; lost events {Interlocked.Read(ref c.LostEvents)}, channel drops {Interlocked.Read(ref c.ChannelDrops)}, " +
-            $"malformed lines {Interlocked.Read(ref c.MalformedLines)}, foreign lines {Interlocked.Read(ref c.ForeignLines)}, read errors {Interlocked.Read(ref c.ReadErrors)}");
+        w.WriteLine($"{written} connections ({c.Transport}); lost events {Interlocked.Read(ref c.LostEvents)}, channel drops {Interlocked.Read(ref c.ChannelDrops)}, " +
+            $"malformed {Interlocked.Read(ref c.MalformedLines) + Interlocked.Read(ref c.MalformedEvents)}, foreign lines {Interlocked.Read(ref c.ForeignLines)}, " +
+            $"table full {Interlocked.Read(ref c.KernelInsertFailures)}, read errors {Interlocked.Read(ref c.ReadErrors)}");
+        foreach (var (name, d) in c.DropsByInterface)
+        {
+            if (d.HalfOpenFull + d.ConnsFull > 0)
+                w.WriteLine($"warning: {name}: {d.HalfOpenFull} half-open entries dropped (table full: SYN flood?), {d.ConnsFull} connections dropped (table full)");
+        }
+        if (c.TransportWarning.Length > 0)
+            w.WriteLine($"warning: {c.TransportWarning}");
         if (c.LostEvents > 0 || c.ChannelDrops > 0)
-            w.WriteLine("warning: some connections were not reported (trace buffer overrun or slow output); see the counts above.");
+            w.WriteLine($"warning: some connections were not reported ({(c.Transport == "ringbuf" ? "ring buffer full" : "trace buffer overrun")} or slow output); see the counts above.");
     }
 }

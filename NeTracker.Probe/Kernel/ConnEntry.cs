@@ -3,13 +3,14 @@ using NeTracker.Probe.Model;
 
 namespace NeTracker.Probe.Kernel;
 
-/// <summary>One entry of the kernel's "conns" table (struct nt_conn in bpf/netracker.h).</summary>
+/// <summary>One entry of the kernel's "conns" or (<see cref="HalfOpen"/>) "halfopen" table
+/// (struct nt_conn in bpf/netracker.h).</summary>
 public sealed record ConnEntry(
     byte[] RawKey, int IfIndex, IpFamily Family,
     IPAddress ClientAddr, int ClientPort, IPAddress ServerAddr, int ServerPort,
     ulong StartNs, ulong SynAckAt, ulong AckAt, ulong LastNs,
     ulong BytesIn, ulong BytesOut, uint PacketsIn, uint PacketsOut,
-    uint State, uint SynRetransmits, uint Flags)
+    uint State, uint SynRetransmits, uint Flags, bool HalfOpen = false)
 {
     // NT_S_* and NT_C_* of bpf/netracker.h
     public const uint StateSynAck = 1u << 1;
@@ -19,8 +20,10 @@ public sealed record ConnEntry(
     public const uint StateClosed = 1u << 5;
     public const uint FlagOutbound = 1u << 1;
     public const uint FlagPartial = 1u << 2;
+    public const uint FlagLocal = 1u << 4;
 
-    public bool Outbound => (Flags & FlagOutbound) != 0;
+    public Direction Direction => (Flags & FlagLocal) != 0 ? Direction.Local
+        : (Flags & FlagOutbound) != 0 ? Direction.Outbound : Direction.Inbound;
     public bool Partial => (Flags & FlagPartial) != 0;
     public bool Closed => (State & StateClosed) != 0;
     public bool Answered => (State & StateSynAck) != 0;

@@ -1,5 +1,4 @@
-using NeTracker.Web.Data;
-using NeTracker.Web.Live;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.History;
 

@@ -1,5 +1,5 @@
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.History;
 
@@ -38,7 +38,8 @@ public sealed partial class DuckDbHistoryStore
             {
                 var where = FilterSql.Where(filter, cmd);
                 // The path is ours (a GUID in the data directory); the filter's values stay parameters.
-                cmd.CommandText = $"COPY (SELECT {ExportColumns} FROM connections {where} ORDER BY id) TO '{path.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet, COMPRESSION zstd)";
+                // In id order without a sort, as StreamAsync explains.
+                cmd.CommandText = $"COPY (SELECT {ExportColumns} FROM connections {where}) TO '{path.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet, COMPRESSION zstd)";
                 using var cancel = ct.Register(cmd.Cancel);
                 Execute(cmd);
             }

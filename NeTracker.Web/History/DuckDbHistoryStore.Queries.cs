@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using DuckDB.NET.Data;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.History;
 
@@ -57,13 +57,20 @@ public sealed partial class DuckDbHistoryStore
         return names;
     }, ct);
 
+    /// <remarks>
+    /// No ORDER BY, and still in id order: rows are stored in id order (one writer appends
+    /// ingest's numbered batches as they come; the import copies in id order before any of them),
+    /// and DuckDB returns a scan in storage order while <c>preserve_insertion_order</c> is on (its
+    /// default). Sorting instead would hold every row of a large export in memory or in spill
+    /// files before the first one is sent.
+    /// </remarks>
     public async IAsyncEnumerable<ConnectionRecord> StreamAsync(ConnectionFilter filter, [EnumeratorCancellation] CancellationToken ct = default)
     {
         await Task.Yield();
         using var db = OpenReader();
         using var cmd = db.CreateCommand();
-        cmd.CommandText = $"SELECT {HistoryRows.Columns} FROM connections {FilterSql.Where(filter, cmd)} ORDER BY id";
-        // Streaming: DuckDB hands over one chunk (2048 rows) at a time instead of the whole result.
+        // Streaming: DuckDB hands over one chunk (2048 rows) at a time, not the whole result.
+        cmd.CommandText = $"SELECT {HistoryRows.Columns} FROM connections {FilterSql.Where(filter, cmd)}";
         cmd.UseStreamingMode = true;
         using var reader = Run(cmd);
         while (Next(reader, ct))

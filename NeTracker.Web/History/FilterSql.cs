@@ -1,5 +1,5 @@
 using DuckDB.NET.Data;
-using NeTracker.Web.Data;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.History;
 

@@ -1,6 +1,5 @@
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
-using NeTracker.Web.Live;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.History;
 

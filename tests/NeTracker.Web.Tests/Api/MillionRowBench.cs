@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using DuckDB.NET.Data;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
 using NeTracker.Web.History;
 using NeTracker.Web.Tests.History;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.Api;
 

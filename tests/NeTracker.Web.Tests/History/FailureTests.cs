@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using NeTracker.Web.Data;
-using NeTracker.Web.Live;
+using NeTracker.Web.Health;
+using NeTracker.Web.History;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.History;
 

@@ -1,7 +1,6 @@
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
+using NeTracker.Web.Store;
 using NeTracker.Web.History;
-using NeTracker.Web.Live;
 
 namespace NeTracker.Web.Tests.History;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using NeTracker.Web.Data;
+using NeTracker.Web.Store;
 using NeTracker.Web.Tests.Api;
 
 namespace NeTracker.Web.Tests.History;

@@ -1,7 +1,8 @@
 using DuckDB.NET.Data;
 using Microsoft.Data.Sqlite;
-using NeTracker.Web.Data;
+using NeTracker.Web.Health;
 using NeTracker.Web.History;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.History;
 
@@ -152,7 +153,7 @@ public sealed class SchemaAndRetentionTests
 
         await WaitUntilAsync(() => !t.Store.Stats.Healthy);
         Assert.Contains("schema version 99", t.Store.Stats.Error);
-        Assert.Equal(NeTracker.Web.Live.HealthLevel.Error, (await t.HealthAsync())["Database"].Level);
+        Assert.Equal(NeTracker.Web.Health.HealthLevel.Error, (await t.HealthAsync())["Database"].Level);
         Assert.Equal(3, t.Store.Stats.Queued);
         // Stopping while failing gives up the queued records after the grace period (counted as dropped).
         using (var grace = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
