@@ -39,11 +39,14 @@ public sealed partial class DuckDbHistoryStore
                 cmd.Parameters.Clear();
             }
             ct.ThrowIfCancellationRequested();
-            if (_options.MaxRows > 0)
+            cmd.CommandText = "SELECT count(*) FROM connections";
+            // count(*) of a whole table is metadata, and the excess is usually one interval's rows: a
+            // top-N of the excess oldest ids, not of the MaxRows newest.
+            var excess = _options.MaxRows > 0 ? Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) - _options.MaxRows : 0;
+            if (excess > 0)
             {
-                // Everything at or below the (MaxRows+1)-th newest id; nothing when there are fewer rows.
-                cmd.CommandText = "DELETE FROM connections WHERE id <= (SELECT id FROM connections ORDER BY id DESC LIMIT 1 OFFSET $keep)";
-                cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("keep", _options.MaxRows));
+                cmd.CommandText = "DELETE FROM connections WHERE id <= (SELECT id FROM connections ORDER BY id LIMIT 1 OFFSET $skip)";
+                cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("skip", excess - 1));
                 removed += cmd.ExecuteNonQuery();
                 cmd.Parameters.Clear();
             }
