@@ -63,24 +63,24 @@ public sealed partial class DurationHeatMap : IAsyncDisposable
 
     private string Summary => _total == 0
         ? "No connections in this range."
-        : $"{_total:N0} connections from {DurationBins.Label(_lo)} to {DurationBins.Label(_hi)}, {_bands} separate duration band(s); the table below lists them.";
+        : $"{_total:N0} connections from {DurationBinAxis.Label(_lo)} to {DurationBinAxis.Label(_hi)}, {_bands} separate duration band(s); the table below lists them.";
 
     protected override void OnParametersSet()
     {
         if (ReferenceEquals(Columns, _rendered))
             return;
         _rendered = Columns;
-        var rowTotals = new long[DurationBins.Count];
+        var rowTotals = new long[DurationBinAxis.Count];
         foreach (var c in Columns)
         {
-            for (var b = 0; b < DurationBins.Count; b++)
+            for (var b = 0; b < DurationBinAxis.Count; b++)
                 rowTotals[b] += c.Counts[b];
         }
         _total = rowTotals.Sum();
         _max = Columns.Count == 0 ? 0 : Columns.Max(c => c.Counts.Max());
         _bands = CountBands(rowTotals);
         (_lo, _hi) = RowRange(rowTotals);
-        _yTicks = [.. Enumerable.Range(_lo, Rows).Where(b => b % 3 == 0 || Rows <= 6).Select(b => (b, DurationBins.Label(b)))];
+        _yTicks = [.. Enumerable.Range(_lo, Rows).Where(b => b % 3 == 0 || Rows <= 6).Select(b => (b, DurationBinAxis.Label(b)))];
         _xTicks = HeatMapScale.TimeTicks(Start, End);
         _timeFormat = HeatMapScale.TimeFormat(End - Start);
         _lines =
@@ -99,12 +99,12 @@ public sealed partial class DurationHeatMap : IAsyncDisposable
         if (first < 0)
             (first, last) = (9, 9); // 1 ms: an empty map shows the ms decades
         var lo = Math.Max(0, first - 1);
-        var hi = Math.Min(DurationBins.Count - 1, last + 1);
+        var hi = Math.Min(DurationBinAxis.Count - 1, last + 1);
         while (hi - lo + 1 < MinRows)
         {
             if (lo > 0)
                 lo--;
-            if (hi - lo + 1 < MinRows && hi < DurationBins.Count - 1)
+            if (hi - lo + 1 < MinRows && hi < DurationBinAxis.Count - 1)
                 hi++;
         }
         return (lo, hi);
@@ -131,14 +131,14 @@ public sealed partial class DurationHeatMap : IAsyncDisposable
         {
             if (value(Columns[c]) is not { } ns)
                 continue;
-            var y = Math.Clamp(_hi + 1 - DurationBins.Position(ns), 0, Rows);
+            var y = Math.Clamp(_hi + 1 - DurationBinAxis.Position(ns), 0, Rows);
             sb.Append(Inv, $"{(sb.Length == 0 ? 'M' : 'L')}{c} {y:0.###} L{c + 1} {y:0.###} ");
         }
         return sb.ToString();
     }
 
     private string CellTitle(HeatColumn c, int bin, long n) =>
-        $"{c.StartUtc.ToString("HH:mm:ss", Inv)}–{(c.StartUtc + ColumnWidth).ToString("HH:mm:ss", Inv)} UTC · {DurationBins.RangeLabel(bin)} · {n.ToString("N0", Inv)} connection{(n == 1 ? "" : "s")}";
+        $"{c.StartUtc.ToString("HH:mm:ss", Inv)}–{(c.StartUtc + ColumnWidth).ToString("HH:mm:ss", Inv)} UTC · {DurationBinAxis.RangeLabel(bin)} · {n.ToString("N0", Inv)} connection{(n == 1 ? "" : "s")}";
 
     private bool SelectedRange(out double x, out double width)
     {
@@ -186,7 +186,7 @@ public sealed partial class DurationHeatMap : IAsyncDisposable
             return Task.CompletedTask;
         var from = Columns[column].StartUtc;
         return Selected.InvokeAsync(new ChartSelection(from, from + ColumnWidth,
-            bin == 0 ? null : DurationBins.LowerNs(bin), DurationBins.UpperNs(bin) ?? long.MaxValue));
+            bin == 0 ? null : DurationBinAxis.LowerNs(bin), DurationBinAxis.UpperNs(bin) ?? long.MaxValue));
     }
 
     public ValueTask DisposeAsync() => _brush?.DisposeAsync() ?? ValueTask.CompletedTask;

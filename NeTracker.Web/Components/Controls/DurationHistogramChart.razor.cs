@@ -6,7 +6,7 @@ using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Components.Controls;
 
-/// <summary>Durations of a window in the 1-2-5 logarithmic <see cref="DurationBins"/> (1 µs, 2 µs, 5 µs, 10 µs, ...).</summary>
+/// <summary>Durations of a window in the 1-2-5 logarithmic <see cref="DurationBinAxis"/> (1 µs, 2 µs, 5 µs, 10 µs, ...).</summary>
 public partial class DurationHistogramChart
 {
     private const int MinBins = 6;
@@ -33,7 +33,7 @@ public partial class DurationHistogramChart
         if (ReferenceEquals(Histogram, _rendered))
             return;
         _rendered = Histogram;
-        var bins = DurationBins.Of(Histogram);
+        var bins = DurationBinAxis.Of(Histogram);
         var first = Array.FindIndex(bins, c => c > 0);
         var last = Array.FindLastIndex(bins, c => c > 0);
         if (first < 0)
@@ -47,7 +47,7 @@ public partial class DurationHistogramChart
                 last++;
         }
         // Labels at each decade only: 1-2-5 labels for every bar overlap on a laptop screen.
-        _labels = [.. Enumerable.Range(first, last - first + 1).Select(b => b % 3 == 0 || last - first < 8 ? DurationBins.Label(b) : "")];
+        _labels = [.. Enumerable.Range(first, last - first + 1).Select(b => b % 3 == 0 || last - first < 8 ? DurationBinAxis.Label(b) : "")];
         _series = [new ChartSeries<double> { Name = "connections", Data = bins[first..(last + 1)].Select(c => (double)c).ToArray() }];
     }
 }

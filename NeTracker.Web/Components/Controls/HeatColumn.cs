@@ -4,7 +4,7 @@ namespace NeTracker.Web.Components.Controls;
 
 /// <summary>
 /// One time column of the duration heat map: connections that ended in
-/// [<see cref="StartUtc"/>, + the map's column width), counted per <see cref="DurationBins"/> bin,
+/// [<see cref="StartUtc"/>, + the map's column width), counted per <see cref="DurationBinAxis"/> bin,
 /// with the column's percentiles for the overlay lines.
 /// </summary>
 public sealed record HeatColumn(DateTime StartUtc, long[] Counts, long? P50Ns, long? P95Ns, long? P99Ns)
@@ -12,7 +12,7 @@ public sealed record HeatColumn(DateTime StartUtc, long[] Counts, long? P50Ns, l
     public long Total => Counts.Sum();
 
     public static HeatColumn From(DurationBucket b) =>
-        new(b.Stats.SecondUtc, DurationBins.Of(b.Durations), b.Stats.P50Ns, b.Stats.P95Ns, b.Stats.P99Ns);
+        new(b.Stats.SecondUtc, DurationBinAxis.Of(b.Durations), b.Stats.P50Ns, b.Stats.P95Ns, b.Stats.P99Ns);
 }
 
 /// <summary>What a drag (a time range) or a click on a cell (a time range and a duration bin) selects.</summary>

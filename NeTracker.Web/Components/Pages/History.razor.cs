@@ -16,7 +16,8 @@ namespace NeTracker.Web.Components.Pages;
 /// <summary>
 /// Stored connections over a time range: the live table's filters, charts per time bucket, a
 /// server-paged virtualised grid and a CSV export of exactly the same query (the link carries the
-/// resolved from/to, so "last hour" exports the hour that is on screen, not a later one).
+/// resolved from/to, so "last hour" exports the hour that is on screen, not a later one), or the
+/// same rows as Parquet.
 /// The range and filters live in the URL (<see cref="FilterUrl"/>): a quick range as
 /// <c>range=1h</c>, a custom one (typed, or a drag / heat-map cell that zooms in) as from/to.
 /// </summary>
@@ -53,11 +54,14 @@ public sealed partial class History : IDisposable
     private List<ChartSeries<double>> _countSeries = [];
     private readonly TimeSeriesChartOptions _countOptions = ChartOptions(v => v.ToString("N0", CultureInfo.InvariantCulture), "connections");
 
-    [Inject] private SqliteHistoryStore Store { get; set; } = null!;
+    [Inject] private IConnectionHistory Store { get; set; } = null!;
     [Inject] private TimeProvider Time { get; set; } = null!;
     [Inject] private NavigationManager Navigation { get; set; } = null!;
 
     internal string ExportUrl => ConnectionFilterQuery.CsvUrl(_query);
+
+    /// <summary>The same query as the CSV link, as Parquet.</summary>
+    internal string ParquetUrl => "/api/connections.parquet" + ConnectionFilterQuery.ToQueryString(_query);
 
     private string TopScope => _breakdown.Truncated
         ? $"first {HistoryBreakdown.MaxRows:N0} of {_count:N0} connections in the range"

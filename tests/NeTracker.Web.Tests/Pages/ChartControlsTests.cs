@@ -17,16 +17,16 @@ public sealed class ChartControlsTests : DashboardContext
     [Fact]
     public void Duration_bins_are_exact_one_two_five_steps_from_a_microsecond()
     {
-        Assert.Equal(27, DurationBins.Count);
-        Assert.Equal([1_000L, 2_000, 5_000, 10_000], Enumerable.Range(0, 4).Select(DurationBins.LowerNs));
-        Assert.Equal(500_000_000_000L, DurationBins.LowerNs(DurationBins.Count - 1));
-        Assert.Null(DurationBins.UpperNs(DurationBins.Count - 1));
-        Assert.Equal(0, DurationBins.Of(10));              // below 1 µs: the first bin
-        Assert.Equal(6, DurationBins.Of(150_000));         // [100 µs, 200 µs)
-        Assert.Equal(7, DurationBins.Of(200_000));         // a bin's start belongs to it
-        Assert.Equal(26, DurationBins.Of(3_600_000_000_000)); // an hour: the last, open bin
-        Assert.Equal("2 ms – 5 ms", DurationBins.RangeLabel(10));
-        Assert.Equal(9.5, DurationBins.Position(1_414_214), 2); // √2 ms sits half way (log) in [1 ms, 2 ms)
+        Assert.Equal(27, DurationBinAxis.Count);
+        Assert.Equal([1_000L, 2_000, 5_000, 10_000], Enumerable.Range(0, 4).Select(DurationBinAxis.LowerNs));
+        Assert.Equal(500_000_000_000L, DurationBinAxis.LowerNs(DurationBinAxis.Count - 1));
+        Assert.Null(DurationBinAxis.UpperNs(DurationBinAxis.Count - 1));
+        Assert.Equal(0, DurationBinAxis.Of(10));              // below 1 µs: the first bin
+        Assert.Equal(6, DurationBinAxis.Of(150_000));         // [100 µs, 200 µs)
+        Assert.Equal(7, DurationBinAxis.Of(200_000));         // a bin's start belongs to it
+        Assert.Equal(26, DurationBinAxis.Of(3_600_000_000_000)); // an hour: the last, open bin
+        Assert.Equal("2 ms – 5 ms", DurationBinAxis.RangeLabel(10));
+        Assert.Equal(9.5, DurationBinAxis.Position(1_414_214), 2); // √2 ms sits half way (log) in [1 ms, 2 ms)
     }
 
     [Fact]

@@ -40,13 +40,13 @@ public sealed class ControlsTests : DashboardContext
         // 5 µs itself falls 0.3 % below the bin edge (10^0.7 = 5.012): use 5.1 µs.
         foreach (var ns in new long[] { 1_000, 1_900, 2_000, 4_999, 5_100, 10_000, 50, 3_000_000 })
             h.Add(ns);
-        var bins = DurationBins.Of(h);
+        var bins = DurationBinAxis.Of(h);
         Assert.Equal(3, bins[0]);  // 50 ns (below 1 µs), 1 µs, 1.9 µs
         Assert.Equal(2, bins[1]);  // 2 µs, 4.999 µs
         Assert.Equal(1, bins[2]);  // 5.1 µs
         Assert.Equal(1, bins[3]);  // 10 µs
         Assert.Equal(1, bins[10]); // 3 ms is in [2 ms, 5 ms)
-        Assert.Equal("2 ms", DurationBins.Label(10));
+        Assert.Equal("2 ms", DurationBinAxis.Label(10));
 
         var cut = Render<DurationHistogramChart>(p => p.Add(x => x.Histogram, h));
         Assert.Equal("8", cut.Find("[data-chart=histogram]").GetAttribute("data-total"));

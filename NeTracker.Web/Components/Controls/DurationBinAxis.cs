@@ -4,38 +4,25 @@ using NeTracker.Web.Store;
 namespace NeTracker.Web.Components.Controls;
 
 /// <summary>
-/// Logarithmic 1-2-5 duration bins from 1 µs to minutes: bin k holds
-/// [{1,2,5}[k % 3] × 10^(k / 3) µs, the next bin's start); the first bin also holds everything
-/// shorter, the last (500 s) everything longer. The histogram and the heat map share them.
+/// The duration axis of the histogram and the heat map, on the 1-2-5 bins of
+/// <see cref="History.DurationBins"/> (1 µs … 500 s, the one definition, shared with the history
+/// database's heat-map query): labels, bins from the live store's fine histogram, and a
+/// continuous position for the percentile lines.
 /// </summary>
-internal static class DurationBins
+internal static class DurationBinAxis
 {
     private const int FirstDecade = 3; // 10^3 ns = 1 µs
-    private static readonly int[] Steps = [1, 2, 5];
 
-    /// <summary>27 bins: 1 µs … 500 s (the store's histogram ends at 1000 s).</summary>
-    public const int Count = (DurationHistogram.Decades - FirstDecade) * 3;
+    public const int Count = History.DurationBins.Count;
 
-    /// <summary>Start of bin <paramref name="bin"/> in ns (exact: 1, 2 or 5 times a power of ten).</summary>
-    public static long LowerNs(int bin)
-    {
-        long p = 1;
-        for (var i = 0; i < FirstDecade + (bin / 3); i++)
-            p *= 10;
-        return Steps[bin % 3] * p;
-    }
+    /// <summary>Start of bin <paramref name="bin"/> in ns.</summary>
+    public static long LowerNs(int bin) => History.DurationBins.LowerBoundNs(bin);
 
     /// <summary>End of bin <paramref name="bin"/> (exclusive) in ns; null for the last, open-ended one.</summary>
     public static long? UpperNs(int bin) => bin >= Count - 1 ? null : LowerNs(bin + 1);
 
     /// <summary>The bin of one exact duration.</summary>
-    public static int Of(long ns)
-    {
-        var bin = 0;
-        while (bin < Count - 1 && ns >= LowerNs(bin + 1))
-            bin++;
-        return bin;
-    }
+    public static int Of(long ns) => History.DurationBins.Of(ns);
 
     /// <summary>
     /// Counts per bin from the store's fine histogram (20 buckets per decade: 2 and 5 fall on its
