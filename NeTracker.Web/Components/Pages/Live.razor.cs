@@ -52,6 +52,9 @@ public sealed partial class Live : IDisposable
 
     private long NewSincePause => Store.TotalAppended - _appendedAtPause;
 
+    /// <summary>Unanswered rows the store kept out of the table in the last minute (a flood).</summary>
+    private long FoldedLastMinute => Store.FoldedUnansweredLastMinute;
+
     /// <summary>The drill-down part of the filter, when there is one.</summary>
     private ChartSelection? Selection => _filter is { FromUtc: { } from, ToUtc: { } to }
         ? new ChartSelection(from, to, _filter.MaxDurationNs is null ? null : _filter.MinDurationNs, _filter.MaxDurationNs)

@@ -31,6 +31,27 @@ public sealed class LivePageTests : DashboardContext
     }
 
     [Fact]
+    public void A_flood_of_unanswered_rows_is_folded_and_said_so()
+    {
+        AddRecords(500, reason: NeTracker.Probe.Model.CloseReason.Unanswered);
+        AddRecords(3);
+
+        var cut = Render<LivePage>();
+
+        var banner = cut.Find("#flood-banner").TextContent;
+        Assert.Contains($"{500 - ConnectionStore.UnansweredRowsPerSecond} unanswered handshakes in the last minute", banner);
+        Assert.Equal("503", cut.Find("[data-chart=rate]").GetAttribute("data-total")); // every one counts
+        cut.WaitForAssertion(() => Assert.Contains($"{ConnectionStore.UnansweredRowsPerSecond + 3} matching", cut.Find("#grid-status").TextContent));
+    }
+
+    [Fact]
+    public void No_flood_no_banner()
+    {
+        AddRecords(20);
+        Assert.Empty(Render<LivePage>().FindAll("#flood-banner"));
+    }
+
+    [Fact]
     public void A_burst_of_appends_is_one_render_batch()
     {
         var renders = Services.GetRequiredService<LiveRenderCounter>();
