@@ -104,8 +104,9 @@ public sealed class ChartsTests : IAsyncLifetime
         await page.Locator("#grid-status").Filter(new() { HasTextRegex = new(@"^\s*12\s+matching") }).WaitForAsync();
         Assert.Equal(13, await CsvLinesAsync(page, 13, ct));
         await page.ClickAsync("#top-talkers [data-top=services] a:text('198.19.0.3:443')");
+        // The grid already showed 12 before the click: wait for the filter the link sets, not the count.
+        await page.WaitForFunctionAsync("() => document.querySelector('#filter-address')?.value === '198.19.0.3'");
         await page.Locator("#grid-status").Filter(new() { HasTextRegex = new(@"^\s*12\s+matching") }).WaitForAsync();
-        Assert.Equal("198.19.0.3", await page.Locator("#filter-address").InputValueAsync());
     }
 
     private async Task<int> CsvLinesAsync(IPage page, int expected, CancellationToken ct)
