@@ -16,7 +16,7 @@ internal sealed record ConnectionQuery(ConnectionFilter Filter, int Limit, long?
     public const int MaxLimit = 1000;
 
     private static readonly string[] FilterKeys =
-        ["host", "interface", "address", "port", "direction", "close_reason", "min_duration_ns", "from", "to"];
+        ["host", "interface", "address", "port", "direction", "close_reason", "min_duration_ns", "program", "from", "to"];
 
     private static readonly string[] PagingKeys = ["limit", "cursor", "order"];
 
@@ -50,6 +50,8 @@ internal sealed record ConnectionQuery(ConnectionFilter Filter, int Limit, long?
         var host = Text("host");
         var iface = Text("interface");
         if (host is { Length: > 255 }) errs.Add("'host' is longer than 255 characters.");
+        var program = Text("program");
+        if (program is { Length: > 64 }) errs.Add("'program' is longer than 64 characters.");
         if (iface is not null && !NeTracker.Probe.Tc.InterfaceName.TryValidate(iface, out var ifaceProblem))
             errs.Add($"'interface={iface}': {ifaceProblem}");
         IPAddress? address = null;
@@ -81,7 +83,7 @@ internal sealed record ConnectionQuery(ConnectionFilter Filter, int Limit, long?
         var filter = new ConnectionFilter
         {
             Host = host, Interface = iface, Address = address, Port = port, Direction = direction,
-            CloseReason = reason, MinDurationNs = minNs, FromUtc = from, ToUtc = to,
+            CloseReason = reason, MinDurationNs = minNs, Program = program, FromUtc = from, ToUtc = to,
         };
         return new ConnectionQuery(filter, limit, cursor, ascending);
     }

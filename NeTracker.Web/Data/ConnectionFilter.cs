@@ -17,6 +17,10 @@ public sealed record ConnectionFilter
     public CloseReason? CloseReason { get; init; }
     public long? MinDurationNs { get; init; }
 
+    /// <summary>Part of the owner's command (comm) or unit/container name, case-sensitive
+    /// (comm is case-sensitive); connections without an owner never match.</summary>
+    public string? Program { get; init; }
+
     /// <summary>Inclusive lower bound on end_utc.</summary>
     public DateTime? FromUtc { get; init; }
 
@@ -33,6 +37,8 @@ public sealed record ConnectionFilter
         && (Direction is null || r.Direction == Direction)
         && (CloseReason is null || r.CloseReason == CloseReason)
         && (MinDurationNs is null || r.DurationNs >= MinDurationNs)
+        && (Program is null || (r.Comm?.Contains(Program, StringComparison.Ordinal) ?? false)
+            || (r.Unit?.Contains(Program, StringComparison.Ordinal) ?? false))
         && (FromUtc is null || r.EndUtc >= FromUtc)
         && (ToUtc is null || r.EndUtc < ToUtc);
 }

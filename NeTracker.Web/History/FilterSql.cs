@@ -27,6 +27,8 @@ internal static class FilterSql
         if (f.Direction is { } dir) Add("direction = $dir", "$dir", (int)dir);
         if (f.CloseReason is { } reason) Add("close_reason = $reason", "$reason", (int)reason);
         if (f.MinDurationNs is { } minNs) Add("duration_ns >= $min_ns", "$min_ns", minNs);
+        // instr is case-sensitive and NULL-safe like Contains(Ordinal) on a null field.
+        if (f.Program is { } program) Add("(instr(comm, $program) > 0 OR instr(unit, $program) > 0)", "$program", program);
         // DateTime comparison in Matches ignores Kind, so ticks compare exactly the same way.
         if (f.FromUtc is { } from) Add("end_ticks >= $from", "$from", from.Ticks);
         if (f.ToUtc is { } to) Add("end_ticks < $to", "$to", to.Ticks);

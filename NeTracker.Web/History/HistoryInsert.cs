@@ -50,6 +50,10 @@ internal sealed class HistoryInsert : IDisposable
         raw.sqlite3_bind_int64(s, 21, r.PacketsOut);
         raw.sqlite3_bind_int(s, 22, r.SynRetransmits);
         raw.sqlite3_bind_int(s, 23, r.Partial ? 1 : 0);
+        BindNullable(s, 24, r.Pid);
+        BindNullable(s, 25, r.Comm);
+        BindNullable(s, 26, r.Cgroup);
+        BindNullable(s, 27, r.Unit);
         var rc = raw.sqlite3_step(s);
         raw.sqlite3_reset(s);
         if (rc != raw.SQLITE_DONE)
@@ -65,6 +69,14 @@ internal sealed class HistoryInsert : IDisposable
     {
         if (value is { } v)
             raw.sqlite3_bind_int64(s, index, v);
+        else
+            raw.sqlite3_bind_null(s, index);
+    }
+
+    private static void BindNullable(sqlite3_stmt s, int index, string? value)
+    {
+        if (value is not null)
+            raw.sqlite3_bind_text(s, index, value);
         else
             raw.sqlite3_bind_null(s, index);
     }

@@ -11,7 +11,7 @@ internal static class HistoryRows
     public const string Columns =
         "id, host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
         "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
-        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial";
+        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit";
 
     public static ConnectionRecord Read(SqliteDataReader x) => new()
     {
@@ -38,5 +38,9 @@ internal static class HistoryRows
         PacketsOut = x.GetInt64(20),
         SynRetransmits = x.GetInt32(21),
         Partial = x.GetInt64(22) != 0,
+        Pid = x.IsDBNull(23) ? null : x.GetInt32(23),
+        Comm = x.IsDBNull(24) ? null : x.GetString(24),
+        Cgroup = x.IsDBNull(25) ? null : x.GetString(25),
+        Unit = x.IsDBNull(26) ? null : x.GetString(26),
     };
 }

@@ -55,6 +55,13 @@ internal static class HistorySchema
         CREATE INDEX ix_connections_client_port ON connections (client_port, end_ticks);
         CREATE INDEX ix_connections_server_port ON connections (server_port, end_ticks);
         """,
+        // v3: the owner of the local socket (empty where unknown: older rows, forwarded traffic).
+        """
+        ALTER TABLE connections ADD COLUMN pid INTEGER;
+        ALTER TABLE connections ADD COLUMN comm TEXT;
+        ALTER TABLE connections ADD COLUMN cgroup TEXT;
+        ALTER TABLE connections ADD COLUMN unit TEXT;
+        """,
     ];
 
     /// <summary>Brings the file to <see cref="CurrentVersion"/>; returns the version it was at.</summary>

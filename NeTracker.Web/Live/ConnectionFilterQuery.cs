@@ -7,7 +7,7 @@ namespace NeTracker.Web.Live;
 /// <summary>
 /// A <see cref="ConnectionFilter"/> as query parameters of the REST API and CSV export
 /// (<c>/api/connections.csv</c>): host, interface, address, port, direction, close_reason,
-/// min_duration_ns, from, to — schema names for enum values, ISO 8601 UTC for times.
+/// min_duration_ns, program, from, to — schema names for enum values, ISO 8601 UTC for times.
 /// </summary>
 public static class ConnectionFilterQuery
 {
@@ -30,6 +30,7 @@ public static class ConnectionFilterQuery
         Add("direction", f.Direction is { } d ? SchemaNames.Of(d) : null);
         Add("close_reason", f.CloseReason is { } r ? SchemaNames.Of(r) : null);
         Add("min_duration_ns", f.MinDurationNs?.ToString(CultureInfo.InvariantCulture));
+        Add("program", f.Program);
         Add("from", f.FromUtc is { } from ? SchemaNames.Of(from) : null);
         Add("to", f.ToUtc is { } to ? SchemaNames.Of(to) : null);
         return pairs.Count == 0 ? "" : "?" + string.Join('&', pairs);

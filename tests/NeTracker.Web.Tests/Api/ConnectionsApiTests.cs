@@ -50,6 +50,8 @@ public sealed class ConnectionsApiTests : IAsyncLifetime
             ($"address={pick.ClientAddr}&close_reason=rst", new() { Address = pick.ClientAddr, CloseReason = CloseReason.Rst }),
             ("address=2001:2:0:1::2&order=asc", new() { Address = IPAddress.Parse("2001:2:0:1::2") }),
             ($"host={Uri.EscapeDataString("db,primary")}&min_duration_ns={pick.DurationNs}", new() { Host = "db,primary", MinDurationNs = pick.DurationNs }),
+            ("program=nginx&direction=outbound", new() { Program = "nginx", Direction = Direction.Outbound }),
+            ($"program={Uri.EscapeDataString("docker:aaaa")}", new() { Program = "docker:aaaa" }),
             ($"from={from:O}&to={Uri.EscapeDataString(to.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture) + "+00:00")}",
                 new() { FromUtc = from, ToUtc = to }),
         };

@@ -52,6 +52,13 @@ internal static class SampleRecords
             PacketsOut = rnd.Next(),
             SynRetransmits = rnd.Next(4),
             Partial = rnd.Next(5) == 0,
+        } with
+        {
+            // From the id, not the generator: records made before the owner fields stay the same.
+            Pid = (id % 4) == 0 ? null : (int)(1000 + (id % 4)),
+            Comm = (id % 4) switch { 1 => "nginx", 2 => "curl", 3 => "say \"hi\",=cmd", _ => null },
+            Cgroup = (id % 4) switch { 1 => "/system.slice/nginx.service", 2 => "/system.slice/docker-" + new string('a', 64) + ".scope", 3 => "/user.slice", _ => null },
+            Unit = (id % 4) switch { 1 => "nginx.service", 2 => "docker:aaaaaaaaaaaa", _ => null },
         };
     }
 }

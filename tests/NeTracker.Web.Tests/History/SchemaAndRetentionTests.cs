@@ -45,11 +45,13 @@ public sealed class SchemaAndRetentionTests
         Assert.Equal(Probe.Model.CloseReason.Unanswered, old.CloseReason);
         Assert.Null(old.AckNs);
         Assert.True(old.Partial);
+        Assert.Null(old.Pid); // v3 columns: an old row has no owner, never a guessed one
+        Assert.Null(old.Comm);
 
         t.Store.Enqueue(SampleRecords.Make(10, firstId: 8));
         await t.Store.FlushAsync(Ct);
         Assert.Equal(11, await t.Store.CountAsync(ConnectionFilter.None, Ct));
-        Assert.Equal(2, t.Store.Stats.SchemaVersion);
+        Assert.Equal(3, t.Store.Stats.SchemaVersion);
 
         using var db = new SqliteConnection($"Data Source={t.DatabasePath};Pooling=False");
         db.Open();
@@ -57,7 +59,7 @@ public sealed class SchemaAndRetentionTests
         cmd.CommandText = "SELECT (SELECT user_version FROM pragma_user_version), (SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_connections_%')";
         using var r = cmd.ExecuteReader();
         r.Read();
-        Assert.Equal(2, r.GetInt32(0));
+        Assert.Equal(3, r.GetInt32(0));
         Assert.Equal(6, r.GetInt32(1));
     }
 
