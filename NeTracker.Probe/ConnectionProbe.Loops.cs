@@ -1,39 +1,9 @@
 using Microsoft.Extensions.Logging;
-using NeTracker.Probe.Trace;
 
 namespace NeTracker.Probe;
 
 public sealed partial class ConnectionProbe
 {
-    /// <summary>trace_pipe → records. Never throws: a bad line is counted and skipped.</summary>
-    private async Task ReadLoopAsync(CancellationToken ct)
-    {
-        try
-        {
-            await foreach (var line in _trace!.ReadLinesAsync(ct).ConfigureAwait(false))
-            {
-                switch (TraceLineParser.Parse(line, InstanceId, out var ev))
-                {
-                    case TraceLineKind.Connection:
-                        Publish(_factory!.FromEvent(ev));
-                        break;
-                    case TraceLineKind.Foreign:
-                    case TraceLineKind.Seed:
-                        Interlocked.Increment(ref Counters.ForeignLines);
-                        break;
-                    case TraceLineKind.Malformed:
-                        Interlocked.Increment(ref Counters.MalformedLines);
-                        break;
-                    default:
-                        break; // empty lines, "[LOST N EVENTS]" (counted by the session from per-CPU stats)
-                }
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-    }
-
     /// <summary>Every SweepInterval: the active list, stale entries reported, vanished interfaces noticed.</summary>
     private async Task SweepLoopAsync(CancellationToken ct)
     {

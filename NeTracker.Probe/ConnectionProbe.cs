@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using NeTracker.Probe.Events;
 using NeTracker.Probe.Kernel;
 using NeTracker.Probe.Model;
 using NeTracker.Probe.Tc;
@@ -36,7 +37,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
 
     private readonly ConcurrentDictionary<int, long> _recordsPerIfIndex = new();
     private LoadedProgram? _program;
-    private TraceSession? _trace;
+    private IEventSource? _source;
     private TableSweeper? _sweeper;
     private RecordFactory? _factory;
     private Task _readLoop = Task.CompletedTask;
@@ -81,17 +82,19 @@ public sealed partial class ConnectionProbe : IConnectionProbe
     /// <summary>Interfaces deleted while this probe was attached to them.</summary>
     public IReadOnlyCollection<string> VanishedInterfaces => _vanished.Keys.ToList();
 
+    /// <summary>The transport in use: the configured one, or trace when the kernel has no ring buffers.</summary>
+    public ProbeTransport Transport => _loader.Transport;
+
     public async Task StartAsync(CancellationToken ct)
     {
-        if (_trace is not null)
+        if (_source is not null)
             return;
         _program = await _loader.LoadAsync(ct).ConfigureAwait(false);
         var bpftool = new BpfTool(_options.BpftoolPath);
         _sweeper = new TableSweeper(new ConnTable(bpftool, _program.Pins), _options, () => _clock.NowNs);
         _factory = new RecordFactory(Environment.MachineName, _names, _clock);
-        var trace = await TraceSession.OpenAsync(
-            new TraceOptions(_options.InstanceName, _options.TraceBufferKbPerCpu, _options.TracefsRoot),
-            Counters, _logger, ct).ConfigureAwait(false);
+        Counters.TransportWarning = _loader.TransportWarning;
+        var source = await OpenSourceAsync(ct).ConfigureAwait(false);
         try
         {
             await RecogniseAttachedAsync(ct).ConfigureAwait(false);
@@ -99,19 +102,34 @@ public sealed partial class ConnectionProbe : IConnectionProbe
         catch
         {
             // Leave nothing half-started behind: no tracefs instance, and a later StartAsync retries.
-            await trace.DisposeAsync().ConfigureAwait(false);
+            await source.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        _trace = trace;
-        NarrowTraceFilter(trace);
-        _readLoop = Task.Run(() => ReadLoopAsync(_stop.Token), CancellationToken.None);
+        _source = source;
+        _readLoop = source.RunAsync(Publish, _stop.Token);
         _sweepLoop = Task.Run(() => SweepLoopAsync(_stop.Token), CancellationToken.None);
+    }
+
+    private async Task<IEventSource> OpenSourceAsync(CancellationToken ct)
+    {
+        if (_loader.Transport == ProbeTransport.Trace)
+            return await TraceEventSource.OpenAsync(_options, _program!.InstanceId, _factory!, Counters, _logger, ct).ConfigureAwait(false);
+        var stats = new KernelStats(_program!.Pins.Stats);
+        try
+        {
+            return new RingBufferEventSource(_program.Pins.Events, stats, _factory!, Counters, _options.RingBufferPoll, _logger);
+        }
+        catch
+        {
+            stats.Dispose();
+            throw;
+        }
     }
 
     public async Task<InterfaceState> AttachAsync(string interfaceName, CancellationToken ct)
     {
         NetDevices.Validate(interfaceName);
-        if (_trace is null || _program is null)
+        if (_source is null || _program is null)
             throw new ProbeException("the probe is not started: call StartAsync first.");
         await _tcLock.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -176,8 +194,8 @@ public sealed partial class ConnectionProbe : IConnectionProbe
         }
         await _stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_readLoop, _sweepLoop).ConfigureAwait(false);
-        if (_trace is not null)
-            await _trace.DisposeAsync().ConfigureAwait(false);
+        if (_source is not null)
+            await _source.DisposeAsync().ConfigureAwait(false);
         // The programs stay loaded while any interface still uses them (a later `status` or a
         // restarted probe finds them); otherwise nothing is left behind in bpffs.
         if (_program is not null && !_attached.Keys.Any(n => _devices.IfIndexOf(n) is not null))
@@ -185,33 +203,6 @@ public sealed partial class ConnectionProbe : IConnectionProbe
         _records.Writer.TryComplete();
         _stop.Dispose();
         _tcLock.Dispose();
-    }
-
-    /// <summary>"instance": the kernel passes only this instance's lines; "ntv1": every NeTracker
-    /// instance's (the others are skipped as foreign); "none": every bpf_printk line.</summary>
-    public string TraceFilter { get; private set; } = "none";
-
-    /// <summary>
-    /// The session filters on the NTv1 prefix. With several NeTracker instances on one host
-    /// (dashboard + console tool, two dashboards), each instance's buffer would also carry all
-    /// the others' lines and overrun that much sooner. The id word is hex(instance id)
-    /// followed by exactly 8 hex digits of ifindex, so a glob names this instance exactly.
-    /// </summary>
-    private void NarrowTraceFilter(TraceSession trace)
-    {
-        if (trace.Source != "instance" || !trace.Filtered)
-            return;
-        TraceFilter = "ntv1";
-        var filter = $"bpf_string ~ \"{TraceLineFormat.Magic} {InstanceId:x}???????? *\"";
-        try
-        {
-            File.WriteAllText(Path.Combine(trace.Directory, "events", "bpf_trace", "bpf_trace_printk", "filter"), filter);
-            TraceFilter = "instance";
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            _logger?.LogInformation("kernel kept the NTv1 prefix filter ({Message}); other instances' lines are skipped in user space", ex.Message);
-        }
     }
 
     private void Publish(ConnectionRecord record) => Publish([record]);

@@ -68,13 +68,39 @@ public sealed class ProbeCounters
     public long RecordsEmitted;
     public long ForeignLines;
     public long MalformedLines;
-    /// <summary>Events the kernel dropped in the trace ring buffer (per-CPU "overrun" summed).</summary>
+    /// <summary>Events the kernel could not deliver: trace buffer overruns (per-CPU "overrun"
+    /// summed) or ring-buffer reserves that failed, depending on <see cref="Transport"/>.</summary>
     public long LostEvents;
     public long Swept;
     /// <summary>Records dropped because the consumer did not keep up with the channel.</summary>
     public long ChannelDrops;
     public long ReadErrors;
+
+    /// <summary>"ringbuf" (binary events, the default) or "trace" (text lines via trace_pipe).</summary>
+    public string Transport = "none";
+
+    /// <summary>Why the configured transport is not the one in use (empty when it is).</summary>
+    public string TransportWarning = "";
+
+    /// <summary>Ring buffer: events decoded (all records, malformed included).</summary>
+    public long EventsRead;
+
+    /// <summary>Ring buffer: events refused (unknown size or version, out-of-range values).</summary>
+    public long MalformedEvents;
+
+    /// <summary>Ring buffer: events the kernel could not reserve space for (buffer full), since
+    /// the program was loaded. Also in <see cref="LostEvents"/>.</summary>
+    public long RingBufferDrops;
+
+    /// <summary>Connections the kernel could not insert into its table (table full).</summary>
+    public long KernelInsertFailures;
+
+    public long RingBufferBytes;
     public int TraceBufferKbPerCpu;
+    /// <summary>Trace transport: "instance" (the kernel passes only this instance's lines),
+    /// "ntv1" (every NeTracker instance's; others skipped as foreign) or "none".</summary>
+    public string TraceFilter = "none";
+
     /// <summary>"instance" (own tracefs instance) or "global" (fallback).</summary>
     public string TraceSource = "none";
     public DateTime StartedUtc = DateTime.UtcNow;

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using NeTracker.Probe.Events;
 
 namespace NeTracker.Probe;
 
@@ -40,10 +41,26 @@ public sealed partial record ProbeOptions
     /// retransmitted FIN, late RST) instead of starting a "partial" one.</summary>
     public TimeSpan TombstoneTtl { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How events reach user space: the binary ring buffer (default) or trace_pipe text.</summary>
+    public ProbeTransport Transport { get; init; } = ProbeTransport.Ringbuf;
+
+    /// <summary>Ring buffer size in bytes (a power of two, ≥ the page size). 4 MiB holds ~29 000
+    /// events: a few seconds of a busy host while the reader restarts.</summary>
+    public int RingBufferBytes { get; init; } = 4 << 20;
+
+    /// <summary>The kernel wakes the reader only once this much is pending; below it the reader
+    /// finds events on its next poll. 0 = wake on every event.</summary>
+    public int RingBufferWakeupBytes { get; init; } = 32 << 10;
+
+    /// <summary>How often the ring-buffer reader looks without a wakeup: the most an event waits
+    /// in the buffer on a quiet host.</summary>
+    public TimeSpan RingBufferPoll { get; init; } = TimeSpan.FromMilliseconds(20);
+
     public int TraceBufferKbPerCpu { get; init; } = 8192;
 
-    /// <summary>Finished records waiting for the consumer; beyond it they are dropped and counted.</summary>
-    public int ChannelCapacity { get; init; } = 65536;
+    /// <summary>Batches of finished records waiting for the consumer; beyond it they are dropped
+    /// and counted. A batch is one read of the kernel's buffer (up to 4096 records).</summary>
+    public int ChannelCapacity { get; init; } = 4096;
 
     /// <summary>Detach from every interface when the probe is disposed (the dashboard); false
     /// leaves them attached for a later probe to find (the console tool's `attach`).</summary>
@@ -77,6 +94,14 @@ public sealed partial record ProbeOptions
             problems.Add("TombstoneTtl must be between 1 ms and 1 day.");
         if (TraceBufferKbPerCpu is < 64 or > 1024 * 1024)
             problems.Add("TraceBufferKbPerCpu must be between 64 and 1048576.");
+        if (RingBufferBytes < Environment.SystemPageSize || RingBufferBytes > (1 << 30) || (RingBufferBytes & (RingBufferBytes - 1)) != 0)
+            problems.Add($"RingBufferBytes must be a power of two between the page size ({Environment.SystemPageSize}) and 1 GiB.");
+        if (RingBufferWakeupBytes < 0 || RingBufferWakeupBytes >= RingBufferBytes)
+            problems.Add("RingBufferWakeupBytes must be at least 0 and less than RingBufferBytes.");
+        if (RingBufferPoll < TimeSpan.FromMilliseconds(1) || RingBufferPoll > TimeSpan.FromSeconds(1))
+            problems.Add("RingBufferPoll must be between 1 ms and 1 s.");
+        if (!Enum.IsDefined(Transport))
+            problems.Add("Transport must be ringbuf or trace.");
         if (ChannelCapacity is < 16 or > 10_000_000)
             problems.Add("ChannelCapacity must be between 16 and 10000000.");
         return problems;

@@ -1,12 +1,65 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Text;
 using NeTracker.Probe.Kernel;
 using NeTracker.Probe.Model;
+using NeTracker.Probe.RingBuffer;
 using NeTracker.Probe.Trace;
 
 namespace NeTracker.Probe;
 
-/// <summary>Builds <see cref="ConnectionRecord"/>s from a trace line or a swept table entry.</summary>
+/// <summary>Builds <see cref="ConnectionRecord"/>s from a ring-buffer event, a trace line or a swept table entry.</summary>
 public sealed class RecordFactory(string host, InterfaceNames names, KernelClock clock)
 {
+    /// <summary>A decoded <c>struct nt_event</c>; the caller has checked its size, version and ranges.</summary>
+    public ConnectionRecord FromEvent(in NtEvent ev)
+    {
+        var ipv6 = (ev.Flags & NtEvent.FlagIpv6) != 0;
+        var owner = (ev.Flags & NtEvent.FlagOwner) != 0;
+        return new ConnectionRecord
+        {
+            Host = host,
+            Interface = names.Resolve((int)ev.IfIndex),
+            IfIndex = (int)ev.IfIndex,
+            Direction = (Direction)ev.Direction,
+            Family = ipv6 ? IpFamily.Ipv6 : IpFamily.Ipv4,
+            ClientAddr = Address(ev.ClientAddr, ipv6),
+            ClientPort = ev.ClientPort,
+            ServerAddr = Address(ev.ServerAddr, ipv6),
+            ServerPort = ev.ServerPort,
+            StartUtc = clock.ToUtc(ev.StartNs),
+            EndUtc = clock.ToUtc(ev.StartNs + ev.DurationNs),
+            DurationNs = (long)ev.DurationNs,
+            SynAckNs = ev.SynAckNs == 0 ? null : (long)ev.SynAckNs,
+            AckNs = ev.AckNs == 0 ? null : (long)ev.AckNs,
+            CloseReason = (CloseReason)ev.CloseReason,
+            ClosedBy = (ClosedBy)ev.ClosedBy,
+            BytesIn = (long)ev.BytesIn,
+            BytesOut = (long)ev.BytesOut,
+            PacketsIn = ev.PacketsIn,
+            PacketsOut = ev.PacketsOut,
+            SynRetransmits = (int)Math.Min(ev.SynRetransmits, int.MaxValue),
+            Partial = (ev.Flags & NtEvent.FlagPartial) != 0,
+            Pid = owner ? (int)ev.Pid : null,
+            Comm = owner ? CommText(ev.Comm) : null,
+        };
+    }
+
+    /// <summary>IPv4 travels v4-mapped (::ffff:a.b.c.d); records carry plain IPv4.</summary>
+    private static IPAddress Address(in NtEvent.Address16 a, bool ipv6)
+    {
+        ReadOnlySpan<byte> bytes = a;
+        return ipv6 ? new IPAddress(bytes) : new IPAddress(BinaryPrimitives.ReadUInt32LittleEndian(bytes[12..]));
+    }
+
+    /// <summary>comm is untrusted: at most 16 bytes up to the first NUL, invalid UTF-8 replaced.</summary>
+    private static string CommText(in NtEvent.Comm16 c)
+    {
+        ReadOnlySpan<byte> bytes = c;
+        var end = bytes.IndexOf((byte)0);
+        return Encoding.UTF8.GetString(end < 0 ? bytes : bytes[..end]);
+    }
+
     public ConnectionRecord FromEvent(in TraceEvent ev) => new()
     {
         Host = host,
@@ -44,7 +97,7 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
             Host = host,
             Interface = names.Resolve(e.IfIndex),
             IfIndex = e.IfIndex,
-            Direction = e.Outbound ? Direction.Outbound : Direction.Inbound,
+            Direction = e.Direction,
             Family = e.Family,
             ClientAddr = e.ClientAddr,
             ClientPort = e.ClientPort,
@@ -68,7 +121,7 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
 
     public ActiveConnection ToActive(ConnEntry e) => new(
         names.Resolve(e.IfIndex),
-        e.Outbound ? Direction.Outbound : Direction.Inbound,
+        e.Direction,
         e.Family, e.ClientAddr, e.ClientPort, e.ServerAddr, e.ServerPort,
         clock.ToUtc(e.StartNs), e.StateName, (long)e.BytesIn, (long)e.BytesOut, e.Partial);
 }

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * NeTracker: follows every TCP connection at TC ingress and egress of an interface and
- * prints one NTv1 line (bpf/netracker.h) when it finishes.
+ * NeTracker: follows every TCP connection at TC ingress and egress of an interface and emits
+ * one event when it finishes: a binary struct nt_event into the ring buffer "events" (the
+ * default transport), or an NTv1 text line with bpf_printk (the trace transport).
  *
- * A passive observer: every path returns TC_ACT_UNSPEC and no packet byte is written;
- * headers are copied with bpf_skb_load_bytes, which also works for non-linear skbs.
+ * A passive observer: every path returns TC_ACT_UNSPEC and no packet byte is written.
+ * Headers are read in place when they sit in the linear part of the skb (the common case)
+ * and copied with bpf_skb_load_bytes when they do not.
+ *
+ * Each packet goes through named steps: parse -> track (look up or create the entry) ->
+ * account (bytes, packets) -> transition (handshake, FIN, RST) -> emit (once per connection).
  *
  * Concurrency: ingress and egress of one connection run on different CPUs at the same time
  * (simultaneous close sends both FINs at once). State only grows, with atomic or; whoever
- * sets NT_S_CLOSED first is the one that prints, so each connection is printed once.
+ * sets NT_S_CLOSED first is the one that emits, so each connection is emitted once.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -53,8 +58,17 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/* The event stream. User space creates it first with the configured size and the loader
+ * reuses that pinned map (bpftool "map name events pinned PATH"), so this size is only the
+ * fallback; a pinned buffer also keeps events while the reader restarts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, NT_RINGBUF_DEFAULT);
+} events SEC(".maps");
+
 #define ETH_P_8021Q_	0x8100
 #define ETH_P_8021AD_	0x88A8
+#define LOOPBACK_IFINDEX 1	/* "lo" has ifindex 1 in every network namespace */
 
 struct nt_pkt {
 	__u8	saddr[16];
@@ -88,69 +102,96 @@ static __always_inline void v4_mapped(__u8 *dst, __be32 addr)
 	__builtin_memcpy(dst + 12, &addr, 4);
 }
 
+/* A header at off: in place when it is in the linear data, else copied into buf.
+ * NULL when the packet is shorter. */
+static __always_inline void *header(struct __sk_buff *skb, __u32 off, void *buf, __u32 len)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+
+	if (data + off + len <= data_end)
+		return data + off;
+	if (bpf_skb_load_bytes(skb, off, buf, len))
+		return NULL;
+	return buf;
+}
+
 /* Ethernet (+ one 802.1Q/802.1ad tag left in the data), IPv4 with options, IPv6 with TCP
  * right after the fixed header, TCP with doff. Returns 0 for a TCP segment we can follow. */
 static __always_inline int parse(struct __sk_buff *skb, struct nt_pkt *p)
 {
-	struct ethhdr eth;
-	struct tcphdr th;
-	__u32 off = sizeof(eth);
-	__u32 ip_payload;
+	struct ethhdr eth_buf;
+	struct tcphdr th_buf;
+	struct ethhdr *eth;
+	struct tcphdr *th;
+	__u32 off = sizeof(struct ethhdr);
+	__u32 ip_payload, doff;
 	__u16 proto;
 
-	if (bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
+	/* Not IP: nothing else to read (ARP, LLDP, ...). skb->protocol is the EtherType the stack
+	 * saw, outer tag included, so a tagged frame still goes through. */
+	if (skb->protocol != bpf_htons(ETH_P_IP) && skb->protocol != bpf_htons(ETH_P_IPV6)
+	    && skb->protocol != bpf_htons(ETH_P_8021Q_) && skb->protocol != bpf_htons(ETH_P_8021AD_))
 		return -1;
-	proto = eth.h_proto;
+	eth = header(skb, 0, &eth_buf, sizeof(eth_buf));
+	if (!eth)
+		return -1;
+	proto = eth->h_proto;
 	if (proto == bpf_htons(ETH_P_8021Q_) || proto == bpf_htons(ETH_P_8021AD_)) {
-		__be16 inner[2];	/* TCI, encapsulated protocol */
+		__be16 tag_buf[2], *tag;	/* TCI, encapsulated protocol */
 
-		if (bpf_skb_load_bytes(skb, off, inner, sizeof(inner)))
+		tag = header(skb, off, tag_buf, sizeof(tag_buf));
+		if (!tag)
 			return -1;
-		proto = inner[1];
-		off += sizeof(inner);
+		proto = tag[1];
+		off += sizeof(tag_buf);
 	}
 
 	if (proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr ip;
+		struct iphdr ip_buf, *ip;
 		__u32 ihl;
 
-		if (bpf_skb_load_bytes(skb, off, &ip, sizeof(ip)))
+		ip = header(skb, off, &ip_buf, sizeof(ip_buf));
+		if (!ip)
 			return -1;
-		if (ip.protocol != IPPROTO_TCP || (ip.frag_off & bpf_htons(0x1fff)))
+		if (ip->protocol != IPPROTO_TCP || (ip->frag_off & bpf_htons(0x1fff)))
 			return -1;
-		ihl = ip.ihl * 4;
-		if (ihl < sizeof(ip) || bpf_ntohs(ip.tot_len) < ihl)
+		ihl = ip->ihl * 4;
+		if (ihl < sizeof(ip_buf) || bpf_ntohs(ip->tot_len) < ihl)
 			return -1;
-		v4_mapped(p->saddr, ip.saddr);
-		v4_mapped(p->daddr, ip.daddr);
+		v4_mapped(p->saddr, ip->saddr);
+		v4_mapped(p->daddr, ip->daddr);
 		p->family = 4;
-		ip_payload = bpf_ntohs(ip.tot_len) - ihl;
+		ip_payload = bpf_ntohs(ip->tot_len) - ihl;
 		off += ihl;
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr ip6;
+		struct ipv6hdr ip6_buf, *ip6;
 
-		if (bpf_skb_load_bytes(skb, off, &ip6, sizeof(ip6)))
+		ip6 = header(skb, off, &ip6_buf, sizeof(ip6_buf));
+		if (!ip6)
 			return -1;
-		if (ip6.nexthdr != IPPROTO_TCP)
+		if (ip6->nexthdr != IPPROTO_TCP)
 			return -1;
-		__builtin_memcpy(p->saddr, &ip6.saddr, 16);
-		__builtin_memcpy(p->daddr, &ip6.daddr, 16);
+		__builtin_memcpy(p->saddr, &ip6->saddr, 16);
+		__builtin_memcpy(p->daddr, &ip6->daddr, 16);
 		p->family = 6;
-		ip_payload = bpf_ntohs(ip6.payload_len);
-		off += sizeof(ip6);
+		ip_payload = bpf_ntohs(ip6->payload_len);
+		off += sizeof(ip6_buf);
 	} else {
 		return -1;
 	}
 
-	if (bpf_skb_load_bytes(skb, off, &th, sizeof(th)))
+	th = header(skb, off, &th_buf, sizeof(th_buf));
+	if (!th)
 		return -1;
-	if (th.doff * 4u < sizeof(th) || th.doff * 4u > ip_payload)
+	doff = th->doff * 4u;
+	if (doff < sizeof(th_buf) || doff > ip_payload)
 		return -1;
-	p->sport = th.source;
-	p->dport = th.dest;
-	p->seq = bpf_ntohl(th.seq);
-	p->flags = ((__u8 *)&th)[13];
-	p->payload = ip_payload - th.doff * 4u;
+	p->sport = th->source;
+	p->dport = th->dest;
+	p->seq = bpf_ntohl(th->seq);
+	p->flags = ((__u8 *)th)[13];
+	p->payload = ip_payload - doff;
 	return 0;
 }
 
@@ -184,49 +225,110 @@ static __always_inline void make_key(struct nt_key *k, const struct nt_pkt *p, i
 	k->family = p->family;
 }
 
-/* Prints the connection (once) and moves its key to the tombstones. Callers have counted the
- * current packet already, so the bytes of a FIN or RST with data are included. */
-static __always_inline void finish(struct nt_conn *c, const struct nt_key *k, __u32 instance,
-				   __u64 now, __u32 reason, __u32 closed_by, int delete)
+static __always_inline __u32 direction_of(const struct nt_conn *c)
 {
-	__u32 old = __sync_fetch_and_or(&c->state, NT_S_CLOSED);
-	__u8 client[16], server[16];
-	__u64 start, synack_at, ack_at, meta, flags, retrans;
+	if (c->flags & NT_C_LOCAL)
+		return NT_DIR_LOCAL;
+	return c->flags & NT_C_OUTBOUND ? NT_DIR_OUTBOUND : NT_DIR_INBOUND;
+}
 
-	if (old & NT_S_CLOSED)
-		return;
+/* The trace transport: one NTv1 line (bpf/netracker.h), readable with cat. */
+static __always_inline void emit_line(const struct nt_conn *c, const struct nt_key *k, __u32 instance,
+				      __u64 dur, __u32 reason, __u32 closed_by)
+{
+	__u8 client[16], server[16];
+	__u64 synack_at = c->synack_at, ack_at = c->ack_at, meta, flags, retrans, dir;
+
 	__builtin_memcpy(client, c->client_addr, 16);
 	__builtin_memcpy(server, c->server_addr, 16);
-	start = c->start_ns;
-	synack_at = c->synack_at;
-	ack_at = c->ack_at;
 	retrans = c->syn_retransmits > 0xffff ? 0xffff : c->syn_retransmits;
+	dir = direction_of(c);
 	flags = (c->flags & NT_C_IPV6 ? NT_F_IPV6 : 0) |
-		(c->flags & NT_C_OUTBOUND ? NT_F_OUTBOUND : 0) |
+		(dir == NT_DIR_OUTBOUND ? NT_F_OUTBOUND : 0) |
+		(dir == NT_DIR_LOCAL ? NT_F_LOCAL : 0) |
 		(c->flags & NT_C_PARTIAL ? NT_F_PARTIAL : 0) |
 		(reason & NT_F_REASON_MASK) << NT_F_REASON_SHIFT |
 		(closed_by & NT_F_CLOSEDBY_MASK) << NT_F_CLOSEDBY_SHIFT;
 	meta = (__u64)c->client_port << 48 | (__u64)c->server_port << 32 | flags << 16 | retrans;
 
 	bpf_printk(NT_LINE_FMT, (__u64)instance << 32 | k->ifindex, meta, client, server,
-		   start, now - start,
-		   synack_at ? synack_at - start : 0,
+		   c->start_ns, dur,
+		   synack_at ? synack_at - c->start_ns : 0,
 		   ack_at && synack_at ? ack_at - synack_at : 0,
 		   c->bytes_in, c->bytes_out,
 		   (__u64)c->packets_in << 32 | c->packets_out);
 	stat_inc(NT_STAT_LINES);
+}
+
+/* The ring-buffer transport: one struct nt_event. A full buffer is counted, never silent.
+ * The reader is woken only once enough is pending (it also polls on a short timer), so a
+ * busy host pays one wakeup per batch instead of one per connection. */
+static __always_inline void emit_event(const struct nt_conn *c, const struct nt_key *k,
+				       const struct nt_config *cfg, __u64 dur, __u32 reason, __u32 closed_by)
+{
+	struct nt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u64 synack_at = c->synack_at, ack_at = c->ack_at, wake;
+
+	if (!e) {
+		stat_inc(NT_STAT_RB_DROPS);
+		return;
+	}
+	e->size = sizeof(*e);
+	e->version = NT_EVENT_VERSION;
+	e->direction = direction_of(c);
+	e->ifindex = k->ifindex;
+	__builtin_memcpy(e->client_addr, c->client_addr, 16);
+	__builtin_memcpy(e->server_addr, c->server_addr, 16);
+	e->start_ns = c->start_ns;
+	e->duration_ns = dur;
+	e->synack_ns = synack_at ? synack_at - c->start_ns : 0;
+	e->ack_ns = ack_at && synack_at ? ack_at - synack_at : 0;
+	e->bytes_in = c->bytes_in;
+	e->bytes_out = c->bytes_out;
+	e->packets_in = c->packets_in;
+	e->packets_out = c->packets_out;
+	e->client_port = c->client_port;
+	e->server_port = c->server_port;
+	e->close_reason = reason;
+	e->closed_by = closed_by;
+	e->flags = (c->flags & NT_C_IPV6 ? NT_EV_IPV6 : 0) | (c->flags & NT_C_PARTIAL ? NT_EV_PARTIAL : 0);
+	e->syn_retransmits = c->syn_retransmits;
+	e->pid = 0;
+	e->cgroup_id = 0;
+	__builtin_memset(e->comm, 0, sizeof(e->comm));
+	wake = cfg->wakeup_bytes && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < cfg->wakeup_bytes
+		? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, wake);
+	stat_inc(NT_STAT_EVENTS);
+}
+
+/* Emits the connection (once) and moves its key to the tombstones. Callers have counted the
+ * current packet already, so the bytes of a FIN or RST with data are included. */
+static __always_inline void finish(struct nt_conn *c, const struct nt_key *k, const struct nt_config *cfg,
+				   __u64 now, __u32 reason, __u32 closed_by, int delete)
+{
+	__u32 old = __sync_fetch_and_or(&c->state, NT_S_CLOSED);
+
+	if (old & NT_S_CLOSED)
+		return;
+	if (cfg->transport == NT_TRANSPORT_TRACE)
+		emit_line(c, k, cfg->instance_id, now - c->start_ns, reason, closed_by);
+	else
+		emit_event(c, k, cfg, now - c->start_ns, reason, closed_by);
 
 	bpf_map_update_elem(&closed, k, &now, BPF_ANY);
 	if (delete)
 		bpf_map_delete_elem(&conns, k);
 }
 
+/* Bytes and packets. "out" is what the local side sent: egress, or on loopback (where only
+ * egress is watched) what the client sent. */
 static __always_inline void account(struct nt_conn *c, struct __sk_buff *skb, const struct nt_pkt *p,
-				    int egress, __u64 now)
+				    int out, __u64 now)
 {
 	__u32 segs = skb->gso_segs ? skb->gso_segs : 1;
 
-	if (egress) {
+	if (out) {
 		__sync_fetch_and_add(&c->bytes_out, p->payload);
 		__sync_fetch_and_add(&c->packets_out, segs);
 	} else {
@@ -238,7 +340,7 @@ static __always_inline void account(struct nt_conn *c, struct __sk_buff *skb, co
 
 /* Fills a new entry: the packet's source is the client when client_is_src. */
 static __always_inline void init_conn(struct nt_conn *c, const struct nt_pkt *p, int lo,
-				      int client_is_src, int egress, __u64 now)
+				      int client_is_src, int egress, int local, __u64 now)
 {
 	__builtin_memset(c, 0, sizeof(*c));
 	if (client_is_src) {
@@ -253,8 +355,10 @@ static __always_inline void init_conn(struct nt_conn *c, const struct nt_pkt *p,
 		c->server_port = bpf_ntohs(p->sport);
 	}
 	/* At egress the source is local; at ingress the destination is. The direction says
-	 * whether the client is local (outbound) or remote (inbound). */
-	if (client_is_src == egress)
+	 * whether the client is local (outbound) or remote (inbound); on loopback both are. */
+	if (local)
+		c->flags |= NT_C_LOCAL;
+	else if (client_is_src == egress)
 		c->flags |= NT_C_OUTBOUND;
 	if (p->family == 6)
 		c->flags |= NT_C_IPV6;
@@ -278,96 +382,95 @@ static __always_inline struct nt_conn *insert(const struct nt_key *k, struct nt_
 	return bpf_map_lookup_elem(&conns, k);
 }
 
-static __always_inline int handle(struct __sk_buff *skb, int egress)
+static __always_inline __u32 first_fin(const struct nt_conn *c)
 {
-	__u32 zero = 0, instance, fl, old;
-	struct nt_config *cfg;
-	struct nt_conn fresh, *c;
-	struct nt_pkt p = {};
+	return c->state & NT_S_FIN_C ? NT_BY_CLIENT : c->state & NT_S_FIN_S ? NT_BY_SERVER : NT_BY_NONE;
+}
+
+/* What one packet is, once parsed, for the steps after it. */
+struct nt_ctx {
+	struct __sk_buff *skb;
+	const struct nt_config *cfg;
+	struct nt_pkt p;
 	struct nt_key k;
 	__u64 now;
-	int lo, syn, is_client;
+	int lo;		/* the packet's source is the key's "lo" endpoint */
+	int egress;
+	int local;	/* on loopback */
+	int syn;	/* a bare SYN (no ACK, no RST) */
+};
 
-	cfg = bpf_map_lookup_elem(&config, &zero);
-	if (!cfg || !cfg->instance_id)
-		return TC_ACT_UNSPEC;
-	instance = cfg->instance_id;
-	if (parse(skb, &p))
-		return TC_ACT_UNSPEC;
+/* Step "track", SYN on a known key: a retransmission of the first SYN (returns the entry,
+ * counted), or a new connection on a reused port (the old one is finished: returns NULL). */
+static __always_inline struct nt_conn *syn_on_known(struct nt_ctx *x, struct nt_conn *c)
+{
+	int is_client = !!(c->flags & NT_C_CLIENT_LO) == x->lo;
 
-	now = bpf_ktime_get_ns();
-	lo = src_is_lo(&p);
-	make_key(&k, &p, lo, skb->ifindex);
-	fl = p.flags;
-	syn = (fl & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN;
-
-	c = bpf_map_lookup_elem(&conns, &k);
-	if (c && syn) {
-		is_client = !!(c->flags & NT_C_CLIENT_LO) == lo;
-		/* The same client repeating its ISN: a retransmitted SYN, also after a SYN-ACK that
-		 * was lost beyond this hook. A new connection on the port has a new ISN. */
-		if (is_client && !(c->flags & NT_C_PARTIAL) && c->syn_seq == p.seq) {
-			__sync_fetch_and_add(&c->syn_retransmits, 1);
-			account(c, skb, &p, egress, now);
-			return TC_ACT_UNSPEC;
-		}
-		/* Anything else is a new connection on a reused port: the old one is over. */
-		finish(c, &k, instance, now,
-		       c->state & NT_S_SYNACK ? NT_CLOSE_TIMEOUT : NT_CLOSE_UNANSWERED,
-		       c->state & NT_S_FIN_C ? NT_BY_CLIENT : c->state & NT_S_FIN_S ? NT_BY_SERVER : NT_BY_NONE,
-		       0);
-		c = NULL;
+	/* The same client repeating its ISN: a retransmitted SYN, also after a SYN-ACK that
+	 * was lost beyond this hook. A new connection on the port has a new ISN. */
+	if (is_client && !(c->flags & NT_C_PARTIAL) && c->syn_seq == x->p.seq) {
+		__sync_fetch_and_add(&c->syn_retransmits, 1);
+		return c;
 	}
+	finish(c, &x->k, x->cfg, x->now,
+	       c->state & NT_S_SYNACK ? NT_CLOSE_TIMEOUT : NT_CLOSE_UNANSWERED, first_fin(c), 0);
+	return NULL;
+}
 
-	if (!c) {
-		if (syn) {
-			init_conn(&fresh, &p, lo, 1, egress, now);
-			fresh.state = NT_S_SYN;
-			fresh.syn_seq = p.seq;
-			c = insert(&k, &fresh, BPF_ANY);
-			if (c)
-				account(c, skb, &p, egress, now);
-			return TC_ACT_UNSPEC;
-		}
-		/* Trailing packets of a finished connection never start a new one. */
-		__u64 *tomb = bpf_map_lookup_elem(&closed, &k);
-		__u64 ttl = cfg->tombstone_ms ? (__u64)cfg->tombstone_ms * 1000000 : NT_TOMBSTONE_NS_DEFAULT;
+/* Step "track", unknown key: a first SYN starts a connection; trailing packets of a finished
+ * one are absorbed; anything else is a connection open before we attached (partial).
+ * Returns NULL when nothing is to be tracked. *fresh_syn says the entry is a new SYN's. */
+static __always_inline struct nt_conn *create(struct nt_ctx *x, int *fresh_syn)
+{
+	struct nt_conn fresh;
+	const struct nt_pkt *p = &x->p;
+	__u64 *tomb, ttl;
 
-		if (tomb && now - *tomb < ttl) {
-			stat_inc(NT_STAT_TRAILING);
-			return TC_ACT_UNSPEC;
-		}
-		if (fl & TH_RST)
-			return TC_ACT_UNSPEC;	/* a reset of something we never saw */
-		/* Open before we attached. A SYN-ACK names the client (its destination); otherwise
-		 * the higher port is taken to be the client's ephemeral one. */
-		if (fl & TH_SYN)
-			init_conn(&fresh, &p, lo, 0, egress, now);
-		else
-			init_conn(&fresh, &p, lo, bpf_ntohs(p.sport) >= bpf_ntohs(p.dport), egress, now);
-		fresh.flags |= NT_C_PARTIAL;
-		fresh.state = fl & TH_SYN ? NT_S_SYN | NT_S_SYNACK : NT_S_SYN | NT_S_SYNACK | NT_S_EST;
-		c = insert(&k, &fresh, BPF_NOEXIST);
-		if (!c)
-			return TC_ACT_UNSPEC;
+	if (x->syn) {
+		init_conn(&fresh, p, x->lo, 1, x->egress, x->local, x->now);
+		fresh.state = NT_S_SYN;
+		fresh.syn_seq = p->seq;
+		*fresh_syn = 1;
+		return insert(&x->k, &fresh, BPF_ANY);
 	}
+	/* Trailing packets of a finished connection never start a new one. */
+	tomb = bpf_map_lookup_elem(&closed, &x->k);
+	ttl = x->cfg->tombstone_ms ? (__u64)x->cfg->tombstone_ms * 1000000 : NT_TOMBSTONE_NS_DEFAULT;
+	if (tomb && x->now - *tomb < ttl) {
+		stat_inc(NT_STAT_TRAILING);
+		return NULL;
+	}
+	if (p->flags & TH_RST)
+		return NULL;	/* a reset of something we never saw */
+	/* Open before we attached. A SYN-ACK names the client (its destination); otherwise the
+	 * higher port is taken to be the client's ephemeral one. */
+	if (p->flags & TH_SYN)
+		init_conn(&fresh, p, x->lo, 0, x->egress, x->local, x->now);
+	else
+		init_conn(&fresh, p, x->lo, bpf_ntohs(p->sport) >= bpf_ntohs(p->dport), x->egress, x->local, x->now);
+	fresh.flags |= NT_C_PARTIAL;
+	fresh.state = p->flags & TH_SYN ? NT_S_SYN | NT_S_SYNACK : NT_S_SYN | NT_S_SYNACK | NT_S_EST;
+	return insert(&x->k, &fresh, BPF_NOEXIST);
+}
 
-	is_client = !!(c->flags & NT_C_CLIENT_LO) == lo;
-	account(c, skb, &p, egress, now);
+/* Step "transition": handshake phases, RST, and the FIN that closes the second half. */
+static __always_inline void transition(struct nt_ctx *x, struct nt_conn *c, int is_client)
+{
+	__u32 fl = x->p.flags, old;
 
 	if (fl & TH_RST) {
-		finish(c, &k, instance, now,
+		finish(c, &x->k, x->cfg, x->now,
 		       !is_client && !(c->state & NT_S_SYNACK) ? NT_CLOSE_REFUSED : NT_CLOSE_RST,
 		       is_client ? NT_BY_CLIENT : NT_BY_SERVER, 1);
-		return TC_ACT_UNSPEC;
+		return;
 	}
 	if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
 		if (!is_client && !(c->state & NT_S_SYNACK)) {
-			c->synack_at = now;
+			c->synack_at = x->now;
 			__sync_fetch_and_or(&c->state, NT_S_SYNACK);
 		}
 	} else if ((fl & TH_ACK) && is_client && (c->state & NT_S_SYNACK) && !(c->state & NT_S_EST)) {
-		c->ack_at = now;
+		c->ack_at = x->now;
 		__sync_fetch_and_or(&c->state, NT_S_EST);
 	}
 	if (fl & TH_FIN) {
@@ -377,9 +480,59 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 		old = __sync_fetch_and_or(&c->state, mine);
 		/* The second side's first FIN ends it; the side that sent FIN first closed it. */
 		if (!(old & mine) && (old & theirs))
-			finish(c, &k, instance, now, NT_CLOSE_FIN,
+			finish(c, &x->k, x->cfg, x->now, NT_CLOSE_FIN,
 			       is_client ? NT_BY_SERVER : NT_BY_CLIENT, 1);
 	}
+}
+
+static __always_inline int handle(struct __sk_buff *skb, int egress)
+{
+	__u32 zero = 0;
+	struct nt_ctx x;
+	struct nt_conn *c;
+	int is_client, fresh_syn = 0;
+
+	x.cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!x.cfg || !x.cfg->instance_id)
+		return TC_ACT_UNSPEC;
+	/* On loopback every packet passes egress and then ingress of the same device: watch it
+	 * once, at egress (the attacher puts no ingress filter there; this guards against one). */
+	x.local = skb->ifindex == LOOPBACK_IFINDEX;
+	if (x.local && !egress)
+		return TC_ACT_UNSPEC;
+	__builtin_memset(&x.p, 0, sizeof(x.p));
+	if (parse(skb, &x.p))
+		return TC_ACT_UNSPEC;
+
+	x.skb = skb;
+	x.egress = egress;
+	x.now = bpf_ktime_get_ns();
+	x.lo = src_is_lo(&x.p);
+	make_key(&x.k, &x.p, x.lo, skb->ifindex);
+	x.syn = (x.p.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN;
+
+	c = bpf_map_lookup_elem(&conns, &x.k);
+	if (c && x.syn) {
+		c = syn_on_known(&x, c);
+		if (c) {
+			is_client = 1;
+			account(c, skb, &x.p, x.local ? is_client : egress, x.now);
+			return TC_ACT_UNSPEC;
+		}
+	}
+	if (!c) {
+		c = create(&x, &fresh_syn);
+		if (!c)
+			return TC_ACT_UNSPEC;
+		if (fresh_syn) {
+			account(c, skb, &x.p, x.local ? 1 : egress, x.now);
+			return TC_ACT_UNSPEC;
+		}
+	}
+
+	is_client = !!(c->flags & NT_C_CLIENT_LO) == x.lo;
+	account(c, skb, &x.p, x.local ? is_client : egress, x.now);
+	transition(&x, c, is_client);
 	return TC_ACT_UNSPEC;
 }
 

@@ -99,6 +99,7 @@ struct nt_owner {
 #define NT_F_REASON_MASK	0x7u
 #define NT_F_CLOSEDBY_SHIFT	6		/* 2 bits: enum nt_closed_by */
 #define NT_F_CLOSEDBY_MASK	0x3u
+#define NT_F_LOCAL		(1u << 8)	/* both ends on this host (loopback); else see NT_F_OUTBOUND */
 
 enum nt_close_reason {
 	NT_CLOSE_FIN = 0,	/* both sides sent FIN */
@@ -124,6 +125,7 @@ enum nt_closed_by {
  */
 #define NT_MAX_CONNS		65536	/* LRU: live connections */
 #define NT_MAX_TOMBSTONES	16384	/* LRU: recently closed keys */
+#define NT_RINGBUF_DEFAULT	(4u << 20)	/* bytes; user space creates "events" with its own size */
 #define NT_TOMBSTONE_NS_DEFAULT	(60ull * 1000000000ull)	/* TIME_WAIT-like default */
 
 /* Both endpoints normalised: "lo" is the smaller (address, port), so both directions of a
@@ -151,6 +153,7 @@ struct nt_key {
 #define NT_C_OUTBOUND	(1u << 1)
 #define NT_C_PARTIAL	(1u << 2)
 #define NT_C_CLIENT_LO	(1u << 3)	/* the client is the key's "lo" endpoint */
+#define NT_C_LOCAL	(1u << 4)	/* seen on a loopback device: both ends local */
 
 struct nt_conn {
 	__u8	client_addr[16];

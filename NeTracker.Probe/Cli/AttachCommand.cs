@@ -11,6 +11,7 @@ public sealed class AttachCommand : ICliCommand
     [
         new("interface", "NAME", "interface to attach to (repeat for several); required", Repeatable: true),
         new("instance", "NAME", $"probe instance (default {ProbeCommandLine.DefaultInstance})"),
+        new("transport", "ringbuf|trace", "how events reach the tool: binary ring buffer (default) or trace_pipe text"),
     ];
 
     public Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
@@ -41,7 +42,7 @@ internal static class InterfaceVerb
         Func<IConnectionProbe, string, Task<InterfaceState>> verb, CancellationToken stop)
     {
         var interfaces = args.Interfaces(required: true);
-        await using var probe = env.CreateProbe(new ProbeRequest(args.Instance(), DetachOnDispose: false));
+        await using var probe = env.CreateProbe(new ProbeRequest(args.Instance(), DetachOnDispose: false, args.Transport()));
         await probe.StartAsync(stop).ConfigureAwait(false);
         int exit = ProbeCommandLine.Ok;
         foreach (string name in interfaces)

@@ -1,3 +1,4 @@
+using NeTracker.Probe.Events;
 using System.Globalization;
 using NeTracker.Probe.Tc;
 
@@ -115,6 +116,10 @@ public sealed class CliArguments
             throw new UsageException($"--instance must be 1-32 characters of a-z, A-Z, 0-9, '_' or '-' (got '{name}')");
         return name;
     }
+
+    /// <summary>--transport ringbuf|trace (default ringbuf).</summary>
+    public ProbeTransport Transport()
+        => Choice("transport", "ringbuf", "ringbuf", "trace") == "trace" ? ProbeTransport.Trace : ProbeTransport.Ringbuf;
 
     private static readonly System.Buffers.SearchValues<char> NameChars =
         System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");

@@ -8,5 +8,6 @@ internal static class ProbeFactory
         {
             InstanceName = request.InstanceName,
             DetachOnDispose = request.DetachOnDispose,
+            Transport = request.Transport,
         });
 }

@@ -21,6 +21,7 @@ public sealed class WatchCommand : ICliCommand
         new("format", "table|csv|jsonl", "output format (default table; csv/jsonl use the record schema)"),
         new("duration", "SECONDS", "stop after this long (default: until Ctrl-C / SIGTERM)"),
         new("instance", "NAME", $"probe instance (default {ProbeCommandLine.DefaultInstance})"),
+        new("transport", "ringbuf|trace", "how events reach the tool: binary ring buffer (default) or trace_pipe text"),
     ];
 
     public async Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
@@ -30,7 +31,7 @@ public sealed class WatchCommand : ICliCommand
         var duration = args.Seconds("duration");
         string instance = args.Instance();
 
-        await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false));
+        await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false, args.Transport()));
         await probe.StartAsync(stop).ConfigureAwait(false);
         var alreadyAttached = (await probe.ListInterfacesAsync(stop).ConfigureAwait(false))
             .Where(i => i.Attached).Select(i => i.Name).ToHashSet(StringComparer.Ordinal);

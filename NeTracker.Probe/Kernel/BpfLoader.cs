@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
+using NeTracker.Probe.Events;
+using NeTracker.Probe.Native;
 
 namespace NeTracker.Probe.Kernel;
 
@@ -19,14 +21,29 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
 
     public PinPaths Pins { get; } = PinPaths.For(options.BpffsRoot, options.InstanceName);
 
+    /// <summary>The transport the program is told to use: the configured one, unless the kernel
+    /// has no ring buffers (then trace, with <see cref="TransportWarning"/> saying why).</summary>
+    public ProbeTransport Transport { get; private set; } = options.Transport;
+
+    public string TransportWarning { get; private set; } = "";
+
     public async Task<LoadedProgram> LoadAsync(CancellationToken ct)
     {
         await EnsureBpffsAsync(ct).ConfigureAwait(false);
+        if (Transport == ProbeTransport.Ringbuf && !BpfSyscall.RingbufSupported(out var why))
+        {
+            Transport = ProbeTransport.Trace;
+            TransportWarning = $"ring buffer unavailable, using the trace transport: {why}";
+            logger?.LogWarning("{Warning}", TransportWarning);
+        }
         if (Pins.Complete)
         {
             var id = await ReadInstanceIdAsync(ct).ConfigureAwait(false);
             if (id != 0)
             {
+                // The transport may differ from the last run's; the ring buffer keeps its size
+                // and whatever events waited in it while no reader ran.
+                await WriteConfigAsync(id, ct).ConfigureAwait(false);
                 logger?.LogInformation("reusing the program pinned at {Pins} (instance id {Id:x8})", Pins.Root, id);
                 return new LoadedProgram(id, Pins, Reused: true);
             }
@@ -39,8 +56,14 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
         Directory.CreateDirectory(Pins.Root);
         try
         {
-            await _bpftool.RunAsync(["prog", "loadall", obj, Pins.Progs, "type", "classifier", "pinmaps", Pins.Maps], ct)
+            // The ring buffer is created first with the configured size, and the load reuses it:
+            // the object's own size is only a default.
+            await _bpftool.RunAsync(["map", "create", Pins.EventsStaging, "type", "ringbuf", "key", "0", "value", "0",
+                "entries", options.RingBufferBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), "name", "events"], ct)
                 .ConfigureAwait(false);
+            await _bpftool.RunAsync(["prog", "loadall", obj, Pins.Progs, "type", "classifier",
+                "map", "name", "events", "pinned", Pins.EventsStaging, "pinmaps", Pins.Maps], ct).ConfigureAwait(false);
+            File.Delete(Pins.EventsStaging); // pinned again as maps/events by the load
             var instanceId = NewInstanceId();
             await WriteConfigAsync(instanceId, ct).ConfigureAwait(false);
             logger?.LogInformation("loaded {Object} pinned at {Pins} (instance id {Id:x8})", obj, Pins.Root, instanceId);
@@ -71,10 +94,13 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
 
     private Task WriteConfigAsync(uint instanceId, CancellationToken ct)
     {
-        // struct nt_config { u32 instance_id; u32 tombstone_ms; } in host (little-endian) order.
-        var value = new byte[8];
+        // struct nt_config { u32 instance_id; u32 tombstone_ms; u32 transport; u32 wakeup_bytes; }
+        // in host (little-endian) order.
+        var value = new byte[16];
         BinaryPrimitives.WriteUInt32LittleEndian(value, instanceId);
         BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(4), (uint)Math.Clamp(options.TombstoneTtl.TotalMilliseconds, 1, uint.MaxValue));
+        BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(8), (uint)Transport);
+        BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(12), (uint)options.RingBufferWakeupBytes);
         return _bpftool.UpdateAsync(Pins.Config, ZeroKey, value, ct);
     }
 

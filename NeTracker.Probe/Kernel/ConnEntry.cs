@@ -19,8 +19,10 @@ public sealed record ConnEntry(
     public const uint StateClosed = 1u << 5;
     public const uint FlagOutbound = 1u << 1;
     public const uint FlagPartial = 1u << 2;
+    public const uint FlagLocal = 1u << 4;
 
-    public bool Outbound => (Flags & FlagOutbound) != 0;
+    public Direction Direction => (Flags & FlagLocal) != 0 ? Direction.Local
+        : (Flags & FlagOutbound) != 0 ? Direction.Outbound : Direction.Inbound;
     public bool Partial => (Flags & FlagPartial) != 0;
     public bool Closed => (State & StateClosed) != 0;
     public bool Answered => (State & StateSynAck) != 0;

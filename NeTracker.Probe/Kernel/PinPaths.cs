@@ -14,6 +14,7 @@ public sealed record PinPaths(string Root)
     public string Closed => Path.Combine(Maps, "closed");
     public string Config => Path.Combine(Maps, "config");
     public string Stats => Path.Combine(Maps, "stats");
+    public string Events => Path.Combine(Maps, "events");
 
     /// <summary>The cgroup/sock_create program and its socket-storage map (process attribution),
     /// loaded before the TC object, which reuses the map by this pin.</summary>
@@ -21,6 +22,10 @@ public sealed record PinPaths(string Root)
     public string SockCreate => Path.Combine(Owner, "progs", "nt_sock_create");
     public string Owners => Path.Combine(Owner, "maps", "owners");
 
-    /// <summary>Everything a loaded instance needs is pinned.</summary>
-    public bool Complete => new[] { Ingress, Egress, Conns, Config, Stats }.All(File.Exists);
+    /// <summary>Where the loader pins the ring buffer it creates, for the object's load to reuse.</summary>
+    public string EventsStaging => Path.Combine(Root, "events_new") /* bpffs refuses names with a dot */;
+
+    /// <summary>Everything a loaded instance needs is pinned (an instance pinned by an older
+    /// version, without a ring buffer, is not: it is reloaded).</summary>
+    public bool Complete => new[] { Ingress, Egress, Conns, Config, Stats, Events }.All(File.Exists);
 }

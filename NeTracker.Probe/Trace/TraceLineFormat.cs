@@ -19,6 +19,7 @@ public static class TraceLineFormat
     public const uint FlagIpv6 = 1u << 0;
     public const uint FlagOutbound = 1u << 1;
     public const uint FlagPartial = 1u << 2;
+    public const uint FlagLocal = 1u << 8;
     public const int ReasonShift = 3;
     public const uint ReasonMask = 0x7u;
     public const int ClosedByShift = 6;

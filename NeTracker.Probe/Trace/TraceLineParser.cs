@@ -93,7 +93,7 @@ public static class TraceLineParser
         ev = new TraceEvent(
             InstanceId: instanceId,
             IfIndex: (uint)id,
-            Direction: (flags & FlagOutbound) != 0 ? Direction.Outbound : Direction.Inbound,
+            Direction: (flags & FlagLocal) != 0 ? Direction.Local : (flags & FlagOutbound) != 0 ? Direction.Outbound : Direction.Inbound,
             Family: ipv6 ? IpFamily.Ipv6 : IpFamily.Ipv4,
             Partial: (flags & FlagPartial) != 0,
             CloseReason: (CloseReason)reason,

@@ -1,3 +1,4 @@
+using NeTracker.Probe.Native;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading.Channels;

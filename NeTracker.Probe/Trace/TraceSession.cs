@@ -101,12 +101,15 @@ public sealed class TraceSession : IAsyncDisposable
     /// <summary>Raw lines of the pipe, in order. One reader; ends when the session is disposed.</summary>
     public async IAsyncEnumerable<string> ReadLinesAsync([EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var batch in _reader.Batches.ReadAllAsync(ct).ConfigureAwait(false))
+        await foreach (var batch in ReadBatchesAsync(ct).ConfigureAwait(false))
         {
             foreach (string line in batch)
                 yield return line;
         }
     }
+
+    /// <summary>The pipe's lines as read, one list per read() of the pipe.</summary>
+    public IAsyncEnumerable<List<string>> ReadBatchesAsync(CancellationToken ct) => _reader.Batches.ReadAllAsync(ct);
 
     public ValueTask DisposeAsync()
     {

@@ -1,3 +1,4 @@
+using NeTracker.Probe.Native;
 using System.Runtime.InteropServices;
 
 namespace NeTracker.Probe.Trace;

@@ -10,6 +10,9 @@ namespace NeTracker.Web.Live;
 /// <summary>Registration of the live path: probe host, ingest, store, hub, Health sections.</summary>
 public static class LiveServices
 {
+    /// <summary>Configuration section bound to <see cref="ProbeOptions"/> for the in-process probe.</summary>
+    public const string ProbeOptionsSection = "NeTracker:Probe";
+
     public static void AddNeTrackerLive(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -25,8 +28,10 @@ public static class LiveServices
         // container disposes it at shutdown, which detaches NeTracker from every interface.
         if (builder.Configuration.GetValue($"{LiveOptions.Section}:{nameof(LiveOptions.LocalProbe)}", true))
         {
+            // NeTracker:Probe binds ProbeOptions (Transport, RingBufferBytes, timeouts, ...).
+            var probeOptions = builder.Configuration.GetSection(ProbeOptionsSection).Get<ProbeOptions>() ?? new ProbeOptions();
             services.AddSingleton<IConnectionProbe>(sp => new ConnectionProbe(
-                new ProbeOptions
+                probeOptions with
                 {
                     InstanceName = sp.GetRequiredService<IOptions<NeTrackerOptions>>().Value.InstanceName,
                     DetachOnDispose = true,

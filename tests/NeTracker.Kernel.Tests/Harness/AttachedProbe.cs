@@ -1,4 +1,5 @@
 using NeTracker.Probe;
+using NeTracker.Probe.Events;
 
 namespace NeTracker.Kernel.Tests.Harness;
 
@@ -16,9 +17,10 @@ public sealed class AttachedProbe : IAsyncDisposable
     public RecordCollector Records { get; }
 
     /// <summary>Short timeouts so sweeps happen within a test.</summary>
-    public static ProbeOptions TestOptions(string? instance = null) => new()
+    public static ProbeOptions TestOptions(string? instance = null, ProbeTransport transport = ProbeTransport.Ringbuf) => new()
     {
         InstanceName = instance ?? "kt" + TestNetwork.NewSuffix(),
+        Transport = transport,
         SweepInterval = TimeSpan.FromMilliseconds(400),
         UnansweredAfter = TimeSpan.FromSeconds(2.5), // > the 1 s and 2 s gaps of the first SYN retransmits
         HalfClosedTimeout = TimeSpan.FromSeconds(2),

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using NeTracker.Kernel.Tests.Harness;
+using NeTracker.Probe.Events;
 
 namespace NeTracker.Kernel.Tests.Probe;
 
@@ -9,13 +10,15 @@ public sealed class InstanceTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task Two_instances_side_by_side_never_see_each_other()
+    [Theory]
+    [InlineData(ProbeTransport.Ringbuf)]
+    [InlineData(ProbeTransport.Trace)]
+    public async Task Two_instances_side_by_side_never_see_each_other(ProbeTransport transport)
     {
         await using var net1 = await TestNetwork.CreateAsync();
         await using var net2 = await TestNetwork.CreateAsync();
-        await using var a = await AttachedProbe.StartAsync(net1.ClientHost);
-        await using var b = await AttachedProbe.StartAsync(net2.ClientHost);
+        await using var a = await AttachedProbe.StartAsync(AttachedProbe.TestOptions(transport: transport), net1.ClientHost);
+        await using var b = await AttachedProbe.StartAsync(AttachedProbe.TestOptions(transport: transport), net2.ClientHost);
         Assert.NotEqual(a.Probe.Pins.Root, b.Probe.Pins.Root);
         Assert.NotEqual(a.Probe.InstanceId, b.Probe.InstanceId);
 
@@ -35,16 +38,18 @@ public sealed class InstanceTests
         await Task.Delay(300, Ct);
         Assert.Single(a.Records.All, r => r.ServerPort == port);
         Assert.Single(b.Records.All, r => r.ServerPort == port);
-        // The kernel keeps the other instance's line out of each buffer (filter on the id).
-        Assert.Equal(("instance", "instance"), (a.Probe.TraceFilter, b.Probe.TraceFilter));
         Assert.Equal((0L, 0L), (a.Probe.Counters.ForeignLines, b.Probe.Counters.ForeignLines));
+        // Ring buffers are per instance; trace lines share the kernel's printk path, and the
+        // kernel keeps the other instance's line out of each buffer (filter on the id).
+        if (transport == ProbeTransport.Trace)
+            Assert.Equal(("instance", "instance"), (a.Probe.Counters.TraceFilter, b.Probe.Counters.TraceFilter));
     }
 
     [Fact]
     public async Task Foreign_printk_lines_are_counted_and_never_disturb_the_records()
     {
         await using var net = await TestNetwork.CreateAsync();
-        await using var probe = await AttachedProbe.StartAsync(net.ClientHost);
+        await using var probe = await AttachedProbe.StartAsync(AttachedProbe.TestOptions(transport: ProbeTransport.Trace), net.ClientHost);
         await using var printk = await NeTracker.Kernel.Tests.Trace.PrintkPrograms.LoadAsync(Ct);
         var port = Tcp.NewPort();
         using var listener = await Tcp.ListenAsync(net.Server, TestNetwork.ServerV4, port);
@@ -62,16 +67,18 @@ public sealed class InstanceTests
         await Task.Delay(300, Ct);
         Assert.All(probe.Records.All, r => Assert.Equal(net.ClientHost, r.Interface));
         // The kernel-side filter keeps both kinds out of the instance's buffer altogether.
-        Assert.Equal("instance", probe.Probe.TraceFilter);
+        Assert.Equal("instance", probe.Probe.Counters.TraceFilter);
         Assert.Equal((0L, 0L), (probe.Probe.Counters.ForeignLines, probe.Probe.Counters.MalformedLines));
     }
 
-    [Fact]
-    public async Task A_burst_of_2000_concurrent_connections_is_all_reported_or_the_loss_is_counted()
+    [Theory]
+    [InlineData(ProbeTransport.Ringbuf)]
+    [InlineData(ProbeTransport.Trace)]
+    public async Task A_burst_of_2000_concurrent_connections_is_all_reported_or_the_loss_is_counted(ProbeTransport transport)
     {
         const int count = 2000;
         await using var net = await TestNetwork.CreateAsync();
-        await using var probe = await AttachedProbe.StartAsync(net.ClientHost);
+        await using var probe = await AttachedProbe.StartAsync(AttachedProbe.TestOptions(transport: transport), net.ClientHost);
         var port = Tcp.NewPort();
         using var listener = await Tcp.ListenAsync(net.Server, TestNetwork.ServerV4, port);
         var clients = await net.Client.RunAsync(() => Enumerable.Range(0, count)

@@ -1,0 +1,119 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using NeTracker.Probe.Model;
+using NeTracker.Probe.RingBuffer;
+
+namespace NeTracker.Probe.Events;
+
+/// <summary>
+/// Reads the pinned ring buffer on a thread of its own: wait (epoll, or the poll timeout — the
+/// kernel skips wakeups until enough is pending), decode every committed event in place into
+/// records, hand the batch on, release the space. The kernel's lost-event counter (a reserve
+/// that found the buffer full) is read from the per-CPU stats map into
+/// <see cref="ProbeCounters.LostEvents"/>.
+/// </summary>
+internal sealed class RingBufferEventSource : IEventSource
+{
+    /// <summary>A backlog (after a restart, a burst) is handed on in slices of this many.</summary>
+    private const int MaxBatch = 4096;
+
+    private readonly RingBufferReader _reader;
+    private readonly RecordFactory _factory;
+    private readonly ProbeCounters _counters;
+    private readonly KernelStats _stats;
+    private readonly int _pollMs;
+
+    private readonly ILogger? _logger;
+
+    public RingBufferEventSource(string pinnedPath, KernelStats stats, RecordFactory factory, ProbeCounters counters,
+        TimeSpan poll, ILogger? logger)
+    {
+        _logger = logger;
+        _reader = new RingBufferReader(pinnedPath);
+        _stats = stats;
+        _factory = factory;
+        _counters = counters;
+        _pollMs = (int)Math.Clamp(poll.TotalMilliseconds, 1, 1000);
+        counters.Transport = "ringbuf";
+        counters.RingBufferBytes = _reader.Size;
+    }
+
+    public ProbeTransport Transport => ProbeTransport.Ringbuf;
+
+    public Task RunAsync(Action<IReadOnlyList<ConnectionRecord>> publish, CancellationToken ct)
+        => Task.Factory.StartNew(() => Run(publish, ct), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(Action<IReadOnlyList<ConnectionRecord>> publish, CancellationToken ct)
+    {
+        var nextStats = 0L;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                if (_reader.Pending == 0)
+                    _reader.Wait(_pollMs);
+                Drain(publish);
+                if (Environment.TickCount64 >= nextStats)
+                {
+                    _stats.Refresh(_counters);
+                    nextStats = Environment.TickCount64 + 500;
+                }
+            }
+            catch (ProbeException ex)
+            {
+                // epoll or the stats map failed: say so, count it, keep reading after a pause.
+                Interlocked.Increment(ref _counters.ReadErrors);
+                _logger?.LogWarning("reading the ring buffer failed: {Message}", ex.Message);
+                ct.WaitHandle.WaitOne(1000);
+            }
+        }
+        Drain(publish); // what was committed before the stop still goes out
+        _stats.Refresh(_counters);
+    }
+
+    private void Drain(Action<IReadOnlyList<ConnectionRecord>> publish)
+    {
+        while (true)
+        {
+            var state = new DecodeState(_factory, new List<ConnectionRecord>(), 0);
+            var seen = _reader.ReadBatch(ref state, Decode, MaxBatch);
+            if (seen == 0)
+                return;
+            Interlocked.Add(ref _counters.EventsRead, seen);
+            if (state.Malformed > 0)
+                Interlocked.Add(ref _counters.MalformedEvents, state.Malformed);
+            if (state.Batch.Count > 0)
+                publish(state.Batch);
+        }
+    }
+
+    private static void Decode(ref DecodeState state, ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length < NtEvent.SizeOf)
+        {
+            state.Malformed++;
+            return;
+        }
+        ref readonly var ev = ref MemoryMarshal.AsRef<NtEvent>(bytes);
+        if (ev.Size != NtEvent.SizeOf || ev.EventVersion != NtEvent.Version || !EventCheck.IsValid(ev))
+        {
+            state.Malformed++;
+            return;
+        }
+        state.Batch.Add(state.Factory.FromEvent(ev));
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _reader.Dispose();
+        _stats.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private struct DecodeState(RecordFactory factory, List<ConnectionRecord> batch, int malformed)
+    {
+        public readonly RecordFactory Factory = factory;
+        public readonly List<ConnectionRecord> Batch = batch;
+        public int Malformed = malformed;
+    }
+}

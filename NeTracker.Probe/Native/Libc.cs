@@ -1,0 +1,89 @@
+using System.Runtime.InteropServices;
+
+namespace NeTracker.Probe.Native;
+
+/// <summary>
+/// The few syscalls .NET has no API for: mount(2); a non-blocking trace_pipe read with poll(2)
+/// (a blocking read of trace_pipe cannot be interrupted by closing the file, so the reader polls
+/// with a timeout and notices cancellation between polls); and mmap/epoll for the BPF ring
+/// buffer. Flag values are the asm-generic ones (x86_64 and arm64 share them).
+/// </summary>
+internal static class Libc
+{
+    public const int O_RDONLY = 0;
+    public const int O_WRONLY = 1;
+    public const int O_TRUNC = 0x200;
+    public const int O_NONBLOCK = 0x800;
+    public const int O_CLOEXEC = 0x80000;
+    public const short POLLIN = 0x1;
+    public const int EINTR = 4;
+    public const int EAGAIN = 11;
+
+    public const int PROT_READ = 0x1;
+    public const int PROT_WRITE = 0x2;
+    public const int MAP_SHARED = 0x01;
+    public static readonly nint MAP_FAILED = -1;
+
+    public const int EPOLL_CLOEXEC = 0x80000;
+    public const int EPOLL_CTL_ADD = 1;
+    public const uint EPOLLIN = 0x1;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short REvents;
+    }
+
+    /// <summary>struct epoll_event: packed on x86_64 (12 bytes), naturally aligned elsewhere.</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    public struct EpollEvent
+    {
+        public uint Events;
+        public ulong Data;
+    }
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    public static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static extern int Close(int fd);
+
+    [DllImport("libc", EntryPoint = "read", SetLastError = true)]
+    public static extern nint Read(int fd, ref byte buffer, nint count);
+
+    [DllImport("libc", EntryPoint = "poll", SetLastError = true)]
+    public static extern int Poll(ref PollFd fds, nuint count, int timeoutMs);
+
+    [DllImport("libc", EntryPoint = "mount", SetLastError = true)]
+    public static extern int Mount(
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string source,
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string target,
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string fsType,
+        nuint flags, nint data);
+
+    [DllImport("libc", EntryPoint = "mmap", SetLastError = true)]
+    public static extern nint Mmap(nint addr, nuint length, int prot, int flags, int fd, nint offset);
+
+    [DllImport("libc", EntryPoint = "munmap", SetLastError = true)]
+    public static extern int Munmap(nint addr, nuint length);
+
+    [DllImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
+    public static extern int EpollCreate1(int flags);
+
+    [DllImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    public static extern int EpollCtl(int epfd, int op, int fd, ref EpollEvent ev);
+
+    [DllImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    public static extern int EpollWait(int epfd, ref EpollEvent events, int maxEvents, int timeoutMs);
+
+    /// <summary>syscall(2): bpf(2) has no libc wrapper.</summary>
+    [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    public static extern long Syscall(long number, long a1, nint a2, long a3);
+
+    [DllImport("libc", EntryPoint = "getpagesize")]
+    public static extern int GetPageSize();
+
+    public static string Describe(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+}

@@ -1,0 +1,58 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace NeTracker.Probe.RingBuffer;
+
+/// <summary>
+/// <c>struct nt_event</c> of bpf/netracker.h, read in place from the ring buffer. The layout is
+/// the C one (natural alignment, no padding); a kernel test compares every offset and the size
+/// with the compiled object's BTF.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct NtEvent
+{
+    public const byte Version = 1;
+
+    /// <summary>NT_EV_* flags.</summary>
+    public const ushort FlagIpv6 = 1 << 0;
+    public const ushort FlagPartial = 1 << 1;
+    public const ushort FlagOwner = 1 << 2;
+
+    public ushort Size;
+    public byte EventVersion;
+    public byte Direction;
+    public uint IfIndex;
+    public Address16 ClientAddr;
+    public Address16 ServerAddr;
+    public ulong StartNs;
+    public ulong DurationNs;
+    public ulong SynAckNs;
+    public ulong AckNs;
+    public ulong BytesIn;
+    public ulong BytesOut;
+    public uint PacketsIn;
+    public uint PacketsOut;
+    public ushort ClientPort;
+    public ushort ServerPort;
+    public byte CloseReason;
+    public byte ClosedBy;
+    public ushort Flags;
+    public uint SynRetransmits;
+    public uint Pid;
+    public ulong CgroupId;
+    public Comm16 Comm;
+
+    public static int SizeOf => Unsafe.SizeOf<NtEvent>();
+
+    [InlineArray(16)]
+    public struct Address16
+    {
+        private byte _b;
+    }
+
+    [InlineArray(16)]
+    public struct Comm16
+    {
+        private byte _b;
+    }
+}
