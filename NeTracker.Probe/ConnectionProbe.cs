@@ -92,12 +92,13 @@ public sealed partial class ConnectionProbe : IConnectionProbe
         _program = await _loader.LoadAsync(ct).ConfigureAwait(false);
         var bpftool = new BpfTool(_options.BpftoolPath);
         _sweeper = new TableSweeper(new ConnTable(bpftool, _program.Pins), _options, () => _clock.NowNs);
-        _factory = new RecordFactory(Environment.MachineName, _names, _clock);
+        _factory = new RecordFactory(Environment.MachineName, _names, _clock, NewOwnerResolver());
         Counters.TransportWarning = _loader.TransportWarning;
         var source = await OpenSourceAsync(ct).ConfigureAwait(false);
         try
         {
             await RecogniseAttachedAsync(ct).ConfigureAwait(false);
+            await AttachOwnerProgramAsync(ct).ConfigureAwait(false);
         }
         catch
         {
@@ -141,6 +142,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
             _vanished.TryRemove(interfaceName, out _);
             _names.Remember(interfaceName, ifindex);
             _logger?.LogInformation("attached to {Interface} (ifindex {IfIndex})", interfaceName, ifindex);
+            await AttachOwnerProgramAsync(ct).ConfigureAwait(false);
         }
         finally
         {
@@ -166,6 +168,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
                 await ReportDetachedAsync(i, ct).ConfigureAwait(false);
             if (removed)
                 _logger?.LogInformation("detached from {Interface}", interfaceName);
+            await DetachOwnerProgramAsync(ct).ConfigureAwait(false);
         }
         finally
         {
@@ -199,7 +202,11 @@ public sealed partial class ConnectionProbe : IConnectionProbe
         // The programs stay loaded while any interface still uses them (a later `status` or a
         // restarted probe finds them); otherwise nothing is left behind in bpffs.
         if (_program is not null && !_attached.Keys.Any(n => _devices.IfIndexOf(n) is not null))
+        {
+            _attached.Clear(); // only vanished ones were left
+            await DetachOwnerProgramAsync(CancellationToken.None).ConfigureAwait(false);
             _loader.RemovePins();
+        }
         _records.Writer.TryComplete();
         _stop.Dispose();
         _tcLock.Dispose();

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Logging;
+using NeTracker.Probe.Owner;
+
+namespace NeTracker.Probe;
+
+/// <summary>
+/// Process attribution's lifecycle: the cgroup/sock_create program is attached to the cgroup
+/// v2 root while at least one interface is, and detached with the last one — it runs at every
+/// TCP socket creation on the host, so it is there only while someone watches. A failure here
+/// costs the owner columns, never the connections.
+/// </summary>
+public sealed partial class ConnectionProbe
+{
+    /// <summary>Why records carry no owner (attribution off, unsupported, no cgroup v2); empty when they do.</summary>
+    public string OwnerWarning => _ownerWarning ?? _loader.OwnerWarning;
+
+    private string? _ownerWarning;
+
+    /// <summary>Programs attached to the cgroup v2 root (NeTracker's and others'), for status pages.</summary>
+    public Task<IReadOnlyList<CgroupProgram>> CgroupProgramsAsync(CancellationToken ct) => _loader.Owners.ListAttachedAsync(ct);
+
+    private OwnerResolver NewOwnerResolver()
+        => new(_loader.Owners.CgroupRoot is { } root ? new CgroupPaths(root) : null);
+
+    private async Task AttachOwnerProgramAsync(CancellationToken ct)
+    {
+        if (_attached.IsEmpty || !_loader.Owners.Loaded)
+            return;
+        try
+        {
+            await _loader.Owners.AttachAsync(ct).ConfigureAwait(false);
+            _ownerWarning = null;
+        }
+        catch (ProbeException ex)
+        {
+            _ownerWarning = $"no process attribution: {ex.Message}";
+            _logger?.LogWarning("{Warning}", _ownerWarning);
+        }
+    }
+
+    private async Task DetachOwnerProgramAsync(CancellationToken ct)
+    {
+        if (!_attached.IsEmpty)
+            return;
+        try
+        {
+            await _loader.Owners.DetachAsync(ct).ConfigureAwait(false);
+        }
+        catch (ProbeException ex)
+        {
+            _logger?.LogWarning("detaching the process-attribution program failed: {Message}", ex.Message);
+        }
+    }
+}
