@@ -483,6 +483,9 @@ static __always_inline void note_owner(struct nt_ctx *x, struct nt_conn *c, int 
 	struct bpf_sock *sk;
 	struct nt_owner *o;
 
+#ifdef NT_BENCH_NO_OWNER
+	return;	/* bench/owner_cost.sh: the same program without this step, for the difference */
+#endif
 	if (!x->egress || c->owner.pid || (x->local && !is_client))
 		return;
 	sk = x->skb->sk;
