@@ -26,6 +26,7 @@ public sealed partial class Live : IDisposable
     private IReadOnlyList<SecondStats> _buckets = [];
     private WindowStats _minute = null!;
     private WindowStats _window = null!;
+    private ProgramTop _programs = ProgramTop.Empty;
     private double _closedPerSecond;
     private bool _interactive;
 
@@ -97,6 +98,7 @@ public sealed partial class Live : IDisposable
         _window = Store.GetWindow(range, ChartInterface);
         _minute = _rangeMinutes == 1 ? _window : Store.GetWindow(TimeSpan.FromMinutes(1), ChartInterface);
         _closedPerSecond = Store.GetWindow(TimeSpan.FromSeconds(5), ChartInterface).PerSecond;
+        _programs = Store.TopPrograms(range, 5, ChartInterface);
     }
 
     // The grid takes a new snapshot when it gets the new filter (or the resume) as a parameter.
