@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using NeTracker.Probe.Model;
 using NeTracker.Probe.RingBuffer;
@@ -89,18 +88,10 @@ internal sealed class RingBufferEventSource : IEventSource
 
     private static void Decode(ref DecodeState state, ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length < NtEvent.SizeOf)
-        {
+        if (EventDecoder.TryDecode(bytes, state.Factory, out var record))
+            state.Batch.Add(record);
+        else
             state.Malformed++;
-            return;
-        }
-        ref readonly var ev = ref MemoryMarshal.AsRef<NtEvent>(bytes);
-        if (ev.Size != NtEvent.SizeOf || ev.EventVersion != NtEvent.Version || !EventCheck.IsValid(ev))
-        {
-            state.Malformed++;
-            return;
-        }
-        state.Batch.Add(state.Factory.FromEvent(ev));
     }
 
     public ValueTask DisposeAsync()

@@ -18,7 +18,7 @@ public sealed class TcAttacher(TcOptions options, string sysClassNet = "/sys/cla
     /// <summary>NeTracker's and everyone else's filters on both hooks.</summary>
     public async Task<TcFilterSet> ShowAsync(string dev, CancellationToken ct)
     {
-        RequireInterface(dev);
+        var ifindex = RequireInterface(dev);
         var ours = new List<TcFilter>();
         var foreign = new List<TcFilter>();
         foreach (var hook in new[] { TcHook.Ingress, TcHook.Egress })
@@ -30,16 +30,25 @@ public sealed class TcAttacher(TcOptions options, string sysClassNet = "/sys/cla
             foreach (var f in TcJson.ParseFilters(result.StandardOutput, hook))
                 (IsOurs(f) ? ours : foreign).Add(f);
         }
-        return new TcFilterSet(ours, foreign);
+        return new TcFilterSet(ours, foreign, EgressOnly: IsLoopback(ifindex));
     }
 
     public async Task AttachAsync(string dev, string ingressProgram, string egressProgram, CancellationToken ct)
     {
         var ifindex = RequireInterface(dev);
         await EnsureClsactAsync(dev, ifindex, ct).ConfigureAwait(false);
-        await RunAsync(dev, TcArguments.FilterReplace(options, dev, TcHook.Ingress, ingressProgram), ct).ConfigureAwait(false);
+        if (!IsLoopback(ifindex))
+            await RunAsync(dev, TcArguments.FilterReplace(options, dev, TcHook.Ingress, ingressProgram), ct).ConfigureAwait(false);
         await RunAsync(dev, TcArguments.FilterReplace(options, dev, TcHook.Egress, egressProgram), ct).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// On a loopback device every packet leaves through egress and comes back through ingress of
+    /// the same device: watching both would count each packet twice and see each SYN twice (a
+    /// phantom retransmit). Egress alone sees every packet once; the program marks the
+    /// connection <c>local</c>. "lo" is ifindex 1 in every network namespace.
+    /// </summary>
+    public static bool IsLoopback(int ifindex) => ifindex == 1;
 
     /// <summary>Removes NeTracker's filters; false when there were none (or the interface is gone,
     /// which took its filters with it).</summary>

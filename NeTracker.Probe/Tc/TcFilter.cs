@@ -25,13 +25,14 @@ public sealed record TcFilter(TcHook Hook, int Pref, string Kind, string? Handle
     }
 }
 
-/// <summary>The filters of one interface, split into NeTracker's own (this instance) and the rest.</summary>
-public sealed record TcFilterSet(IReadOnlyList<TcFilter> Ours, IReadOnlyList<TcFilter> Foreign)
+/// <summary>The filters of one interface, split into NeTracker's own (this instance) and the rest.
+/// <paramref name="EgressOnly"/>: a loopback device, where NeTracker watches egress alone.</summary>
+public sealed record TcFilterSet(IReadOnlyList<TcFilter> Ours, IReadOnlyList<TcFilter> Foreign, bool EgressOnly = false)
 {
     public static readonly TcFilterSet Empty = new([], []);
 
     public bool Has(TcHook hook) => Ours.Any(f => f.Hook == hook);
 
-    /// <summary>Attached = both programs in place.</summary>
-    public bool Attached => Has(TcHook.Ingress) && Has(TcHook.Egress);
+    /// <summary>Attached = every program the interface needs is in place.</summary>
+    public bool Attached => Has(TcHook.Egress) && (EgressOnly || Has(TcHook.Ingress));
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using NeTracker.Kernel.Tests.Harness;
+using NeTracker.Probe.Events;
 using NeTracker.Probe.Model;
 
 namespace NeTracker.Kernel.Tests.Probe;
@@ -10,15 +11,18 @@ namespace NeTracker.Kernel.Tests.Probe;
 /// at ClientHost (the SYN arrives: inbound) and at ServerHost (the SYN leaves: outbound), so each
 /// test checks both directions at once.
 /// </summary>
-public sealed class LifecycleFixture : IAsyncLifetime
+public abstract class LifecycleFixture : IAsyncLifetime
 {
+    /// <summary>How events reach the probe: every lifecycle test runs on both transports.</summary>
+    protected abstract ProbeTransport Transport { get; }
+
     public TestNetwork Net { get; private set; } = null!;
     public AttachedProbe Probe { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
         Net = await TestNetwork.CreateAsync();
-        Probe = await AttachedProbe.StartAsync(Net.ClientHost, Net.ServerHost);
+        Probe = await AttachedProbe.StartAsync(AttachedProbe.TestOptions(transport: Transport), Net.ClientHost, Net.ServerHost);
         await WarmUpAsync();
     }
 
@@ -129,3 +133,15 @@ public sealed class LifecycleFixture : IAsyncLifetime
 
 /// <summary>The client's own clock ran more than 1 ms longer than the hook's measurement.</summary>
 public sealed class ClientClockLagException(string message) : Exception(message);
+
+/// <summary>The default transport: binary events from the BPF ring buffer.</summary>
+public sealed class RingbufLifecycleFixture : LifecycleFixture
+{
+    protected override ProbeTransport Transport => ProbeTransport.Ringbuf;
+}
+
+/// <summary>The trace transport: NTv1 lines through the instance's trace_pipe.</summary>
+public sealed class TraceLifecycleFixture : LifecycleFixture
+{
+    protected override ProbeTransport Transport => ProbeTransport.Trace;
+}

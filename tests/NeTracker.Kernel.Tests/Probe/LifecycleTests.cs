@@ -5,9 +5,18 @@ using NeTracker.Probe.Model;
 
 namespace NeTracker.Kernel.Tests.Probe;
 
-/// <summary>Every way a TCP connection ends, IPv4 and IPv6, seen inbound and outbound.</summary>
+/// <summary>On the ring-buffer transport (the default).</summary>
 [Trait("Category", "Kernel")]
-public sealed class LifecycleTests(LifecycleFixture f) : IClassFixture<LifecycleFixture>
+public sealed class RingbufLifecycleTests(RingbufLifecycleFixture f)
+    : LifecycleTests<RingbufLifecycleFixture>(f), IClassFixture<RingbufLifecycleFixture>;
+
+/// <summary>On the trace transport (the fallback).</summary>
+[Trait("Category", "Kernel")]
+public sealed class TraceLifecycleTests(TraceLifecycleFixture f)
+    : LifecycleTests<TraceLifecycleFixture>(f), IClassFixture<TraceLifecycleFixture>;
+
+/// <summary>Every way a TCP connection ends, IPv4 and IPv6, seen inbound and outbound, on each transport.</summary>
+public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : LifecycleFixture
 {
     private const int Request = 100;
     private const int Response = 1000;
