@@ -39,6 +39,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
     private LoadedProgram? _program;
     private IEventSource? _source;
     private TableSweeper? _sweeper;
+    private ConnTable? _table;
     private RecordFactory? _factory;
     private Task _readLoop = Task.CompletedTask;
     private Task _sweepLoop = Task.CompletedTask;
@@ -90,8 +91,8 @@ public sealed partial class ConnectionProbe : IConnectionProbe
         if (_source is not null)
             return;
         _program = await _loader.LoadAsync(ct).ConfigureAwait(false);
-        var bpftool = new BpfTool(_options.BpftoolPath);
-        _sweeper = new TableSweeper(new ConnTable(bpftool, _program.Pins), _options, () => _clock.NowNs);
+        _table = new ConnTable(_program.Pins);
+        _sweeper = new TableSweeper(_table, _options, () => _clock.NowNs);
         _factory = new RecordFactory(Environment.MachineName, _names, _clock, NewOwnerResolver());
         Counters.TransportWarning = _loader.TransportWarning;
         var source = await OpenSourceAsync(ct).ConfigureAwait(false);
@@ -208,6 +209,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
             _loader.RemovePins();
         }
         _records.Writer.TryComplete();
+        _table?.Dispose();
         _stop.Dispose();
         _tcLock.Dispose();
     }

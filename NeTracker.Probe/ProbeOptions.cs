@@ -58,6 +58,14 @@ public sealed partial record ProbeOptions
 
     public int TraceBufferKbPerCpu { get; init; } = 8192;
 
+    /// <summary>Connections past the handshake the kernel can follow at once (preallocated,
+    /// ~220 bytes each: 131 072 ≈ 28 MiB). A full table refuses new ones, counted per interface.</summary>
+    public int MaxConnections { get; init; } = 131072;
+
+    /// <summary>Handshakes in progress the kernel can follow at once, apart from established
+    /// connections so that a SYN flood never pushes those out (65 536 ≈ 14 MiB).</summary>
+    public int MaxHalfOpen { get; init; } = 65536;
+
     /// <summary>Batches of finished records waiting for the consumer; beyond it they are dropped
     /// and counted. A batch is one read of the kernel's buffer (up to 4096 records).</summary>
     public int ChannelCapacity { get; init; } = 4096;
@@ -102,6 +110,8 @@ public sealed partial record ProbeOptions
             problems.Add("RingBufferPoll must be between 1 ms and 1 s.");
         if (!Enum.IsDefined(Transport))
             problems.Add("Transport must be ringbuf or trace.");
+        if (MaxConnections is < 64 or > 16_777_216 || MaxHalfOpen is < 64 or > 16_777_216)
+            problems.Add("MaxConnections and MaxHalfOpen must be between 64 and 16777216.");
         if (ChannelCapacity is < 16 or > 10_000_000)
             problems.Add("ChannelCapacity must be between 16 and 10000000.");
         return problems;

@@ -11,6 +11,11 @@
  * Each packet goes through named steps: parse -> track (look up or create the entry) ->
  * account (bytes, packets) -> transition (handshake, FIN, RST) -> emit (once per connection).
  *
+ * Two tables, so that a SYN flood can never push out an established connection: a SYN opens
+ * an entry in "halfopen"; the client's ACK of the SYN-ACK moves it to "conns". Both are plain
+ * hashes (no silent LRU eviction): a full table refuses the new entry and the refusal is
+ * counted, per interface too (bpf/netracker.h, "Reconciliation").
+ *
  * Concurrency: ingress and egress of one connection run on different CPUs at the same time
  * (simultaneous close sends both FINs at once). State only grows, with atomic or; whoever
  * sets NT_S_CLOSED first is the one that emits, so each connection is emitted once.
@@ -26,12 +31,29 @@
 #include <bpf/bpf_endian.h>
 #include "netracker.h"
 
+/* Connections past the handshake (and partial ones, open before we attached). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, NT_MAX_CONNS);
 	__type(key, struct nt_key);
 	__type(value, struct nt_conn);
 } conns SEC(".maps");
+
+/* A SYN seen, the handshake not complete: where a flood churns, apart from "conns". */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NT_MAX_HALFOPEN);
+	__type(key, struct nt_key);
+	__type(value, struct nt_conn);
+} halfopen SEC(".maps");
+
+/* ifindex -> what a full table refused there. Touched only when a table is full. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, NT_MAX_IFDROPS);
+	__type(key, __u32);
+	__type(value, struct nt_ifdrops);
+} ifdrops SEC(".maps");
 
 /* Keys of recently finished connections -> close time. Packets that trail a finished
  * connection (its last ACK, a late RST, a retransmitted FIN) land here and never start a
@@ -102,6 +124,24 @@ static __always_inline void stat_inc(__u32 idx)
 
 	if (v)
 		*v += 1;	/* per-CPU: no atomics needed */
+}
+
+/* A full table refused an entry on this interface. */
+static __always_inline void count_full(__u32 ifindex, int conns_full)
+{
+	struct nt_ifdrops zero = {}, *d = bpf_map_lookup_elem(&ifdrops, &ifindex);
+
+	stat_inc(conns_full ? NT_STAT_CONNS_FULL : NT_STAT_HALFOPEN_FULL);
+	if (!d) {
+		bpf_map_update_elem(&ifdrops, &ifindex, &zero, BPF_NOEXIST);
+		d = bpf_map_lookup_elem(&ifdrops, &ifindex);
+		if (!d)
+			return;
+	}
+	if (conns_full)
+		d->conns_full += 1;	/* per-CPU value: no atomics needed */
+	else
+		d->halfopen_full += 1;
 }
 
 static __always_inline void v4_mapped(__u8 *dst, __be32 addr)
@@ -320,10 +360,11 @@ static __always_inline void emit_event(const struct nt_conn *c, const struct nt_
 	stat_inc(NT_STAT_EVENTS);
 }
 
-/* Emits the connection (once) and moves its key to the tombstones. Callers have counted the
- * current packet already, so the bytes of a FIN or RST with data are included. */
+/* Emits the connection (once), moves its key to the tombstones and deletes the entry from the
+ * table it lives in. Callers have counted the current packet already, so the bytes of a FIN or
+ * RST with data are included. */
 static __always_inline void finish(struct nt_conn *c, const struct nt_key *k, const struct nt_config *cfg,
-				   __u64 now, __u32 reason, __u32 closed_by, int delete)
+				   __u64 now, __u32 reason, __u32 closed_by, int in_halfopen)
 {
 	__u32 old = __sync_fetch_and_or(&c->state, NT_S_CLOSED);
 
@@ -335,7 +376,9 @@ static __always_inline void finish(struct nt_conn *c, const struct nt_key *k, co
 		emit_event(c, k, cfg, now - c->start_ns, reason, closed_by);
 
 	bpf_map_update_elem(&closed, k, &now, BPF_ANY);
-	if (delete)
+	if (in_halfopen)
+		bpf_map_delete_elem(&halfopen, k);
+	else
 		bpf_map_delete_elem(&conns, k);
 }
 
@@ -386,18 +429,42 @@ static __always_inline void init_conn(struct nt_conn *c, const struct nt_pkt *p,
 	c->last_ns = now;
 }
 
-static __always_inline struct nt_conn *insert(const struct nt_key *k, struct nt_conn *c, __u64 flags)
+/* Opens an entry in table (conns or halfopen). A full table refuses it: counted, NULL. */
+static __always_inline struct nt_conn *insert(void *table, const struct nt_key *k, struct nt_conn *c, __u64 flags)
 {
-	if (bpf_map_update_elem(&conns, k, c, flags)) {
-		if (flags == BPF_ANY)
-			stat_inc(NT_STAT_INSERT_FAIL);
-	} else {
+	struct nt_conn *found;
+
+	if (!bpf_map_update_elem(table, k, c, flags)) {
 		stat_inc(NT_STAT_OPENED);
 		if (c->flags & NT_C_PARTIAL)
 			stat_inc(NT_STAT_PARTIAL);
+		return bpf_map_lookup_elem(table, k);
 	}
-	/* On a lost BPF_NOEXIST race the other CPU's entry is the one to use. */
-	return bpf_map_lookup_elem(&conns, k);
+	/* On a lost BPF_NOEXIST race the other CPU's entry is the one to use; otherwise full. */
+	found = bpf_map_lookup_elem(table, k);
+	if (!found)
+		count_full(k->ifindex, table == (void *)&conns);
+	return found;
+}
+
+/* The handshake completed: the entry moves from "halfopen" to "conns". A full "conns" drops
+ * the connection (counted). A packet of the same connection on another CPU may still update
+ * the half-open copy between the copy and the delete; that packet's bytes are the price of
+ * never holding a lock here. */
+static __always_inline struct nt_conn *promote(const struct nt_key *k, struct nt_conn *c)
+{
+	struct nt_conn *moved = NULL;
+
+	if (!bpf_map_update_elem(&conns, k, c, BPF_NOEXIST)) {
+		stat_inc(NT_STAT_PROMOTED);
+		moved = bpf_map_lookup_elem(&conns, k);
+	} else {
+		moved = bpf_map_lookup_elem(&conns, k);	/* another CPU promoted it first */
+		if (!moved)
+			count_full(k->ifindex, 1);
+	}
+	bpf_map_delete_elem(&halfopen, k);
+	return moved;
 }
 
 static __always_inline __u32 first_fin(const struct nt_conn *c)
@@ -416,6 +483,7 @@ struct nt_ctx {
 	int egress;
 	int local;	/* on loopback */
 	int syn;	/* a bare SYN (no ACK, no RST) */
+	int in_ho;	/* the entry lives in "halfopen" */
 };
 
 /* Step "track", SYN on a known key: a retransmission of the first SYN (returns the entry,
@@ -431,7 +499,7 @@ static __always_inline struct nt_conn *syn_on_known(struct nt_ctx *x, struct nt_
 		return c;
 	}
 	finish(c, &x->k, x->cfg, x->now,
-	       c->state & NT_S_SYNACK ? NT_CLOSE_TIMEOUT : NT_CLOSE_UNANSWERED, first_fin(c), 0);
+	       c->state & NT_S_SYNACK ? NT_CLOSE_TIMEOUT : NT_CLOSE_UNANSWERED, first_fin(c), x->in_ho);
 	return NULL;
 }
 
@@ -449,7 +517,8 @@ static __always_inline struct nt_conn *create(struct nt_ctx *x, int *fresh_syn)
 		fresh.state = NT_S_SYN;
 		fresh.syn_seq = p->seq;
 		*fresh_syn = 1;
-		return insert(&x->k, &fresh, BPF_ANY);
+		x->in_ho = 1;
+		return insert(&halfopen, &x->k, &fresh, BPF_ANY);
 	}
 	/* Trailing packets of a finished connection never start a new one. */
 	tomb = bpf_map_lookup_elem(&closed, &x->k);
@@ -467,8 +536,10 @@ static __always_inline struct nt_conn *create(struct nt_ctx *x, int *fresh_syn)
 	else
 		init_conn(&fresh, p, x->lo, bpf_ntohs(p->sport) >= bpf_ntohs(p->dport), x->egress, x->local, x->now);
 	fresh.flags |= NT_C_PARTIAL;
-	fresh.state = p->flags & TH_SYN ? NT_S_SYN | NT_S_SYNACK : NT_S_SYN | NT_S_SYNACK | NT_S_EST;
-	return insert(&x->k, &fresh, BPF_NOEXIST);
+	/* A SYN-ACK: the handshake is still to complete (half-open); anything else is past it. */
+	x->in_ho = !!(p->flags & TH_SYN);
+	fresh.state = x->in_ho ? NT_S_SYN | NT_S_SYNACK : NT_S_SYN | NT_S_SYNACK | NT_S_EST;
+	return insert(x->in_ho ? (void *)&halfopen : (void *)&conns, &x->k, &fresh, BPF_NOEXIST);
 }
 
 /* Step "owner": who owns the local socket, from the socket storage the cgroup/sock_create
@@ -507,7 +578,7 @@ static __always_inline void transition(struct nt_ctx *x, struct nt_conn *c, int 
 	if (fl & TH_RST) {
 		finish(c, &x->k, x->cfg, x->now,
 		       !is_client && !(c->state & NT_S_SYNACK) ? NT_CLOSE_REFUSED : NT_CLOSE_RST,
-		       is_client ? NT_BY_CLIENT : NT_BY_SERVER, 1);
+		       is_client ? NT_BY_CLIENT : NT_BY_SERVER, x->in_ho);
 		return;
 	}
 	if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
@@ -519,6 +590,13 @@ static __always_inline void transition(struct nt_ctx *x, struct nt_conn *c, int 
 		c->ack_at = x->now;
 		__sync_fetch_and_or(&c->state, NT_S_EST);
 	}
+	/* Past the handshake (or a FIN before we saw it complete): out of the flood's table. */
+	if (x->in_ho && (c->state & NT_S_EST || fl & TH_FIN)) {
+		c = promote(&x->k, c);
+		if (!c)
+			return;
+		x->in_ho = 0;
+	}
 	if (fl & TH_FIN) {
 		__u32 mine = is_client ? NT_S_FIN_C : NT_S_FIN_S;
 		__u32 theirs = is_client ? NT_S_FIN_S : NT_S_FIN_C;
@@ -527,7 +605,7 @@ static __always_inline void transition(struct nt_ctx *x, struct nt_conn *c, int 
 		/* The second side's first FIN ends it; the side that sent FIN first closed it. */
 		if (!(old & mine) && (old & theirs))
 			finish(c, &x->k, x->cfg, x->now, NT_CLOSE_FIN,
-			       is_client ? NT_BY_SERVER : NT_BY_CLIENT, 1);
+			       is_client ? NT_BY_SERVER : NT_BY_CLIENT, x->in_ho);
 	}
 }
 
@@ -557,7 +635,12 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 	make_key(&x.k, &x.p, x.lo, skb->ifindex);
 	x.syn = (x.p.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN;
 
+	x.in_ho = 0;
 	c = bpf_map_lookup_elem(&conns, &x.k);
+	if (!c) {
+		c = bpf_map_lookup_elem(&halfopen, &x.k);
+		x.in_ho = !!c;
+	}
 	if (c && x.syn) {
 		c = syn_on_known(&x, c);
 		if (c) {

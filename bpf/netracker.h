@@ -123,8 +123,10 @@ enum nt_closed_by {
  * `bpftool -j map dump` (BTF formatted), so the field names below are part of the contract
  * with NeTracker.Probe/Kernel/ConnEntry.cs.
  */
-#define NT_MAX_CONNS		65536	/* LRU: live connections */
-#define NT_MAX_TOMBSTONES	16384	/* LRU: recently closed keys */
+#define NT_MAX_CONNS		131072	/* hash: connections past the handshake (never evicted) */
+#define NT_MAX_HALFOPEN		65536	/* hash: SYN seen, handshake not complete (floods live here) */
+#define NT_MAX_TOMBSTONES	16384	/* LRU: recently closed keys (losing one is harmless) */
+#define NT_MAX_IFDROPS		1024	/* per-interface drop counters */
 #define NT_RINGBUF_DEFAULT	(4u << 20)	/* bytes; user space creates "events" with its own size */
 #define NT_TOMBSTONE_NS_DEFAULT	(60ull * 1000000000ull)	/* TIME_WAIT-like default */
 
@@ -175,6 +177,18 @@ struct nt_conn {
 	struct nt_owner owner;	/* the local socket's owner; pid 0 = not known (yet) */
 };
 
+/*
+ * Reconciliation (checked by a test): every connection the program opens (NT_STAT_OPENED) is,
+ * at any moment, finished (an event or line, or swept by user space), live (in "conns" or
+ * "halfopen"), or dropped (NT_STAT_CONNS_FULL: its handshake completed into a full table).
+ * Nothing is evicted: both tables are plain hashes. What could not even be opened is counted
+ * apart: NT_STAT_HALFOPEN_FULL, and per interface in the map "ifdrops".
+ */
+struct nt_ifdrops {
+	__u64	halfopen_full;	/* SYNs not tracked on this interface: half-open table full */
+	__u64	conns_full;	/* connections dropped on this interface: table full */
+};
+
 /* Written by user space before the programs are attached; instance_id 0 = track nothing. */
 struct nt_config {
 	__u32	instance_id;
@@ -192,7 +206,10 @@ enum nt_stat {
 	NT_STAT_INSERT_FAIL = 4,	/* table update failed */
 	NT_STAT_RB_DROPS = 5,	/* events lost: ring buffer full (reserve failed) */
 	NT_STAT_EVENTS = 6,	/* events submitted to the ring buffer */
-	NT_STAT_MAX = 7,
+	NT_STAT_HALFOPEN_FULL = 7,	/* SYNs not tracked: the half-open table was full */
+	NT_STAT_CONNS_FULL = 8,	/* connections dropped: the table was full when they completed */
+	NT_STAT_PROMOTED = 9,	/* handshakes completed: half-open -> conns */
+	NT_STAT_MAX = 10,
 };
 
 #endif /* __NETRACKER_H */

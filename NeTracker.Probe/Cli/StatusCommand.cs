@@ -33,7 +33,11 @@ public sealed class StatusCommand : ICliCommand
     internal static void Write(TextWriter w, string instance, IReadOnlyList<InterfaceState> interfaces, ProbeCounters c)
     {
         const string Row = "{0,-15} {1,7} {2,-8} {3,-9} {4,8}  {5,-40} {6}";
-        w.WriteLine($"instance {instance}: trace {c.TraceSource}, {c.TraceBufferKbPerCpu} KB per CPU");
+        w.WriteLine(c.Transport == "ringbuf"
+            ? $"instance {instance}: transport ringbuf, {c.RingBufferBytes / 1024} KiB ring buffer"
+            : $"instance {instance}: transport trace ({c.TraceSource}), {c.TraceBufferKbPerCpu} KB per CPU");
+        if (c.TransportWarning.Length > 0)
+            w.WriteLine($"warning: {c.TransportWarning}");
         w.WriteLine(string.Format(CultureInfo.InvariantCulture, Row, "INTERFACE", "IFINDEX", "STATE", "NETRACKER", "RECORDS", "ADDRESSES", "FOREIGN FILTERS"));
         foreach (var i in interfaces)
         {
@@ -43,7 +47,7 @@ public sealed class StatusCommand : ICliCommand
                 i.ForeignFilters.Count == 0 ? "-" : string.Join("; ", i.ForeignFilters)));
         }
         w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"counters of this run: lines {c.LinesRead}, records {c.RecordsEmitted}, foreign {c.ForeignLines}, malformed {c.MalformedLines}, " +
+            $"counters of this run: events {c.EventsRead}, lines {c.LinesRead}, records {c.RecordsEmitted}, foreign {c.ForeignLines}, malformed {c.MalformedLines + c.MalformedEvents}, " +
             $"lost {c.LostEvents}, channel drops {c.ChannelDrops}, swept {c.Swept}, read errors {c.ReadErrors}"));
     }
 }

@@ -99,9 +99,12 @@ public sealed class WatchCommand : ICliCommand
 
     internal static void WriteSummary(TextWriter w, long written, ProbeCounters c)
     {
-        w.WriteLine($"{written} connections; lost events {Interlocked.Read(ref c.LostEvents)}, channel drops {Interlocked.Read(ref c.ChannelDrops)}, " +
-            $"malformed lines {Interlocked.Read(ref c.MalformedLines)}, foreign lines {Interlocked.Read(ref c.ForeignLines)}, read errors {Interlocked.Read(ref c.ReadErrors)}");
+        w.WriteLine($"{written} connections ({c.Transport}); lost events {Interlocked.Read(ref c.LostEvents)}, channel drops {Interlocked.Read(ref c.ChannelDrops)}, " +
+            $"malformed {Interlocked.Read(ref c.MalformedLines) + Interlocked.Read(ref c.MalformedEvents)}, foreign lines {Interlocked.Read(ref c.ForeignLines)}, " +
+            $"table full {Interlocked.Read(ref c.KernelInsertFailures)}, read errors {Interlocked.Read(ref c.ReadErrors)}");
+        if (c.TransportWarning.Length > 0)
+            w.WriteLine($"warning: {c.TransportWarning}");
         if (c.LostEvents > 0 || c.ChannelDrops > 0)
-            w.WriteLine("warning: some connections were not reported (trace buffer overrun or slow output); see the counts above.");
+            w.WriteLine($"warning: some connections were not reported ({(c.Transport == "ringbuf" ? "ring buffer full" : "trace buffer overrun")} or slow output); see the counts above.");
     }
 }

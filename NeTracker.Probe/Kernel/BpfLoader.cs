@@ -69,18 +69,20 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
         var ownersMap = await LoadOwnersAsync(ct).ConfigureAwait(false);
         try
         {
-            // The ring buffer is created first with the configured size, and the load reuses it:
-            // the object's own size is only a default.
-            await _bpftool.RunAsync(["map", "create", Pins.EventsStaging, "type", "ringbuf", "key", "0", "value", "0",
-                "entries", options.RingBufferBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), "name", "events"], ct)
-                .ConfigureAwait(false);
-            List<string> load = ["prog", "loadall", obj, Pins.Progs, "type", "classifier",
-                "map", "name", "events", "pinned", Pins.EventsStaging];
+            // The sized maps are created first and the load reuses them: the object's own sizes
+            // are only defaults. Each is pinned again under maps/ by the load.
+            var sized = SizedMaps();
+            foreach (var (name, args) in sized)
+                await _bpftool.RunAsync(["map", "create", Pins.Staging(name), .. args, "name", name], ct).ConfigureAwait(false);
+            List<string> load = ["prog", "loadall", obj, Pins.Progs, "type", "classifier"];
+            foreach (var (name, _) in sized)
+                load.AddRange(["map", "name", name, "pinned", Pins.Staging(name)]);
             if (ownersMap is not null)
                 load.AddRange(["map", "name", "owners", "pinned", ownersMap]);
             load.AddRange(["pinmaps", Pins.Maps]);
             await _bpftool.RunAsync(load, ct).ConfigureAwait(false);
-            File.Delete(Pins.EventsStaging); // pinned again as maps/events by the load
+            foreach (var (name, _) in sized)
+                File.Delete(Pins.Staging(name));
             var instanceId = NewInstanceId();
             await WriteConfigAsync(instanceId, ct).ConfigureAwait(false);
             logger?.LogInformation("loaded {Object} pinned at {Pins} (instance id {Id:x8})", obj, Pins.Root, instanceId);
@@ -122,6 +124,19 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
         var parent = Path.GetDirectoryName(Pins.Root);
         if (parent is not null && Directory.Exists(parent) && !Directory.EnumerateFileSystemEntries(parent).Any())
             Directory.Delete(parent);
+    }
+
+    /// <summary>The maps whose size is configuration, with `bpftool map create` arguments.</summary>
+    private List<(string Name, string[] Args)> SizedMaps()
+    {
+        static string N(long v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string[] Table(int entries) => ["type", "hash", "key", N(NtKey.SizeOf), "value", N(NtConn.SizeOf), "entries", N(entries)];
+        return
+        [
+            ("events", ["type", "ringbuf", "key", "0", "value", "0", "entries", N(options.RingBufferBytes)]),
+            ("conns", Table(options.MaxConnections)),
+            ("halfopen", Table(options.MaxHalfOpen)),
+        ];
     }
 
     public async Task<uint> ReadInstanceIdAsync(CancellationToken ct)

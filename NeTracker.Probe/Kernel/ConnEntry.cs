@@ -3,13 +3,14 @@ using NeTracker.Probe.Model;
 
 namespace NeTracker.Probe.Kernel;
 
-/// <summary>One entry of the kernel's "conns" table (struct nt_conn in bpf/netracker.h).</summary>
+/// <summary>One entry of the kernel's "conns" or (<see cref="HalfOpen"/>) "halfopen" table
+/// (struct nt_conn in bpf/netracker.h).</summary>
 public sealed record ConnEntry(
     byte[] RawKey, int IfIndex, IpFamily Family,
     IPAddress ClientAddr, int ClientPort, IPAddress ServerAddr, int ServerPort,
     ulong StartNs, ulong SynAckAt, ulong AckAt, ulong LastNs,
     ulong BytesIn, ulong BytesOut, uint PacketsIn, uint PacketsOut,
-    uint State, uint SynRetransmits, uint Flags)
+    uint State, uint SynRetransmits, uint Flags, bool HalfOpen = false)
 {
     // NT_S_* and NT_C_* of bpf/netracker.h
     public const uint StateSynAck = 1u << 1;

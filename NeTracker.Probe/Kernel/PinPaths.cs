@@ -15,6 +15,8 @@ public sealed record PinPaths(string Root)
     public string Config => Path.Combine(Maps, "config");
     public string Stats => Path.Combine(Maps, "stats");
     public string Events => Path.Combine(Maps, "events");
+    public string HalfOpen => Path.Combine(Maps, "halfopen");
+    public string IfDrops => Path.Combine(Maps, "ifdrops");
 
     /// <summary>The cgroup/sock_create program and its socket-storage map (process attribution),
     /// loaded before the TC object, which reuses the map by this pin.</summary>
@@ -22,10 +24,11 @@ public sealed record PinPaths(string Root)
     public string SockCreate => Path.Combine(Owner, "progs", "nt_sock_create");
     public string Owners => Path.Combine(Owner, "maps", "owners");
 
-    /// <summary>Where the loader pins the ring buffer it creates, for the object's load to reuse.</summary>
-    public string EventsStaging => Path.Combine(Root, "events_new") /* bpffs refuses names with a dot */;
+    /// <summary>Where the loader pins a map it creates with a configured size, for the object's
+    /// load to reuse (bpffs refuses names with a dot).</summary>
+    public string Staging(string map) => Path.Combine(Root, map + "_new");
 
     /// <summary>Everything a loaded instance needs is pinned (an instance pinned by an older
     /// version, without a ring buffer, is not: it is reloaded).</summary>
-    public bool Complete => new[] { Ingress, Egress, Conns, Config, Stats, Events }.All(File.Exists);
+    public bool Complete => new[] { Ingress, Egress, Conns, HalfOpen, Closed, IfDrops, Config, Stats, Events }.All(File.Exists);
 }

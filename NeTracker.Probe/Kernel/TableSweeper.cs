@@ -9,8 +9,8 @@ public sealed record SweptConnection(ConnEntry Entry, CloseReason Reason, ulong 
 public sealed record SweepResult(IReadOnlyList<ConnEntry> Active, IReadOnlyList<SweptConnection> Swept);
 
 /// <summary>
-/// Reads the kernel's connection table and removes what can never finish on its own: a SYN
-/// nobody answers (<c>unanswered</c>), a connection half-closed or idle for too long
+/// Reads the kernel's connection tables and removes what can never finish on its own: a SYN
+/// whose handshake never completes (<c>unanswered</c>), a connection half-closed or idle for too long
 /// (<c>timeout</c>). Established connections are left alone however long they live.
 /// Also takes out the connections of a detached interface (<c>detached</c>).
 /// </summary>
@@ -59,11 +59,12 @@ public sealed class TableSweeper(ConnTable table, ProbeOptions options, Func<ulo
         return mine.Where(e => !e.Closed).Select(e => new SweptConnection(e, CloseReason.Detached, now)).ToList();
     }
 
-    /// <summary>Why an entry can never finish, or null when it may still.</summary>
+    /// <summary>Why an entry can never finish, or null when it may still. A handshake that never
+    /// completed (a flood's SYN answered by a SYN-ACK nobody acknowledges, too) is unanswered.</summary>
     public static CloseReason? Classify(ConnEntry e, ulong now, ProbeOptions options)
     {
         var idle = Age(e, now);
-        if (!e.Answered && !e.Partial && idle > Ns(options.UnansweredAfter))
+        if ((e.HalfOpen || !e.Answered) && !e.Partial && idle > Ns(options.UnansweredAfter))
             return CloseReason.Unanswered;
         if (e.HalfClosed && idle > Ns(options.HalfClosedTimeout))
             return CloseReason.Timeout;

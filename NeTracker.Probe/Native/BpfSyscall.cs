@@ -107,5 +107,5 @@ internal static unsafe class BpfSyscall
         return max + 1;
     }
 
-    private static long Call(int cmd, byte* attr, int size) => Libc.Syscall(SysBpf, cmd, (nint)attr, size);
+    internal static long Call(int cmd, byte* attr, int size) => Libc.Syscall(SysBpf, cmd, (nint)attr, size);
 }

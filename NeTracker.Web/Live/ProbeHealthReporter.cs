@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace NeTracker.Web.Live;
 
-/// <summary>Health section "Probe": state, trace source and buffer, losses and parse errors.</summary>
+/// <summary>Health section "Probe": state, transport and its buffer, losses and parse errors.</summary>
 public sealed class ProbeHealthReporter(ProbeHostedService probeHost) : IHealthReporter
 {
     public string Title => "Probe";
@@ -24,15 +24,29 @@ public sealed class ProbeHealthReporter(ProbeHostedService probeHost) : IHealthR
         if (probeHost.Probe is { } probe)
         {
             var c = probe.Counters;
-            items.Add(new("Trace source", c.TraceSource, c.TraceSource == "instance" ? HealthLevel.Ok : HealthLevel.Warning,
-                c.TraceSource == "global" ? "shared global trace_pipe: other programs' lines are read and skipped" : null));
-            items.Add(new("Trace buffer", string.Create(CultureInfo.InvariantCulture, $"{c.TraceBufferKbPerCpu} KB per CPU")));
-            items.Add(Counter("Lost events (trace buffer overruns)", Interlocked.Read(ref c.LostEvents)));
+            var warning = Volatile.Read(ref c.TransportWarning);
+            items.Add(new("Transport", c.Transport, warning.Length == 0 ? HealthLevel.Ok : HealthLevel.Warning,
+                warning.Length > 0 ? warning : c.Transport == "ringbuf" ? "binary events from a BPF ring buffer" : "text lines from trace_pipe"));
+            if (c.Transport == "ringbuf")
+            {
+                items.Add(new("Ring buffer", string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Read(ref c.RingBufferBytes) / 1024:N0} KiB")));
+                items.Add(Counter("Lost events (ring buffer full)", Interlocked.Read(ref c.LostEvents)));
+                items.Add(Counter("Malformed events", Interlocked.Read(ref c.MalformedEvents)));
+                items.Add(new("Events read", N(Interlocked.Read(ref c.EventsRead))));
+            }
+            else
+            {
+                items.Add(new("Trace source", c.TraceSource, c.TraceSource == "instance" ? HealthLevel.Ok : HealthLevel.Warning,
+                    c.TraceSource == "global" ? "shared global trace_pipe: other programs' lines are read and skipped" : null));
+                items.Add(new("Trace buffer", string.Create(CultureInfo.InvariantCulture, $"{c.TraceBufferKbPerCpu} KB per CPU")));
+                items.Add(Counter("Lost events (trace buffer overruns)", Interlocked.Read(ref c.LostEvents)));
+                items.Add(Counter("Malformed lines", Interlocked.Read(ref c.MalformedLines)));
+                items.Add(new("Foreign lines (skipped)", N(Interlocked.Read(ref c.ForeignLines))));
+                items.Add(new("Lines read", N(Interlocked.Read(ref c.LinesRead))));
+            }
             items.Add(Counter("Channel drops (probe → dashboard)", Interlocked.Read(ref c.ChannelDrops)));
-            items.Add(Counter("Malformed lines", Interlocked.Read(ref c.MalformedLines)));
-            items.Add(new("Foreign lines (skipped)", N(Interlocked.Read(ref c.ForeignLines))));
+            items.Add(Counter("Kernel table full (connections not tracked)", Interlocked.Read(ref c.KernelInsertFailures)));
             items.Add(Counter("Read errors", Interlocked.Read(ref c.ReadErrors)));
-            items.Add(new("Lines read", N(Interlocked.Read(ref c.LinesRead))));
             items.Add(new("Records emitted", N(Interlocked.Read(ref c.RecordsEmitted))));
             items.Add(new("Swept table entries", N(Interlocked.Read(ref c.Swept))));
             items.Add(new("Probe started", c.StartedUtc.ToString("u", CultureInfo.InvariantCulture)));

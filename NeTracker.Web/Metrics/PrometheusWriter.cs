@@ -36,7 +36,11 @@ public static class PrometheusWriter
 
         if (counters is not null)
         {
-            Counter(sb, "netracker_trace_lost_events_total", "Events the kernel dropped in the trace buffer.", Interlocked.Read(ref counters.LostEvents));
+            Header(sb, "netracker_probe_transport", "gauge", "The probe's event transport (1 for the one in use).");
+            sb.Append(c, $"netracker_probe_transport{{transport=\"{Escape(counters.Transport)}\"}} 1\n");
+            Counter(sb, "netracker_lost_events_total", "Events the kernel could not deliver (ring buffer full, or trace buffer overrun).", Interlocked.Read(ref counters.LostEvents));
+            Counter(sb, "netracker_malformed_events_total", "Ring-buffer events of an unknown size or version, refused.", Interlocked.Read(ref counters.MalformedEvents));
+            Counter(sb, "netracker_kernel_table_full_total", "Connections the kernel could not track: its table was full.", Interlocked.Read(ref counters.KernelInsertFailures));
             Counter(sb, "netracker_trace_parse_errors_total", "Trace lines that could not be parsed.", Interlocked.Read(ref counters.MalformedLines));
             Counter(sb, "netracker_trace_foreign_lines_total", "Trace lines of other programs, ignored.", Interlocked.Read(ref counters.ForeignLines));
             Counter(sb, "netracker_channel_drops_total", "Records dropped because ingest did not keep up.", Interlocked.Read(ref counters.ChannelDrops));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using NeTracker.Probe.Kernel;
 using NeTracker.Probe.RingBuffer;
 
 namespace NeTracker.Probe.Tests.RingBuffer;
@@ -17,22 +18,29 @@ public sealed class NtEventLayoutTests
         ["version"] = nameof(NtEvent.EventVersion),
         ["ifindex"] = nameof(NtEvent.IfIndex),
         ["synack_ns"] = nameof(NtEvent.SynAckNs),
+        ["pad"] = nameof(NtKey.Pad0),
     };
 
-    [Fact]
-    public void Size_and_every_offset_match_the_header()
+    [Theory]
+    [InlineData("nt_event", typeof(NtEvent))]
+    [InlineData("nt_key", typeof(NtKey))]
+    [InlineData("nt_conn", typeof(NtConn))]
+    [InlineData("nt_ifdrops", typeof(NtIfDrops))]
+    [InlineData("nt_owner", typeof(NeTracker.Probe.Owner.NtOwner))]
+    public void Size_and_every_offset_match_the_header(string cName, Type type)
     {
-        var (size, members) = BtfLayout("nt_event");
+        var (size, members) = BtfLayout(cName);
 
-        Assert.Equal(size, NtEvent.SizeOf);
-        var fields = typeof(NtEvent).GetFields().Where(f => !f.IsStatic && !f.IsLiteral).Select(f => f.Name).ToList();
-        Assert.Equal(members.Count, fields.Count);
+        Assert.Equal(size, Marshal.SizeOf(type));
+        var fields = type.GetFields().Where(f => !f.IsStatic && !f.IsLiteral).Select(f => f.Name).ToList();
         foreach (var (name, offset) in members)
         {
             var field = Renamed.GetValueOrDefault(name) ?? Pascal(name);
             Assert.Contains(field, fields);
-            Assert.True(offset == (int)Marshal.OffsetOf<NtEvent>(field), $"{name}: C offset {offset}, C# {Marshal.OffsetOf<NtEvent>(field)}");
+            Assert.True(offset == (int)Marshal.OffsetOf(type, field), $"{cName}.{name}: C offset {offset}, C# {Marshal.OffsetOf(type, field)}");
         }
+        // Every C# field is a C member (the padding bytes of nt_key are one C array).
+        Assert.Equal(members.Count + (type == typeof(NtKey) ? 2 : 0), fields.Count);
     }
 
     [Fact]

@@ -1,0 +1,55 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using NeTracker.Probe.RingBuffer;
+
+namespace NeTracker.Probe.Kernel;
+
+/// <summary><c>struct nt_key</c> of bpf/netracker.h (layout checked against BTF by a test).</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct NtKey
+{
+    public NtEvent.Address16 LoAddr;
+    public NtEvent.Address16 HiAddr;
+    public uint IfIndex;
+    public ushort LoPort;
+    public ushort HiPort;
+    public byte Family;
+    public byte Pad0;
+    public byte Pad1;
+    public byte Pad2;
+
+    public static int SizeOf => Unsafe.SizeOf<NtKey>();
+}
+
+/// <summary><c>struct nt_conn</c> of bpf/netracker.h (layout checked against BTF by a test).</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct NtConn
+{
+    public NtEvent.Address16 ClientAddr;
+    public NtEvent.Address16 ServerAddr;
+    public ulong StartNs;
+    public ulong SynackAt;
+    public ulong AckAt;
+    public ulong LastNs;
+    public ulong BytesIn;
+    public ulong BytesOut;
+    public uint PacketsIn;
+    public uint PacketsOut;
+    public uint State;
+    public uint SynSeq;
+    public uint SynRetransmits;
+    public ushort ClientPort;
+    public ushort ServerPort;
+    public uint Flags;
+    public Owner.NtOwner Owner;
+
+    public static int SizeOf => Unsafe.SizeOf<NtConn>();
+}
+
+/// <summary><c>struct nt_ifdrops</c>: what a full table refused on one interface.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct NtIfDrops
+{
+    public ulong HalfopenFull;
+    public ulong ConnsFull;
+}
