@@ -12,15 +12,17 @@ namespace NeTracker.Probe;
 public sealed partial class ConnectionProbe
 {
     /// <summary>Why records carry no owner (attribution off, unsupported, no cgroup v2); empty when they do.</summary>
-    public string OwnerWarning => _ownerWarning ?? _loader.OwnerWarning;
-
-    private string? _ownerWarning;
+    public string OwnerWarning => Counters.OwnerWarning;
 
     /// <summary>Programs attached to the cgroup v2 root (NeTracker's and others'), for status pages.</summary>
     public Task<IReadOnlyList<CgroupProgram>> CgroupProgramsAsync(CancellationToken ct) => _loader.Owners.ListAttachedAsync(ct);
 
     private OwnerResolver NewOwnerResolver()
-        => new(_loader.Owners.CgroupRoot is { } root ? new CgroupPaths(root) : null);
+    {
+        Counters.OwnerWarning = _loader.OwnerWarning;
+        Counters.CgroupRoot = _loader.Owners.CgroupRoot ?? "";
+        return new(_loader.Owners.CgroupRoot is { } root ? new CgroupPaths(root) : null);
+    }
 
     private async Task AttachOwnerProgramAsync(CancellationToken ct)
     {
@@ -29,12 +31,12 @@ public sealed partial class ConnectionProbe
         try
         {
             await _loader.Owners.AttachAsync(ct).ConfigureAwait(false);
-            _ownerWarning = null;
+            Counters.OwnerWarning = "";
         }
         catch (ProbeException ex)
         {
-            _ownerWarning = $"no process attribution: {ex.Message}";
-            _logger?.LogWarning("{Warning}", _ownerWarning);
+            Counters.OwnerWarning = $"no process attribution: {ex.Message}";
+            _logger?.LogWarning("{Warning}", Counters.OwnerWarning);
         }
     }
 
