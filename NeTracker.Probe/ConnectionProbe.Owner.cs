@@ -30,13 +30,29 @@ public sealed partial class ConnectionProbe
             return;
         try
         {
-            await _loader.Owners.AttachAsync(ct).ConfigureAwait(false);
+            if (await _loader.Owners.AttachAsync(ct).ConfigureAwait(false))
+                FillOwnersFromProc();
             Counters.OwnerWarning = "";
         }
         catch (ProbeException ex)
         {
             Counters.OwnerWarning = $"no process attribution: {ex.Message}";
             _logger?.LogWarning("{Warning}", Counters.OwnerWarning);
+        }
+    }
+
+    /// <summary>Names the sockets that existed before the program was attached (see <see cref="ProcOwnerFill"/>).</summary>
+    private void FillOwnersFromProc()
+    {
+        try
+        {
+            var result = new ProcOwnerFill(_loader.Owners.OwnersMap, _loader.Owners.CgroupRoot, _logger).Run();
+            Interlocked.Add(ref Counters.OwnersFromProc, result.Filled);
+            Interlocked.Add(ref Counters.OwnersUnnamed, result.Ambiguous + result.Unreachable);
+        }
+        catch (Exception ex) when (ex is ProbeException or IOException or UnauthorizedAccessException)
+        {
+            _logger?.LogWarning("naming earlier sockets from /proc failed: {Message}", ex.Message);
         }
     }
 

@@ -88,6 +88,11 @@ public sealed class ProbeCounters
     /// <summary>The cgroup v2 root the owner program attaches to ("" when none was found).</summary>
     public string CgroupRoot = "";
 
+    /// <summary>Sockets opened before attaching whose owner was named from /proc, and those left
+    /// unnamed because several unrelated processes held them or their process was gone.</summary>
+    public long OwnersFromProc;
+    public long OwnersUnnamed;
+
     /// <summary>Ring buffer: events decoded (all records, malformed included).</summary>
     public long EventsRead;
 

@@ -55,7 +55,7 @@ public sealed class CgroupPaths(string root, TimeProvider? time = null)
         while (pending.Count > 0 && found.Count < MaxEntries)
         {
             var dir = pending.Pop();
-            if (Inode(dir) is { } ino)
+            if (InodeOf(dir) is { } ino)
             {
                 var relative = "/" + Path.GetRelativePath(root, dir).Replace('\\', '/');
                 var path = OwnerText.Cgroup(relative == "/." ? "/" : relative);
@@ -81,7 +81,7 @@ public sealed class CgroupPaths(string root, TimeProvider? time = null)
     }
 
     /// <summary>statx(2) for the inode number alone (STATX_INO): layout-independent across architectures.</summary>
-    private static ulong? Inode(string path)
+    internal static ulong? InodeOf(string path)
     {
         Span<byte> buffer = stackalloc byte[256];
         return Statx(AtFdCwd, path, 0, StatxIno, ref MemoryMarshal.GetReference(buffer)) == 0

@@ -10,7 +10,7 @@ namespace NeTracker.Kernel.Tests.Owner;
 /// Process attribution on the real kernel: programs with names and cgroups of their own make
 /// and accept connections across a watched veth and loopback, and each record names the
 /// process that owns its local socket — the one that connected, or the listener's owner for an
-/// accepted one; a connection open before the probe names nobody.
+/// accepted one; sockets older than the probe are named from /proc.
 /// </summary>
 [Trait("Category", "Kernel")]
 public sealed class AttributionTests : IAsyncLifetime
@@ -66,6 +66,9 @@ public sealed class AttributionTests : IAsyncLifetime
         var farPort = Int((await far.WaitForAsync("ready"))[2]);
         var early = Peer("hold", "ntH" + s, groupA.Directory, link.PeerAddress, farPort);
         var earlyPort = Int((await early.WaitForAsync("connected"))[2]);
+        // A server that was listening before NeTracker (the usual case for a daemon).
+        var olderServer = Peer("server", "ntO" + s, groupB.Directory, link.HostAddress, 0);
+        var olderPort = Int((await olderServer.WaitForAsync("ready"))[2]);
 
         var options = AttachedProbe.TestOptions();
         var probe = await AttachedProbe.StartAsync(options, link.HostEnd, "lo");
@@ -85,6 +88,8 @@ public sealed class AttributionTests : IAsyncLifetime
         await remote.WaitForAsync("done");
         var local = Peer("client", commA, groupA.Directory, link.HostAddress, serverPort);
         await local.WaitForAsync("done");
+        var toOlder = Peer("client", "-", "-", link.HostAddress, olderPort, netns: link.Netns);
+        await toOlder.WaitForAsync("done");
         await early.SendLineAsync("go");
         await early.WaitForAsync("done");
 
@@ -100,11 +105,15 @@ public sealed class AttributionTests : IAsyncLifetime
         Assert.Equal(Direction.Local, l.Direction);
         Assert.Equal((local.Pid, commA, groupA.PathInRecord), (l.Pid, l.Comm, l.Cgroup));
 
-        // Open before NeTracker: its socket has no owner stored, and nothing is guessed (its
-        // sides are: the higher port is taken for the client, so match either).
+        // Open before NeTracker: named from /proc when the probe attached (like ss -p). Its sides
+        // are a guess (the higher port is taken for the client), so match either port.
         var e = Assert.Single(await probe.Records.WaitAsync(r => r.Interface == link.HostEnd && r.Partial && (r.ClientPort == earlyPort || r.ServerPort == earlyPort), 1));
-        Assert.True(e.Partial);
-        Assert.Equal((null, null, null, null), (e.Pid, e.Comm, e.Cgroup, e.Unit));
+        Assert.Equal((early.Pid, "ntH" + s, groupA.PathInRecord), (e.Pid, e.Comm, e.Cgroup));
+        // Accepted from a listener older than NeTracker: the listener was named from /proc, and
+        // the accepted socket inherited it.
+        var older = Assert.Single(await probe.Records.WaitAsync(r => r.Interface == link.HostEnd && r.ServerPort == olderPort, 1));
+        Assert.Equal((olderServer.Pid, "ntO" + s, groupB.PathInRecord), (older.Pid, older.Comm, older.Cgroup));
+        Assert.True(probe.Probe.Counters.OwnersFromProc >= 2);
 
         _asyncDisposables.Remove(probe);
         await probe.DisposeAsync();
