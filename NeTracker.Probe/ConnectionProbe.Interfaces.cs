@@ -16,11 +16,11 @@ public sealed partial class ConnectionProbe
         foreach (var (name, ifindex, oper, addresses) in ParseIpAddr(json))
         {
             var filters = withClsact.Contains(name) ? await SafeShowAsync(name, ct).ConfigureAwait(false) : TcFilterSet.Empty;
-            list.Add(new InterfaceState(name, ifindex, oper, addresses, filters.Attached,
-                filters.Foreign.Select(f => f.ToString()).ToList(), RecordsOf(ifindex)));
+            list.Add(WithDrops(new InterfaceState(name, ifindex, oper, addresses, filters.Attached,
+                filters.Foreign.Select(f => f.ToString()).ToList(), RecordsOf(ifindex))));
         }
         foreach (var (name, ifindex) in _vanished)
-            list.Add(new InterfaceState(name, ifindex, "deleted", [], false, [], RecordsOf(ifindex)));
+            list.Add(WithDrops(new InterfaceState(name, ifindex, "deleted", [], false, [], RecordsOf(ifindex))));
         return list;
     }
 
@@ -35,9 +35,15 @@ public sealed partial class ConnectionProbe
         var addresses = ParseIpAddr(await ToolRunner.RunCheckedAsync(_options.IpPath, ["-j", "addr", "show", "dev", name], ct)
                 .ConfigureAwait(false))
             .SelectMany(i => i.Addresses).ToList();
-        return new InterfaceState(name, ifindex.Value, _devices.OperState(name), addresses, filters.Attached,
-            filters.Foreign.Select(f => f.ToString()).ToList(), RecordsOf(ifindex.Value));
+        return WithDrops(new InterfaceState(name, ifindex.Value, _devices.OperState(name), addresses, filters.Attached,
+            filters.Foreign.Select(f => f.ToString()).ToList(), RecordsOf(ifindex.Value)));
     }
+
+    /// <summary>What full kernel tables refused on the interface (from the last stats refresh).</summary>
+    private InterfaceState WithDrops(InterfaceState state)
+        => Counters.DropsByInterface.TryGetValue(state.Name, out var d)
+            ? state with { HalfOpenDropped = d.HalfOpenFull, ConnsDropped = d.ConnsFull }
+            : state;
 
     /// <summary>The interfaces that already carry this instance's filters (a restarted probe).
     /// When the program was loaded afresh the filters still point at the old one: re-point them.</summary>

@@ -14,13 +14,10 @@ public sealed partial class ConnectionProbe
             {
                 try
                 {
+                    RefreshKernelStats();
                     await CheckVanishedAsync(ct).ConfigureAwait(false);
                     var result = await _sweeper!.SweepAsync(ct).ConfigureAwait(false);
-                    foreach (var s in result.Swept)
-                    {
-                        Publish(_factory!.FromSwept(s));
-                        Interlocked.Increment(ref Counters.Swept);
-                    }
+                    PublishSwept(result.Swept);
                     Volatile.Write(ref _active, result.Active.Select(_factory!.ToActive).ToList());
                 }
                 catch (ProbeException ex)
@@ -54,10 +51,15 @@ public sealed partial class ConnectionProbe
 
     private async Task ReportDetachedAsync(int ifindex, CancellationToken ct)
     {
-        foreach (var s in await _sweeper!.TakeInterfaceAsync(ifindex, ct).ConfigureAwait(false))
-        {
-            Publish(_factory!.FromSwept(s));
-            Interlocked.Increment(ref Counters.Swept);
-        }
+        PublishSwept(await _sweeper!.TakeInterfaceAsync(ifindex, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>One batch per sweep: a flood's thousands of unanswered SYNs are one channel item.</summary>
+    private void PublishSwept(IReadOnlyList<Kernel.SweptConnection> swept)
+    {
+        if (swept.Count == 0)
+            return;
+        Publish(swept.Select(_factory!.FromSwept).ToList());
+        Interlocked.Add(ref Counters.Swept, swept.Count);
     }
 }

@@ -40,6 +40,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
     private IEventSource? _source;
     private TableSweeper? _sweeper;
     private ConnTable? _table;
+    private KernelStats? _stats;
     private RecordFactory? _factory;
     private Task _readLoop = Task.CompletedTask;
     private Task _sweepLoop = Task.CompletedTask;
@@ -92,6 +93,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
             return;
         _program = await _loader.LoadAsync(ct).ConfigureAwait(false);
         _table = new ConnTable(_program.Pins);
+        _stats = new KernelStats(_program.Pins);
         _sweeper = new TableSweeper(_table, _options, () => _clock.NowNs);
         _factory = new RecordFactory(Environment.MachineName, _names, _clock, NewOwnerResolver());
         Counters.TransportWarning = _loader.TransportWarning;
@@ -116,16 +118,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
     {
         if (_loader.Transport == ProbeTransport.Trace)
             return await TraceEventSource.OpenAsync(_options, _program!.InstanceId, _factory!, Counters, _logger, ct).ConfigureAwait(false);
-        var stats = new KernelStats(_program!.Pins.Stats);
-        try
-        {
-            return new RingBufferEventSource(_program.Pins.Events, stats, _factory!, Counters, _options.RingBufferPoll, _logger);
-        }
-        catch
-        {
-            stats.Dispose();
-            throw;
-        }
+        return new RingBufferEventSource(_program!.Pins.Events, _factory!, Counters, _options.RingBufferPoll, _logger);
     }
 
     public async Task<InterfaceState> AttachAsync(string interfaceName, CancellationToken ct)
@@ -209,12 +202,23 @@ public sealed partial class ConnectionProbe : IConnectionProbe
             _loader.RemovePins();
         }
         _records.Writer.TryComplete();
+        RefreshKernelStats();
         _table?.Dispose();
+        _stats?.Dispose();
         _stop.Dispose();
         _tcLock.Dispose();
     }
 
-    private void Publish(ConnectionRecord record) => Publish([record]);
+    /// <summary>Reads the kernel's counters now (the sweep loop does every SweepInterval).</summary>
+    public void RefreshCounters() => RefreshKernelStats();
+
+    /// <summary>Every entry of the kernel's connection tables (established and half-open).</summary>
+    public async Task<IReadOnlyList<ConnEntry>> ReadTablesAsync(CancellationToken ct)
+        => _table is null ? [] : await _table.DumpAsync(ct).ConfigureAwait(false);
+
+    /// <summary>The kernel's counters into <see cref="Counters"/> (losses, full tables per interface).</summary>
+    private void RefreshKernelStats()
+        => _stats?.Refresh(Counters, _loader.Transport == ProbeTransport.Ringbuf, i => _names.Resolve(i));
 
     /// <summary>Hands a batch on whole, or counts every record of it as dropped.</summary>
     private void Publish(IReadOnlyList<ConnectionRecord> batch)

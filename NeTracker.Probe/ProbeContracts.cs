@@ -45,7 +45,17 @@ public sealed record InterfaceState(
     IReadOnlyList<string> Addresses,
     bool Attached,
     IReadOnlyList<string> ForeignFilters,
-    long Records);
+    long Records)
+{
+    /// <summary>SYNs on this interface the kernel could not track: its half-open table was full (a flood).</summary>
+    public long HalfOpenDropped { get; init; }
+
+    /// <summary>Connections on this interface dropped at the end of their handshake: the table was full.</summary>
+    public long ConnsDropped { get; init; }
+}
+
+/// <summary>What full kernel tables refused on one interface.</summary>
+public sealed record InterfaceDrops(long HalfOpenFull, long ConnsFull);
 
 public sealed record ActiveConnection(
     string Interface,
@@ -103,8 +113,18 @@ public sealed class ProbeCounters
     /// the program was loaded. Also in <see cref="LostEvents"/>.</summary>
     public long RingBufferDrops;
 
-    /// <summary>Connections the kernel could not insert into its table (table full).</summary>
+    /// <summary>Connections the kernel could not track or keep: a table was full (half-open SYNs
+    /// plus completed handshakes). Per interface in <see cref="DropsByInterface"/>.</summary>
     public long KernelInsertFailures;
+
+    /// <summary>Of those, SYNs refused by a full half-open table (a flood).</summary>
+    public long HalfOpenFull;
+
+    /// <summary>Connections the kernel opened (entered in a table), since the program was loaded.</summary>
+    public long KernelOpened;
+
+    /// <summary>Interface name → what full tables refused there (since the program was loaded).</summary>
+    public IReadOnlyDictionary<string, InterfaceDrops> DropsByInterface = new Dictionary<string, InterfaceDrops>();
 
     public long RingBufferBytes;
     public int TraceBufferKbPerCpu;

@@ -4,7 +4,6 @@ using NeTracker.Web.Components;
 using NeTracker.Web.Agents;
 using NeTracker.Web.Configuration;
 using NeTracker.Web.History;
-using NeTracker.Web.Live;
 using NeTracker.Web.Security;
 using NeTracker.Web.Metrics;
 
@@ -19,15 +18,14 @@ public static class Extensions
         builder.WebHost.UseStaticWebAssets();
 
         builder.Services.AddOptions<NeTrackerOptions>()
-            .Bind(builder.Configuration.GetSection(NeTrackerOptions.Section))
-            .ValidateOnStart();
+            .Bind(builder.Configuration.GetSection(NeTrackerOptions.Section));
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.AddNeTrackerLive();
         builder.AddNeTrackerSecurity();
-        builder.Services.AddConnectionMetrics();
-        builder.Services.AddAgentIngest();
+        builder.Services.AddNeTrackerMetrics();
+        builder.Services.AddNeTrackerAgents();
         builder.AddHistory();
     }
 
@@ -42,7 +40,7 @@ public static class Extensions
         app.MapNeTrackerApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapNeTrackerLive();
-        app.MapConnectionMetrics();
-        app.MapAgentApi();
+        app.MapNeTrackerMetrics();
+        app.MapNeTrackerAgents();
     }
 }

@@ -102,6 +102,11 @@ public sealed class WatchCommand : ICliCommand
         w.WriteLine($"{written} connections ({c.Transport}); lost events {Interlocked.Read(ref c.LostEvents)}, channel drops {Interlocked.Read(ref c.ChannelDrops)}, " +
             $"malformed {Interlocked.Read(ref c.MalformedLines) + Interlocked.Read(ref c.MalformedEvents)}, foreign lines {Interlocked.Read(ref c.ForeignLines)}, " +
             $"table full {Interlocked.Read(ref c.KernelInsertFailures)}, read errors {Interlocked.Read(ref c.ReadErrors)}");
+        foreach (var (name, d) in c.DropsByInterface)
+        {
+            if (d.HalfOpenFull + d.ConnsFull > 0)
+                w.WriteLine($"warning: {name}: {d.HalfOpenFull} half-open entries dropped (table full: SYN flood?), {d.ConnsFull} connections dropped (table full)");
+        }
         if (c.TransportWarning.Length > 0)
             w.WriteLine($"warning: {c.TransportWarning}");
         if (c.LostEvents > 0 || c.ChannelDrops > 0)

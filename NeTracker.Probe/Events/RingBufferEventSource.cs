@@ -7,9 +7,8 @@ namespace NeTracker.Probe.Events;
 /// <summary>
 /// Reads the pinned ring buffer on a thread of its own: wait (epoll, or the poll timeout — the
 /// kernel skips wakeups until enough is pending), decode every committed event in place into
-/// records, hand the batch on, release the space. The kernel's lost-event counter (a reserve
-/// that found the buffer full) is read from the per-CPU stats map into
-/// <see cref="ProbeCounters.LostEvents"/>.
+/// records, hand the batch on, release the space. The kernel counts what did not fit
+/// (<see cref="KernelStats"/>).
 /// </summary>
 internal sealed class RingBufferEventSource : IEventSource
 {
@@ -19,17 +18,15 @@ internal sealed class RingBufferEventSource : IEventSource
     private readonly RingBufferReader _reader;
     private readonly RecordFactory _factory;
     private readonly ProbeCounters _counters;
-    private readonly KernelStats _stats;
     private readonly int _pollMs;
 
     private readonly ILogger? _logger;
 
-    public RingBufferEventSource(string pinnedPath, KernelStats stats, RecordFactory factory, ProbeCounters counters,
+    public RingBufferEventSource(string pinnedPath, RecordFactory factory, ProbeCounters counters,
         TimeSpan poll, ILogger? logger)
     {
         _logger = logger;
         _reader = new RingBufferReader(pinnedPath);
-        _stats = stats;
         _factory = factory;
         _counters = counters;
         _pollMs = (int)Math.Clamp(poll.TotalMilliseconds, 1, 1000);
@@ -44,7 +41,6 @@ internal sealed class RingBufferEventSource : IEventSource
 
     private void Run(Action<IReadOnlyList<ConnectionRecord>> publish, CancellationToken ct)
     {
-        var nextStats = 0L;
         while (!ct.IsCancellationRequested)
         {
             try
@@ -52,22 +48,16 @@ internal sealed class RingBufferEventSource : IEventSource
                 if (_reader.Pending == 0)
                     _reader.Wait(_pollMs);
                 Drain(publish);
-                if (Environment.TickCount64 >= nextStats)
-                {
-                    _stats.Refresh(_counters);
-                    nextStats = Environment.TickCount64 + 500;
-                }
             }
             catch (ProbeException ex)
             {
-                // epoll or the stats map failed: say so, count it, keep reading after a pause.
+                // epoll failed: say so, count it, keep reading after a pause.
                 Interlocked.Increment(ref _counters.ReadErrors);
                 _logger?.LogWarning("reading the ring buffer failed: {Message}", ex.Message);
                 ct.WaitHandle.WaitOne(1000);
             }
         }
         Drain(publish); // what was committed before the stop still goes out
-        _stats.Refresh(_counters);
     }
 
     private void Drain(Action<IReadOnlyList<ConnectionRecord>> publish)
@@ -97,7 +87,6 @@ internal sealed class RingBufferEventSource : IEventSource
     public ValueTask DisposeAsync()
     {
         _reader.Dispose();
-        _stats.Dispose();
         return ValueTask.CompletedTask;
     }
 

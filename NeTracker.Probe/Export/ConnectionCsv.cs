@@ -54,13 +54,6 @@ public static class ConnectionCsv
         w.Write("\r\n");
     }
 
-    public static async Task WriteAsync(TextWriter w, IAsyncEnumerable<ConnectionRecord> records, CancellationToken ct = default)
-    {
-        WriteHeader(w);
-        await foreach (var r in records.WithCancellation(ct))
-            WriteRow(w, r);
-    }
-
     /// <summary>Quotes when needed (comma, quote, CR/LF) and defuses formula prefixes.</summary>
     internal static void WriteText(TextWriter w, string value)
     {

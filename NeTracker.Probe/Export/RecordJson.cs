@@ -28,7 +28,14 @@ public static class RecordJson
         public override IPAddress Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
             => IPAddress.Parse(reader.GetString() ?? throw new JsonException("address is null"));
 
+        // Formatted in place: ToString would allocate (and keep) a string per address.
         public override void Write(Utf8JsonWriter writer, IPAddress value, JsonSerializerOptions options)
-            => writer.WriteStringValue(value.ToString());
+        {
+            Span<byte> utf8 = stackalloc byte[64];
+            if (value.TryFormat(utf8, out var n))
+                writer.WriteStringValue(utf8[..n]);
+            else
+                writer.WriteStringValue(value.ToString());
+        }
     }
 }

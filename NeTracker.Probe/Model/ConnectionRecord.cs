@@ -9,8 +9,23 @@ namespace NeTracker.Probe.Model;
 /// </summary>
 public sealed record ConnectionRecord
 {
-    /// <summary>Store sequence number; 0 until a store assigns one.</summary>
-    public long Id { get; init; }
+    private long _id;
+
+    /// <summary>Store sequence number; 0 until the dashboard's ingest assigns one (<see cref="AssignId"/>).</summary>
+    public long Id { get => _id; init => _id = value; }
+
+    /// <summary>
+    /// Gives the record its store sequence number in place, once: the dashboard's ingest numbers
+    /// each batch as it arrives and hands the same objects on (store, history, hub), where a
+    /// <c>with { Id = … }</c> copy per record would double the allocation of every connection.
+    /// </summary>
+    public void AssignId(long id)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(id, 1);
+        if (_id != 0)
+            throw new InvalidOperationException($"the record already has id {_id}; ids are assigned once");
+        _id = id;
+    }
 
     public required string Host { get; init; }
     public required string Interface { get; init; }

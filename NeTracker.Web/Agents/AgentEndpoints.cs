@@ -3,7 +3,7 @@ namespace NeTracker.Web.Agents;
 public static class AgentEndpoints
 {
     /// <summary>GET /api/agents: every remote agent with what it delivered and what it lost.</summary>
-    public static IEndpointConventionBuilder MapAgentApi(this IEndpointRouteBuilder app) =>
+    public static IEndpointConventionBuilder MapNeTrackerAgents(this IEndpointRouteBuilder app) =>
         app.MapGet("/api/agents", (AgentLedger ledger) => Results.Ok(
             ledger.Agents.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => new
             {

@@ -1,20 +1,17 @@
 using Microsoft.Extensions.Options;
 using NeTracker.Web.Configuration;
-using NeTracker.Web.Hubs;
+using NeTracker.Web.Health;
 
 namespace NeTracker.Web.Agents;
 
 public static class AgentServices
 {
-    /// <summary>Largest hub message accepted: a full agent batch (~700 bytes a record as JSON) with room to spare.</summary>
-    public const long MaxHubMessageBytes = 8L * 1024 * 1024;
-
-    public static IServiceCollection AddAgentIngest(this IServiceCollection services)
+    /// <summary>Remote agents: their ledger (what each delivered) and their Health section. They
+    /// publish through the hub (Hubs/ConnectionsHub.Agents.cs), registered with the live path.</summary>
+    public static IServiceCollection AddNeTrackerAgents(this IServiceCollection services)
     {
         services.AddSingleton(sp => new AgentLedger(sp.GetRequiredService<IOptions<NeTrackerOptions>>().Value.DataDirectory));
-        services.AddSingleton<Live.IHealthReporter, AgentsHealthReporter>();
-        // SignalR's default limit (32 KB) is a few dozen records; agents send batches.
-        services.AddSignalR().AddHubOptions<ConnectionsHub>(o => o.MaximumReceiveMessageSize = MaxHubMessageBytes);
+        services.AddSingleton<IHealthReporter, AgentsHealthReporter>();
         return services;
     }
 }

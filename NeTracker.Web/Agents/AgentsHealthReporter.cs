@@ -1,6 +1,6 @@
 using System.Globalization;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Live;
+using NeTracker.Web.Health;
 
 namespace NeTracker.Web.Agents;
 

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Net;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
+using K = NeTracker.Web.Api.ConnectionFilterQuery;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Api;
 
@@ -15,8 +16,7 @@ internal sealed record ConnectionQuery(ConnectionFilter Filter, int Limit, long?
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;
 
-    private static readonly string[] FilterKeys =
-        ["host", "interface", "address", "port", "direction", "close_reason", "min_duration_ns", "program", "from", "to"];
+    private static readonly IReadOnlyList<string> FilterKeys = ConnectionFilterQuery.Keys;
 
     private static readonly string[] PagingKeys = ["limit", "cursor", "order"];
 
@@ -47,23 +47,23 @@ internal sealed record ConnectionQuery(ConnectionFilter Filter, int Limit, long?
             return null;
         }
 
-        var host = Text("host");
-        var iface = Text("interface");
+        var host = Text(K.Host);
+        var iface = Text(K.Interface);
         if (host is { Length: > 255 }) errs.Add("'host' is longer than 255 characters.");
-        var program = Text("program");
+        var program = Text(K.Program);
         if (program is { Length: > 64 }) errs.Add("'program' is longer than 64 characters.");
         if (iface is not null && !NeTracker.Probe.Tc.InterfaceName.TryValidate(iface, out var ifaceProblem))
             errs.Add($"'interface={iface}': {ifaceProblem}");
         IPAddress? address = null;
-        if (Text("address") is { } a && !IPAddress.TryParse(a, out address))
+        if (Text(K.Address) is { } a && !IPAddress.TryParse(a, out address))
             errs.Add($"'address={a}' is not an IPv4 or IPv6 address.");
-        var port = Parsed<int>("port", (string s, out int v) => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out v) && v <= 65535, "a port number 0-65535");
-        var direction = Parsed<Direction>("direction", (string s, out Direction v) => SchemaNames.TryParseDirection(s, out v) && !int.TryParse(s, out _), "inbound or outbound");
-        var reason = Parsed<CloseReason>("close_reason", (string s, out CloseReason v) => SchemaNames.TryParseCloseReason(s, out v) && !int.TryParse(s, out _),
+        var port = Parsed<int>(K.Port, (string s, out int v) => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out v) && v <= 65535, "a port number 0-65535");
+        var direction = Parsed<Direction>(K.Direction, (string s, out Direction v) => SchemaNames.TryParseDirection(s, out v) && !int.TryParse(s, out _), "inbound or outbound");
+        var reason = Parsed<CloseReason>(K.CloseReason, (string s, out CloseReason v) => SchemaNames.TryParseCloseReason(s, out v) && !int.TryParse(s, out _),
             "one of fin, rst, refused, unanswered, timeout, evicted, detached");
-        var minNs = Parsed<long>("min_duration_ns", (string s, out long v) => long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out v), "a whole number of nanoseconds >= 0");
-        var from = Parsed<DateTime>("from", TryParseTime, "an ISO 8601 time such as 2026-11-26T02:00:00Z");
-        var to = Parsed<DateTime>("to", TryParseTime, "an ISO 8601 time such as 2026-11-26T02:10:00Z");
+        var minNs = Parsed<long>(K.MinDurationNs, (string s, out long v) => long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out v), "a whole number of nanoseconds >= 0");
+        var from = Parsed<DateTime>(K.From, TryParseTime, "an ISO 8601 time such as 2026-11-26T02:00:00Z");
+        var to = Parsed<DateTime>(K.To, TryParseTime, "an ISO 8601 time such as 2026-11-26T02:10:00Z");
         if (from is { } f && to is { } t && f >= t)
             errs.Add("'from' must be earlier than 'to'.");
 

@@ -1,5 +1,6 @@
 using NeTracker.Probe;
 using NeTracker.Probe.Tc;
+using NeTracker.Web.Ingest;
 
 namespace NeTracker.Web.Api;
 
@@ -13,15 +14,16 @@ internal static class InterfaceEndpoints
     public static void Map(IEndpointRouteBuilder api)
     {
         api.MapGet("/interfaces", ListAsync);
-        api.MapPost("/interfaces/{name}/attach", (string name, IServiceProvider sp, CancellationToken ct) =>
-            ChangeAsync(name, sp, (p, n, c) => p.AttachAsync(n, c), ct));
-        api.MapPost("/interfaces/{name}/detach", (string name, IServiceProvider sp, CancellationToken ct) =>
-            ChangeAsync(name, sp, (p, n, c) => p.DetachAsync(n, c), ct));
+        api.MapPost("/interfaces/{name}/attach", (string name, ProbeHostedService probeHost, CancellationToken ct) =>
+            ChangeAsync(name, probeHost, (p, n, c) => p.AttachAsync(n, c), ct));
+        api.MapPost("/interfaces/{name}/detach", (string name, ProbeHostedService probeHost, CancellationToken ct) =>
+            ChangeAsync(name, probeHost, (p, n, c) => p.DetachAsync(n, c), ct));
     }
 
-    private static async Task<IResult> ListAsync(IServiceProvider sp, CancellationToken ct)
+    // The probe as the pages see it (ProbeHostedService): a call made while it starts waits for it.
+    private static async Task<IResult> ListAsync(ProbeHostedService probeHost, CancellationToken ct)
     {
-        if (sp.GetService<IConnectionProbe>() is not { } probe)
+        if (await probeHost.Ready.WaitAsync(ct) is not { } probe)
             return NoProbe();
         try
         {
@@ -33,7 +35,7 @@ internal static class InterfaceEndpoints
         }
     }
 
-    private static async Task<IResult> ChangeAsync(string name, IServiceProvider sp,
+    private static async Task<IResult> ChangeAsync(string name, ProbeHostedService probeHost,
         Func<IConnectionProbe, string, CancellationToken, Task<InterfaceState>> change, CancellationToken ct)
     {
         if (!InterfaceName.TryValidate(name, out var problem))
@@ -42,7 +44,7 @@ internal static class InterfaceEndpoints
         // names nothing never reaches ip or tc, not even their read-only listings.
         if (!InterfaceName.Exists(name))
             return NoSuchInterface(name);
-        if (sp.GetService<IConnectionProbe>() is not { } probe)
+        if (await probeHost.Ready.WaitAsync(ct) is not { } probe)
             return NoProbe();
         try
         {
@@ -63,6 +65,6 @@ internal static class InterfaceEndpoints
         statusCode: StatusCodes.Status404NotFound);
 
     private static IResult NoProbe() => Results.Problem(title: "No probe",
-        detail: "This dashboard runs no local probe (IConnectionProbe is not configured), so it cannot list or attach interfaces.",
+        detail: "This dashboard runs no local probe (disabled, or it failed to start: see the Health page), so it cannot list or attach interfaces.",
         statusCode: StatusCodes.Status503ServiceUnavailable);
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using NeTracker.Probe;
 using NeTracker.Web.History;
+using NeTracker.Web.Ingest;
 
 namespace NeTracker.Web.Api;
 
@@ -13,8 +14,8 @@ internal static class StatusEndpoints
 
     public static void Map(IEndpointRouteBuilder app, IEndpointRouteBuilder api)
     {
-        api.MapGet("/stats", (SqliteHistoryStore store, IServiceProvider sp) =>
-            Results.Json(new StatsResponse(sp.GetService<IConnectionProbe>()?.Counters, store.Stats), ApiJson.Options));
+        api.MapGet("/stats", (SqliteHistoryStore store, ProbeHostedService probeHost) =>
+            Results.Json(new StatsResponse(probeHost.Probe?.Counters, store.Stats), ApiJson.Options));
         // Anonymous, for container and load-balancer health checks (curl in the Dockerfile); the
         // checks' descriptions (paths, errors) only go to signed-in callers and API keys.
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();

@@ -1,5 +1,5 @@
 using Microsoft.Data.Sqlite;
-using NeTracker.Web.Data;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.History;
 

@@ -19,7 +19,7 @@ internal sealed class HistoryHealthCheck(SqliteHistoryStore store) : IHealthChec
             return new HealthCheckResult(context.Registration.FailureStatus, stats.Error, data: data);
         try
         {
-            await store.CountAsync(new Data.ConnectionFilter { FromUtc = DateTime.MaxValue }, cancellationToken);
+            await store.CountAsync(new Store.ConnectionFilter { FromUtc = DateTime.MaxValue }, cancellationToken);
             return HealthCheckResult.Healthy($"{stats.Rows} rows", data);
         }
         catch (HistoryUnavailableException e)

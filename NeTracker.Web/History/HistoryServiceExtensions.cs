@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using NeTracker.Web.Data;
-using NeTracker.Web.Live;
+using NeTracker.Web.Health;
+using NeTracker.Web.Ingest;
 
 namespace NeTracker.Web.History;
 

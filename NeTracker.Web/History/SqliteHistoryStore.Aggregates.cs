@@ -1,4 +1,4 @@
-using NeTracker.Web.Data;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.History;
 

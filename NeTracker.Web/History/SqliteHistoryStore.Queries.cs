@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.History;
 

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Configuration;
-using NeTracker.Web.Data;
+using NeTracker.Web.Ingest;
 
 namespace NeTracker.Web.History;
 

@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.SignalR;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
-using NeTracker.Web.Live;
+using NeTracker.Probe.Tc;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Hubs;
 
@@ -10,7 +10,7 @@ namespace NeTracker.Web.Hubs;
 /// /hubs/connections: subscribe to every finished connection or to one interface's, as batches
 /// plus per-second stats (pushed by <see cref="HubBroadcaster"/>), or pull them as a stream.
 /// </summary>
-public sealed partial class ConnectionsHub(ConnectionStore store) : Hub<IConnectionsClient>
+public sealed partial class ConnectionsHub(ConnectionStore store, HubSubscribers subscribers) : Hub<IConnectionsClient>
 {
     public const string Path = "/hubs/connections";
 
@@ -19,14 +19,34 @@ public sealed partial class ConnectionsHub(ConnectionStore store) : Hub<IConnect
 
     internal const string AllGroup = "all";
 
-    internal static string InterfaceGroup(string name) => "if:" + name;
+    private const string InterfacePrefix = "if:";
+
+    internal static string InterfaceGroup(string name) => InterfacePrefix + name;
+
+    /// <summary>The interface of an <see cref="InterfaceGroup"/>; null for <see cref="AllGroup"/>.</summary>
+    internal static string? InterfaceOf(string group) =>
+        group.StartsWith(InterfacePrefix, StringComparison.Ordinal) ? group[InterfacePrefix.Length..] : null;
 
     /// <summary>Receive ReceiveBatch/ReceiveStats for every interface (null or empty) or one.</summary>
-    public Task Subscribe(string? interfaceName) =>
-        Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(interfaceName));
+    public async Task Subscribe(string? interfaceName)
+    {
+        var group = GroupOf(interfaceName);
+        await Groups.AddToGroupAsync(Context.ConnectionId, group);
+        subscribers.Add(Context.ConnectionId, group);
+    }
 
-    public Task Unsubscribe(string? interfaceName) =>
-        Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupOf(interfaceName));
+    public async Task Unsubscribe(string? interfaceName)
+    {
+        var group = GroupOf(interfaceName);
+        subscribers.Remove(Context.ConnectionId, group);
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, group);
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        subscribers.RemoveConnection(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
 
     /// <summary>
     /// A stream of batches: the <paramref name="recent"/> newest matching records already held
@@ -55,10 +75,8 @@ public sealed partial class ConnectionsHub(ConnectionStore store) : Hub<IConnect
     private static string GroupOf(string? interfaceName) =>
         string.IsNullOrEmpty(interfaceName) ? AllGroup : InterfaceGroup(ValidName(interfaceName));
 
-    // Only a group key and a filter value, never a command argument; still, Linux names are
-    // 1-15 printable characters without '/' or whitespace, and nothing else can match a record.
+    // Only a group key and a filter value, never a command argument; still, the one gate for
+    // interface names (Tc/InterfaceName) decides, so nothing that cannot match a record passes.
     private static string ValidName(string name) =>
-        name.Length <= 15 && name.All(c => c > ' ' && c < 127 && c != '/')
-            ? name
-            : throw new HubException($"'{name}' is not a valid interface name (1-15 printable characters, no '/' or spaces).");
+        InterfaceName.TryValidate(name, out var problem) ? name : throw new HubException($"not a valid interface name: {problem}");
 }

@@ -1,72 +1,97 @@
 using Microsoft.AspNetCore.SignalR;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
-using NeTracker.Web.Live;
+using NeTracker.Web.Ingest;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Hubs;
 
 /// <summary>
 /// Pushes the store's batches to hub groups ("all" and one per interface) and, once a second,
 /// the stats of the second that just completed. Reads the store like any watcher, so a slow
-/// network never slows ingest; batches are merged to at most ~10 messages per second.
+/// network never slows ingest (the store drops and counts what this falls behind by); what
+/// arrived during one send interval goes out as one message per group (<see cref="JoinedBatch"/>,
+/// no record copied). Groups nobody is in cost nothing: no split, no serialisation.
 /// </summary>
 public sealed class HubBroadcaster(
     ConnectionStore store,
+    HubSubscribers subscribers,
     IHubContext<ConnectionsHub, IConnectionsClient> hub,
     TimeProvider time,
     ILogger<HubBroadcaster> logger) : BackgroundService
 {
     private static readonly TimeSpan MinSendInterval = TimeSpan.FromMilliseconds(100);
+    private const int MaxBatchesPerSend = 256;
+    private long _sendFailures;
+    private long _batchesSeen;
+
+    /// <summary>Store batches this broadcaster has taken (sent, or skipped when nobody is subscribed).</summary>
+    public long BatchesSeen => Interlocked.Read(ref _batchesSeen);
+
+    /// <summary>Sends that failed (logged); SignalR itself buffers per connection and closes a connection that cannot keep up.</summary>
+    public long SendFailures => Interlocked.Read(ref _sendFailures);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(SendBatchesAsync(stoppingToken), SendStatsAsync(stoppingToken));
 
     private async Task SendBatchesAsync(CancellationToken ct)
     {
-        var merged = System.Threading.Channels.Channel.CreateUnbounded<ConnectionRecord>();
-        var reader = ForwardAsync(merged.Writer, ct);
+        using var watcher = store.Watch(ConnectionFilter.None);
         try
         {
-            await foreach (var batch in merged.Reader.ReadBatchesAsync(MinSendInterval, time, 50_000, ct))
+            await foreach (var batches in watcher.Reader.ReadBatchesAsync(MinSendInterval, time, MaxBatchesPerSend, ct))
             {
-                try
-                {
-                    await hub.Clients.Group(ConnectionsHub.AllGroup).ReceiveBatch(batch);
-                    foreach (var g in batch.GroupBy(r => r.Interface, StringComparer.Ordinal))
-                        await hub.Clients.Group(ConnectionsHub.InterfaceGroup(g.Key)).ReceiveBatch([.. g]);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogWarning(ex, "Sending a batch to hub subscribers failed");
-                }
+                if (subscribers.Any)
+                    await TrySendAsync(JoinedBatch.Of(batches));
+                Interlocked.Add(ref _batchesSeen, batches.Count);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
-        await reader;
     }
 
-    // The store's watcher channel drops the oldest batches if this falls behind; the merge
-    // channel only ever holds what arrived during one send interval.
-    private async Task ForwardAsync(System.Threading.Channels.ChannelWriter<ConnectionRecord> writer, CancellationToken ct)
+    private async Task TrySendAsync(IReadOnlyList<ConnectionRecord> batch)
     {
         try
         {
-            await foreach (var batch in store.WatchAsync(ConnectionFilter.None, 0, ct))
-            {
-                foreach (var r in batch)
-                    writer.TryWrite(r);
-            }
+            await SendAsync(batch);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-        }
-        finally
-        {
-            writer.TryComplete();
+            Interlocked.Increment(ref _sendFailures);
+            logger.LogWarning(ex, "Sending a batch to hub subscribers failed");
         }
     }
+
+    private async Task SendAsync(IReadOnlyList<ConnectionRecord> batch)
+    {
+        if (subscribers.Has(ConnectionsHub.AllGroup))
+            await To(ConnectionsHub.AllGroup).ReceiveBatch(batch);
+        var groups = subscribers.Groups(except: ConnectionsHub.AllGroup);
+        if (groups.Count == 0)
+            return;
+        // Only the interfaces someone subscribed to are split out.
+        var byInterface = new Dictionary<string, List<ConnectionRecord>>(groups.Count, StringComparer.Ordinal);
+        foreach (var g in groups)
+        {
+            if (ConnectionsHub.InterfaceOf(g) is { } name)
+                byInterface[name] = [];
+        }
+        foreach (var r in batch)
+        {
+            if (byInterface.TryGetValue(r.Interface, out var list))
+                list.Add(r);
+        }
+        foreach (var (name, list) in byInterface)
+        {
+            if (list.Count > 0)
+                await To(ConnectionsHub.InterfaceGroup(name)).ReceiveBatch(list);
+        }
+    }
+
+    // One member: straight into its connection, without the group send's serialised copy.
+    private IConnectionsClient To(string group) =>
+        subscribers.TryGetOnlyMember(group, out var connectionId) ? hub.Clients.Client(connectionId) : hub.Clients.Group(group);
 
     private async Task SendStatsAsync(CancellationToken ct)
     {
@@ -75,16 +100,20 @@ public sealed class HubBroadcaster(
         {
             while (await timer.WaitForNextTickAsync(ct))
             {
+                if (!subscribers.Any)
+                    continue;
                 try
                 {
                     // The second before the current one: complete, and what the charts show.
-                    var all = store.GetSeconds(TimeSpan.FromSeconds(2));
-                    await hub.Clients.Group(ConnectionsHub.AllGroup).ReceiveStats(all[0]);
-                    foreach (var name in store.Interfaces)
-                        await hub.Clients.Group(ConnectionsHub.InterfaceGroup(name)).ReceiveStats(store.GetSeconds(TimeSpan.FromSeconds(2), name)[0]);
+                    foreach (var g in subscribers.Groups())
+                    {
+                        var stats = store.GetSeconds(TimeSpan.FromSeconds(2), ConnectionsHub.InterfaceOf(g))[0];
+                        await To(g).ReceiveStats(stats);
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
+                    Interlocked.Increment(ref _sendFailures);
                     logger.LogWarning(ex, "Sending stats to hub subscribers failed");
                 }
             }

@@ -1,5 +1,5 @@
 using NeTracker.Probe.Model;
-using NeTracker.Web.Live;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Hubs;
 

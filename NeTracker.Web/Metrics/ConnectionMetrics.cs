@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
+using NeTracker.Web.Ingest;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Metrics;
 

@@ -41,6 +41,12 @@ public static class PrometheusWriter
             Counter(sb, "netracker_lost_events_total", "Events the kernel could not deliver (ring buffer full, or trace buffer overrun).", Interlocked.Read(ref counters.LostEvents));
             Counter(sb, "netracker_malformed_events_total", "Ring-buffer events of an unknown size or version, refused.", Interlocked.Read(ref counters.MalformedEvents));
             Counter(sb, "netracker_kernel_table_full_total", "Connections the kernel could not track: its table was full.", Interlocked.Read(ref counters.KernelInsertFailures));
+            Header(sb, "netracker_table_dropped_total", "counter", "Entries a full kernel table refused, per interface and table.");
+            foreach (var (name, d) in Volatile.Read(ref counters.DropsByInterface).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                sb.Append(c, $"netracker_table_dropped_total{{interface=\"{Escape(name)}\",table=\"halfopen\"}} {d.HalfOpenFull}\n");
+                sb.Append(c, $"netracker_table_dropped_total{{interface=\"{Escape(name)}\",table=\"conns\"}} {d.ConnsFull}\n");
+            }
             Counter(sb, "netracker_trace_parse_errors_total", "Trace lines that could not be parsed.", Interlocked.Read(ref counters.MalformedLines));
             Counter(sb, "netracker_trace_foreign_lines_total", "Trace lines of other programs, ignored.", Interlocked.Read(ref counters.ForeignLines));
             Counter(sb, "netracker_channel_drops_total", "Records dropped because ingest did not keep up.", Interlocked.Read(ref counters.ChannelDrops));

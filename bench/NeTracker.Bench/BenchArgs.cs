@@ -4,13 +4,16 @@ namespace NeTracker.Bench;
 public sealed record BenchArgs
 {
     public const string Usage =
-        "usage: NeTracker.Bench subscribe --hub URL --key KEY --out FILE [--interface NAME]\n" +
+        "usage: NeTracker.Bench subscribe --hub URL --key KEY --out FILE [--interface NAME] [--protocol json|messagepack]\n" +
         "       NeTracker.Bench publish --hub URL --key KEY --count N [--batch N] [--pace-stats URL]";
 
     public Uri Hub { get; private init; } = null!;
     public string Key { get; private init; } = "";
     public string? Out { get; private init; }
     public string? Interface { get; private init; }
+
+    /// <summary>The hub protocol of the subscriber: json (default) or messagepack.</summary>
+    public bool MessagePack { get; private init; }
     public int Count { get; private init; }
     public int Batch { get; private init; } = 5_000;
 
@@ -36,6 +39,7 @@ public sealed record BenchArgs
                 case "--key": options = options with { Key = v }; break;
                 case "--out": options = options with { Out = v }; break;
                 case "--interface": options = options with { Interface = v }; break;
+                case "--protocol" when v is "json" or "messagepack": options = options with { MessagePack = v == "messagepack" }; break;
                 case "--count" when int.TryParse(v, out var n) && n > 0: options = options with { Count = n }; break;
                 case "--batch" when int.TryParse(v, out var b) && b > 0: options = options with { Batch = b }; break;
                 default:

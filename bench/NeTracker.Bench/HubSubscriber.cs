@@ -2,6 +2,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using NeTracker.Probe.Export;
+using NeTracker.Probe.Model;
+using NeTracker.Web.Hubs;
 
 namespace NeTracker.Bench;
 
@@ -24,11 +27,18 @@ public static class HubSubscriber
         var gate = new object();
         long records = 0, batches = 0;
 
-        await using var hub = new HubConnectionBuilder()
-            .WithUrl(o.Hub, h => h.Headers["X-Api-Key"] = o.Key)
-            .Build();
+        var builder = new HubConnectionBuilder().WithUrl(o.Hub, h => h.Headers["X-Api-Key"] = o.Key);
+        if (o.MessagePack)
+            builder.AddMessagePackProtocol(m => m.SerializerOptions = RecordMessagePack.Options);
+        await using var hub = builder.Build();
         // Raw elements: the file keeps exactly what the hub sent, whatever the naming policy.
-        hub.On<JsonElement>("ReceiveBatch", batch =>
+        // MessagePack batches are written as JSON of the same schema.
+        if (o.MessagePack)
+            hub.On<IReadOnlyList<ConnectionRecord>>("ReceiveBatch", batch => Write(JsonSerializer.SerializeToElement(batch, RecordJson.Options)));
+        else
+            hub.On<JsonElement>("ReceiveBatch", Write);
+
+        void Write(JsonElement batch)
         {
             var arrived = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
             lock (gate)
@@ -45,8 +55,8 @@ public static class HubSubscriber
                 batches++;
                 file.Flush(); // the bench waits for this file to stop growing before it moves on
             }
-        });
-        hub.On<JsonElement>("ReceiveStats", _ => { });
+        }
+        hub.On("ReceiveStats", (object? _) => { });
 
         try
         {

@@ -3,12 +3,15 @@ using NeTracker.Bench;
 
 // NeTracker.Bench subscribe --hub URL --key KEY --out FILE [--interface NAME]
 // NeTracker.Bench publish   --hub URL --key KEY --count N [--batch N]
+// NeTracker.Bench pipeline  [--rate N] [--seconds N] [--no-subscriber]
 if (args.Length == 0)
     return Fail("no command");
+using var stop = new CancellationTokenSource();
+if (args[0] == "pipeline")
+    return await PipelineBench.RunAsync(args[1..], stop.Token);
 if (!BenchArgs.TryParse(args[1..], out var options, out var error))
     return Fail(error);
 
-using var stop = new CancellationTokenSource();
 // SIGTERM/SIGINT end the command normally, so the subscriber flushes its file before exit.
 using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
 using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
@@ -22,6 +25,6 @@ return args[0] switch
 
 static int Fail(string message)
 {
-    Console.Error.WriteLine($"{message}\n{BenchArgs.Usage}");
+    Console.Error.WriteLine($"{message}\n{BenchArgs.Usage}\n{PipelineBench.Usage}");
     return 2;
 }

@@ -7,7 +7,11 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Probe.Export;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Live;
+using NeTracker.Web.Configuration;
+using NeTracker.Web.Components.Pages;
+using NeTracker.Web.Ingest;
+using NeTracker.Web.Security;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Browser.Tests;
 
@@ -126,7 +130,7 @@ public sealed class LiveLoadTests : IAsyncLifetime
             cpu_us_per_record_with_ui = Math.Round(withUi.CpuPercent * 1e4 / withUi.RecordsPerSecond, 1),
             ui_path_cpu_percent_of_one_core_at_5000_per_second = Math.Round(
                 ((withUi.CpuPercent / withUi.RecordsPerSecond) - (baseline.CpuPercent / baseline.RecordsPerSecond)) * RatePerSecond, 1),
-            hub_batches_dropped_for_slow_subscribers = store.WatcherDroppedBatches,
+            hub_records_dropped_for_slow_subscribers = store.WatcherDroppedRecords,
             phase_seconds = Phase.TotalSeconds,
             cores = Environment.ProcessorCount,
         };

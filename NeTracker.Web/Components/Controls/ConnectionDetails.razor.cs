@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Live;
 
 namespace NeTracker.Web.Components.Controls;
 

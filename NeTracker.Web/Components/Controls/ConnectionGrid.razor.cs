@@ -2,8 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
-using NeTracker.Web.Live;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Components.Controls;
 

@@ -1,7 +1,8 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
-using NeTracker.Web.Live;
+using NeTracker.Web.Components;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Components.Controls;
 

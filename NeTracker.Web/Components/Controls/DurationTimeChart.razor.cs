@@ -1,7 +1,8 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using MudBlazor.Charts;
-using NeTracker.Web.Live;
+using NeTracker.Web.Components;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Components.Controls;
 

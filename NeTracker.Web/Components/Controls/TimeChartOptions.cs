@@ -1,5 +1,5 @@
 using MudBlazor;
-using NeTracker.Web.Live;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Components.Controls;
 

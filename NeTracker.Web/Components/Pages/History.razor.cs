@@ -5,9 +5,10 @@ using MudBlazor;
 using MudBlazor.Charts;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Components.Controls;
-using NeTracker.Web.Data;
 using NeTracker.Web.History;
-using NeTracker.Web.Live;
+using NeTracker.Web.Api;
+using NeTracker.Web.Components;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Components.Pages;
 

@@ -2,7 +2,8 @@ using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using NeTracker.Probe;
-using NeTracker.Web.Live;
+using NeTracker.Web.Ingest;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Components.Pages;
 

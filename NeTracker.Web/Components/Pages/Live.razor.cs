@@ -2,8 +2,9 @@ using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Components.Controls;
-using NeTracker.Web.Data;
-using NeTracker.Web.Live;
+using NeTracker.Web.Health;
+using NeTracker.Web.Ingest;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Components.Pages;
 

@@ -3,10 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Probe.Agent;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Hubs;
-using NeTracker.Web.Live;
 using NeTracker.Web.Tests.Hubs;
 using NeTracker.Web.Tests.Infrastructure;
 using NeTracker.Web.Tests.Live;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.Agents;
 
@@ -96,5 +96,5 @@ public sealed class AgentPublishTests : IAsyncLifetime
         Assert.Contains("agent name", e.Message);
     }
 
-    private static Data.ConnectionFilter ConnectionFilterAll => Data.ConnectionFilter.None;
+    private static ConnectionFilter ConnectionFilterAll => ConnectionFilter.None;
 }

@@ -4,8 +4,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using NeTracker.Probe.Export;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
 using NeTracker.Web.Tests.History;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.Api;
 

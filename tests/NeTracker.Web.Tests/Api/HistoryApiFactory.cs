@@ -31,6 +31,9 @@ internal sealed class HistoryApiFactory : NeTrackerAppFactory
         builder.UseContentRoot(RepoPaths.WebProject);
         // The sample records are dated 2026-11-26: age-based retention must not remove them on a later day.
         builder.UseSetting("NeTracker:History:MaxAge", "00:00:00");
+        // The fake probe is the in-process one: ProbeHostedService starts it, and the REST API
+        // reaches it there, as the pages do.
+        builder.UseSetting("NeTracker:Live:LocalProbe", "true");
         builder.ConfigureTestServices(s =>
         {
             s.RemoveAll<IConnectionProbe>();

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
 using NeTracker.Web.Tests.History;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.Api;
 

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
-using NeTracker.Web.Data;
-using NeTracker.Web.Live;
+using NeTracker.Web.Health;
+using NeTracker.Web.History;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.History;
 

@@ -4,10 +4,10 @@ using Microsoft.Extensions.Time.Testing;
 using MudBlazor.Services;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Components.Controls;
-using NeTracker.Web.Data;
 using NeTracker.Web.Tests.Api;
 using HistoryPage = NeTracker.Web.Components.Pages.History;
 using TestContext = Xunit.TestContext;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.History;
 

@@ -1,5 +1,5 @@
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.History;
 

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
-using NeTracker.Web.Data;
+using NeTracker.Web.Health;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.History;
 
@@ -80,7 +81,7 @@ public sealed class SchemaAndRetentionTests
 
         await WaitUntilAsync(() => !t.Store.Stats.Healthy);
         Assert.Contains("schema version 99", t.Store.Stats.Error);
-        Assert.Equal(NeTracker.Web.Live.HealthLevel.Error, (await t.HealthAsync())["Database"].Level);
+        Assert.Equal(NeTracker.Web.Health.HealthLevel.Error, (await t.HealthAsync())["Database"].Level);
         Assert.Equal(3, t.Store.Stats.Queued);
     }
 

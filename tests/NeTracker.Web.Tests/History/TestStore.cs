@@ -40,7 +40,7 @@ internal sealed class TestStore : IAsyncDisposable
     }
 
     /// <summary>The Health page section, item by name.</summary>
-    public async Task<Dictionary<string, NeTracker.Web.Live.HealthItem>> HealthAsync() =>
+    public async Task<Dictionary<string, NeTracker.Web.Health.HealthItem>> HealthAsync() =>
         (await new HistoryHealthReporter(Store).ReportAsync(CancellationToken.None)).ToDictionary(i => i.Name);
 
     public async ValueTask DisposeAsync()

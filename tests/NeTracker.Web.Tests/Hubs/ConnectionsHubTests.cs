@@ -5,8 +5,9 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Hubs;
-using NeTracker.Web.Live;
 using NeTracker.Web.Tests.Live;
+using NeTracker.Web.Ingest;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.Hubs;
 

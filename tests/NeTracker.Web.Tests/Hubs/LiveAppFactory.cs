@@ -14,7 +14,7 @@ namespace NeTracker.Web.Tests.Hubs;
 /// in-process probe), data in a temporary directory; authenticated with the test API key
 /// (<see cref="NeTrackerAppFactory"/>).
 /// </summary>
-public sealed class LiveAppFactory : NeTrackerAppFactory
+public class LiveAppFactory : NeTrackerAppFactory
 {
     public LiveAppFactory() => UseKestrel(0);
 
@@ -35,9 +35,19 @@ public sealed class LiveAppFactory : NeTrackerAppFactory
         builder.UseSetting("NeTracker:Live:LocalProbe", "false");
     }
 
-    public HubConnection CreateHubConnection() =>
-        new HubConnectionBuilder()
-            .WithUrl(new Uri(BaseAddress, ConnectionsHub.Path), ConfigureHub)
-            .AddJsonProtocol(o => RecordJson.Configure(o.PayloadSerializerOptions))
+    /// <summary>A hub client speaking JSON (the default) or MessagePack, as a script would.</summary>
+    public HubConnection CreateHubConnection(HubProtocol protocol = HubProtocol.Json)
+    {
+        var builder = new HubConnectionBuilder().WithUrl(new Uri(BaseAddress, ConnectionsHub.Path), ConfigureHub);
+        return (protocol == HubProtocol.Json
+                ? builder.AddJsonProtocol(o => RecordJson.Configure(o.PayloadSerializerOptions))
+                : builder.AddMessagePackProtocol(o => o.SerializerOptions = RecordMessagePack.Options))
             .Build();
+    }
+}
+
+public enum HubProtocol
+{
+    Json,
+    MessagePack,
 }

@@ -14,7 +14,7 @@ namespace NeTracker.Web.Tests.Infrastructure;
 
 /// <summary>
 /// The one way to host NeTracker in web tests. EVERY page, hub and API call requires
-/// authentication (a fallback authorization policy, NeTracker.Web/Security/SecuritySetup.cs),
+/// authentication (a fallback authorization policy, NeTracker.Web/Security/SecurityServices.cs),
 /// so a plain <c>CreateClient()</c> gets 401 (API, hub) or a redirect to /login (pages).
 /// Use one of these instead:
 /// <code>

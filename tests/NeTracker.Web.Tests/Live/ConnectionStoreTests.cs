@@ -1,7 +1,6 @@
 using System.Net;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
-using NeTracker.Web.Live;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.Live;
 

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Configuration;
-using NeTracker.Web.Data;
-using NeTracker.Web.Live;
+using NeTracker.Web.Ingest;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.Live;
 

@@ -3,7 +3,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Live;
+using NeTracker.Web.Configuration;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.Live;
 

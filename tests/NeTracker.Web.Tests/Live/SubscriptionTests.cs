@@ -1,5 +1,5 @@
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.Live;
 
@@ -108,6 +108,6 @@ public sealed class SubscriptionTests
 
         Assert.True(await first);
         Assert.All(e.Current, r => Assert.Equal("b", r.Interface));
-        Assert.True(store.WatcherDroppedBatches > 0);
+        Assert.True(store.WatcherDroppedRecords > 0);
     }
 }

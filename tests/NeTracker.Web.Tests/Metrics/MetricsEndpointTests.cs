@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
 using NeTracker.Web.Tests.Infrastructure;
+using NeTracker.Web.Ingest;
 
 namespace NeTracker.Web.Tests.Metrics;
 

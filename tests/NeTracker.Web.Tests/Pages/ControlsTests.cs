@@ -2,8 +2,9 @@ using Bunit;
 using NeTracker.Probe;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Components.Controls;
-using NeTracker.Web.Live;
 using NeTracker.Web.Tests.Live;
+using NeTracker.Web.Api;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.Pages;
 
@@ -55,7 +56,7 @@ public sealed class ControlsTests : DashboardContext
     [Fact]
     public void Filter_bar_rejects_a_bad_address_and_builds_the_filter()
     {
-        Data.ConnectionFilter? last = null;
+        ConnectionFilter? last = null;
         var cut = Render<ConnectionFilterBar>(p => p
             .Add(x => x.Interfaces, ["veth0", "veth1"])
             .Add(x => x.FilterChanged, f => last = f));
@@ -110,7 +111,7 @@ public sealed class ControlsTests : DashboardContext
     [Fact]
     public void Csv_link_carries_every_filter_with_schema_names()
     {
-        var f = new Data.ConnectionFilter
+        var f = new ConnectionFilter
         {
             Host = "h 1", Interface = "veth0", Address = System.Net.IPAddress.Parse("2001:2::1"), Port = 80,
             Direction = Direction.Outbound, CloseReason = CloseReason.Refused, MinDurationNs = 1500,
@@ -120,6 +121,6 @@ public sealed class ControlsTests : DashboardContext
             "/api/connections.csv?host=h%201&interface=veth0&address=2001%3A2%3A%3A1&port=80&direction=outbound&close_reason=refused&min_duration_ns=1500"
             + "&from=2025-06-01T12%3A00%3A00.0000000Z&to=2025-06-01T13%3A00%3A00.0000000Z",
             ConnectionFilterQuery.CsvUrl(f));
-        Assert.Equal("/api/connections.csv", ConnectionFilterQuery.CsvUrl(Data.ConnectionFilter.None));
+        Assert.Equal("/api/connections.csv", ConnectionFilterQuery.CsvUrl(ConnectionFilter.None));
     }
 }

@@ -7,8 +7,12 @@ using Microsoft.Extensions.Time.Testing;
 using MudBlazor.Services;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Configuration;
-using NeTracker.Web.Live;
 using NeTracker.Web.Tests.Live;
+using NeTracker.Web.Health;
+using NeTracker.Web.Hubs;
+using NeTracker.Web.Ingest;
+using NeTracker.Web.Components.Pages;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.Pages;
 
@@ -33,6 +37,10 @@ public abstract class DashboardContext : BunitContext
         Services.AddSingleton<ConnectionStore>();
         Services.AddSingleton<ProbeHostedService>();
         Services.AddSingleton<IngestService>();
+        // The hub's broadcaster (not started) for the Dashboard section's hub counters.
+        Services.AddSignalR();
+        Services.AddSingleton<HubSubscribers>();
+        Services.AddSingleton<HubBroadcaster>();
         Services.AddSingleton<LiveRenderCounter>();
         Services.AddSingleton<IHealthReporter, ProbeHealthReporter>();
         Services.AddSingleton<IHealthReporter, KernelFeatures>();

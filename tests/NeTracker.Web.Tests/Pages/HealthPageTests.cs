@@ -1,7 +1,6 @@
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
-using NeTracker.Web.Live;
-using HealthPage = NeTracker.Web.Components.Pages.Health;
+using NeTracker.Web.Health;
 
 namespace NeTracker.Web.Tests.Pages;
 

@@ -4,9 +4,10 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using NeTracker.Probe;
-using NeTracker.Web.Live;
 using InterfacesPage = NeTracker.Web.Components.Pages.Interfaces;
 using TestContext = Xunit.TestContext;
+using NeTracker.Web.Configuration;
+using NeTracker.Web.Ingest;
 
 namespace NeTracker.Web.Tests.Pages;
 

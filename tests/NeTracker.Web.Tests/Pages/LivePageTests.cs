@@ -2,9 +2,9 @@ using Bunit;
 using TestContext = Xunit.TestContext;
 using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Web.Components.Controls;
-using NeTracker.Web.Data;
-using NeTracker.Web.Live;
 using LivePage = NeTracker.Web.Components.Pages.Live;
+using NeTracker.Web.Components.Pages;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.Pages;
 

@@ -1,10 +1,10 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Data;
 using NeTracker.Web.History;
 using NeTracker.Web.Tests.Api;
 using NeTracker.Web.Tests.Infrastructure;
+using NeTracker.Web.Ingest;
 
 namespace NeTracker.Web.Tests.Security;
 

@@ -1,0 +1,193 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using NeTracker.Probe;
+using NeTracker.Probe.Model;
+using NeTracker.Web.Configuration;
+using NeTracker.Web.Store;
+
+namespace NeTracker.Web.Ingest;
+
+/// <summary>
+/// The one path records take into the dashboard: the in-process probe's batches and remote
+/// agents' (<see cref="PublishAsync"/>) wait in one queue; at most every
+/// <see cref="LiveOptions.BatchInterval"/> this service takes everything queued as one batch
+/// (<see cref="JoinedBatch"/>: no record is copied), numbers the records in place, appends the
+/// batch to the <see cref="ConnectionStore"/> and hands the same batch to every
+/// <see cref="IConnectionSink"/> (history, metrics). Also polls the probe's open connections.
+/// </summary>
+/// <remarks>
+/// Loss policy of this hop: none. A full queue (<see cref="LiveOptions.IngestCapacity"/> records)
+/// makes the producer wait — the probe then counts what its own channel drops, an agent waits for
+/// its acknowledgement — and every wait is counted (<see cref="ProducerWaits"/>, Health page).
+/// </remarks>
+public sealed class IngestService(
+    ConnectionStore store,
+    IEnumerable<IConnectionSink> sinks,
+    ProbeHostedService probeHost,
+    IOptions<LiveOptions> options,
+    TimeProvider time,
+    ILogger<IngestService> logger) : BackgroundService
+{
+    private const int MaxBatchesPerTick = 4096;
+    private static readonly TimeSpan ActivePollInterval = TimeSpan.FromSeconds(1);
+
+    private readonly Channel<IReadOnlyList<ConnectionRecord>> _incoming =
+        Channel.CreateUnbounded<IReadOnlyList<ConnectionRecord>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly IConnectionSink[] _sinks = [.. sinks];
+    private readonly long _capacity = options.Value.IngestCapacity;
+    private TaskCompletionSource _space = NewSignal();
+    private long _queued;
+    private long _lastId;
+    private long _received;
+    private long _batches;
+    private long _published;
+    private long _producerWaits;
+    private long _sinkFailures;
+
+    /// <summary>Records ingested (ids assigned) since start.</summary>
+    public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>Batches appended to the store since start (one per ingest tick).</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Records that came through <see cref="PublishAsync"/> (remote agents).</summary>
+    public long Published => Interlocked.Read(ref _published);
+
+    /// <summary>Times a producer (the probe pump or an agent) waited because the queue was full.</summary>
+    public long ProducerWaits => Interlocked.Read(ref _producerWaits);
+
+    public long SinkFailures => Interlocked.Read(ref _sinkFailures);
+
+    /// <summary>Records waiting to be ingested.</summary>
+    public long Queued => Interlocked.Read(ref _queued);
+
+    public long Capacity => _capacity;
+
+    /// <summary>
+    /// Records from elsewhere (a remote agent through the hub), with id 0: ingest numbers them.
+    /// Waits (backpressure) while the ingest queue is full instead of dropping.
+    /// </summary>
+    public async ValueTask PublishAsync(IReadOnlyList<ConnectionRecord> records, CancellationToken ct)
+    {
+        foreach (var r in records)
+        {
+            if (r is null || r.Id != 0)
+                throw new ArgumentException("records are published with id 0 (ingest numbers them) and none is null", nameof(records));
+        }
+        await EnqueueAsync(records, ct);
+        Interlocked.Add(ref _published, records.Count);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Ids continue after whatever history already holds, so they stay unique across restarts.
+        _lastId = Math.Max(store.LastId, _sinks.Length == 0 ? 0 : _sinks.Max(s => s.LastId));
+        var probeTask = FollowProbeAsync(stoppingToken);
+        try
+        {
+            await foreach (var batches in _incoming.Reader.ReadBatchesAsync(options.Value.BatchInterval, time, MaxBatchesPerTick, stoppingToken))
+                Ingest(batches);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        await probeTask;
+
+        // Stopping: what is queued was already read from the probe or acknowledged to an agent,
+        // so it still goes to the store and the sinks (history stops after this service and flushes).
+        var rest = new List<IReadOnlyList<ConnectionRecord>>();
+        while (_incoming.Reader.TryRead(out var batch))
+            rest.Add(batch);
+        Ingest(rest);
+    }
+
+    /// <summary>One tick: the queued batches as one, numbered, to the store then every sink.</summary>
+    internal void Ingest(IReadOnlyList<IReadOnlyList<ConnectionRecord>> batches)
+    {
+        var batch = JoinedBatch.Of(batches);
+        if (batch.Count == 0)
+            return;
+        Interlocked.Add(ref _queued, -batch.Count);
+        Interlocked.Exchange(ref _space, NewSignal()).TrySetResult();
+
+        foreach (var part in batches)
+        {
+            for (var i = 0; i < part.Count; i++)
+                part[i].AssignId(++_lastId);
+        }
+        store.Append(batch);
+        foreach (var sink in _sinks)
+        {
+            try
+            {
+                sink.Enqueue(batch);
+            }
+            catch (Exception ex)
+            {
+                // The contract says sinks never throw; if one does, the live view keeps going.
+                Interlocked.Increment(ref _sinkFailures);
+                logger.LogError(ex, "Sink {Sink} threw on Enqueue", sink.GetType().Name);
+            }
+        }
+        Interlocked.Add(ref _received, batch.Count);
+        Interlocked.Increment(ref _batches);
+    }
+
+    private async ValueTask EnqueueAsync(IReadOnlyList<ConnectionRecord> batch, CancellationToken ct)
+    {
+        if (batch.Count == 0)
+            return;
+        // Take the signal before looking at the queue: a tick that frees space after the look
+        // completes this very signal, so the wake-up is never missed. An empty queue takes any
+        // batch, so one larger than the capacity still goes through.
+        var signal = Volatile.Read(ref _space);
+        var queued = Interlocked.Read(ref _queued);
+        if (queued > 0 && queued + batch.Count > _capacity)
+        {
+            Interlocked.Increment(ref _producerWaits);
+            do
+            {
+                await signal.Task.WaitAsync(ct);
+                signal = Volatile.Read(ref _space);
+                queued = Interlocked.Read(ref _queued);
+            }
+            while (queued > 0 && queued + batch.Count > _capacity);
+        }
+        Interlocked.Add(ref _queued, batch.Count);
+        _incoming.Writer.TryWrite(batch);
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private async Task FollowProbeAsync(CancellationToken ct)
+    {
+        try
+        {
+            var probe = await probeHost.Ready.WaitAsync(ct);
+            if (probe is null)
+                return;
+            await Task.WhenAll(PumpAsync(probe, ct), PollActiveAsync(probe, ct));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    // The probe's batches go on as they are. Waiting here when the queue is full pushes back into
+    // the probe's own channel, which counts what it has to drop (ProbeCounters.ChannelDrops).
+    private async Task PumpAsync(IConnectionProbe probe, CancellationToken ct)
+    {
+        await foreach (var batch in probe.Records.ReadAllAsync(ct))
+            await EnqueueAsync(batch, ct);
+    }
+
+    private async Task PollActiveAsync(IConnectionProbe probe, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(ActivePollInterval, time);
+        do
+        {
+            store.UpdateActive(probe.ActiveConnections);
+        }
+        while (await timer.WaitForNextTickAsync(ct));
+    }
+}

@@ -1,0 +1,22 @@
+using NeTracker.Web.Ingest;
+
+namespace NeTracker.Web.Metrics;
+
+public static class MetricsServices
+{
+    public static IServiceCollection AddNeTrackerMetrics(this IServiceCollection services)
+    {
+        services.AddSingleton<ConnectionMetrics>();
+        services.AddSingleton<IConnectionSink>(sp => sp.GetRequiredService<ConnectionMetrics>());
+        return services;
+    }
+
+    /// <summary>GET /metrics for Prometheus (and the OpenTelemetry collector's Prometheus receiver).</summary>
+    public static IEndpointConventionBuilder MapNeTrackerMetrics(this IEndpointRouteBuilder app)
+        => app.MapGet("/metrics", (ConnectionMetrics metrics, ProbeHostedService probeHost) =>
+        {
+            var probe = probeHost.Probe;
+            var text = PrometheusWriter.Write(metrics, probe?.Counters, probe?.ActiveConnections.Count ?? 0);
+            return Results.Text(text, PrometheusWriter.ContentType);
+        });
+}

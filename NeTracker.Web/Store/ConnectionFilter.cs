@@ -1,0 +1,44 @@
+using System.Net;
+using NeTracker.Probe.Model;
+
+namespace NeTracker.Web.Store;
+
+/// <summary>
+/// The one filter used by the live table, the history page, the REST API and CSV export.
+/// Null fields do not filter. Address matches either endpoint; port matches either port.
+/// </summary>
+public sealed record ConnectionFilter
+{
+    public string? Host { get; init; }
+    public string? Interface { get; init; }
+    public IPAddress? Address { get; init; }
+    public int? Port { get; init; }
+    public Direction? Direction { get; init; }
+    public CloseReason? CloseReason { get; init; }
+    public long? MinDurationNs { get; init; }
+
+    /// <summary>Part of the owner's command (comm) or unit/container name, case-sensitive
+    /// (comm is case-sensitive); connections without an owner never match.</summary>
+    public string? Program { get; init; }
+
+    /// <summary>Inclusive lower bound on end_utc.</summary>
+    public DateTime? FromUtc { get; init; }
+
+    /// <summary>Exclusive upper bound on end_utc.</summary>
+    public DateTime? ToUtc { get; init; }
+
+    public static ConnectionFilter None { get; } = new();
+
+    public bool Matches(ConnectionRecord r) =>
+        (Host is null || string.Equals(r.Host, Host, StringComparison.Ordinal))
+        && (Interface is null || string.Equals(r.Interface, Interface, StringComparison.Ordinal))
+        && (Address is null || r.ClientAddr.Equals(Address) || r.ServerAddr.Equals(Address))
+        && (Port is null || r.ClientPort == Port || r.ServerPort == Port)
+        && (Direction is null || r.Direction == Direction)
+        && (CloseReason is null || r.CloseReason == CloseReason)
+        && (MinDurationNs is null || r.DurationNs >= MinDurationNs)
+        && (Program is null || (r.Comm?.Contains(Program, StringComparison.Ordinal) ?? false)
+            || (r.Unit?.Contains(Program, StringComparison.Ordinal) ?? false))
+        && (FromUtc is null || r.EndUtc >= FromUtc)
+        && (ToUtc is null || r.EndUtc < ToUtc);
+}
