@@ -58,6 +58,9 @@ public sealed class HistoryPageTests : BunitContext, IAsyncLifetime
         cut.WaitForAssertion(() => Assert.Equal("2000", cut.Find("#history-grid td[data-label=id]").TextContent));
         // Virtualised: only a window of the 2 000 rows is rendered.
         Assert.InRange(cut.FindAll("#history-grid tr.mud-table-row").Count, 1, 200);
+        // The owner columns: stored and read back (id 1997 is nginx's, 1998 a container's).
+        Assert.Contains("nginx 1001", cut.FindAll("#history-grid td[data-label=program]").Select(td => td.TextContent.Trim()));
+        Assert.Contains("docker:aaaaaaaaaaaa", cut.FindAll("#history-grid td[data-label='unit / container']").Select(td => td.TextContent.Trim()));
     }
 
     [Fact]
