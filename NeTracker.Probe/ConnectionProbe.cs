@@ -38,6 +38,8 @@ public sealed partial class ConnectionProbe : IConnectionProbe
     private readonly ConcurrentDictionary<int, long> _recordsPerIfIndex = new();
     private LoadedProgram? _program;
     private IEventSource? _source;
+    private InstanceLock? _instanceLock;
+    private bool _started;
     private TableSweeper? _sweeper;
     private ConnTable? _table;
     private KernelStats? _stats;
@@ -89,26 +91,43 @@ public sealed partial class ConnectionProbe : IConnectionProbe
 
     public async Task StartAsync(CancellationToken ct)
     {
-        if (_source is not null)
+        if (_started)
             return;
-        _program = await _loader.LoadAsync(ct).ConfigureAwait(false);
-        _table = new ConnTable(_program.Pins);
-        _stats = new KernelStats(_program.Pins);
-        _sweeper = new TableSweeper(_table, _options, () => _clock.NowNs);
-        _factory = new RecordFactory(Environment.MachineName, _names, _clock, NewOwnerResolver());
-        Counters.TransportWarning = _loader.TransportWarning;
-        var source = await OpenSourceAsync(ct).ConfigureAwait(false);
+        // One reader per instance: a second one would take the other's events from the ring
+        // buffer and fight over its consumer position.
+        var instanceLock = _options.ReadEvents ? InstanceLock.Acquire(_options.StateRoot, _options.InstanceName) : null;
+        IEventSource? source = null;
         try
         {
+            _program = await _loader.LoadAsync(ct).ConfigureAwait(false);
+            _table = new ConnTable(_program.Pins);
+            _stats = new KernelStats(_program.Pins);
+            _sweeper = new TableSweeper(_table, _options, () => _clock.NowNs);
+            _factory = new RecordFactory(Environment.MachineName, _names, _clock, NewOwnerResolver());
+            Counters.TransportWarning = _loader.TransportWarning;
+            Counters.Transport = _loader.Transport == ProbeTransport.Ringbuf ? "ringbuf" : "trace";
+            RefreshKernelStats();
+            if (_options.ReadEvents)
+                source = await OpenSourceAsync(ct).ConfigureAwait(false);
             await RecogniseAttachedAsync(ct).ConfigureAwait(false);
             await AttachOwnerProgramAsync(ct).ConfigureAwait(false);
         }
         catch
         {
-            // Leave nothing half-started behind: no tracefs instance, and a later StartAsync retries.
-            await source.DisposeAsync().ConfigureAwait(false);
+            // Leave nothing half-started behind: no tracefs instance, no open fds, no lock; a
+            // later StartAsync retries.
+            if (source is not null)
+                await source.DisposeAsync().ConfigureAwait(false);
+            _table?.Dispose();
+            _stats?.Dispose();
+            (_table, _stats) = (null, null);
+            instanceLock?.Dispose();
             throw;
         }
+        _started = true;
+        _instanceLock = instanceLock;
+        if (source is null)
+            return; // attach, detach, status: the tables and filters, no events
         _source = source;
         _readLoop = source.RunAsync(Publish, _stop.Token);
         _sweepLoop = Task.Run(() => SweepLoopAsync(_stop.Token), CancellationToken.None);
@@ -124,7 +143,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
     public async Task<InterfaceState> AttachAsync(string interfaceName, CancellationToken ct)
     {
         NetDevices.Validate(interfaceName);
-        if (_source is null || _program is null)
+        if (!_started || _program is null)
             throw new ProbeException("the probe is not started: call StartAsync first.");
         await _tcLock.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -205,6 +224,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
         RefreshKernelStats();
         _table?.Dispose();
         _stats?.Dispose();
+        _instanceLock?.Dispose();
         _stop.Dispose();
         _tcLock.Dispose();
     }

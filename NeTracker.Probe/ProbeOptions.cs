@@ -33,6 +33,11 @@ public sealed partial record ProbeOptions
     /// <summary>One side sent FIN, the other stayed silent this long: reported <c>timeout</c>.</summary>
     public TimeSpan HalfClosedTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>A partial entry (first seen mid-connection, before attach) silent this long is
+    /// reported <c>timeout</c>: it may be no connection at all (a stray ACK, an ACK scan), and
+    /// the table must not keep it forever.</summary>
+    public TimeSpan PartialIdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>No packet at all for this long: reported <c>timeout</c>. Null (default) = never:
     /// an idle established connection is alive as far as the wire can tell.</summary>
     public TimeSpan? IdleTimeout { get; init; }
@@ -70,6 +75,11 @@ public sealed partial record ProbeOptions
     /// and counted. A batch is one read of the kernel's buffer (up to 4096 records).</summary>
     public int ChannelCapacity { get; init; } = 4096;
 
+    /// <summary>Read events and sweep the tables (watch, agent, the dashboard). False for
+    /// attach, detach and status: they change or show filters and leave the events to the one
+    /// process that reads this instance (which holds its lock).</summary>
+    public bool ReadEvents { get; init; } = true;
+
     /// <summary>Detach from every interface when the probe is disposed (the dashboard); false
     /// leaves them attached for a later probe to find (the console tool's `attach`).</summary>
     public bool DetachOnDispose { get; init; }
@@ -96,8 +106,8 @@ public sealed partial record ProbeOptions
             problems.Add($"InstanceName '{InstanceName}' must be 1-32 characters of a-z, A-Z, 0-9, '_' or '-'.");
         if (SweepInterval < TimeSpan.FromMilliseconds(100))
             problems.Add("SweepInterval must be at least 100 ms.");
-        if (UnansweredAfter <= TimeSpan.Zero || HalfClosedTimeout <= TimeSpan.Zero || IdleTimeout <= TimeSpan.Zero)
-            problems.Add("UnansweredAfter, HalfClosedTimeout and IdleTimeout must be positive.");
+        if (UnansweredAfter <= TimeSpan.Zero || HalfClosedTimeout <= TimeSpan.Zero || IdleTimeout <= TimeSpan.Zero || PartialIdleTimeout <= TimeSpan.Zero)
+            problems.Add("UnansweredAfter, HalfClosedTimeout, PartialIdleTimeout and IdleTimeout must be positive.");
         if (TombstoneTtl <= TimeSpan.Zero || TombstoneTtl > TimeSpan.FromDays(1))
             problems.Add("TombstoneTtl must be between 1 ms and 1 day.");
         if (TraceBufferKbPerCpu is < 64 or > 1024 * 1024)

@@ -6,12 +6,12 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from report import machine, markdown, rounds, stats  # noqa: E402
+from report import load, machine, markdown, rounds, stats, targets  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser()
-    for a in ("raw", "out", "command", "started", "configs", "client", "server", "ports", "holds"):
+    for a in ("raw", "out", "command", "started", "configs", "client", "server", "ports", "holds", "burst"):
         ap.add_argument("--" + a, required=True)
     ap.add_argument("--rounds", type=int, required=True)
     ap.add_argument("--seconds", type=float, required=True)
@@ -23,6 +23,7 @@ def main():
     ports = {k: int(v) for k, v in (p.split("=") for p in a.ports.split(","))}
     configs = a.configs.split()
     per_round = rounds.per_round(raw, a.server, ports)
+    summary = rounds.summarise(per_round, configs)
     result = {
         "command": a.command,
         "started_utc": a.started,
@@ -30,12 +31,15 @@ def main():
         "machine": machine.describe(),
         "parameters": {"rounds": a.rounds, "seconds_per_run": a.seconds, "configs": configs,
                        "client": a.client, "server": a.server, "ports": ports,
-                       "accuracy_holds_ms": [int(h) for h in a.holds.split()]},
-        "summary": rounds.summarise(per_round, configs),
+                       "accuracy_holds_ms": [int(h) for h in a.holds.split()], "burst": a.burst},
+        "summary": summary,
+        "targets": targets.judge(summary),
         "loadavg": stats.summary([f.get("loadavg") for f in per_round]),
+        "others_cpu_pct": stats.summary([f.get("others_cpu_pct") for f in per_round]),
+        "busy": load.busy(per_round),
         "memory": [l for l in raw if l["metric"] == "memory"],
         "profile": [l["split"] for l in raw if l["metric"] == "profile"],
-        "warnings": [l for l in raw if l["metric"] == "leftover_filters"],
+        "warnings": [l for l in raw if l["metric"] in ("leftover_filters", "leftover_pins")],
         "rounds": [{k: v for k, v in f.items() if k not in ("acc_errors", "latency_ms", "latency_light_ms")}
                    for f in per_round],
     }

@@ -354,8 +354,10 @@ static __always_inline void emit_event(const struct nt_conn *c, const struct nt_
 	e->flags = (c->flags & NT_C_IPV6 ? NT_EV_IPV6 : 0) | (c->flags & NT_C_PARTIAL ? NT_EV_PARTIAL : 0);
 	e->syn_retransmits = c->syn_retransmits;
 	copy_owner(e, c);
-	wake = cfg->wakeup_bytes && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < cfg->wakeup_bytes
-		? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP;
+	/* 0: the kernel's own policy (wake a reader that has caught up). Otherwise stay quiet
+	 * below the threshold and wake once past it. */
+	wake = !cfg->wakeup_bytes ? 0
+		: bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < cfg->wakeup_bytes ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(e, wake);
 	stat_inc(NT_STAT_EVENTS);
 }
@@ -376,10 +378,18 @@ static __always_inline void finish(struct nt_conn *c, const struct nt_key *k, co
 		emit_event(c, k, cfg, now - c->start_ns, reason, closed_by);
 
 	bpf_map_update_elem(&closed, k, &now, BPF_ANY);
-	if (in_halfopen)
+	if (in_halfopen) {
+		/* Another CPU may have promoted this connection meanwhile: that copy is over too. */
+		struct nt_conn *moved = bpf_map_lookup_elem(&conns, k);
+
+		if (moved && moved->start_ns == c->start_ns) {
+			__sync_fetch_and_or(&moved->state, NT_S_CLOSED);
+			bpf_map_delete_elem(&conns, k);
+		}
 		bpf_map_delete_elem(&halfopen, k);
-	else
+	} else {
 		bpf_map_delete_elem(&conns, k);
+	}
 }
 
 /* Bytes and packets. "out" is what the local side sent: egress, or on loopback (where only
@@ -429,21 +439,27 @@ static __always_inline void init_conn(struct nt_conn *c, const struct nt_pkt *p,
 	c->last_ns = now;
 }
 
-/* Opens an entry in table (conns or halfopen). A full table refuses it: counted, NULL. */
-static __always_inline struct nt_conn *insert(void *table, const struct nt_key *k, struct nt_conn *c, __u64 flags)
+/* Opens an entry in table (conns or halfopen) if the key is not there yet; on a race lost to
+ * another CPU that CPU's entry is the one to use. A full table refuses it: a first SYN is
+ * counted against the interface (once per connection: its retransmits find the table full
+ * again but were never opened); a partial entry is counted apart. */
+static __always_inline struct nt_conn *insert(void *table, const struct nt_key *k, struct nt_conn *c)
 {
 	struct nt_conn *found;
 
-	if (!bpf_map_update_elem(table, k, c, flags)) {
+	if (!bpf_map_update_elem(table, k, c, BPF_NOEXIST)) {
 		stat_inc(NT_STAT_OPENED);
 		if (c->flags & NT_C_PARTIAL)
 			stat_inc(NT_STAT_PARTIAL);
 		return bpf_map_lookup_elem(table, k);
 	}
-	/* On a lost BPF_NOEXIST race the other CPU's entry is the one to use; otherwise full. */
 	found = bpf_map_lookup_elem(table, k);
-	if (!found)
-		count_full(k->ifindex, table == (void *)&conns);
+	if (!found) {
+		if (c->flags & NT_C_PARTIAL)
+			stat_inc(NT_STAT_INSERT_FAIL);
+		else
+			count_full(k->ifindex, 0);
+	}
 	return found;
 }
 
@@ -460,8 +476,13 @@ static __always_inline struct nt_conn *promote(const struct nt_key *k, struct nt
 		moved = bpf_map_lookup_elem(&conns, k);
 	} else {
 		moved = bpf_map_lookup_elem(&conns, k);	/* another CPU promoted it first */
-		if (!moved)
+		if (!moved) {
+			__u64 now = c->last_ns;
+
+			/* Dropped, counted once: its later packets hit the tombstone, not a retry. */
 			count_full(k->ifindex, 1);
+			bpf_map_update_elem(&closed, k, &now, BPF_ANY);
+		}
 	}
 	bpf_map_delete_elem(&halfopen, k);
 	return moved;
@@ -518,7 +539,7 @@ static __always_inline struct nt_conn *create(struct nt_ctx *x, int *fresh_syn)
 		fresh.syn_seq = p->seq;
 		*fresh_syn = 1;
 		x->in_ho = 1;
-		return insert(&halfopen, &x->k, &fresh, BPF_ANY);
+		return insert(&halfopen, &x->k, &fresh);
 	}
 	/* Trailing packets of a finished connection never start a new one. */
 	tomb = bpf_map_lookup_elem(&closed, &x->k);
@@ -539,7 +560,7 @@ static __always_inline struct nt_conn *create(struct nt_ctx *x, int *fresh_syn)
 	/* A SYN-ACK: the handshake is still to complete (half-open); anything else is past it. */
 	x->in_ho = !!(p->flags & TH_SYN);
 	fresh.state = x->in_ho ? NT_S_SYN | NT_S_SYNACK : NT_S_SYN | NT_S_SYNACK | NT_S_EST;
-	return insert(x->in_ho ? (void *)&halfopen : (void *)&conns, &x->k, &fresh, BPF_NOEXIST);
+	return insert(x->in_ho ? (void *)&halfopen : (void *)&conns, &x->k, &fresh);
 }
 
 /* Step "owner": who owns the local socket, from the socket storage the cgroup/sock_create

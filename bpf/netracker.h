@@ -203,7 +203,7 @@ enum nt_stat {
 	NT_STAT_OPENED = 1,	/* connections created (incl. partial) */
 	NT_STAT_PARTIAL = 2,	/* of which partial */
 	NT_STAT_TRAILING = 3,	/* packets absorbed by a tombstone */
-	NT_STAT_INSERT_FAIL = 4,	/* table update failed */
+	NT_STAT_INSERT_FAIL = 4,	/* a partial connection (open before attach) refused: table full */
 	NT_STAT_RB_DROPS = 5,	/* events lost: ring buffer full (reserve failed) */
 	NT_STAT_EVENTS = 6,	/* events submitted to the ring buffer */
 	NT_STAT_HALFOPEN_FULL = 7,	/* SYNs not tracked: the half-open table was full */

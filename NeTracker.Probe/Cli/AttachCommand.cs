@@ -42,7 +42,7 @@ internal static class InterfaceVerb
         Func<IConnectionProbe, string, Task<InterfaceState>> verb, CancellationToken stop)
     {
         var interfaces = args.Interfaces(required: true);
-        await using var probe = env.CreateProbe(new ProbeRequest(args.Instance(), DetachOnDispose: false, args.Transport()));
+        await using var probe = env.CreateProbe(new ProbeRequest(args.Instance(), DetachOnDispose: false, args.Transport(), ReadEvents: false));
         await probe.StartAsync(stop).ConfigureAwait(false);
         int exit = ProbeCommandLine.Ok;
         foreach (string name in interfaces)

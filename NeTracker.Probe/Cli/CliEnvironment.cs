@@ -2,7 +2,8 @@ using NeTracker.Probe.Events;
 namespace NeTracker.Probe.Cli;
 
 /// <summary>What a probe is asked for: its instance, and whether disposing it detaches everything.</summary>
-public sealed record ProbeRequest(string InstanceName, bool DetachOnDispose, ProbeTransport Transport = ProbeTransport.Ringbuf);
+public sealed record ProbeRequest(string InstanceName, bool DetachOnDispose, ProbeTransport Transport = ProbeTransport.Ringbuf,
+    bool ReadEvents = true);
 
 /// <summary>Where a command writes, and how it gets a probe (tests pass their own writers).</summary>
 public sealed record CliEnvironment(TextWriter Out, TextWriter Error, Func<ProbeRequest, IConnectionProbe> CreateProbe)

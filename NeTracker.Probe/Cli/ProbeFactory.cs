@@ -9,5 +9,6 @@ internal static class ProbeFactory
             InstanceName = request.InstanceName,
             DetachOnDispose = request.DetachOnDispose,
             Transport = request.Transport,
+            ReadEvents = request.ReadEvents,
         });
 }

@@ -13,14 +13,13 @@ public sealed class StatusCommand : ICliCommand
     [
         new("interface", "NAME", "only these interfaces (repeatable; default all)", Repeatable: true),
         new("instance", "NAME", $"probe instance (default {ProbeCommandLine.DefaultInstance})"),
-        new("transport", "ringbuf|trace", "how events reach the tool: binary ring buffer (default) or trace_pipe text"),
     ];
 
     public async Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
     {
         var only = args.Interfaces(required: false);
         string instance = args.Instance();
-        await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false, args.Transport()));
+        await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false, ReadEvents: false));
         await probe.StartAsync(stop).ConfigureAwait(false);
         var all = await probe.ListInterfacesAsync(stop).ConfigureAwait(false);
         var missing = only.Where(n => all.All(i => i.Name != n)).ToList();

@@ -14,6 +14,7 @@ internal sealed class KernelStats : IDisposable
 {
     /// <summary>enum nt_stat indexes.</summary>
     public const uint Opened = 1;
+    public const uint PartialRefused = 4;
     public const uint RingbufDrops = 5;
     public const uint Events = 6;
     public const uint HalfOpenFull = 7;
@@ -80,7 +81,7 @@ internal sealed class KernelStats : IDisposable
     {
         var halfOpenFull = Read(HalfOpenFull);
         Volatile.Write(ref counters.HalfOpenFull, halfOpenFull);
-        Volatile.Write(ref counters.KernelInsertFailures, halfOpenFull + Read(ConnsFull));
+        Volatile.Write(ref counters.KernelInsertFailures, halfOpenFull + Read(ConnsFull) + Read(PartialRefused));
         Volatile.Write(ref counters.KernelOpened, Read(Opened));
         if (ringbuf)
         {

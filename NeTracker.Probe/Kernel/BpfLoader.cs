@@ -50,9 +50,11 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
             var id = await ReadInstanceIdAsync(ct).ConfigureAwait(false);
             if (id != 0)
             {
-                // The transport may differ from the last run's; the ring buffer keeps its size
-                // and whatever events waited in it while no reader ran.
-                await WriteConfigAsync(id, ct).ConfigureAwait(false);
+                // A reader may want another transport than the last run; the ring buffer keeps
+                // its size and whatever events waited in it. Attach/detach/status read nothing
+                // and leave the reader's choice alone.
+                if (options.ReadEvents)
+                    await WriteConfigAsync(id, ct).ConfigureAwait(false);
                 logger?.LogInformation("reusing the program pinned at {Pins} (instance id {Id:x8})", Pins.Root, id);
                 return new LoadedProgram(id, Pins, Reused: true);
             }

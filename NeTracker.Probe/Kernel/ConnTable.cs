@@ -31,9 +31,14 @@ public sealed class ConnTable : IDisposable
             _halfOpen?.Dispose();
             throw;
         }
-        if (_conns.Info.KeySize != NtKey.SizeOf || _conns.Info.ValueSize != NtConn.SizeOf)
-            throw new ProbeException($"the pinned table {pins.Conns} has key/value sizes {_conns.Info.KeySize}/{_conns.Info.ValueSize}, "
+        foreach (var map in new[] { _conns, _halfOpen })
+        {
+            if (map.Info.KeySize == NtKey.SizeOf && map.Info.ValueSize == NtConn.SizeOf)
+                continue;
+            Dispose();
+            throw new ProbeException($"the pinned table {map.Path} has key/value sizes {map.Info.KeySize}/{map.Info.ValueSize}, "
                                      + $"this probe expects {NtKey.SizeOf}/{NtConn.SizeOf}: remove the pins of the older version.");
+        }
     }
 
     /// <summary>Capacity of "conns" and "halfopen" (as created, which may differ from the options
@@ -59,24 +64,26 @@ public sealed class ConnTable : IDisposable
     }
 
     /// <summary>
-    /// Removes entries; returns how many were already gone. With <paramref name="tombstoneNs"/>
-    /// each key first goes to the tombstones, as the kernel does when it closes a connection
-    /// itself, so the packets that may still trail a swept connection start nothing.
+    /// Removes entries; returns the ones this call removed (not those the kernel deleted first).
+    /// With <paramref name="tombstoneNs"/> each key of "conns" first goes to the tombstones, as
+    /// the kernel does when it closes a connection itself, so the packets that may still trail a
+    /// swept connection start nothing. Half-open keys get none: a SYN ignores tombstones, and a
+    /// flood's keys would push the real ones out of that LRU.
     /// </summary>
-    public Task<int> RemoveAsync(IReadOnlyList<ConnEntry> entries, ulong? tombstoneNs, CancellationToken ct)
+    public Task<HashSet<ConnEntry>> RemoveAsync(IReadOnlyList<ConnEntry> entries, ulong? tombstoneNs, CancellationToken ct)
         => Task.Run(() =>
         {
             Span<byte> stamp = stackalloc byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(stamp, tombstoneNs ?? 0);
-            var gone = 0;
+            var removed = new HashSet<ConnEntry>(ReferenceEqualityComparer.Instance);
             foreach (var e in entries)
             {
-                if (tombstoneNs is not null)
+                if (tombstoneNs is not null && !e.HalfOpen)
                     _closed.Update(e.RawKey, stamp);
-                if (!(e.HalfOpen ? _halfOpen : _conns).Delete(e.RawKey))
-                    gone++;
+                if ((e.HalfOpen ? _halfOpen : _conns).Delete(e.RawKey))
+                    removed.Add(e);
             }
-            return gone;
+            return removed;
         }, ct);
 
     private static ConnEntry ToEntry(byte[] rawKey, in NtConn v, bool halfOpen)

@@ -36,17 +36,15 @@ public sealed class TableSweeper(ConnTable table, ProbeOptions options, Func<ulo
                 continue;
             }
             if (Classify(e, now, options) is { } reason)
-            {
                 swept.Add(new SweptConnection(e, reason, e.LastNs));
-                remove.Add(e);
-            }
-            else
-            {
-                active.Add(e);
-            }
+            else if (!e.HalfOpen)
+                active.Add(e); // handshakes in progress are no open connections (a flood has 65 536)
         }
         await table.RemoveAsync(remove, now, ct).ConfigureAwait(false);
-        return new SweepResult(active, swept);
+        // Reported only when this sweep removed it: the kernel may have finished it (its own
+        // event) or promoted it in between.
+        var removed = await table.RemoveAsync([.. swept.Select(s => s.Entry)], now, ct).ConfigureAwait(false);
+        return new SweepResult(active, [.. swept.Where(s => removed.Contains(s.Entry))]);
     }
 
     /// <summary>Every open connection of one interface, removed from the table as <c>detached</c>.</summary>
@@ -55,8 +53,8 @@ public sealed class TableSweeper(ConnTable table, ProbeOptions options, Func<ulo
         var entries = await table.DumpAsync(ct).ConfigureAwait(false);
         var now = nowNs();
         var mine = entries.Where(e => e.IfIndex == ifindex).ToList();
-        await table.RemoveAsync(mine, now, ct).ConfigureAwait(false);
-        return mine.Where(e => !e.Closed).Select(e => new SweptConnection(e, CloseReason.Detached, now)).ToList();
+        var removed = await table.RemoveAsync(mine, now, ct).ConfigureAwait(false);
+        return mine.Where(e => !e.Closed && removed.Contains(e)).Select(e => new SweptConnection(e, CloseReason.Detached, now)).ToList();
     }
 
     /// <summary>Why an entry can never finish, or null when it may still. A handshake that never
@@ -64,8 +62,14 @@ public sealed class TableSweeper(ConnTable table, ProbeOptions options, Func<ulo
     public static CloseReason? Classify(ConnEntry e, ulong now, ProbeOptions options)
     {
         var idle = Age(e, now);
-        if ((e.HalfOpen || !e.Answered) && !e.Partial && idle > Ns(options.UnansweredAfter))
+        // Half-open entries go by age alone, partial ones too (SYN-ACK backscatter of someone
+        // else's spoofing): the flood's table must drain.
+        if ((e.HalfOpen || (!e.Answered && !e.Partial)) && idle > Ns(options.UnansweredAfter))
             return CloseReason.Unanswered;
+        // A partial entry may be no connection at all (a stray ACK, an ACK scan): silent this
+        // long, it is over. Established connections seen from their SYN are left alone.
+        if (e.Partial && idle > Ns(options.PartialIdleTimeout))
+            return CloseReason.Timeout;
         if (e.HalfClosed && idle > Ns(options.HalfClosedTimeout))
             return CloseReason.Timeout;
         if (options.IdleTimeout is { } limit && idle > Ns(limit))

@@ -28,21 +28,39 @@ internal sealed unsafe class BpfMap : IDisposable
 
     public BpfSyscall.MapInfo Info { get; }
 
-    /// <summary>Every key, read before anything is changed: a hash walk restarts from the first
-    /// key when the current one is deleted under it.</summary>
+    /// <summary>Every key, read before anything is changed, each once: a hash walk restarts from
+    /// the first bucket when the kernel deletes the current key under it, so keys can come again
+    /// (they are skipped) and the walk is bounded to twice the map's size.</summary>
     public List<byte[]> Keys()
     {
         var keys = new List<byte[]>();
+        var seen = new HashSet<byte[]>(ByteArrayComparer.Instance);
         var current = new byte[Info.KeySize];
         var next = new byte[Info.KeySize];
         var first = true;
-        while (NextKey(first ? default : current, next))
+        for (long steps = 0; steps < 2L * Info.MaxEntries + 1 && NextKey(first ? default : current, next); steps++)
         {
-            keys.Add(next.ToArray());
+            var key = next.ToArray();
+            if (seen.Add(key))
+                keys.Add(key);
             (current, next) = (next, current);
             first = false;
         }
         return keys;
+    }
+
+    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly ByteArrayComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj)
+        {
+            var h = new HashCode();
+            h.AddBytes(obj);
+            return h.ToHashCode();
+        }
     }
 
     public bool Lookup(ReadOnlySpan<byte> key, Span<byte> value) => BpfSyscall.TryLookup(_fd, key, value);

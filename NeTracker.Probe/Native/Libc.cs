@@ -36,14 +36,6 @@ internal static class Libc
         public short REvents;
     }
 
-    /// <summary>struct epoll_event: packed on x86_64 (12 bytes), naturally aligned elsewhere.</summary>
-    [StructLayout(LayoutKind.Sequential, Pack = 4)]
-    public struct EpollEvent
-    {
-        public uint Events;
-        public ulong Data;
-    }
-
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     public static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
 
@@ -72,11 +64,15 @@ internal static class Libc
     [DllImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
     public static extern int EpollCreate1(int flags);
 
+    /// <summary>struct epoll_event is 12 bytes on x86_64 (packed) and 16 elsewhere: callers pass
+    /// a zeroed 16-byte buffer with the events word at offset 0, right on both.</summary>
+    public const int EpollEventBufferSize = 16;
+
     [DllImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
-    public static extern int EpollCtl(int epfd, int op, int fd, ref EpollEvent ev);
+    public static extern unsafe int EpollCtl(int epfd, int op, int fd, byte* ev);
 
     [DllImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
-    public static extern int EpollWait(int epfd, ref EpollEvent events, int maxEvents, int timeoutMs);
+    public static extern unsafe int EpollWait(int epfd, byte* events, int maxEvents, int timeoutMs);
 
     /// <summary>syscall(2): bpf(2) has no libc wrapper.</summary>
     [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]

@@ -52,17 +52,23 @@ public sealed unsafe class RingBufferReader : IDisposable
             _producer = Libc.Mmap(0, _producerLength, Libc.PROT_READ, Libc.MAP_SHARED, _mapFd, _pageSize);
             if (_producer == Libc.MAP_FAILED)
             {
+                var error = Failed("mapping the producer and data pages"); // errno before munmap
                 Libc.Munmap(_consumer, (nuint)_pageSize);
-                throw Failed("mapping the producer and data pages");
+                throw error;
             }
             _data = (byte*)_producer + _pageSize;
             _epollFd = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
-            var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN };
-            if (_epollFd < 0 || Libc.EpollCtl(_epollFd, Libc.EPOLL_CTL_ADD, _mapFd, ref ev) < 0)
+            var ev = stackalloc byte[Libc.EpollEventBufferSize];
+            new Span<byte>(ev, Libc.EpollEventBufferSize).Clear();
+            *(uint*)ev = Libc.EPOLLIN;
+            if (_epollFd < 0 || Libc.EpollCtl(_epollFd, Libc.EPOLL_CTL_ADD, _mapFd, ev) < 0)
             {
+                var error = Failed("waiting on the ring buffer with epoll");
+                if (_epollFd >= 0)
+                    Libc.Close(_epollFd);
                 Libc.Munmap(_consumer, (nuint)_pageSize);
                 Libc.Munmap(_producer, _producerLength);
-                throw Failed("waiting on the ring buffer with epoll");
+                throw error;
             }
         }
         catch
@@ -83,8 +89,8 @@ public sealed unsafe class RingBufferReader : IDisposable
     /// after every return, timeout included.</summary>
     public void Wait(int timeoutMs)
     {
-        var ev = default(Libc.EpollEvent);
-        var n = Libc.EpollWait(_epollFd, ref ev, 1, timeoutMs);
+        var ev = stackalloc byte[Libc.EpollEventBufferSize];
+        var n = Libc.EpollWait(_epollFd, ev, 1, timeoutMs);
         if (n < 0 && Marshal.GetLastPInvokeError() != Libc.EINTR)
             throw Failed("epoll_wait on the ring buffer");
     }
@@ -99,6 +105,8 @@ public sealed unsafe class RingBufferReader : IDisposable
     {
         var consumer = Volatile.Read(ref *(long*)_consumer);
         var producer = Volatile.Read(ref *(long*)_producer);
+        if (consumer > producer || (consumer & 7) != 0)
+            return Resync(producer);
         var seen = 0;
         while (consumer < producer && seen < maxRecords)
         {
@@ -107,6 +115,8 @@ public sealed unsafe class RingBufferReader : IDisposable
             if ((len & BusyBit) != 0)
                 break;
             var payload = (int)(len & ~(BusyBit | DiscardBit));
+            if (payload + HeaderSize > Size)
+                return Resync(producer);
             if ((len & DiscardBit) == 0)
                 onRecord(ref state, new ReadOnlySpan<byte>(header + HeaderSize, payload));
             consumer += (payload + HeaderSize + 7) & ~7;
@@ -115,6 +125,22 @@ public sealed unsafe class RingBufferReader : IDisposable
         if (seen > 0)
             Volatile.Write(ref *(long*)_consumer, consumer);
         return seen;
+    }
+
+    /// <summary>Bytes skipped because the positions were inconsistent (see <see cref="ReadBatch"/>).</summary>
+    public long ResyncedBytes { get; private set; }
+
+    /// <summary>
+    /// A consumer position ahead of the producer, misaligned, or pointing at an impossible length
+    /// means something else wrote it (a second reader despite the instance lock): the kernel
+    /// would refuse every reserve from then on. Jump to the producer, count what was skipped.
+    /// </summary>
+    private int Resync(long producer)
+    {
+        var consumer = Volatile.Read(ref *(long*)_consumer);
+        ResyncedBytes += Math.Abs(producer - consumer);
+        Volatile.Write(ref *(long*)_consumer, producer);
+        return 0;
     }
 
     public void Dispose()

@@ -74,10 +74,13 @@ public sealed partial class ConnectionStore : IDisposable
             {
                 if (r.Id <= _lastId)
                     throw new ArgumentException($"record id {r.Id} is not above the last id {_lastId}", nameof(batch));
-                _ring[_next] = r;
-                _next = (_next + 1) % _ring.Length;
-                _count = Math.Min(_count + 1, _ring.Length);
                 _lastId = r.Id;
+                if (!FoldFlood(r, nowSecond))
+                {
+                    _ring[_next] = r;
+                    _next = (_next + 1) % _ring.Length;
+                    _count = Math.Min(_count + 1, _ring.Length);
+                }
                 _appended++;
                 AddToAggregates(r, nowSecond);
                 if (_interfaces.Count < MaxNames)

@@ -59,6 +59,23 @@ passive_opens() {
 
 now_ns() { date +%s%N; }
 
+# How busy the machine is with work that is not this run's: the share of all CPUs that was busy
+# (not idle, not iowait) during IDLE_PROBE_SECONDS while the bench itself does nothing. The
+# 1-minute load average cannot tell: it still holds the previous configuration's load runs,
+# which keep every core busy, so it reads ~2-4 before a round even on an otherwise idle machine.
+IDLE_PROBE_SECONDS=1
+others_cpu_pct() {
+	local a b
+	a="$(head -1 /proc/stat)"
+	sleep "$IDLE_PROBE_SECONDS"
+	b="$(head -1 /proc/stat)"
+	awk -v a="$a" -v b="$b" 'BEGIN {
+		n = split(a, x); split(b, y); total = 0; idle = 0
+		for (i = 2; i <= n; i++) { d = y[i] - x[i]; if (i <= 9) total += d; if (i == 5 || i == 6) idle += d }
+		printf "%.1f\n", (total > 0 ? 100 * (total - idle) / total : 0)
+	}'
+}
+
 require() {
 	local c
 	for c in "$@"; do

@@ -8,9 +8,19 @@ BUILD_CONFIG="${NETRACKER_CONFIGURATION:-Release}"
 WEB_DLL="$ROOT/NeTracker.Web/bin/$BUILD_CONFIG/net10.0/NeTracker.Web.dll"
 BENCH_DLL="$BENCH/NeTracker.Bench/bin/$BUILD_CONFIG/net10.0/NeTracker.Bench.dll"
 
+# Builds when an output is missing or older than a source of the probe, the kernel program,
+# the dashboard or the bench tool (so a run never measures a stale build).
 ensure_built() {
-	[ -f "$WEB_DLL" ] && [ -f "$BENCH_DLL" ] && return 0
-	say "building NeTracker.Web and NeTracker.Bench ($BUILD_CONFIG)"
+	local dll oldest=""
+	for dll in "$WEB_DLL" "$BENCH_DLL" "$ROOT/NeTracker.Probe/bin/$BUILD_CONFIG/net10.0/NeTracker.Probe.dll"; do
+		[ -f "$dll" ] || { oldest=""; break; }
+		[ -z "$oldest" ] || [ "$dll" -ot "$oldest" ] && oldest="$dll"
+	done
+	if [ -n "$oldest" ] && [ -z "$(find "$ROOT/bpf" "$ROOT/NeTracker.Probe" "$ROOT/NeTracker.Web" "$BENCH/NeTracker.Bench" \
+		\( -name bin -o -name obj \) -prune -o -type f -newer "$oldest" -print -quit)" ]; then
+		return 0
+	fi
+	say "building NeTracker.Web, NeTracker.Probe and NeTracker.Bench ($BUILD_CONFIG)"
 	dotnet build "$ROOT/NeTracker.Web/NeTracker.Web.csproj" -c "$BUILD_CONFIG" -nologo -v quiet >&2 || die "build failed"
 	dotnet build "$BENCH/NeTracker.Bench/NeTracker.Bench.csproj" -c "$BUILD_CONFIG" -nologo -v quiet >&2 || die "build failed"
 }

@@ -1,37 +1,81 @@
 # shellcheck shell=bash
-# Configuration P (optional: --configs "A B C P"): the console tool alone,
-# `NeTracker.Probe watch --interface VETH --format jsonl` writing to a file. Same kernel program
-# and probe as (B) without the dashboard's store, history and hub: the difference between (P)
-# and (B) is what the dashboard adds.
+# Configurations P and T: the console tool alone,
+#   NeTracker.Probe watch --interface VETH --format jsonl --transport ringbuf   (P)
+#   NeTracker.Probe watch --interface VETH --format jsonl --transport trace     (T)
+# writing to a file. Same kernel program and probe as (B) without the dashboard's store, history
+# and hub: P against B is what the dashboard adds, P against T is what the transport costs.
+# A fresh process per round, warmed up (JIT, first-use paths) on connections that are not part of
+# the round, so the round's CPU is the steady-state cost per connection.
 
 PROBE_DLL="$ROOT/NeTracker.Probe/bin/$BUILD_CONFIG/net10.0/NeTracker.Probe.dll"
+PROBE_WARMUP_SECONDS=1
 
+probe_transport() {
+	case "$1" in
+	P) echo ringbuf ;;
+	T) echo trace ;;
+	*) die "no transport for configuration $1" ;;
+	esac
+}
+
+#   probecli_up CFG ROUND   → WATCHED_PID, PROBE_INSTANCE, PROBE_CPU0, PROBE_ROUND_START_NS
 probecli_up() {
-	local round="$1" i
-	PROBE_OUT="$WORK/probe-$round.jsonl"
-	dotnet "$PROBE_DLL" watch --interface "$VETH" --format jsonl --instance "benchp$(printf '%04x' $((RANDOM % 65536)))" \
-		>"$PROBE_OUT" 2>"$WORK/probe-$round.err" &
+	local cfg="$1" round="$2" i
+	PROBE_OUT="$WORK/probe-$cfg-$round.jsonl"
+	PROBE_ERR="$WORK/probe-$cfg-$round.err"
+	PROBE_INSTANCE="bench$(printf '%04x' $((RANDOM % 65536)))"
+	# Ctrl-C or a failure mid-round: stop the tool (it detaches) and remove what it would have.
+	on_exit "probecli_cleanup $PROBE_INSTANCE"
+	dotnet "$PROBE_DLL" watch --interface "$VETH" --format jsonl --transport "$(probe_transport "$cfg")" \
+		--instance "$PROBE_INSTANCE" >"$PROBE_OUT" 2>"$PROBE_ERR" &
 	WATCHED_PID=$!
 	WATCHED_NAME=NeTracker.Probe
 	track "$WATCHED_PID"
 	for i in $(seq 1 300); do
-		grep -q "^watching" "$WORK/probe-$round.err" && return 0
-		kill -0 "$WATCHED_PID" 2>/dev/null || die "the console probe failed: $(cat "$WORK/probe-$round.err")"
+		grep -qs "^watching" "$PROBE_ERR" && break
+		kill -0 "$WATCHED_PID" 2>/dev/null || die "the console probe ($cfg) failed: $(cat "$PROBE_ERR")"
+		[ "$i" -eq 300 ] && die "the console probe ($cfg) did not attach within 30 s: $(cat "$PROBE_ERR")"
 		sleep 0.1
 	done
-	die "the console probe did not attach within 30 s: $(cat "$WORK/probe-$round.err")"
+	"$WORK/ntb-conn" "$SERVER_IP" "$PORT_CLOSE" 2 "$PROBE_WARMUP_SECONDS" >/dev/null
+	# Every warm-up connection had closed when ntb-conn returned: the round counts only records
+	# that started after this instant.
+	PROBE_ROUND_START_NS="$(now_ns)"
+	wait_quiet "$PROBE_OUT"
+	PROBE_CPU0="$(cpu_ticks "$WATCHED_PID")"
 }
 
 # SIGTERM: it detaches, flushes and prints its summary (with losses) on stderr.
 probecli_down() {
-	local round="$1"
-	sleep 1 # the trace reader's last lines
+	local cfg="$1" round="$2"
+	wait_quiet "$PROBE_OUT" # the reader's last events
+	record "$cfg" "$round" round_cpu "$(($(cpu_ticks "$WATCHED_PID") - PROBE_CPU0))" "\"clk_tck\":$CLK_TCK"
 	stop_pid "$WATCHED_PID" TERM 150
-	record P "$round" probe_output 0 "\"file\":\"$PROBE_OUT\",\"err\":\"$WORK/probe-$round.err\""
-	if [ "$("$BENCH/lib/bpfstats.py" --dev "$VETH")" != "{}" ]; then
-		say "warning: the console probe left its filters on $VETH; removing the clsact qdisc of our veth"
-		record P 0 leftover_filters 1
+	record "$cfg" "$round" probe_output 0 "\"file\":\"$PROBE_OUT\",\"err\":\"$PROBE_ERR\",\"start_ns\":$PROBE_ROUND_START_NS"
+	probe_leftovers "$cfg" "$PROBE_INSTANCE"
+	WATCHED_PID=""
+}
+
+# Only does something when the run is interrupted inside a P/T round.
+probecli_cleanup() {
+	if [ -n "${WATCHED_PID:-}" ] && [ "${WATCHED_NAME:-}" = NeTracker.Probe ]; then
+		stop_pid "$WATCHED_PID" TERM 150
+		WATCHED_PID=""
+	fi
+	netracker_leftovers "$1"
+}
+
+# What `watch` must have removed on exit: its filters, the clsact qdisc it added, its pins and
+# tracefs instance. Anything left is a finding (recorded) and is removed so the next round starts clean.
+probe_leftovers() {
+	local cfg="$1" inst="$2"
+	if [ "$("$BENCH/lib/bpfstats.py" --dev "$VETH")" != "{}" ] || tc qdisc show dev "$VETH" | grep -q clsact; then
+		say "warning: the console probe ($cfg) left its filters or clsact qdisc on $VETH; removing the qdisc of our veth"
+		record "$cfg" 0 leftover_filters 1
 		tc qdisc del dev "$VETH" clsact 2>/dev/null || true
 	fi
-	WATCHED_PID=""
+	if [ -e "/sys/fs/bpf/netracker/$inst" ] || [ -e "/sys/kernel/tracing/instances/netracker-$inst" ]; then
+		record "$cfg" 0 leftover_pins 1 "\"instance\":\"$inst\""
+	fi
+	netracker_leftovers "$inst"
 }

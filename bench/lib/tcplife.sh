@@ -13,7 +13,11 @@ tcplife_up() {
 	track "$WATCHED_PID"
 	# Attached once its programs are loaded and held by the process.
 	for i in $(seq 1 100); do
-		[ "$("$BENCH/lib/bpfstats.py" --pid "$WATCHED_PID")" != "{}" ] && { sleep 0.2; return 0; }
+		if [ "$("$BENCH/lib/bpfstats.py" --pid "$WATCHED_PID")" != "{}" ]; then
+			sleep 0.2
+			TCPLIFE_CPU0="$(cpu_ticks "$WATCHED_PID")"
+			return 0
+		fi
 		kill -0 "$WATCHED_PID" 2>/dev/null || die "tcplife failed: $(cat "$WORK/tcplife-$round.err")"
 		sleep 0.1
 	done
@@ -23,6 +27,7 @@ tcplife_up() {
 # SIGINT makes tcplife leave its loop and flush what it buffered.
 tcplife_down() {
 	local round="$1"
+	record C "$round" round_cpu "$(($(cpu_ticks "$WATCHED_PID") - TCPLIFE_CPU0))" "\"clk_tck\":$CLK_TCK"
 	stop_pid "$WATCHED_PID" INT
 	record C "$round" tcplife_output 0 "\"file\":\"$TCPLIFE_OUT\",\"err\":\"$WORK/tcplife-$round.err\""
 	WATCHED_PID=""

@@ -32,13 +32,25 @@ run_rate() {
 	s1="$(helper_cpu)"
 	d1="$(dashboard_cpu)"
 	p1="$(passive_opens)"
-	record "$cfg" "$round" rate_window "$(( (t1 - t0) / 1000 ))" "\"unit\":\"us\",\"made\":$((p1 - p0)),\"cpu_ticks\":$((c1 - c0)),\"helper_cpu_ticks\":$((s1 - s0)),\"dashboard_cpu_ticks\":$((d1 - d0)),\"clk_tck\":$CLK_TCK,\"watched\":\"${WATCHED_NAME:-}\""
+	record "$cfg" "$round" rate_window "$(( (t1 - t0) / 1000 ))" "\"unit\":\"us\",\"made\":$((p1 - p0)),\"cpu_ticks\":$((c1 - c0)),\"helper_cpu_ticks\":$((s1 - s0)),${DASH_MAIN_PID:+\"dashboard_cpu_ticks\":$((d1 - d0)),}\"clk_tck\":$CLK_TCK,\"watched\":\"${WATCHED_NAME:-}\""
 }
 
 # One second of connections before measuring: caches, JIT and the configuration's first-use
 # paths are warm in every configuration alike.
 warm_up() {
 	"$WORK/ntb-conn" "$SERVER_IP" "$PORT_CLOSE" 2 1 >/dev/null
+}
+
+# BURST_COUNT connections opened BURST_THREADS at a time (the server closes first): a burst of
+# concurrent closes, the case that fills a ring buffer or a trace buffer faster than it drains.
+# Its connections count in the round's made/reported like every other short connection.
+run_burst() {
+	local cfg="$1" round="$2" out p0
+	[ "$BURST_COUNT" -gt 0 ] || return 0
+	p0="$(passive_opens)"
+	out="$("$WORK/ntb-conn" "$SERVER_IP" "$PORT_CLOSE" "$BURST_THREADS" 60 -1 "$BURST_COUNT")"
+	record "$cfg" "$round" burst_rate "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["rate"])' "$out")" \
+		"\"detail\":$out,\"made\":$(($(passive_opens) - p0))"
 }
 
 run_bulk() {
@@ -101,7 +113,7 @@ watched_cpu() {
 bpf_snapshot() {
 	local json
 	case "$1" in
-	B | P) json="$("$BENCH/lib/bpfstats.py" --dev "$VETH")" ;;
+	B | P | T) json="$("$BENCH/lib/bpfstats.py" --dev "$VETH")" ;;
 	C) json="$("$BENCH/lib/bpfstats.py" --pid "$WATCHED_PID")" ;;
 	*) return 0 ;;
 	esac

@@ -7,6 +7,8 @@
  *                      as fast as possible for SECONDS.
  *     with HOLD_MS:    connect, hold HOLD_MS, close first; COUNT connections in all
  *                      (the accuracy run: lifetimes known in advance).
+ *     HOLD_MS -1:      COUNT connections that wait for the server's close, THREADS at once
+ *                      (the burst run: many connections opened together).
  *
  * The server closes first in the rate run on purpose: the client's ephemeral ports then
  * never sit in TIME_WAIT, so the rate is limited by the machine, not by the port range.
@@ -25,6 +27,7 @@
 static struct sockaddr_in sa = { .sin_family = AF_INET };
 static double deadline;
 static long hold_ms = -1;
+static int counted; /* COUNT given: stop after COUNT connections, not at the deadline */
 static atomic_long remaining;
 static atomic_long made, errors;
 
@@ -60,7 +63,7 @@ static void one_connection(void)
 static void *worker(void *arg)
 {
 	(void)arg;
-	if (hold_ms >= 0) {
+	if (counted) {
 		while (atomic_fetch_sub(&remaining, 1) > 0)
 			one_connection();
 	} else {
@@ -87,6 +90,7 @@ int main(int argc, char **argv)
 	if (argc == 7) {
 		hold_ms = atol(argv[5]);
 		remaining = atol(argv[6]);
+		counted = 1;
 	}
 	t = calloc((size_t)threads, sizeof(*t));
 	start = now();

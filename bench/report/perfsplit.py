@@ -14,9 +14,10 @@ PARTS = [
     ("history: SQLite writer", ("SqliteHistoryStore", "Microsoft.Data.Sqlite", "libe_sqlite3")),
     # The reader thread completes the channel the parse loop awaits, so parsing often runs inline
     # on it: reading and parsing are one part.
-    ("probe: read trace_pipe + parse into records", ("TracePipeReader", "TraceSession", "ConnectionProbe",
-                                                     "TraceLineParser", "RecordFactory", "KernelClock")),
-    ("probe: table sweep (bpftool)", ("TableSweeper", "ConnTable", "BpfTool", "CliWrap")),
+    ("probe: read events (ring buffer or trace_pipe) + decode into records",
+     ("RingBufferEventSource", "RingBufferReader", "EventDecoder", "TraceEventSource", "TracePipeReader",
+      "TraceSession", "ConnectionProbe", "TraceLineParser", "RecordFactory", "KernelClock")),
+    ("probe: table sweep and kernel counters", ("TableSweeper", "ConnTable", "KernelStats", "BpfMap", "BpfTool", "CliWrap")),
     ("ingest + live store", ("IngestService", "ConnectionStore", "ChannelBatchExtensions")),
     ("metrics", ("ConnectionMetrics", "Metrics")),
     ("pages (Blazor)", ("Microsoft.AspNetCore.Components", "MudBlazor")),

@@ -3,7 +3,10 @@ from collections import defaultdict
 
 from . import pcap_truth, sources, stats
 
-RATE_METRICS = ("wrk_rps", "conn_rate", "iperf_bps")
+import re
+
+RATE_METRICS = ("wrk_rps", "conn_rate", "burst_rate", "iperf_bps")
+PROBE_CONFIGS = ("P", "T")  # the console tool alone: ring buffer, trace_pipe
 
 
 def group(raw):
@@ -18,8 +21,10 @@ def reported(cfg, lines):
     """The records a configuration reported in one round, or None for (A)."""
     if cfg == "B" and "netracker_output" in lines:
         return sources.netracker_records(lines["netracker_output"]["file"])
-    if cfg == "P" and "probe_output" in lines:
-        return sources.netracker_records(lines["probe_output"]["file"])
+    if cfg in PROBE_CONFIGS and "probe_output" in lines:
+        # Only the round's connections: the tool's own warm-up ended before start_ns.
+        start = lines["probe_output"].get("start_ns", 0)
+        return [r for r in sources.netracker_records(lines["probe_output"]["file"]) if r["start_ns"] >= start]
     if cfg == "C" and "tcplife_output" in lines:
         return sources.tcplife_records(lines["tcplife_output"]["file"])
     return None
@@ -36,6 +41,42 @@ def ns_per_run(lines):
         if runs > 0:
             out[f'{a["name"]} ({a["hook"]})'] = (a["run_time_ns"] - b["run_time_ns"]) / runs
     return out
+
+
+def bpf_ns_per_connection(lines):
+    """Run time of all the configuration's BPF programs over the rate window ÷ connections made in it."""
+    if "bpf_before" not in lines or "bpf_after" not in lines or not lines.get("rate_window", {}).get("made"):
+        return None
+    before = lines["bpf_before"]["progs"]
+    ns = sum(a["run_time_ns"] - before.get(pid, {"run_time_ns": 0})["run_time_ns"]
+             for pid, a in lines["bpf_after"]["progs"].items())
+    return ns / lines["rate_window"]["made"]
+
+
+SUMMARY = re.compile(r"^(\d+) connections \((\w+)\); (.*)$")
+
+
+def probe_summary(err_path):
+    """The console tool's last words on stderr: "N connections (ringbuf); lost events L, channel drops D, …"
+    → {"written": N, "transport": "ringbuf", "lost events": L, …, "warnings": [...]}; None if it printed none."""
+    out = None
+    with open(err_path, errors="replace") as f:
+        for line in f:
+            line = line.strip()
+            m = SUMMARY.match(line)
+            if m:
+                out = {"written": int(m.group(1)), "transport": m.group(2), "warnings": []}
+                for part in m.group(3).split(","):
+                    name, _, value = part.strip().rpartition(" ")
+                    if value.isdigit():
+                        out[name] = int(value)
+            elif out is not None and line.startswith("warning:"):
+                out["warnings"].append(line)
+    return out
+
+
+# Counters of the tool's summary that mean a connection went unreported.
+PROBE_LOSSES = ("lost events", "channel drops", "malformed", "table full", "read errors")
 
 
 def accuracy_errors(recs, pcap_path, server, hold_port):
@@ -65,7 +106,7 @@ def per_round(raw, server, ports):
         if rnd == 0:
             continue  # the memory and profile runs, and warnings: not rounds
         f = {"config": cfg, "round": rnd}
-        for m in RATE_METRICS + ("loadavg",):
+        for m in RATE_METRICS + ("loadavg", "others_cpu_pct"):
             if m in lines:
                 f[m] = lines[m]["value"]
         w = lines.get("rate_window")
@@ -82,6 +123,7 @@ def per_round(raw, server, ports):
             if w.get("helper_cpu_ticks"):
                 f["subscriber_cpu_pct"] = 100 * w["helper_cpu_ticks"] / w["clk_tck"] / secs
         f["ns_per_run"] = ns_per_run(lines)
+        f["bpf_ns_per_connection"] = bpf_ns_per_connection(lines)
         recs = reported(cfg, lines)
         if recs is not None:
             bench_ports = (ports["http"], ports["close"], ports["hold"])
@@ -97,15 +139,17 @@ def per_round(raw, server, ports):
                                          if r["server"] == server and r["sport"] == ports["hold"]]
             if cfg == "C" and "tcplife_output" in lines:
                 f["lost_events"] = sources.tcplife_lost(lines["tcplife_output"]["err"])
-            if cfg == "P" and "probe_output" in lines:
-                with open(lines["probe_output"]["err"], errors="replace") as e:
-                    f["probe_summary"] = e.read().strip().splitlines()[-3:]
+            if cfg in PROBE_CONFIGS and "probe_output" in lines:
+                f["probe_summary"] = probe_summary(lines["probe_output"]["err"])
         if "probe_stats" in lines:
             f["probe_stats"] = _delta(lines["probe_stats"]["stats"], lines["probe_stats"].get("before") or {})
-        if "round_cpu" in lines and f.get("round_made"):
+        # User-space CPU of the watching process over the whole round ÷ connections it reported.
+        if "round_cpu" in lines and (f.get("reported") or f.get("round_made")):
             rc = lines["round_cpu"]
-            f["cpu_us_per_connection"] = rc["value"] / rc["clk_tck"] * 1e6 / f["round_made"]
-            f["drain_ms"] = rc["drain_ms"]
+            f["cpu_us_per_connection"] = rc["value"] / rc["clk_tck"] * 1e6 / (f.get("reported") or f["round_made"])
+            f["cpu_us_per_tick"] = 1 / rc["clk_tck"] * 1e6 / (f.get("reported") or f["round_made"])
+            if "drain_ms" in rc:
+                f["drain_ms"] = rc["drain_ms"]
         out.append(f)
     return sorted(out, key=lambda f: (f["round"], f["config"]))
 
@@ -121,8 +165,9 @@ def summarise(rounds, configs):
     s = {}
     for cfg in configs:
         mine = [f for f in rounds if f["config"] == cfg]
-        c = {m: stats.summary([f.get(m) for f in mine]) for m in RATE_METRICS + ("made_per_s", "cpu_pct", "cpu_pct_per_kcps", "subscriber_cpu_pct",
-                                                                  "idle_dashboard_cpu_pct", "cpu_us_per_connection", "drain_ms")}
+        c = {m: stats.summary([f.get(m) for f in mine]) for m in RATE_METRICS + (
+            "made_per_s", "cpu_pct", "cpu_pct_per_kcps", "subscriber_cpu_pct", "idle_dashboard_cpu_pct",
+            "cpu_us_per_connection", "cpu_us_per_tick", "bpf_ns_per_connection", "drain_ms")}
         if cfg != "A":
             c.update({f"{m}_ratio": stats.summary(ratios(rounds, cfg, m)) for m in RATE_METRICS})
             made = sum(f.get("round_made") or 0 for f in mine)
@@ -145,6 +190,11 @@ def summarise(rounds, configs):
             c["probe_losses"] = loss_counters(f.get("probe_stats") for f in mine)
         if cfg == "C":
             c["lost_events"] = sum(f.get("lost_events", 0) for f in mine)
+        if cfg in PROBE_CONFIGS:
+            summaries = [f.get("probe_summary") for f in mine]
+            c["probe_losses"] = {k: sum((x or {}).get(k, 0) for x in summaries) for k in PROBE_LOSSES}
+            c["probe_summaries_missing"] = sum(1 for x in summaries if x is None)
+            c["probe_warnings"] = sorted({w for x in summaries if x for w in x["warnings"]})
         s[cfg] = c
     return s
 

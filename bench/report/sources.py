@@ -28,6 +28,7 @@ def netracker_records(path):
                 "client": r["client_addr"], "cport": r["client_port"],
                 "server": r["server_addr"], "sport": r["server_port"],
                 "duration_ns": r["duration_ns"], "end_ns": iso_to_ns(r["end_utc"]),
+                "start_ns": iso_to_ns(r["end_utc"]) - r["duration_ns"],
                 "arrived_ns": o.get("arrived_ns"), "reason": r["close_reason"],
             })
     return out

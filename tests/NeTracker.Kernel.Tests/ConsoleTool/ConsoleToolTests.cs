@@ -61,7 +61,7 @@ public sealed class ConsoleToolTests : IAsyncLifetime
         });
         // At ServerHost the client's payload leaves towards the server: egress, bytes_out.
         Assert.Equal(["100", "101", "102"], rows.Select(c => c[18]).Order());
-        Assert.Contains("3 connections; lost events 0", _err.ToString(), StringComparison.Ordinal);
+        Assert.Contains("3 connections (ringbuf); lost events 0", _err.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("bpf", await Shell.Tc("filter", "show", "dev", _net.ServerHost, "ingress"), StringComparison.Ordinal);
     }
 
