@@ -38,7 +38,10 @@ public static class LiveServices
                 probeOptions with
                 {
                     InstanceName = sp.GetRequiredService<IOptions<NeTrackerOptions>>().Value.InstanceName,
-                    DetachOnDispose = true,
+                    // Detach at shutdown unless told to stay: staying attached keeps watching while
+                    // the dashboard restarts, and the pinned ring buffer hands the next start
+                    // every connection that closed meanwhile (up to its size).
+                    DetachOnDispose = builder.Configuration.GetValue($"{ProbeOptionsSection}:StayAttachedOnStop", false) is false,
                 },
                 sp.GetService<ILogger<ConnectionProbe>>(),
                 sp.GetRequiredService<TimeProvider>()));

@@ -49,11 +49,12 @@ internal sealed class RingBufferEventSource : IEventSource
                     _reader.Wait(_pollMs);
                 Drain(publish);
             }
-            catch (ProbeException ex)
+            catch (Exception ex)
             {
-                // epoll failed: say so, count it, keep reading after a pause.
+                // epoll failed, or a bug in decoding or publishing: say so, count it, keep
+                // reading after a pause. The read loop never dies of one bad event.
                 Interlocked.Increment(ref _counters.ReadErrors);
-                _logger?.LogWarning("reading the ring buffer failed: {Message}", ex.Message);
+                _logger?.LogWarning(ex, "reading the ring buffer failed: {Message}", ex.Message);
                 ct.WaitHandle.WaitOne(1000);
             }
         }
@@ -65,7 +66,14 @@ internal sealed class RingBufferEventSource : IEventSource
         while (true)
         {
             var state = new DecodeState(_factory, new List<ConnectionRecord>(), 0);
+            var resynced = _reader.ResyncedBytes;
             var seen = _reader.ReadBatch(ref state, Decode, MaxBatch);
+            if (_reader.ResyncedBytes != resynced)
+            {
+                Interlocked.Increment(ref _counters.ReadErrors);
+                _logger?.LogWarning("the ring buffer's consumer position was inconsistent (another reader?): skipped {Bytes} bytes",
+                    _reader.ResyncedBytes - resynced);
+            }
             if (seen == 0)
                 return;
             Interlocked.Add(ref _counters.EventsRead, seen);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Runtime;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -80,9 +79,10 @@ public static class PipelineBench
 
         const int batchesPerSecond = 100;
         var perBatch = Math.Max(1, rate / batchesPerSecond);
+        var now = DateTime.UtcNow; // within the store's aggregate window, as live records are
         var batches = new ConnectionRecord[seconds * batchesPerSecond + batchesPerSecond][];
         for (var b = 0; b < batches.Length; b++)
-            batches[b] = [.. Enumerable.Range(0, perBatch).Select(i => Make((long)b * perBatch + i))];
+            batches[b] = [.. Enumerable.Range(0, perBatch).Select(i => SyntheticPublisher.Make((long)b * perBatch + i, now, TimeSpan.FromSeconds(1)))];
 
         // One second of warm-up (JIT, buffers, the subscriber's connection), then the measured run.
         await FeedAsync(ingest, batches.AsMemory(0, batchesPerSecond), stop);
@@ -161,30 +161,4 @@ public static class PipelineBench
             throw new InvalidOperationException("the subscriber did not subscribe: " + p.StandardError.ReadToEnd());
         return p;
     }
-
-    private static readonly DateTime Base = DateTime.UtcNow;
-
-    private static ConnectionRecord Make(long n) => new()
-    {
-        Host = "bench",
-        Interface = n % 4 == 0 ? "veth1" : "veth0",
-        IfIndex = 7,
-        Direction = n % 3 == 0 ? Direction.Outbound : Direction.Inbound,
-        Family = IpFamily.Ipv4,
-        ClientAddr = new IPAddress(new byte[] { 198, 18, (byte)(n >> 8), (byte)n }),
-        ClientPort = 1024 + (int)(n % 60_000),
-        ServerAddr = new IPAddress(new byte[] { 198, 19, 0, (byte)(1 + n % 8) }),
-        ServerPort = 443,
-        StartUtc = Base.AddMilliseconds(n % 1000),
-        EndUtc = Base.AddMilliseconds(n % 1000 + 5),
-        DurationNs = 50_000 + n * 7919 % 200_000_000,
-        SynAckNs = 40_000,
-        AckNs = 20_000,
-        CloseReason = n % 50 == 0 ? CloseReason.Rst : CloseReason.Fin,
-        ClosedBy = ClosedBy.Client,
-        BytesIn = 1200,
-        BytesOut = 5400,
-        PacketsIn = 6,
-        PacketsOut = 7,
-    };
 }

@@ -70,10 +70,13 @@ public static class SyntheticPublisher
 
     private static readonly DateTime Base = DateTime.UtcNow.AddHours(-1);
 
-    // Spread over an hour, 64k clients, a few servers and ports, lifetimes from µs to seconds.
-    private static ConnectionRecord Make(long n)
+    private static ConnectionRecord Make(long n) => Make(n, Base, TimeSpan.FromHours(1));
+
+    /// <summary>Record <paramref name="n"/>: starts spread over <paramref name="spread"/> from
+    /// <paramref name="from"/>, 64k clients, a few servers and ports, lifetimes from µs to seconds.</summary>
+    internal static ConnectionRecord Make(long n, DateTime from, TimeSpan spread)
     {
-        var start = Base.AddTicks(n * 36_000 % TimeSpan.TicksPerHour);
+        var start = from.AddTicks(n * 36_000 % spread.Ticks);
         var duration = 50_000L + n * 7919 % 2_000_000_000;
         return new ConnectionRecord
         {
