@@ -26,7 +26,7 @@ public static class Extensions
         builder.AddNeTrackerSecurity();
         builder.Services.AddNeTrackerMetrics();
         builder.Services.AddNeTrackerAgents();
-        builder.AddHistory();
+        builder.AddNeTrackerHistory();
     }
 
     public static void UseNeTracker(this WebApplication app)

@@ -14,7 +14,7 @@ internal static class StatusEndpoints
 
     public static void Map(IEndpointRouteBuilder app, IEndpointRouteBuilder api)
     {
-        api.MapGet("/stats", (SqliteHistoryStore store, ProbeHostedService probeHost) =>
+        api.MapGet("/stats", (IConnectionHistory store, ProbeHostedService probeHost) =>
             Results.Json(new StatsResponse(probeHost.Probe?.Counters, store.Stats), ApiJson.Options));
         // Anonymous, for container and load-balancer health checks (curl in the Dockerfile); the
         // checks' descriptions (paths, errors) only go to signed-in callers and API keys.

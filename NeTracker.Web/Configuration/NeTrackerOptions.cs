@@ -11,7 +11,7 @@ public sealed class NeTrackerOptions
     /// <summary>Names the bpffs pin directory and the tracefs instance; two dashboards need two names.</summary>
     public string InstanceName { get; set; } = "default";
 
-    /// <summary>Where history (SQLite) and the admin secret hash live.</summary>
+    /// <summary>Where history (DuckDB) and the admin secret hash live.</summary>
     public string DataDirectory { get; set; } = "/var/lib/netracker";
 
     /// <summary>Interfaces to attach at start.</summary>

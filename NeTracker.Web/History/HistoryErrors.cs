@@ -1,30 +1,39 @@
+using DuckDB.NET.Data;
 using Microsoft.Data.Sqlite;
 
 namespace NeTracker.Web.History;
 
 /// <summary>Turns storage failures into messages that say what happened and what to do.</summary>
+/// <remarks>
+/// DuckDB reports opening and I/O failures with one error type ("IO Error", "Invalid") and the
+/// operating system's words in the message, so the cases are told apart by those words.
+/// </remarks>
 internal static class HistoryErrors
 {
-    // Primary result codes from sqlite3.h.
-    private const int Busy = 5, Locked = 6, ReadOnly = 8, IoErr = 10, Corrupt = 11, Full = 13, CantOpen = 14, NotADb = 26;
-
     public static bool IsStorageFailure(Exception e) =>
-        e is SqliteException or IOException or UnauthorizedAccessException or HistorySchemaException;
+        e is DuckDBException or SqliteException or IOException or UnauthorizedAccessException or HistorySchemaException or SqliteImportException;
 
     public static string Describe(Exception e, string path) => e switch
     {
-        HistorySchemaException s => s.Message,
-        SqliteException s => (s.SqliteErrorCode & 0xFF) switch
-        {
-            Full => $"The disk holding {path} is full. New records are kept in memory and written when space is freed.",
-            ReadOnly => $"{path} is read-only (read-only mount, immutable file or permissions). New records are kept in memory and written when it is writable again.",
-            Busy or Locked => $"{path} is locked by another process (an open sqlite3 shell or a backup?). Writes resume when it releases the lock.",
-            Corrupt or NotADb => $"{path} is not a valid SQLite database (corrupt or another file). Nothing is written to it: stop NeTracker, move it aside (or repair it with `sqlite3 {path} .recover`) and start again.",
-            CantOpen => $"Cannot open {path}: check that the directory exists and is writable. ({s.Message})",
-            IoErr => $"I/O error on {path}: {s.Message}. Check the disk and the file system (full or read-only?).",
-            _ => $"SQLite error on {path}: {s.Message}",
-        },
+        HistorySchemaException or SqliteImportException => e.Message,
+        DuckDBException d => Describe(d.Message, path),
         UnauthorizedAccessException or IOException => $"Cannot write the data directory of {path}: {e.Message}",
         _ => $"Unexpected error on {path}: {e.Message}",
     };
+
+    private static string Describe(string m, string path)
+    {
+        bool Has(string s) => m.Contains(s, StringComparison.OrdinalIgnoreCase);
+        if (Has("No space left") || Has("disk is full") || Has("Disk quota"))
+            return $"The disk holding {path} is full. New records are kept in memory and written when space is freed.";
+        if (Has("Read-only file system") || Has("Permission denied") || Has("Operation not permitted"))
+            return $"{path} is read-only (read-only mount, immutable file or permissions). New records are kept in memory and written when it is writable again.";
+        if (Has("Could not set lock") || Has("Conflicting lock"))
+            return $"{path} is locked by another process (a DuckDB shell, or a second NeTracker on this data directory?). Writes resume when it releases the file. ({m})";
+        if (Has("not a valid DuckDB database") || Has("Corrupt") || Has("checksum"))
+            return $"{path} is not a valid DuckDB database (corrupt or another file). Nothing is written to it: stop NeTracker, move it aside (and its .wal file) and start again.";
+        if (Has("Cannot open file") || Has("No such file"))
+            return $"Cannot open {path}: check that the directory exists and is writable. ({m})";
+        return $"DuckDB error on {path}: {m}";
+    }
 }

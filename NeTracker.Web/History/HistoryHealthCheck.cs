@@ -3,7 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace NeTracker.Web.History;
 
 /// <summary>/healthz: the database answers a read, and the writer's last write succeeded.</summary>
-internal sealed class HistoryHealthCheck(SqliteHistoryStore store) : IHealthCheck
+internal sealed class HistoryHealthCheck(IConnectionHistory store) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

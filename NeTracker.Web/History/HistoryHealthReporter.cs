@@ -5,9 +5,9 @@ using NeTracker.Web.Health;
 namespace NeTracker.Web.History;
 
 /// <summary>Health page section "History": whether records reach the database, and if not, why and what to do.</summary>
-public sealed class HistoryHealthReporter(SqliteHistoryStore store) : IHealthReporter
+public sealed class HistoryHealthReporter(IConnectionHistory store) : IHealthReporter
 {
-    public string Title => "History (SQLite)";
+    public string Title => "History (DuckDB)";
 
     public ValueTask<IReadOnlyList<HealthItem>> ReportAsync(CancellationToken ct)
     {
@@ -19,7 +19,7 @@ public sealed class HistoryHealthReporter(SqliteHistoryStore store) : IHealthRep
                 ? new("Database", "writing", HealthLevel.Ok, s.DatabasePath)
                 : new("Database", "failing since " + SchemaNames.Of(s.ErrorSinceUtc ?? DateTime.UtcNow), HealthLevel.Error, s.Error),
             new("Stored connections", N(s.Rows), HealthLevel.Info, $"schema version {s.SchemaVersion}"),
-            new("Size on disk", $"{s.FileBytes / 1048576.0:F1} MiB", HealthLevel.Info, "database + write-ahead log"),
+            new("Size on disk", $"{s.FileBytes / 1048576.0:F1} MiB", HealthLevel.Info, "database + write-ahead log (.wal)"),
             new("Waiting to be written", N(s.Queued), s.Queued == 0 || s.Healthy ? HealthLevel.Ok : HealthLevel.Warning,
                 "kept in memory and retried while the database fails"),
             new("Dropped (not stored)", N(s.Dropped), s.Dropped == 0 ? HealthLevel.Ok : HealthLevel.Error,
@@ -27,6 +27,7 @@ public sealed class HistoryHealthReporter(SqliteHistoryStore store) : IHealthRep
             new("Failed writes", N(s.FailedWrites), s.FailedWrites == 0 ? HealthLevel.Ok : HealthLevel.Warning),
             new("Removed by retention", N(s.RetentionDeleted)),
             new("Last write", s.LastWriteUtc is { } w ? SchemaNames.Of(w) : "never"),
+            .. s.Import is { } import ? [new HealthItem("Previous version's history", "imported", HealthLevel.Ok, import)] : Array.Empty<HealthItem>(),
         ];
         return ValueTask.FromResult(items);
     }

@@ -1,14 +1,17 @@
 namespace NeTracker.Web.History;
 
 /// <summary>
-/// The "NeTracker:History" section. The database file is <c>netracker.db</c> in
+/// The "NeTracker:History" section. The database is <see cref="FileName"/> (DuckDB) in
 /// <see cref="Configuration.NeTrackerOptions.DataDirectory"/>.
 /// </summary>
 public sealed class HistoryOptions
 {
     public const string Section = "NeTracker:History";
 
-    public const string FileName = "netracker.db";
+    public const string FileName = "history.duckdb";
+
+    /// <summary>The SQLite history of earlier versions: imported once, then renamed (<see cref="SqliteImport"/>).</summary>
+    public const string LegacySqliteFileName = "netracker.db";
 
     /// <summary>Records whose end is older than this are deleted. Zero or less keeps them forever.</summary>
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(30);
@@ -25,11 +28,17 @@ public sealed class HistoryOptions
     /// </summary>
     public int MaxQueuedRecords { get; set; } = 200_000;
 
-    /// <summary>Records per insert transaction at most.</summary>
-    public int MaxBatchRecords { get; set; } = 5_000;
+    /// <summary>Records per appender commit at most.</summary>
+    public int MaxBatchRecords { get; set; } = 10_000;
 
-    /// <summary>How long a statement waits for another process's lock before it fails.</summary>
-    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// DuckDB's <c>memory_limit</c> in MiB: its buffer pool (caches, sorts, aggregates). DuckDB's own
+    /// default is 80 % of the machine's memory, which a monitoring tool must not take.
+    /// </summary>
+    public int MemoryLimitMiB { get; set; } = 256;
+
+    /// <summary>DuckDB's worker <c>threads</c> for a query. Its default is every core, taken from the workload being watched.</summary>
+    public int Threads { get; set; } = 2;
 
     /// <summary>First wait after a failed write; doubles up to <see cref="MaxRetryDelay"/>.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);

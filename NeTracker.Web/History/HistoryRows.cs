@@ -1,19 +1,51 @@
 using System.Net;
-using Microsoft.Data.Sqlite;
+using DuckDB.NET.Data;
 using NeTracker.Probe.Model;
 
 namespace NeTracker.Web.History;
 
-/// <summary>Reads a row of the connections table back into a <see cref="ConnectionRecord"/> (writing: <see cref="HistoryInsert"/>).</summary>
+/// <summary>The stored columns, written by the appender (<see cref="Append"/>) and read back (<see cref="Read"/>) in one order.</summary>
 internal static class HistoryRows
 {
-    /// <summary>The stored columns in the order <see cref="Read"/> expects them.</summary>
+    /// <summary>The table's columns in the order <see cref="Append"/> and <see cref="Read"/> use.</summary>
     public const string Columns =
         "id, host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
         "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
         "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit";
 
-    public static ConnectionRecord Read(SqliteDataReader x) => new()
+    public static void Append(DuckDBAppender appender, ConnectionRecord r) =>
+        appender.CreateRow()
+            .AppendValue(r.Id)
+            .AppendValue(r.Host)
+            .AppendValue(r.Interface)
+            .AppendValue(r.IfIndex)
+            .AppendValue((int)r.Direction)
+            .AppendValue((int)r.Family)
+            // IPAddress caches its text: the live table or the CSV usually formatted it already.
+            .AppendValue(r.ClientAddr.ToString())
+            .AppendValue(r.ClientPort)
+            .AppendValue(r.ServerAddr.ToString())
+            .AppendValue(r.ServerPort)
+            .AppendValue(r.StartUtc.Ticks)
+            .AppendValue(r.EndUtc.Ticks)
+            .AppendValue(r.DurationNs)
+            .AppendValue(r.SynAckNs)
+            .AppendValue(r.AckNs)
+            .AppendValue((int)r.CloseReason)
+            .AppendValue((int)r.ClosedBy)
+            .AppendValue(r.BytesIn)
+            .AppendValue(r.BytesOut)
+            .AppendValue(r.PacketsIn)
+            .AppendValue(r.PacketsOut)
+            .AppendValue(r.SynRetransmits)
+            .AppendValue(r.Partial)
+            .AppendValue(r.Pid)
+            .AppendValue(r.Comm)
+            .AppendValue(r.Cgroup)
+            .AppendValue(r.Unit)
+            .EndRow();
+
+    public static ConnectionRecord Read(DuckDBDataReader x) => new()
     {
         Id = x.GetInt64(0),
         Host = x.GetString(1),
@@ -21,9 +53,9 @@ internal static class HistoryRows
         IfIndex = x.GetInt32(3),
         Direction = (Direction)x.GetInt32(4),
         Family = (IpFamily)x.GetInt32(5),
-        ClientAddr = new IPAddress(x.GetFieldValue<byte[]>(6)),
+        ClientAddr = IPAddress.Parse(x.GetString(6)),
         ClientPort = x.GetInt32(7),
-        ServerAddr = new IPAddress(x.GetFieldValue<byte[]>(8)),
+        ServerAddr = IPAddress.Parse(x.GetString(8)),
         ServerPort = x.GetInt32(9),
         StartUtc = new DateTime(x.GetInt64(10), DateTimeKind.Utc),
         EndUtc = new DateTime(x.GetInt64(11), DateTimeKind.Utc),
@@ -37,7 +69,7 @@ internal static class HistoryRows
         PacketsIn = x.GetInt64(19),
         PacketsOut = x.GetInt64(20),
         SynRetransmits = x.GetInt32(21),
-        Partial = x.GetInt64(22) != 0,
+        Partial = x.GetBoolean(22),
         Pid = x.IsDBNull(23) ? null : x.GetInt32(23),
         Comm = x.IsDBNull(24) ? null : x.GetString(24),
         Cgroup = x.IsDBNull(25) ? null : x.GetString(25),

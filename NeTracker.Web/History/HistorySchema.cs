@@ -1,106 +1,106 @@
-using Microsoft.Data.Sqlite;
+using DuckDB.NET.Data;
 
 namespace NeTracker.Web.History;
 
 /// <summary>
-/// The schema of netracker.db and its migrations. <c>PRAGMA user_version</c> holds the version a
-/// file is at; opening runs every later step in one transaction, so a newer NeTracker opens an
-/// older file, and a crash mid-migration leaves the file at its old version. Steps are append-only:
-/// never edit a released step, add the next one.
+/// The schema of history.duckdb and its migrations. The one row of <c>schema_version</c> holds the
+/// version a file is at; opening runs every later step in one transaction (DuckDB's DDL is
+/// transactional), so a crash mid-migration leaves the file at its old version, and a file from a
+/// newer NeTracker is refused before anything is written to it. Steps are append-only: never edit
+/// a released step, add the next one.
 /// </summary>
 /// <remarks>
-/// Times are DateTime ticks (100 ns, UTC) so a range is an integer comparison on an index;
-/// addresses are their 4 or 16 network-order bytes; enums are their numeric values.
+/// Times are DateTime ticks (100 ns, UTC): a range is an integer comparison that DuckDB's zone maps
+/// answer per row group, and nothing is lost to its microsecond TIMESTAMP. Addresses are their
+/// canonical text (what CSV and JSON show, so Parquet export needs no conversion); enums are their
+/// numeric values. No index: rows arrive in id and (nearly) end-time order, so min/max per row
+/// group already skip what a range or a keyset page does not need, and appends stay cheap.
 /// </remarks>
 internal static class HistorySchema
 {
-    public static int CurrentVersion => Steps.Length;
+    public static int CurrentVersion => Steps.Count;
 
-    private static readonly string[] Steps =
+    public static readonly IReadOnlyList<string> Steps =
     [
-        // v1: the table and the time index.
+        // v1: the record schema of DESIGN.md, owner columns included.
         """
         CREATE TABLE connections (
-            id INTEGER PRIMARY KEY,
-            host TEXT NOT NULL,
-            interface TEXT NOT NULL,
+            id BIGINT NOT NULL,
+            host VARCHAR NOT NULL,
+            interface VARCHAR NOT NULL,
             ifindex INTEGER NOT NULL,
             direction INTEGER NOT NULL,
             family INTEGER NOT NULL,
-            client_addr BLOB NOT NULL,
+            client_addr VARCHAR NOT NULL,
             client_port INTEGER NOT NULL,
-            server_addr BLOB NOT NULL,
+            server_addr VARCHAR NOT NULL,
             server_port INTEGER NOT NULL,
-            start_ticks INTEGER NOT NULL,
-            end_ticks INTEGER NOT NULL,
-            duration_ns INTEGER NOT NULL,
-            synack_ns INTEGER,
-            ack_ns INTEGER,
+            start_ticks BIGINT NOT NULL,
+            end_ticks BIGINT NOT NULL,
+            duration_ns BIGINT NOT NULL,
+            synack_ns BIGINT,
+            ack_ns BIGINT,
             close_reason INTEGER NOT NULL,
             closed_by INTEGER NOT NULL,
-            bytes_in INTEGER NOT NULL,
-            bytes_out INTEGER NOT NULL,
-            packets_in INTEGER NOT NULL,
-            packets_out INTEGER NOT NULL,
+            bytes_in BIGINT NOT NULL,
+            bytes_out BIGINT NOT NULL,
+            packets_in BIGINT NOT NULL,
+            packets_out BIGINT NOT NULL,
             syn_retransmits INTEGER NOT NULL,
-            partial INTEGER NOT NULL
+            partial BOOLEAN NOT NULL,
+            pid INTEGER,
+            comm VARCHAR,
+            cgroup VARCHAR,
+            unit VARCHAR
         );
-        CREATE INDEX ix_connections_end ON connections (end_ticks);
-        """,
-        // v2: lookups by interface, address and port, each narrowed by time.
-        """
-        CREATE INDEX ix_connections_interface ON connections (interface, end_ticks);
-        CREATE INDEX ix_connections_client_addr ON connections (client_addr, end_ticks);
-        CREATE INDEX ix_connections_server_addr ON connections (server_addr, end_ticks);
-        CREATE INDEX ix_connections_client_port ON connections (client_port, end_ticks);
-        CREATE INDEX ix_connections_server_port ON connections (server_port, end_ticks);
-        """,
-        // v3: the owner of the local socket (empty where unknown: older rows, forwarded traffic).
-        """
-        ALTER TABLE connections ADD COLUMN pid INTEGER;
-        ALTER TABLE connections ADD COLUMN comm TEXT;
-        ALTER TABLE connections ADD COLUMN cgroup TEXT;
-        ALTER TABLE connections ADD COLUMN unit TEXT;
+        -- The SQLite history of an earlier version, imported in the same transaction as its rows.
+        CREATE TABLE imports (file VARCHAR NOT NULL, rows BIGINT NOT NULL, finished_utc TIMESTAMP NOT NULL);
         """,
     ];
 
-    /// <summary>Brings the file to <see cref="CurrentVersion"/>; returns the version it was at.</summary>
-    public static int Migrate(SqliteConnection db)
+    /// <summary>Brings the file to the last of <paramref name="steps"/>; returns the version it was at.</summary>
+    public static int Migrate(DuckDBConnection db, IReadOnlyList<string>? steps = null)
     {
-        var version = Convert.ToInt32(Scalar(db, "PRAGMA user_version"), System.Globalization.CultureInfo.InvariantCulture);
-        if (version > CurrentVersion)
+        steps ??= Steps;
+        var version = ReadVersion(db);
+        if (version > steps.Count)
         {
             throw new HistorySchemaException(
                 $"{HistoryOptions.FileName} has schema version {version}, written by a newer NeTracker; this one knows up to " +
-                $"{CurrentVersion}. Upgrade NeTracker or point NeTracker:DataDirectory at another directory.");
+                $"{steps.Count}. Upgrade NeTracker or point NeTracker:DataDirectory at another directory.");
         }
-        if (version == CurrentVersion)
+        if (version == steps.Count)
             return version;
 
-        if (version == 0)
-        {
-            // Must precede the first table: lets retention hand freed pages back to the file system.
-            Execute(db, "PRAGMA auto_vacuum = INCREMENTAL");
-        }
         using var tx = db.BeginTransaction();
-        for (var v = version; v < CurrentVersion; v++)
-            Execute(db, Steps[v], tx);
-        Execute(db, $"PRAGMA user_version = {CurrentVersion}", tx);
+        if (version == 0)
+            Execute(db, "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (0);");
+        for (var v = version; v < steps.Count; v++)
+            Execute(db, steps[v]);
+        Execute(db, $"UPDATE schema_version SET version = {steps.Count}");
         tx.Commit();
         return version;
     }
 
-    private static object? Scalar(SqliteConnection db, string sql)
+    /// <summary>0 for a new, empty file.</summary>
+    public static int ReadVersion(DuckDBConnection db)
     {
         using var cmd = db.CreateCommand();
-        cmd.CommandText = sql;
-        return cmd.ExecuteScalar();
+        cmd.CommandText = "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND table_name = 'schema_version'";
+        if (Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            cmd.CommandText = "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()";
+            if (Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0)
+                throw new HistorySchemaException($"{HistoryOptions.FileName} is a DuckDB file with tables NeTracker did not create; nothing is written to it. Point NeTracker:DataDirectory at another directory or move the file aside.");
+            return 0;
+        }
+        cmd.CommandText = "SELECT max(version) FROM schema_version";
+        return Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static void Execute(SqliteConnection db, string sql, SqliteTransaction? tx = null)
+    private static void Execute(DuckDBConnection db, string sql)
     {
         using var cmd = db.CreateCommand();
-        cmd.Transaction = tx;
         cmd.CommandText = sql;
         cmd.ExecuteNonQuery();
     }

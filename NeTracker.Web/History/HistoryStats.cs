@@ -15,7 +15,7 @@ public sealed record HistoryStats
     public int SchemaVersion { get; init; }
     public long Rows { get; init; }
 
-    /// <summary>Database plus its WAL file.</summary>
+    /// <summary>Database plus its write-ahead log.</summary>
     public long FileBytes { get; init; }
 
     /// <summary>Records accepted but not written yet (queued or being retried).</summary>
@@ -29,4 +29,7 @@ public sealed record HistoryStats
     public long FailedWrites { get; init; }
     public long RetentionDeleted { get; init; }
     public DateTime? LastWriteUtc { get; init; }
+
+    /// <summary>The import of the previous version's SQLite history, when there was one.</summary>
+    public string? Import { get; init; }
 }

@@ -3,7 +3,7 @@ using NeTracker.Probe.Model;
 namespace NeTracker.Web.Ingest;
 
 /// <summary>
-/// Where ingested records go after the live store (history in SQLite, metrics, ...).
+/// Where ingested records go after the live store (history in DuckDB, metrics, ...).
 /// Every registered sink receives every batch, in order.
 /// </summary>
 public interface IConnectionSink

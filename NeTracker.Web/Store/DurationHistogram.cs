@@ -30,6 +30,13 @@ public sealed class DurationHistogram
         Total++;
     }
 
+    /// <summary>Adds <paramref name="count"/> durations to bucket <paramref name="bucket"/> (counts a database computed).</summary>
+    public void Add(int bucket, long count)
+    {
+        _counts[bucket] = checked(_counts[bucket] + (int)count);
+        Total += count;
+    }
+
     public void Add(DurationHistogram other)
     {
         for (var i = 0; i < BucketCount; i++)

@@ -2,7 +2,7 @@
 
 Each sample goes to the first component found walking its call chain from the thread's root
 towards the leaf (async continuations start at the state machine of the component that awaited),
-so library frames (System.Text.Json, SQLite, the runtime) are charged to the component that
+so library frames (System.Text.Json, DuckDB, the runtime) are charged to the component that
 called them. GC and JIT threads are their own parts; what matches nothing is "other runtime".
 """
 import sys
@@ -11,7 +11,7 @@ from collections import Counter
 # (part, markers in a frame); the first part whose marker occurs in a frame wins.
 PARTS = [
     ("hub: serialize + send batches to subscribers", ("HubBroadcaster", "Microsoft.AspNetCore.SignalR", "Kestrel", "WebSockets")),
-    ("history: SQLite writer", ("SqliteHistoryStore", "Microsoft.Data.Sqlite", "libe_sqlite3")),
+    ("history: DuckDB writer", ("DuckDbHistoryStore", "DuckDB.NET", "libduckdb")),
     # The reader thread completes the channel the parse loop awaits, so parsing often runs inline
     # on it: reading and parsing are one part.
     ("probe: read events (ring buffer or trace_pipe) + decode into records",

@@ -15,7 +15,8 @@ namespace NeTracker.Web.Components.Pages;
 /// <summary>
 /// Stored connections over a time range: the live table's filters, charts per time bucket, a
 /// server-paged virtualised grid and a CSV export of exactly the same query (the link carries the
-/// resolved from/to, so "last hour" exports the hour that is on screen, not a later one).
+/// resolved from/to, so "last hour" exports the hour that is on screen, not a later one), or the
+/// same rows as Parquet.
 /// </summary>
 public partial class History
 {
@@ -47,10 +48,13 @@ public partial class History
     private readonly TimeSeriesChartOptions _countOptions = ChartOptions(v => v.ToString("N0", CultureInfo.InvariantCulture));
     private readonly TimeSeriesChartOptions _durationOptions = ChartOptions(v => DurationFormat.Format((long)(v * 1e6)));
 
-    [Inject] private SqliteHistoryStore Store { get; set; } = null!;
+    [Inject] private IConnectionHistory Store { get; set; } = null!;
     [Inject] private TimeProvider Time { get; set; } = null!;
 
     internal string ExportUrl => ConnectionFilterQuery.CsvUrl(_query);
+
+    /// <summary>The same query as the CSV link, as Parquet.</summary>
+    internal string ParquetUrl => "/api/connections.parquet" + ConnectionFilterQuery.ToQueryString(_query);
 
     private string BucketLabel => _query is { FromUtc: { } f, ToUtc: { } t } ? WidthLabel((t - f) / Buckets) : "bucket";
 

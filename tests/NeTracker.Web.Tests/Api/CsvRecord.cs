@@ -37,10 +37,10 @@ internal static class CsvRecord
             PacketsOut = long.Parse(f[20], c),
             SynRetransmits = int.Parse(f[21], c),
             Partial = bool.Parse(f[22]),
-            Pid = f.Length <= 23 || f[23].Length == 0 ? null : int.Parse(f[23], c),
-            Comm = f.Length <= 24 || f[24].Length == 0 ? null : Text(f[24]),
-            Cgroup = f.Length <= 25 || f[25].Length == 0 ? null : Text(f[25]),
-            Unit = f.Length <= 26 || f[26].Length == 0 ? null : Text(f[26]),
+            Pid = f[23].Length == 0 ? null : int.Parse(f[23], c),
+            Comm = f[24].Length == 0 ? null : Text(f[24]),
+            Cgroup = f[25].Length == 0 ? null : Text(f[25]),
+            Unit = f[26].Length == 0 ? null : Text(f[26]),
         };
     }
 }

@@ -17,7 +17,7 @@ internal sealed class HistoryApiFactory : NeTrackerAppFactory
 {
     public FixedInterfacesProbe Probe { get; } = new();
 
-    public SqliteHistoryStore Store => Services.GetRequiredService<SqliteHistoryStore>();
+    public DuckDbHistoryStore Store => Services.GetRequiredService<DuckDbHistoryStore>();
 
     public async Task SeedAsync(IReadOnlyList<ConnectionRecord> records)
     {
@@ -39,11 +39,5 @@ internal sealed class HistoryApiFactory : NeTrackerAppFactory
             s.RemoveAll<IConnectionProbe>();
             s.AddSingleton<IConnectionProbe>(Probe);
         });
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 }

@@ -71,7 +71,7 @@ public sealed class InterfacesAndStatusApiTests : IAsyncLifetime
         var history = doc.RootElement.GetProperty("history");
         Assert.Equal(5, history.GetProperty("rows").GetInt64());
         Assert.True(history.GetProperty("healthy").GetBoolean());
-        Assert.EndsWith("netracker.db", history.GetProperty("database_path").GetString());
+        Assert.EndsWith("history.duckdb", history.GetProperty("database_path").GetString());
     }
 
     [Fact]
@@ -90,17 +90,17 @@ public sealed class InterfacesAndStatusApiTests : IAsyncLifetime
     public async Task Healthz_is_degraded_with_the_error_when_the_database_is_corrupt()
     {
         await using var app = new HistoryApiFactory();
-        await File.WriteAllTextAsync(Path.Combine(app.DataDirectory, "netracker.db"), new string('x', 4096), Ct);
+        await File.WriteAllTextAsync(Path.Combine(app.DataDirectory, "history.duckdb"), new string('x', 4096), Ct);
         using var http = app.CreateAuthenticatedClient();
 
         var response = await http.GetAsync("/healthz", Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadAsStringAsync(Ct);
         Assert.Contains("\"Degraded\"", body);
-        Assert.Contains("not a valid SQLite database", body);
+        Assert.Contains("not a valid DuckDB database", body);
         var page = await http.GetAsync("/api/connections", Ct);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, page.StatusCode);
-        Assert.Contains("not a valid SQLite database", await page.Content.ReadAsStringAsync(Ct));
+        Assert.Contains("not a valid DuckDB database", await page.Content.ReadAsStringAsync(Ct));
         var csv = await http.GetAsync("/api/connections.csv", Ct);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, csv.StatusCode);
     }

@@ -21,9 +21,9 @@ public sealed class HistoryPageFailureTests : BunitContext, IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var dir = Directory.CreateTempSubdirectory("nt-history-page-").FullName;
-        await File.WriteAllTextAsync(Path.Combine(dir, "netracker.db"), new string('#', 8192), Xunit.TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(dir, "history.duckdb"), new string('#', 8192), Xunit.TestContext.Current.CancellationToken);
         _store = await TestStore.StartAsync(dir);
-        Services.AddSingleton(_store.Store);
+        Services.AddSingleton<NeTracker.Web.History.IConnectionHistory>(_store.Store);
     }
 
     public new async ValueTask DisposeAsync()
@@ -37,8 +37,9 @@ public sealed class HistoryPageFailureTests : BunitContext, IAsyncLifetime
     {
         var cut = Render<HistoryPage>();
 
-        cut.WaitForAssertion(() => Assert.Contains("not a valid SQLite database", cut.Find("#history-error").TextContent));
+        cut.WaitForAssertion(() => Assert.Contains("not a valid DuckDB database", cut.Find("#history-error").TextContent));
         Assert.Contains("move it aside", cut.Find("#history-error").TextContent);
         Assert.True(cut.Find("#history-export").HasAttribute("disabled"));
+        Assert.True(cut.Find("#history-export-parquet").HasAttribute("disabled"));
     }
 }

@@ -11,7 +11,7 @@ using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.History;
 
-/// <summary>The History page against a real SQLite store with 2 000 stored records.</summary>
+/// <summary>The History page against a real DuckDB store with 2 000 stored records.</summary>
 public sealed class HistoryPageTests : BunitContext, IAsyncLifetime
 {
     private readonly List<ConnectionRecord> _records = SampleRecords.Make(2000, seed: 31);
@@ -31,7 +31,7 @@ public sealed class HistoryPageTests : BunitContext, IAsyncLifetime
         _store = await TestStore.StartAsync();
         _store.Store.Enqueue(_records);
         await _store.Store.FlushAsync(TestContext.Current.CancellationToken);
-        Services.AddSingleton(_store.Store);
+        Services.AddSingleton<NeTracker.Web.History.IConnectionHistory>(_store.Store);
     }
 
     public new async ValueTask DisposeAsync()
@@ -55,12 +55,14 @@ public sealed class HistoryPageTests : BunitContext, IAsyncLifetime
         Assert.Equal("/api/connections.csv?from=" + Uri.EscapeDataString("2026-11-26T01:10:01.0000000Z") + "&to=" + Uri.EscapeDataString("2026-11-26T02:10:01.0000000Z"),
             export.GetAttribute("href"));
         Assert.Contains("2,000 rows", export.TextContent);
+        Assert.Equal("/api/connections.parquet?from=" + Uri.EscapeDataString("2026-11-26T01:10:01.0000000Z") + "&to=" + Uri.EscapeDataString("2026-11-26T02:10:01.0000000Z"),
+            cut.Find("a#history-export-parquet").GetAttribute("href"));
         cut.WaitForAssertion(() => Assert.Equal("2000", cut.Find("#history-grid td[data-label=id]").TextContent));
         // Virtualised: only a window of the 2 000 rows is rendered.
         Assert.InRange(cut.FindAll("#history-grid tr.mud-table-row").Count, 1, 200);
-        // The owner columns: stored and read back (id 1997 is nginx's, 1998 a container's).
-        Assert.Contains("nginx 1001", cut.FindAll("#history-grid td[data-label=program]").Select(td => td.TextContent.Trim()));
-        Assert.Contains("docker:aaaaaaaaaaaa", cut.FindAll("#history-grid td[data-label='unit / container']").Select(td => td.TextContent.Trim()));
+        // The owner columns: stored and read back (SampleRecords: id 1997 is nginx's, 1998 has a unit).
+        Assert.Contains("nginx 1998", cut.FindAll("#history-grid td[data-label=program]").Select(td => td.TextContent.Trim()));
+        Assert.Contains("=cmd|' /C calc'!A0.service", cut.FindAll("#history-grid td[data-label='unit / container']").Select(td => td.TextContent.Trim()));
     }
 
     [Fact]

@@ -3,13 +3,14 @@ using NeTracker.Probe.Model;
 
 namespace NeTracker.Web.Tests.History;
 
-/// <summary>Deterministic records covering IPv4 and IPv6, every enum value, awkward host names, nulls.</summary>
+/// <summary>Deterministic records covering IPv4 and IPv6, every enum value, awkward host and process names, nulls.</summary>
 internal static class SampleRecords
 {
     public static readonly DateTime Epoch = new(2026, 11, 26, 2, 0, 0, DateTimeKind.Utc);
 
     private static readonly string[] Hosts = ["web-1", "db,primary", "say \"hi\"", "=cmd|' /C calc'!A0", "line\nbreak", "ünïcode"];
     private static readonly string[] Interfaces = ["eth0", "veth-a", "lo"];
+    private static readonly string?[] Comms = [null, "nginx", "=cmd|' /C calc'!A0", "curl, \"quoted\""];
 
     /// <summary><paramref name="count"/> records with ids from <paramref name="firstId"/>, one per 10 ms of end time.</summary>
     public static List<ConnectionRecord> Make(int count, long firstId = 1, int seed = 1, DateTime? start = null)
@@ -26,13 +27,14 @@ internal static class SampleRecords
     {
         var v6 = rnd.Next(3) == 0;
         var duration = (long)rnd.Next(1, 5_000_000) * rnd.Next(1, 1000);
-        return new ConnectionRecord
+        var record = new ConnectionRecord
         {
             Id = id,
             Host = Hosts[rnd.Next(Hosts.Length)],
             Interface = Interfaces[rnd.Next(Interfaces.Length)],
             IfIndex = rnd.Next(1, 64),
-            Direction = (Direction)rnd.Next(2),
+            // Drawn for every record, so adding local ones kept the other fields of earlier samples.
+            Direction = rnd.Next(2) is var d && id % 5 == 0 ? Direction.Local : (Direction)d,
             Family = v6 ? IpFamily.Ipv6 : IpFamily.Ipv4,
             ClientAddr = v6 ? IPAddress.Parse($"2001:2::{rnd.Next(1, 4):x}") : IPAddress.Parse($"198.18.0.{rnd.Next(1, 4)}"),
             ClientPort = rnd.Next(1024, 1030),
@@ -52,13 +54,9 @@ internal static class SampleRecords
             PacketsOut = rnd.Next(),
             SynRetransmits = rnd.Next(4),
             Partial = rnd.Next(5) == 0,
-        } with
-        {
-            // From the id, not the generator: records made before the owner fields stay the same.
-            Pid = (id % 4) == 0 ? null : (int)(1000 + (id % 4)),
-            Comm = (id % 4) switch { 1 => "nginx", 2 => "curl", 3 => "say \"hi\",=cmd", _ => null },
-            Cgroup = (id % 4) switch { 1 => "/system.slice/nginx.service", 2 => "/system.slice/docker-" + new string('a', 64) + ".scope", 3 => "/user.slice", _ => null },
-            Unit = (id % 4) switch { 1 => "nginx.service", 2 => "docker:aaaaaaaaaaaa", _ => null },
         };
+        return Comms[id % Comms.Length] is { } comm
+            ? record with { Pid = (int)(id % 4000) + 1, Comm = comm, Cgroup = $"/system.slice/{comm}.service", Unit = id % 2 == 0 ? $"{comm}.service" : null }
+            : record;
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -7,7 +6,7 @@ using NeTracker.Web.History;
 
 namespace NeTracker.Web.Tests.History;
 
-/// <summary>A real <see cref="SqliteHistoryStore"/> in a fresh temporary directory, removed afterwards.</summary>
+/// <summary>A real <see cref="DuckDbHistoryStore"/> in a fresh temporary directory, removed afterwards.</summary>
 internal sealed class TestStore : IAsyncDisposable
 {
     private TestStore(string directory) => Directory = directory;
@@ -15,8 +14,8 @@ internal sealed class TestStore : IAsyncDisposable
     public string Directory { get; }
     public string DatabasePath => Path.Combine(Directory, HistoryOptions.FileName);
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(SampleRecords.Epoch.AddHours(1)));
-    public HistoryOptions Options { get; } = new() { RetryDelay = TimeSpan.FromMilliseconds(50), MaxRetryDelay = TimeSpan.FromMilliseconds(200), BusyTimeout = TimeSpan.FromSeconds(1), MaxAge = TimeSpan.Zero, MaxRows = 0 };
-    public SqliteHistoryStore Store { get; private set; } = null!;
+    public HistoryOptions Options { get; } = new() { RetryDelay = TimeSpan.FromMilliseconds(50), MaxRetryDelay = TimeSpan.FromMilliseconds(200), MaxAge = TimeSpan.Zero, MaxRows = 0 };
+    public DuckDbHistoryStore Store { get; private set; } = null!;
 
     /// <summary>A started store in <paramref name="directory"/> (a new temporary one by default).</summary>
     public static async Task<TestStore> StartAsync(string? directory = null, Action<HistoryOptions>? configure = null, bool realTime = true)
@@ -32,9 +31,9 @@ internal sealed class TestStore : IAsyncDisposable
     {
         if (Store is not null)
             await Store.DisposeAsync();
-        Store = new SqliteHistoryStore(
+        Store = new DuckDbHistoryStore(
             Microsoft.Extensions.Options.Options.Create(new NeTrackerOptions { DataDirectory = Directory }),
-            Microsoft.Extensions.Options.Options.Create(Options), NullLogger<SqliteHistoryStore>.Instance,
+            Microsoft.Extensions.Options.Options.Create(Options), NullLogger<DuckDbHistoryStore>.Instance,
             realTime ? TimeProvider.System : Time);
         await Store.StartAsync(CancellationToken.None);
     }
@@ -46,7 +45,6 @@ internal sealed class TestStore : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Store.DisposeAsync();
-        SqliteConnection.ClearAllPools();
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

@@ -21,7 +21,6 @@ internal sealed class TmpfsMount : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         await RunAsync("umount", Path);
         Directory.Delete(Path);
     }

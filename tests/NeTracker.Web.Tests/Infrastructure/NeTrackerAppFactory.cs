@@ -39,7 +39,7 @@ public class NeTrackerAppFactory : WebApplicationFactory<Program>
     /// <summary>Serve an existing data directory (left in place) instead of a new temporary one.</summary>
     public string? DataDirectoryOverride { get; init; }
 
-    /// <summary>The data directory (SQLite history, data-protection keys): by default a fresh one, deleted on dispose.</summary>
+    /// <summary>The data directory (DuckDB history, data-protection keys): by default a fresh one, deleted on dispose.</summary>
     public string DataDirectory => DataDirectoryOverride ?? _temporary.Value;
 
     /// <summary>Extra configuration, applied last: <c>new NeTrackerAppFactory { Settings = { ["NeTracker:X"] = "y" } }</c>.</summary>

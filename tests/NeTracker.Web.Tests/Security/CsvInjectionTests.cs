@@ -35,7 +35,7 @@ public sealed class CsvInjectionTests
         // The way ingest hands records over: every sink gets the batch.
         foreach (var sink in app.Services.GetServices<IConnectionSink>())
             sink.Enqueue(records);
-        await app.Services.GetRequiredService<SqliteHistoryStore>().FlushAsync(ct);
+        await app.Services.GetRequiredService<DuckDbHistoryStore>().FlushAsync(ct);
 
         using var http = app.CreateAuthenticatedClient();
         using var response = await http.GetAsync("/api/connections.csv", ct);

@@ -1,25 +1,30 @@
-using Microsoft.Data.Sqlite;
+using DuckDB.NET.Data;
 using NeTracker.Probe.Model;
 
 namespace NeTracker.Web.History;
 
-/// <summary>The background writer: open/migrate, batched inserts, retry with back-off, drain on stop.</summary>
-public sealed partial class SqliteHistoryStore
+/// <summary>The background writer: open/migrate/import, appender batches, retry with back-off, drain on stop.</summary>
+public sealed partial class DuckDbHistoryStore
 {
     private sealed record Failure(string Message, DateTime SinceUtc);
 
     private readonly Lock _gate = new();
     private readonly List<ConnectionRecord> _unwritten = [];
     private readonly CancellationTokenSource _abandon = new();
-    private SqliteConnection? _writer;
+    private volatile DuckDBConnection? _writer;
     private volatile Failure? _failure;
+    private volatile string? _import;
     private int _schemaVersion;
     private DateTime? _lastWriteUtc;
     private Task? _writerLoop, _retentionLoop;
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // Accepted records given up at shutdown (as opposed to rejected by a full queue at Enqueue).
+    private long _droppedAccepted;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        RemoveStaleExports();
         _writerLoop ??= Task.Run(WriteLoopAsync, CancellationToken.None);
         _retentionLoop ??= Task.Run(RetentionLoopAsync, CancellationToken.None);
         return Task.CompletedTask;
@@ -38,12 +43,7 @@ public sealed partial class SqliteHistoryStore
         await _abandon.CancelAsync().ConfigureAwait(false);
         if (_retentionLoop is not null)
             await _retentionLoop.ConfigureAwait(false);
-        lock (_gate)
-        {
-            _writer?.Dispose();
-            _writer = null;
-        }
-        SqliteConnection.ClearPool(new SqliteConnection(_readConnectionString));
+        CloseWriter();
     }
 
     public async ValueTask DisposeAsync()
@@ -60,14 +60,11 @@ public sealed partial class SqliteHistoryStore
         while (true)
         {
             var progress = Volatile.Read(ref _progress).Task;
-            if (Interlocked.Read(ref _written) + _droppedAccepted >= target)
+            if (Interlocked.Read(ref _written) + Interlocked.Read(ref _droppedAccepted) >= target)
                 return;
             await progress.WaitAsync(ct).ConfigureAwait(false);
         }
     }
-
-    // Accepted records given up at shutdown (as opposed to rejected by a full queue at Enqueue).
-    private long _droppedAccepted;
 
     private void SignalProgress() => Interlocked.Exchange(ref _progress, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
@@ -112,23 +109,29 @@ public sealed partial class SqliteHistoryStore
         }
     }
 
-    /// <summary>One transaction for the whole list, one prepared statement for every row (bound by index).</summary>
+    /// <summary>
+    /// One appender for the whole list: its Close is one commit, so a batch is stored whole or not at
+    /// all (MaxBatchRecords stays below the appender's own flush size) and a retry never duplicates.
+    /// </summary>
     private bool TryWrite(List<ConnectionRecord> records)
     {
         try
         {
             lock (_gate)
             {
-                var db = OpenWriter();
-                using var tx = db.BeginTransaction();
-                using (var insert = new HistoryInsert(db))
+                var appender = OpenWriter().CreateAppender("connections");
+                try
                 {
                     foreach (var r in records)
-                        insert.Insert(r);
+                        HistoryRows.Append(appender, r);
+                    appender.Close();
                 }
-                tx.Commit();
+                finally
+                {
+                    DisposeQuietly(appender);
+                }
             }
-            var max = records.Max(r => r.Id);
+            var max = records[^1].Id;
             if (max > Interlocked.Read(ref _persistedMaxId))
                 Interlocked.Exchange(ref _persistedMaxId, max);
             Interlocked.Add(ref _rows, records.Count);
@@ -147,7 +150,7 @@ public sealed partial class SqliteHistoryStore
         }
     }
 
-    /// <summary>Opens (and migrates) the database if it is not open; false with the failure recorded.</summary>
+    /// <summary>Opens (imports, migrates) the database if it is not open; false with the failure recorded.</summary>
     private bool TryOpen()
     {
         try
@@ -164,33 +167,41 @@ public sealed partial class SqliteHistoryStore
     }
 
     /// <summary>Caller holds <see cref="_gate"/>. Closes the connection again when opening fails half-way.</summary>
-    private SqliteConnection OpenWriter()
+    private DuckDBConnection OpenWriter()
     {
-        if (_writer is not null)
-            return _writer;
-        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
-        var db = new SqliteConnection(_writeConnectionString);
+        if (_writer is { } open)
+            return open;
+        Directory.CreateDirectory(DataDirectory);
+        var legacy = Path.Combine(DataDirectory, HistoryOptions.LegacySqliteFileName);
+        var db = new DuckDBConnection(_connectionString);
         try
         {
             db.Open();
-            Execute(db, "PRAGMA journal_mode = WAL");
-            // WAL + NORMAL: a power cut can lose the last transactions, never corrupt the file.
-            Execute(db, "PRAGMA synchronous = NORMAL");
-            // 32 MiB of page cache: the six indexes' hot pages stay in memory between batches.
-            Execute(db, "PRAGMA cache_size = -32768");
             var from = HistorySchema.Migrate(db);
-            if (from != HistorySchema.CurrentVersion)
+            if (from != HistorySchema.CurrentVersion && from != 0)
                 _log.LogInformation("History: {Path} migrated from schema {From} to {To}", DatabasePath, from, HistorySchema.CurrentVersion);
             _schemaVersion = HistorySchema.CurrentVersion;
-            Interlocked.Exchange(ref _persistedMaxId, Scalar(db, "SELECT COALESCE(MAX(id), 0) FROM connections"));
-            Interlocked.Exchange(ref _rows, Scalar(db, "SELECT COUNT(*) FROM connections"));
+            // Before the first new row: imported ids stay below the ones ingest continues from.
+            if (File.Exists(legacy))
+                _import = new SqliteImport(legacy, _log).Run(db);
+            Interlocked.Exchange(ref _persistedMaxId, Scalar(db, "SELECT COALESCE(max(id), 0) FROM connections"));
+            Interlocked.Exchange(ref _rows, Scalar(db, "SELECT count(*) FROM connections"));
             _writer = db;
             return db;
         }
         catch
         {
-            db.Dispose();
+            DisposeQuietly(db);
             throw;
+        }
+    }
+
+    private void CloseWriter()
+    {
+        lock (_gate)
+        {
+            DisposeQuietly(_writer);
+            _writer = null;
         }
     }
 
@@ -211,26 +222,27 @@ public sealed partial class SqliteHistoryStore
             _log.LogError(e, "History: {Message}", message);
             _failure = new Failure(message, _failure?.SinceUtc ?? _time.GetUtcNow().UtcDateTime);
         }
-        // Reopen from scratch next time: the file may have been replaced, remounted or repaired.
-        lock (_gate)
-        {
-            _writer?.Dispose();
-            _writer = null;
-        }
+        // Reopen from scratch next time: the file may have been replaced, remounted or repaired, and
+        // DuckDB invalidates an instance after a failed write; it is released when its last connection closes.
+        CloseWriter();
     }
 
-    private static void Execute(SqliteConnection db, string sql)
+    private static long Scalar(DuckDBConnection db, string sql)
     {
         using var cmd = db.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
-
-    private static long Scalar(SqliteConnection db, string sql, SqliteTransaction? tx = null)
-    {
-        using var cmd = db.CreateCommand();
-        cmd.Transaction = tx;
         cmd.CommandText = sql;
         return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static void DisposeQuietly(IDisposable? d)
+    {
+        try
+        {
+            d?.Dispose();
+        }
+        catch (Exception e) when (HistoryErrors.IsStorageFailure(e))
+        {
+            // Closing after a failure reports the same failure again; it is already recorded.
+        }
     }
 }

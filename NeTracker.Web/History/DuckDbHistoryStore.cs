@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using Microsoft.Data.Sqlite;
+using DuckDB.NET.Data;
 using Microsoft.Extensions.Options;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Configuration;
@@ -8,18 +8,23 @@ using NeTracker.Web.Ingest;
 namespace NeTracker.Web.History;
 
 /// <summary>
-/// Connection history in one SQLite file (WAL). Ingest hands batches to <see cref="Enqueue"/>,
-/// which never blocks or throws; one background writer drains a bounded queue into batched
-/// transactions and retries what it could not write (Writer.cs). Queries open their own
-/// pooled connections (Queries.cs), so reads never wait for the writer.
+/// Connection history in one embedded DuckDB file. Ingest hands batches to <see cref="Enqueue"/>,
+/// which never blocks or throws; one background writer drains a bounded queue through DuckDB's
+/// appender, one commit per batch, and retries what it could not write (Writer.cs). Queries open
+/// their own connections to the same database instance (Queries.cs, Aggregates.cs), so reads
+/// never wait for the writer; DuckDB's MVCC gives each a consistent snapshot.
 /// </summary>
-public sealed partial class SqliteHistoryStore : IConnectionSink, IHostedService, IAsyncDisposable
+public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnectionSink, IHostedService, IAsyncDisposable
 {
     private readonly HistoryOptions _options;
-    private readonly ILogger<SqliteHistoryStore> _log;
+    private readonly ILogger<DuckDbHistoryStore> _log;
     private readonly TimeProvider _time;
-    private readonly string _writeConnectionString;
-    private readonly string _readConnectionString;
+
+    /// <summary>
+    /// One string for every connection: DuckDB.NET shares one database instance between the
+    /// connections of one data source, and its settings (memory, threads) are the instance's.
+    /// </summary>
+    private readonly string _connectionString;
 
     // Unbounded channel, bounded by _pending: a batch counts in full, so the bound is in records.
     private readonly Channel<IReadOnlyList<ConnectionRecord>> _queue =
@@ -28,25 +33,25 @@ public sealed partial class SqliteHistoryStore : IConnectionSink, IHostedService
     private long _pending, _accepted, _written, _dropped, _failedWrites, _retentionDeleted, _rows;
     private long _persistedMaxId, _enqueuedMaxId;
 
-    public SqliteHistoryStore(IOptions<NeTrackerOptions> app, IOptions<HistoryOptions> options,
-        ILogger<SqliteHistoryStore> log, TimeProvider time)
+    public DuckDbHistoryStore(IOptions<NeTrackerOptions> app, IOptions<HistoryOptions> options,
+        ILogger<DuckDbHistoryStore> log, TimeProvider time)
     {
         _options = options.Value;
         _log = log;
         _time = time;
-        DatabasePath = Path.GetFullPath(Path.Combine(app.Value.DataDirectory, HistoryOptions.FileName));
-        var busySeconds = Math.Max(1, (int)Math.Ceiling(_options.BusyTimeout.TotalSeconds));
-        // The writer's connection is not pooled: after a failure it is closed for real and reopened.
-        _writeConnectionString = new SqliteConnectionStringBuilder
+        DataDirectory = Path.GetFullPath(app.Value.DataDirectory);
+        DatabasePath = Path.Combine(DataDirectory, HistoryOptions.FileName);
+        _connectionString = new DuckDBConnectionStringBuilder
         {
-            DataSource = DatabasePath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = busySeconds,
-        }.ToString();
-        // Readers never create the file: a missing or broken database is an error, not a new empty one.
-        _readConnectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = DatabasePath, Mode = SqliteOpenMode.ReadWrite, Pooling = true, DefaultTimeout = busySeconds,
+            DataSource = DatabasePath,
+            ["memory_limit"] = $"{_options.MemoryLimitMiB}MiB",
+            ["threads"] = _options.Threads,
+            // Sorts and aggregates larger than memory_limit spill here instead of failing.
+            ["temp_directory"] = DatabasePath + ".tmp",
         }.ToString();
     }
+
+    public string DataDirectory { get; }
 
     public string DatabasePath { get; }
 
@@ -92,13 +97,14 @@ public sealed partial class SqliteHistoryStore : IConnectionSink, IHostedService
                 ErrorSinceUtc = failure?.SinceUtc,
                 SchemaVersion = _schemaVersion,
                 Rows = Interlocked.Read(ref _rows),
-                FileBytes = FileSize(DatabasePath) + FileSize(DatabasePath + "-wal"),
+                FileBytes = FileSize(DatabasePath) + FileSize(DatabasePath + ".wal"),
                 Queued = Interlocked.Read(ref _pending),
                 Written = Interlocked.Read(ref _written),
                 Dropped = Interlocked.Read(ref _dropped),
                 FailedWrites = Interlocked.Read(ref _failedWrites),
                 RetentionDeleted = Interlocked.Read(ref _retentionDeleted),
                 LastWriteUtc = _lastWriteUtc,
+                Import = _import,
             };
         }
     }
@@ -119,21 +125,24 @@ public sealed partial class SqliteHistoryStore : IConnectionSink, IHostedService
         }
     }
 
-    private SqliteConnection OpenReader()
+    /// <summary>
+    /// A connection for one query. The writer opens (and migrates) the file first: a reader never
+    /// creates an empty database, and while the file cannot be opened the reader gets the reason.
+    /// </summary>
+    private DuckDBConnection OpenReader()
     {
-        var db = new SqliteConnection(_readConnectionString);
+        if (_writer is null && !TryOpen())
+            throw new HistoryUnavailableException(_failure?.Message ?? $"{DatabasePath} is not open.");
+        var db = new DuckDBConnection(_connectionString);
         try
         {
             db.Open();
             return db;
         }
-        catch (SqliteException e)
+        catch (DuckDBException e)
         {
             db.Dispose();
             throw new HistoryUnavailableException(HistoryErrors.Describe(e, DatabasePath), e);
         }
     }
 }
-
-/// <summary>The history database cannot be read right now; the message says why and what to do.</summary>
-public sealed class HistoryUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
