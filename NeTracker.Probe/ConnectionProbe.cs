@@ -103,13 +103,14 @@ public sealed partial class ConnectionProbe : IConnectionProbe
             _table = new ConnTable(_program.Pins);
             _stats = new KernelStats(_program.Pins);
             _sweeper = new TableSweeper(_table, _options, () => _clock.NowNs);
-            _factory = new RecordFactory(Environment.MachineName, _names, _clock);
+            _factory = new RecordFactory(Environment.MachineName, _names, _clock, NewOwnerResolver());
             Counters.TransportWarning = _loader.TransportWarning;
             Counters.Transport = _loader.Transport == ProbeTransport.Ringbuf ? "ringbuf" : "trace";
             RefreshKernelStats();
             if (_options.ReadEvents)
                 source = await OpenSourceAsync(ct).ConfigureAwait(false);
             await RecogniseAttachedAsync(ct).ConfigureAwait(false);
+            await AttachOwnerProgramAsync(ct).ConfigureAwait(false);
         }
         catch
         {
@@ -154,6 +155,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
             _vanished.TryRemove(interfaceName, out _);
             _names.Remember(interfaceName, ifindex);
             _logger?.LogInformation("attached to {Interface} (ifindex {IfIndex})", interfaceName, ifindex);
+            await AttachOwnerProgramAsync(ct).ConfigureAwait(false);
         }
         finally
         {
@@ -179,6 +181,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
                 await ReportDetachedAsync(i, ct).ConfigureAwait(false);
             if (removed)
                 _logger?.LogInformation("detached from {Interface}", interfaceName);
+            await DetachOwnerProgramAsync(ct).ConfigureAwait(false);
         }
         finally
         {
@@ -212,7 +215,11 @@ public sealed partial class ConnectionProbe : IConnectionProbe
         // The programs stay loaded while any interface still uses them (a later `status` or a
         // restarted probe finds them); otherwise nothing is left behind in bpffs.
         if (_program is not null && !_attached.Keys.Any(n => _devices.IfIndexOf(n) is not null))
+        {
+            _attached.Clear(); // only vanished ones were left
+            await DetachOwnerProgramAsync(CancellationToken.None).ConfigureAwait(false);
             _loader.RemovePins();
+        }
         _records.Writer.TryComplete();
         RefreshKernelStats();
         _table?.Dispose();

@@ -92,6 +92,17 @@ public sealed class ProbeCounters
     /// <summary>Why the configured transport is not the one in use (empty when it is).</summary>
     public string TransportWarning = "";
 
+    /// <summary>Why records carry no owner (pid, comm, cgroup); empty when they do.</summary>
+    public string OwnerWarning = "";
+
+    /// <summary>The cgroup v2 root the owner program attaches to ("" when none was found).</summary>
+    public string CgroupRoot = "";
+
+    /// <summary>Sockets opened before attaching whose owner was named from /proc, and those left
+    /// unnamed because several unrelated processes held them or their process was gone.</summary>
+    public long OwnersFromProc;
+    public long OwnersUnnamed;
+
     /// <summary>Ring buffer: events decoded (all records, malformed included).</summary>
     public long EventsRead;
 

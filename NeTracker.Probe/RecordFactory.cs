@@ -3,19 +3,22 @@ using System.Net;
 using System.Text;
 using NeTracker.Probe.Kernel;
 using NeTracker.Probe.Model;
+using NeTracker.Probe.Owner;
 using NeTracker.Probe.RingBuffer;
 using NeTracker.Probe.Trace;
 
 namespace NeTracker.Probe;
 
 /// <summary>Builds <see cref="ConnectionRecord"/>s from a ring-buffer event, a trace line or a swept table entry.</summary>
-public sealed class RecordFactory(string host, InterfaceNames names, KernelClock clock)
+public sealed class RecordFactory(string host, InterfaceNames names, KernelClock clock, OwnerResolver? owners = null)
 {
+    private readonly OwnerResolver _owners = owners ?? new OwnerResolver(null);
+
     /// <summary>A decoded <c>struct nt_event</c>; the caller has checked its size, version and ranges.</summary>
     public ConnectionRecord FromEvent(in NtEvent ev)
     {
         var ipv6 = (ev.Flags & NtEvent.FlagIpv6) != 0;
-        var owner = (ev.Flags & NtEvent.FlagOwner) != 0;
+        var owner = (ev.Flags & NtEvent.FlagOwner) != 0 ? _owners.Resolve(ev.Pid, ev.Comm, ev.CgroupId) : null;
         return new ConnectionRecord
         {
             Host = host,
@@ -40,8 +43,10 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
             PacketsOut = ev.PacketsOut,
             SynRetransmits = (int)Math.Min(ev.SynRetransmits, int.MaxValue),
             Partial = (ev.Flags & NtEvent.FlagPartial) != 0,
-            Pid = owner ? (int)ev.Pid : null,
-            Comm = owner ? CommText(ev.Comm) : null,
+            Pid = owner?.Pid,
+            Comm = owner?.Comm,
+            Cgroup = owner?.Cgroup,
+            Unit = owner?.Unit,
         };
     }
 
@@ -50,14 +55,6 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
     {
         ReadOnlySpan<byte> bytes = a;
         return ipv6 ? new IPAddress(bytes) : new IPAddress(BinaryPrimitives.ReadUInt32LittleEndian(bytes[12..]));
-    }
-
-    /// <summary>comm is untrusted: at most 16 bytes up to the first NUL, invalid UTF-8 replaced.</summary>
-    private static string CommText(in NtEvent.Comm16 c)
-    {
-        ReadOnlySpan<byte> bytes = c;
-        var end = bytes.IndexOf((byte)0);
-        return Encoding.UTF8.GetString(end < 0 ? bytes : bytes[..end]);
     }
 
     public ConnectionRecord FromEvent(in TraceEvent ev) => new()

@@ -88,6 +88,16 @@ struct {
 	__uint(max_entries, NT_RINGBUF_DEFAULT);
 } events SEC(".maps");
 
+/* Socket owners, filled by the cgroup/sock_create program (bpf/netracker_sock.bpf.c). The
+ * loader makes this the same map as that program's ("map name owners pinned ..."); loaded
+ * without it, this one stays empty and connections simply have no owner. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct nt_owner);
+} owners SEC(".maps");
+
 #define ETH_P_8021Q_	0x8100
 #define ETH_P_8021AD_	0x88A8
 #define LOOPBACK_IFINDEX 1	/* "lo" has ifindex 1 in every network namespace */
@@ -300,6 +310,16 @@ static __always_inline void emit_line(const struct nt_conn *c, const struct nt_k
 	stat_inc(NT_STAT_LINES);
 }
 
+/* The owner travels only when known (NT_EV_OWNER); otherwise the fields are zero. */
+static __always_inline void copy_owner(struct nt_event *e, const struct nt_conn *c)
+{
+	e->pid = c->owner.pid;
+	e->cgroup_id = c->owner.cgroup_id;
+	__builtin_memcpy(e->comm, c->owner.comm, sizeof(e->comm));
+	if (c->owner.pid)
+		e->flags |= NT_EV_OWNER;
+}
+
 /* The ring-buffer transport: one struct nt_event. A full buffer is counted, never silent.
  * The reader is woken only once enough is pending (it also polls on a short timer), so a
  * busy host pays one wakeup per batch instead of one per connection. */
@@ -333,9 +353,7 @@ static __always_inline void emit_event(const struct nt_conn *c, const struct nt_
 	e->closed_by = closed_by;
 	e->flags = (c->flags & NT_C_IPV6 ? NT_EV_IPV6 : 0) | (c->flags & NT_C_PARTIAL ? NT_EV_PARTIAL : 0);
 	e->syn_retransmits = c->syn_retransmits;
-	e->pid = 0;
-	e->cgroup_id = 0;
-	__builtin_memset(e->comm, 0, sizeof(e->comm));
+	copy_owner(e, c);
 	/* 0: the kernel's own policy (wake a reader that has caught up). Otherwise stay quiet
 	 * below the threshold and wake once past it. */
 	wake = !cfg->wakeup_bytes ? 0
@@ -545,6 +563,34 @@ static __always_inline struct nt_conn *create(struct nt_ctx *x, int *fresh_syn)
 	return insert(x->in_ho ? (void *)&halfopen : (void *)&conns, &x->k, &fresh);
 }
 
+/* Step "owner": who owns the local socket, from the socket storage the cgroup/sock_create
+ * program filled. Only egress packets carry a local socket (skb->sk); a SYN-ACK's is a
+ * request socket (not full), so an inbound connection is named by the accepted socket's
+ * first packet, which inherited the listener's owner (BPF_F_CLONE). Looked up until found:
+ * afterwards a connection pays one load per packet. On loopback both ends are local: the
+ * client's (the one that connected) names it. Forwarded packets and those of other network
+ * namespaces have no socket here (veth orphans them), so they stay without an owner. */
+static __always_inline void note_owner(struct nt_ctx *x, struct nt_conn *c, int is_client)
+{
+	struct bpf_sock *sk;
+	struct nt_owner *o;
+
+#ifdef NT_BENCH_NO_OWNER
+	return;	/* bench/owner_cost.sh: the same program without this step, for the difference */
+#endif
+	if (!x->egress || c->owner.pid || (x->local && !is_client))
+		return;
+	sk = x->skb->sk;
+	if (!sk)
+		return;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk)
+		return;
+	o = bpf_sk_storage_get(&owners, sk, 0, 0);
+	if (o && o->pid)
+		c->owner = *o;
+}
+
 /* Step "transition": handshake phases, RST, and the FIN that closes the second half. */
 static __always_inline void transition(struct nt_ctx *x, struct nt_conn *c, int is_client)
 {
@@ -621,6 +667,7 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 		if (c) {
 			is_client = 1;
 			account(c, skb, &x.p, x.local ? is_client : egress, x.now);
+			note_owner(&x, c, is_client);
 			return TC_ACT_UNSPEC;
 		}
 	}
@@ -630,12 +677,14 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 			return TC_ACT_UNSPEC;
 		if (fresh_syn) {
 			account(c, skb, &x.p, x.local ? 1 : egress, x.now);
+			note_owner(&x, c, 1);
 			return TC_ACT_UNSPEC;
 		}
 	}
 
 	is_client = !!(c->flags & NT_C_CLIENT_LO) == x.lo;
 	account(c, skb, &x.p, x.local ? is_client : egress, x.now);
+	note_owner(&x, c, is_client);
 	transition(&x, c, is_client);
 	return TC_ACT_UNSPEC;
 }

@@ -174,6 +174,7 @@ struct nt_conn {
 	__u16	client_port;	/* host order */
 	__u16	server_port;
 	__u32	flags;		/* NT_C_* */
+	struct nt_owner owner;	/* the local socket's owner; pid 0 = not known (yet) */
 };
 
 /*

@@ -8,14 +8,15 @@ namespace NeTracker.Probe.Cli;
 /// <summary>
 /// Aligned columns in the manner of tcplife: one line per finished connection, widths fixed
 /// for IPv4 (an IPv6 endpoint simply widens its own line — a stream cannot know future widths).
+/// PID and COMM name the local socket's owner, like tcplife's; "-" where unknown.
 /// </summary>
 internal sealed class TableOutput(TextWriter w) : RecordOutput(w)
 {
-    private const string Format = "{0,-15} {1,-10} {2,-3} {3,-21} {4,-21} {5,12} {6,9} {7,-10} {8,-6} {9,10} {10,10} {11}";
+    private const string Format = "{0,-15} {1,-10} {2,-3} {3,-21} {4,-21} {5,12} {6,9} {7,-10} {8,-6} {9,10} {10,10} {11,7} {12,-15} {13}";
 
     public override void WriteHeader()
         => Writer.WriteLine(string.Format(CultureInfo.InvariantCulture, Format,
-            "END_UTC", "IFACE", "DIR", "CLIENT", "SERVER", "DURATION_MS", "HS_MS", "REASON", "BY", "BYTES_IN", "BYTES_OUT", "NOTE"));
+            "END_UTC", "IFACE", "DIR", "CLIENT", "SERVER", "DURATION_MS", "HS_MS", "REASON", "BY", "BYTES_IN", "BYTES_OUT", "PID", "COMM", "NOTE"));
 
     public override void Write(ConnectionRecord r)
     {
@@ -23,7 +24,7 @@ internal sealed class TableOutput(TextWriter w) : RecordOutput(w)
         Writer.WriteLine(string.Format(CultureInfo.InvariantCulture, Format,
             r.EndUtc.ToString("HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
             r.Interface,
-            r.Direction == Direction.Inbound ? "in" : "out",
+            r.Direction switch { Direction.Inbound => "in", Direction.Outbound => "out", _ => "lo" },
             Endpoint(r.ClientAddr, r.ClientPort),
             Endpoint(r.ServerAddr, r.ServerPort),
             (r.DurationNs / 1e6).ToString("F3", CultureInfo.InvariantCulture),
@@ -32,6 +33,9 @@ internal sealed class TableOutput(TextWriter w) : RecordOutput(w)
             SchemaNames.Of(r.ClosedBy) is { Length: > 0 } by ? by : "-",
             r.BytesIn,
             r.BytesOut,
+            r.Pid is { } pid ? pid.ToString(CultureInfo.InvariantCulture) : "-",
+            // Untrusted text on a terminal: no escape sequences, no tabs, no newlines.
+            r.Comm is { Length: > 0 } comm ? Owner.OwnerText.Printable(comm) : "-",
             note.TrimEnd()).TrimEnd());
     }
 

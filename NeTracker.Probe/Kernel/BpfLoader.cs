@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using NeTracker.Probe.Events;
 using NeTracker.Probe.Native;
+using NeTracker.Probe.Owner;
 
 namespace NeTracker.Probe.Kernel;
 
@@ -27,6 +28,12 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
 
     public string TransportWarning { get; private set; } = "";
 
+    /// <summary>The cgroup/sock_create program whose "owners" map the TC programs read.</summary>
+    public OwnerProgram Owners { get; } = new(options, PinPaths.For(options.BpffsRoot, options.InstanceName), logger);
+
+    /// <summary>Why connections carry no owner (attribution off or impossible here); empty when they do.</summary>
+    public string OwnerWarning { get; private set; } = "";
+
     public async Task<LoadedProgram> LoadAsync(CancellationToken ct)
     {
         await EnsureBpffsAsync(ct).ConfigureAwait(false);
@@ -36,7 +43,9 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
             TransportWarning = $"ring buffer unavailable, using the trace transport: {why}";
             logger?.LogWarning("{Warning}", TransportWarning);
         }
-        if (Pins.Complete)
+        // An instance pinned without the owner program (older version, or attribution was off)
+        // has TC programs reading an empty map of their own: reload to share the real one.
+        if (Pins.Complete && (!options.ProcessAttribution || Owners.Loaded))
         {
             var id = await ReadInstanceIdAsync(ct).ConfigureAwait(false);
             if (id != 0)
@@ -50,12 +59,16 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
                 return new LoadedProgram(id, Pins, Reused: true);
             }
         }
+        // Pins about to be removed may hold an attached owner program: detach it first, or it
+        // would run on, unreachable, until reboot.
+        await Owners.DetachAsync(ct).ConfigureAwait(false);
         RemovePins();
 
         var obj = options.ResolvedBpfObjectPath;
         if (!File.Exists(obj))
             throw new ProbeException($"the eBPF object {obj} is missing: build NeTracker.Probe (clang compiles bpf/netracker.bpf.c).");
         Directory.CreateDirectory(Pins.Root);
+        var ownersMap = await LoadOwnersAsync(ct).ConfigureAwait(false);
         try
         {
             // The sized maps are created first and the load reuses them: the object's own sizes
@@ -66,6 +79,8 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
             List<string> load = ["prog", "loadall", obj, Pins.Progs, "type", "classifier"];
             foreach (var (name, _) in sized)
                 load.AddRange(["map", "name", name, "pinned", Pins.Staging(name)]);
+            if (ownersMap is not null)
+                load.AddRange(["map", "name", "owners", "pinned", ownersMap]);
             load.AddRange(["pinmaps", Pins.Maps]);
             await _bpftool.RunAsync(load, ct).ConfigureAwait(false);
             foreach (var (name, _) in sized)
@@ -79,6 +94,27 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
         {
             RemovePins();
             throw new ProbeException($"loading the eBPF program failed: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Loads the owner program before the TC object (which reuses its map). Attribution
+    /// is an extra: where it cannot load, connections carry no owner and the probe still runs.</summary>
+    private async Task<string?> LoadOwnersAsync(CancellationToken ct)
+    {
+        if (!options.ProcessAttribution)
+        {
+            OwnerWarning = "process attribution is off (ProcessAttribution = false)";
+            return null;
+        }
+        try
+        {
+            return await Owners.LoadAsync(ct).ConfigureAwait(false);
+        }
+        catch (ProbeException ex)
+        {
+            OwnerWarning = $"no process attribution: {ex.Message}";
+            logger?.LogWarning("{Warning}", OwnerWarning);
+            return null;
         }
     }
 

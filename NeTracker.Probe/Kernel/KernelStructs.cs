@@ -41,6 +41,7 @@ public struct NtConn
     public ushort ClientPort;
     public ushort ServerPort;
     public uint Flags;
+    public Owner.NtOwner Owner;
 
     public static int SizeOf => Unsafe.SizeOf<NtConn>();
 }

@@ -1,6 +1,6 @@
 namespace NeTracker.Probe.Kernel;
 
-/// <summary>Where one instance pins its programs and maps in bpffs: ROOT/netracker/INSTANCE/{progs,maps}.</summary>
+/// <summary>Where one instance pins its programs and maps in bpffs: ROOT/netracker/INSTANCE/{progs,maps,owner}.</summary>
 public sealed record PinPaths(string Root)
 {
     public static PinPaths For(string bpffsRoot, string instanceName)
@@ -17,6 +17,12 @@ public sealed record PinPaths(string Root)
     public string Events => Path.Combine(Maps, "events");
     public string HalfOpen => Path.Combine(Maps, "halfopen");
     public string IfDrops => Path.Combine(Maps, "ifdrops");
+
+    /// <summary>The cgroup/sock_create program and its socket-storage map (process attribution),
+    /// loaded before the TC object, which reuses the map by this pin.</summary>
+    public string Owner => Path.Combine(Root, "owner");
+    public string SockCreate => Path.Combine(Owner, "progs", "nt_sock_create");
+    public string Owners => Path.Combine(Owner, "maps", "owners");
 
     /// <summary>Where the loader pins a map it creates with a configured size, for the object's
     /// load to reuse (bpffs refuses names with a dot).</summary>

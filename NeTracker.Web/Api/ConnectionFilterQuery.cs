@@ -7,7 +7,7 @@ namespace NeTracker.Web.Api;
 /// <summary>
 /// A <see cref="ConnectionFilter"/> as query parameters of the REST API and CSV export
 /// (<c>/api/connections.csv</c>): host, interface, address, port, direction, close_reason,
-/// min_duration_ns, max_duration_ns, from, to — schema names for enum values, ISO 8601 UTC for times.
+/// min_duration_ns, max_duration_ns, program, from, to — schema names for enum values, ISO 8601 UTC for times.
 /// </summary>
 public static class ConnectionFilterQuery
 {
@@ -15,9 +15,9 @@ public static class ConnectionFilterQuery
 
     // The parameter names, written once: built here, parsed by ConnectionQuery.
     public const string Host = "host", Interface = "interface", Address = "address", Port = "port",
-        Direction = "direction", CloseReason = "close_reason", MinDurationNs = "min_duration_ns", MaxDurationNs = "max_duration_ns", From = "from", To = "to";
+        Direction = "direction", CloseReason = "close_reason", MinDurationNs = "min_duration_ns", MaxDurationNs = "max_duration_ns", Program = "program", From = "from", To = "to";
 
-    public static IReadOnlyList<string> Keys { get; } = [Host, Interface, Address, Port, Direction, CloseReason, MinDurationNs, MaxDurationNs, From, To];
+    public static IReadOnlyList<string> Keys { get; } = [Host, Interface, Address, Port, Direction, CloseReason, MinDurationNs, MaxDurationNs, Program, From, To];
 
     public static string CsvUrl(ConnectionFilter filter) => CsvPath + ToQueryString(filter);
 
@@ -37,6 +37,7 @@ public static class ConnectionFilterQuery
         Add(CloseReason, f.CloseReason is { } r ? SchemaNames.Of(r) : null);
         Add(MinDurationNs, f.MinDurationNs?.ToString(CultureInfo.InvariantCulture));
         Add(MaxDurationNs, f.MaxDurationNs?.ToString(CultureInfo.InvariantCulture));
+        Add(Program, f.Program);
         Add(From, f.FromUtc is { } from ? SchemaNames.Of(from) : null);
         Add(To, f.ToUtc is { } to ? SchemaNames.Of(to) : null);
         return pairs.Count == 0 ? "" : "?" + string.Join('&', pairs);

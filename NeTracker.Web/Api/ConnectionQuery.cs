@@ -50,6 +50,8 @@ internal sealed record ConnectionQuery(ConnectionFilter Filter, int Limit, long?
         var host = Text(K.Host);
         var iface = Text(K.Interface);
         if (host is { Length: > 255 }) errs.Add("'host' is longer than 255 characters.");
+        var program = Text(K.Program);
+        if (program is { Length: > 64 }) errs.Add("'program' is longer than 64 characters.");
         if (iface is not null && !NeTracker.Probe.Tc.InterfaceName.TryValidate(iface, out var ifaceProblem))
             errs.Add($"'interface={iface}': {ifaceProblem}");
         IPAddress? address = null;
@@ -82,7 +84,7 @@ internal sealed record ConnectionQuery(ConnectionFilter Filter, int Limit, long?
         var filter = new ConnectionFilter
         {
             Host = host, Interface = iface, Address = address, Port = port, Direction = direction,
-            CloseReason = reason, MinDurationNs = minNs, MaxDurationNs = maxNs, FromUtc = from, ToUtc = to,
+            CloseReason = reason, MinDurationNs = minNs, MaxDurationNs = maxNs, Program = program, FromUtc = from, ToUtc = to,
         };
         return new ConnectionQuery(filter, limit, cursor, ascending);
     }

@@ -29,6 +29,8 @@ internal static class FilterSql
         if (f.CloseReason is { } reason) Add("close_reason = $reason", "reason", (int)reason);
         if (f.MinDurationNs is { } minNs) Add("duration_ns >= $min_ns", "min_ns", minNs);
         if (f.MaxDurationNs is { } maxNs) Add("duration_ns < $max_ns", "max_ns", maxNs);
+        // contains() is case-sensitive and NULL on a NULL field (false in WHERE), like Contains(Ordinal) on null.
+        if (f.Program is { } program) Add("(coalesce(strpos(comm, $program), 0) > 0 OR coalesce(strpos(unit, $program), 0) > 0)", "program", program);
         // DateTime comparison in Matches ignores Kind, so ticks compare exactly the same way.
         if (f.FromUtc is { } from) Add("end_ticks >= $from", "from", from.Ticks);
         if (f.ToUtc is { } to) Add("end_ticks < $to", "to", to.Ticks);

@@ -20,6 +20,10 @@ public sealed record ConnectionFilter
     /// <summary>Exclusive upper bound on duration_ns (a heat-map cell is [min, max)).</summary>
     public long? MaxDurationNs { get; init; }
 
+    /// <summary>Part of the owner's command (comm) or unit/container name, case-sensitive
+    /// (comm is case-sensitive); connections without an owner never match.</summary>
+    public string? Program { get; init; }
+
     /// <summary>Inclusive lower bound on end_utc.</summary>
     public DateTime? FromUtc { get; init; }
 
@@ -37,6 +41,8 @@ public sealed record ConnectionFilter
         && (CloseReason is null || r.CloseReason == CloseReason)
         && (MinDurationNs is null || r.DurationNs >= MinDurationNs)
         && (MaxDurationNs is null || r.DurationNs < MaxDurationNs)
+        && (Program is null || (r.Comm?.Contains(Program, StringComparison.Ordinal) ?? false)
+            || (r.Unit?.Contains(Program, StringComparison.Ordinal) ?? false))
         && (FromUtc is null || r.EndUtc >= FromUtc)
         && (ToUtc is null || r.EndUtc < ToUtc);
 }

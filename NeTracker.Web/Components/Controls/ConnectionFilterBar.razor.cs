@@ -7,7 +7,7 @@ namespace NeTracker.Web.Components.Controls;
 
 /// <summary>
 /// Edits a <see cref="ConnectionFilter"/>: host (when several), interface, address, port,
-/// direction, close reason, minimum duration. An address that does not parse is shown as an
+/// direction, close reason, program (part of comm or unit), minimum duration. An address that does not parse is shown as an
 /// error and not applied; everything else applies as it is typed.
 /// </summary>
 public partial class ConnectionFilterBar
@@ -20,6 +20,7 @@ public partial class ConnectionFilterBar
     private string _direction = "";
     private string _reason = "";
     private double? _minMs;
+    private string? _program;
 
     [Parameter] public IReadOnlyList<string> Interfaces { get; set; } = [];
 
@@ -79,6 +80,7 @@ public partial class ConnectionFilterBar
             Direction = SchemaNames.TryParseDirection(_direction, out var d) ? d : null,
             CloseReason = SchemaNames.TryParseCloseReason(_reason, out var r) ? r : null,
             MinDurationNs = _minMs is > 0 ? (long)(_minMs.Value * 1e6) : null,
+            Program = string.IsNullOrWhiteSpace(_program) ? null : _program.Trim(),
         };
     }
 

@@ -37,6 +37,7 @@ public sealed partial class Live : IDisposable
     private TalkerTally? _talkers;
     private WindowStats _minute = null!;
     private WindowStats _window = null!;
+    private ProgramTop _programs = ProgramTop.Empty;
     private double _closedPerSecond;
     private bool _interactive;
 
@@ -149,6 +150,7 @@ public sealed partial class Live : IDisposable
                 talkers.Add(r);
             _talkers = talkers;
         }
+        _programs = Store.TopPrograms(range, 5, ChartInterface);
     }
 
     private string Url(ConnectionFilter filter) =>

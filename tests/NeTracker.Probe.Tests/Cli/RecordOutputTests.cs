@@ -76,10 +76,10 @@ public class RecordOutputTests
         Assert.StartsWith("END_UTC         IFACE      DIR CLIENT                SERVER", lines[0], StringComparison.Ordinal);
         Assert.Equal(lines[1], lines[2]);
         Assert.Equal(
-            "16:00:01.907718 veth-a     in  198.18.0.2:50936      198.18.0.1:8080           1907.718     0.093 fin        client       1234      56789 partial syn-retx=2",
+            "16:00:01.907718 veth-a     in  198.18.0.2:50936      198.18.0.1:8080           1907.718     0.093 fin        client       1234      56789       - -               partial syn-retx=2",
             lines[1]);
         // Every column of the header starts where the values of that column start.
-        foreach (string column in new[] { "IFACE", "DIR", "CLIENT", "SERVER", "REASON", "BY" })
+        foreach (string column in new[] { "IFACE", "DIR", "CLIENT", "SERVER", "REASON", "BY", "COMM" })
             Assert.Equal(' ', lines[1][lines[0].IndexOf(column, StringComparison.Ordinal) - 1]);
     }
 
@@ -89,5 +89,15 @@ public class RecordOutputTests
         string table = Render("table", Record("2001:2::2", "2001:2::1"));
         Assert.Contains(" [2001:2::2]:50936 ", table, StringComparison.Ordinal);
         Assert.Contains(" [2001:2::1]:8080 ", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Table_names_the_owner_and_neutralises_its_untrusted_name()
+    {
+        string table = Render("table", Record() with { Pid = 4242, Comm = "evil\u001b[2J\nx", Direction = Direction.Local });
+        string line = table.TrimEnd().Split(Environment.NewLine)[1];
+        Assert.Contains("  4242 evil\uFFFD[2J\uFFFDx ", line, StringComparison.Ordinal);
+        Assert.Contains(" lo  198.18.0.2:50936", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(line, char.IsControl);
     }
 }

@@ -51,6 +51,8 @@ public sealed class ConnectionsApiTests : IAsyncLifetime
             ("address=2001:2:0:1::2&order=asc", new() { Address = IPAddress.Parse("2001:2:0:1::2") }),
             ($"host={Uri.EscapeDataString("db,primary")}&min_duration_ns={pick.DurationNs}", new() { Host = "db,primary", MinDurationNs = pick.DurationNs }),
             ($"min_duration_ns={pick.DurationNs}&max_duration_ns={pick.DurationNs * 2}", new() { MinDurationNs = pick.DurationNs, MaxDurationNs = pick.DurationNs * 2 }),
+            ("program=nginx&direction=outbound", new() { Program = "nginx", Direction = Direction.Outbound }),
+            ($"program={Uri.EscapeDataString("calc'!A0.serv")}", new() { Program = "calc'!A0.serv" }), // part of a unit
             ($"from={from:O}&to={Uri.EscapeDataString(to.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture) + "+00:00")}",
                 new() { FromUtc = from, ToUtc = to }),
         };

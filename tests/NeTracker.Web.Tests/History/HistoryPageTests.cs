@@ -60,6 +60,9 @@ public sealed class HistoryPageTests : BunitContext, IAsyncLifetime
         cut.WaitForAssertion(() => Assert.Equal("2000", cut.Find("#history-grid td[data-label=id]").TextContent));
         // Virtualised: only a window of the 2 000 rows is rendered.
         Assert.InRange(cut.FindAll("#history-grid tr.mud-table-row").Count, 1, 200);
+        // The owner columns: stored and read back (SampleRecords: id 1997 is nginx's, 1998 has a unit).
+        Assert.Contains("nginx 1998", cut.FindAll("#history-grid td[data-label=program]").Select(td => td.TextContent.Trim()));
+        Assert.Contains("=cmd|' /C calc'!A0.service", cut.FindAll("#history-grid td[data-label='unit / container']").Select(td => td.TextContent.Trim()));
     }
 
     [Fact]

@@ -59,6 +59,7 @@ public sealed class HistoryStoreTests
                 CloseReason = rnd.Next(3) == 0 ? pick.CloseReason : null,
                 MinDurationNs = rnd.Next(3) == 0 ? pick.DurationNs : null,
                 MaxDurationNs = rnd.Next(3) == 0 ? pick.DurationNs + 1 : null,
+                Program = rnd.Next(3) switch { 0 => pick.Comm?[..2], 1 => pick.Unit?[^4..], _ => null },
                 FromUtc = rnd.Next(2) == 0 ? pick.EndUtc : null,
                 ToUtc = rnd.Next(2) == 0 ? pick.EndUtc.AddSeconds(rnd.Next(1, 10)) : null,
             };

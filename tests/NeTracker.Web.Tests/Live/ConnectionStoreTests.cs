@@ -44,6 +44,45 @@ public sealed class ConnectionStoreTests
     }
 
     [Fact]
+    public void Top_programs_count_known_owners_and_take_the_p95_per_program()
+    {
+        var clock = Records.Clock();
+        using var store = Records.Store(clock);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var id = 0;
+        ConnectionRecord Owned(string? comm, long ns, double secondsAgo = 1)
+            => Records.Make(++id, durationNs: ns, endUtc: now.AddSeconds(-secondsAgo)) with { Pid = comm is null ? null : 7, Comm = comm, Unit = comm == "nginx" ? "nginx.service" : null };
+        store.Append([
+            .. Enumerable.Range(1, 20).Select(i => Owned("nginx", i * 1000L)),
+            Owned("curl", 5_000_000), Owned("curl", 6_000_000),
+            Owned(null, 1), Owned(null, 1),
+            Owned("old", 1, secondsAgo: 600), // outside the window
+        ]);
+
+        var top = store.TopPrograms(TimeSpan.FromMinutes(5));
+        Assert.Equal([("nginx", "nginx.service", 20), ("curl", null, 2)], top.ByConnections.Select(p => (p.Comm, p.Unit, p.Connections)));
+        Assert.Equal(19_000, top.ByConnections[0].P95DurationNs); // nearest rank: the 19th of 20
+        Assert.Equal(["curl", "nginx"], top.ByP95.Select(p => p.Comm));
+        Assert.Equal(6_000_000, top.ByP95[0].P95DurationNs);
+        Assert.Equal(2, top.Unattributed);
+        Assert.Single(store.TopPrograms(TimeSpan.FromMinutes(5), top: 1).ByConnections);
+    }
+
+    [Fact]
+    public void Program_filter_matches_part_of_comm_or_unit_and_never_an_unknown_owner()
+    {
+        using var store = Records.Store(Records.Clock());
+        store.Append([
+            Records.Make(1) with { Pid = 1, Comm = "nginx", Unit = "nginx.service" },
+            Records.Make(2) with { Pid = 2, Comm = "curl", Unit = "docker:0123456789ab" },
+            Records.Make(3),
+        ]);
+        Assert.Equal([1L], store.Query(new ConnectionFilter { Program = "ngin" }).Select(r => r.Id));
+        Assert.Equal([2L], store.Query(new ConnectionFilter { Program = "docker:0123" }).Select(r => r.Id));
+        Assert.Empty(store.Query(new ConnectionFilter { Program = "NGINX" })); // comm is case-sensitive
+    }
+
+    [Fact]
     public void Append_rejects_ids_that_do_not_increase()
     {
         using var store = Records.Store(Records.Clock());

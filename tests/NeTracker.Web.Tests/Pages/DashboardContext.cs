@@ -57,10 +57,11 @@ public abstract class DashboardContext : BunitContext
 
     /// <summary>Appends records that ended <paramref name="secondsAgo"/> before the fake now.</summary>
     protected void AddRecords(int count, string iface = "veth0", long durationNs = 1_000_000, double secondsAgo = 2,
-        CloseReason reason = CloseReason.Fin, string host = "host-a")
+        CloseReason reason = CloseReason.Fin, string host = "host-a", string? comm = null)
     {
         var end = Clock.GetUtcNow().UtcDateTime.AddSeconds(-secondsAgo);
         Store.Append([.. Enumerable.Range(0, count).Select(i =>
-            Records.Make(++_nextId, iface: iface, durationNs: durationNs, endUtc: end, reason: reason, clientPort: 30_000 + (int)(_nextId % 30_000), host: host))]);
+            Records.Make(++_nextId, iface: iface, durationNs: durationNs, endUtc: end, reason: reason, clientPort: 30_000 + (int)(_nextId % 30_000), host: host)
+                with { Pid = comm is null ? null : 4242, Comm = comm, Unit = comm is null ? null : comm + ".service" })]);
     }
 }

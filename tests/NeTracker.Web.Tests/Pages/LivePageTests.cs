@@ -52,6 +52,33 @@ public sealed class LivePageTests : DashboardContext
     }
 
     [Fact]
+    public void Top_programs_card_ranks_programs_by_connections_and_by_p95()
+    {
+        AddRecords(5, comm: "nginx", durationNs: 1_000_000);
+        AddRecords(2, comm: "<b>curl</b>", durationNs: 900_000_000);
+        AddRecords(3); // no known owner: counted apart, never attributed
+
+        var cut = Render<LivePage>();
+
+        var byCount = cut.FindAll("#top-programs-count tbody tr");
+        Assert.Equal(2, byCount.Count);
+        Assert.StartsWith("nginx · nginx.service", byCount[0].Children[0].TextContent.Trim(), StringComparison.Ordinal);
+        Assert.Equal("5", byCount[0].Children[1].TextContent.Trim());
+        var byP95 = cut.FindAll("#top-programs-p95 tbody tr");
+        Assert.Equal("<b>curl</b>", byP95[0].QuerySelector(".nt-mono")!.TextContent); // text, never markup
+        Assert.Empty(cut.FindAll("#top-programs b"));
+        Assert.Contains("3 without a known program", cut.Find("#top-programs").TextContent);
+    }
+
+    [Fact]
+    public void Top_programs_card_explains_when_no_program_is_known()
+    {
+        AddRecords(3);
+        var cut = Render<LivePage>();
+        Assert.Contains("No connection with a known program yet", cut.Find("#top-programs-empty").TextContent);
+    }
+
+    [Fact]
     public void A_burst_of_appends_is_one_render_batch()
     {
         var renders = Services.GetRequiredService<LiveRenderCounter>();

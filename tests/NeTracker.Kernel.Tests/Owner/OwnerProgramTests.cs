@@ -1,0 +1,100 @@
+using NeTracker.Kernel.Tests.Harness;
+using NeTracker.Probe;
+using NeTracker.Probe.Kernel;
+using NeTracker.Probe.Owner;
+
+namespace NeTracker.Kernel.Tests.Owner;
+
+/// <summary>The cgroup/sock_create program on the real cgroup v2 root: attached once, beside
+/// whatever else is attached there, and detached alone.</summary>
+[Trait("Category", "Kernel")]
+public sealed class OwnerProgramTests : IAsyncLifetime
+{
+    private readonly List<OwnerProgram> _loaded = [];
+    private readonly List<string> _roots = [];
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var program in _loaded)
+        {
+            await program.DetachAsync(CancellationToken.None);
+            program.RemovePins();
+        }
+        foreach (var root in _roots.Where(Directory.Exists))
+        {
+            if (!Directory.EnumerateFileSystemEntries(root).Any())
+                Directory.Delete(root);
+        }
+    }
+
+    private OwnerProgram Program(string instance)
+    {
+        var options = AttachedProbe.TestOptions(instance);
+        var pins = PinPaths.For(options.BpffsRoot, instance);
+        var program = new OwnerProgram(options, pins);
+        _loaded.Add(program);
+        _roots.Add(pins.Root);
+        return program;
+    }
+
+    [Fact]
+    public async Task Detach_removes_this_instances_program_and_leaves_a_foreign_one_attached()
+    {
+        var suffix = TestNetwork.NewSuffix();
+        var ours = Program("ko" + suffix);
+        // Another program of the same name and type: detaching by name or by type would take it too.
+        var foreign = Program("kf" + suffix);
+        Assert.NotNull(ours.CgroupRoot);
+        await foreign.LoadAsync(Ct);
+        Assert.True(await foreign.AttachAsync(Ct));
+        var foreignId = await foreign.ProgramIdAsync(Ct);
+
+        var map = await ours.LoadAsync(Ct);
+        Assert.True(File.Exists(map));
+        Assert.True(await ours.AttachAsync(Ct));
+        Assert.False(await ours.AttachAsync(Ct)); // idempotent: already there
+        var ourId = await ours.ProgramIdAsync(Ct);
+        var attached = await ours.ListAttachedAsync(Ct);
+        Assert.Single(attached, p => p.Id == ourId);
+        Assert.Single(attached, p => p.Id == foreignId);
+        Assert.All(attached.Where(p => p.Id == ourId || p.Id == foreignId), p => Assert.Equal("cgroup_inet_sock_create", p.AttachType));
+
+        Assert.True(await ours.DetachAsync(Ct));
+        Assert.False(await ours.DetachAsync(Ct));
+        var after = await ours.ListAttachedAsync(Ct);
+        Assert.DoesNotContain(after, p => p.Id == ourId);
+        Assert.Contains(after, p => p.Id == foreignId);
+        Assert.True(await foreign.IsAttachedAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_restarted_instance_reuses_its_pins_and_finds_itself_attached()
+    {
+        var instance = "kr" + TestNetwork.NewSuffix();
+        var first = Program(instance);
+        await first.LoadAsync(Ct);
+        await first.AttachAsync(Ct);
+        var id = await first.ProgramIdAsync(Ct);
+
+        var second = Program(instance);
+        await second.LoadAsync(Ct);
+        Assert.Equal(id, await second.ProgramIdAsync(Ct));
+        Assert.True(await second.IsAttachedAsync(Ct));
+        Assert.False(await second.AttachAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_missing_object_is_a_clear_error_and_leaves_no_pins()
+    {
+        var instance = "km" + TestNetwork.NewSuffix();
+        var options = AttachedProbe.TestOptions(instance) with { BpfObjectPath = "/nonexistent/netracker.bpf.o" };
+        var pins = PinPaths.For(options.BpffsRoot, instance);
+        var program = new OwnerProgram(options, pins);
+        var ex = await Assert.ThrowsAsync<ProbeException>(() => program.LoadAsync(Ct));
+        Assert.Contains("netracker_sock.bpf.o", ex.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(pins.Owner));
+    }
+}
