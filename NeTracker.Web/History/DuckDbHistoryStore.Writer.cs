@@ -110,8 +110,10 @@ public sealed partial class DuckDbHistoryStore
     }
 
     /// <summary>
-    /// One appender for the whole list: its Close is one commit, so a batch is stored whole or not at
-    /// all (MaxBatchRecords stays below the appender's own flush size) and a retry never duplicates.
+    /// One appender for the whole list inside one explicit transaction, so a batch is stored whole or
+    /// not at all: a full disk can fail the appender's own flush half-way, and without the
+    /// transaction the retry stored those rows twice. After a failure, rows the database already
+    /// holds (ids at or below its highest) are skipped as well.
     /// </summary>
     private bool TryWrite(List<ConnectionRecord> records)
     {
@@ -119,10 +121,20 @@ public sealed partial class DuckDbHistoryStore
         {
             lock (_gate)
             {
-                var appender = OpenWriter().CreateAppender("connections");
+                var writer = OpenWriter();
+                IEnumerable<ConnectionRecord> toWrite = records;
+                if (Interlocked.Read(ref _failedWrites) > 0)
+                {
+                    using var highest = writer.CreateCommand();
+                    highest.CommandText = "SELECT coalesce(max(id), 0) FROM connections";
+                    var stored = Convert.ToInt64(highest.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+                    toWrite = records.Where(r => r.Id > stored);
+                }
+                using var tx = writer.BeginTransaction();
+                var appender = writer.CreateAppender("connections");
                 try
                 {
-                    foreach (var r in records)
+                    foreach (var r in toWrite)
                         HistoryRows.Append(appender, r);
                     appender.Close();
                 }
@@ -130,6 +142,7 @@ public sealed partial class DuckDbHistoryStore
                 {
                     DisposeQuietly(appender);
                 }
+                tx.Commit();
             }
             var max = records[^1].Id;
             if (max > Interlocked.Read(ref _persistedMaxId))
