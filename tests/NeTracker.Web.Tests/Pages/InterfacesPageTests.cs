@@ -57,11 +57,17 @@ public sealed class InterfacesPageTests : DashboardContext, IAsyncLifetime
 
     protected override async ValueTask DisposeAsyncCore()
     {
-        await base.DisposeAsyncCore();
-        // The container does not dispose an instance it was given: the probe detaches itself,
-        // removes its pins and its tracefs instance here.
-        await _probe.DisposeAsync();
-        await TryIp("link", "del", _veth);
+        try
+        {
+            await base.DisposeAsyncCore();
+            // The container does not dispose an instance it was given: the probe detaches itself,
+            // removes its pins and its tracefs instance here.
+            await _probe.DisposeAsync();
+        }
+        finally
+        {
+            await TryIp("link", "del", _veth); // even when a dispose above failed
+        }
     }
 
     [Fact]
