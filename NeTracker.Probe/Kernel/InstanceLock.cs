@@ -8,8 +8,9 @@ namespace NeTracker.Probe.Kernel;
 internal sealed class InstanceLock : IDisposable
 {
     private readonly FileStream _file;
+    private readonly string _path;
 
-    private InstanceLock(FileStream file) => _file = file;
+    private InstanceLock(FileStream file, string path) => (_file, _path) = (file, path);
 
     public static InstanceLock Acquire(string stateRoot, string instance)
     {
@@ -17,7 +18,7 @@ internal sealed class InstanceLock : IDisposable
         var path = Path.Combine(stateRoot, instance + ".lock");
         try
         {
-            return new InstanceLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            return new InstanceLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), path);
         }
         catch (IOException ex)
         {
@@ -26,5 +27,23 @@ internal sealed class InstanceLock : IDisposable
         }
     }
 
-    public void Dispose() => _file.Dispose();
+    /// <summary>Removes the file while still holding it (instance names of tests and benches are
+    /// random: the files would pile up in /run), then releases it. A process that opened the old
+    /// file in that instant locks the removed file, and a third one starting in the same instant
+    /// could then run beside it: a window of microseconds at a stop, accepted.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            File.Delete(_path);
+        }
+        catch (IOException)
+        {
+            // already gone, or /run read-only: the lock is released all the same
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        _file.Dispose();
+    }
 }
