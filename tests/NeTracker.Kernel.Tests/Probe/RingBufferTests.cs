@@ -91,6 +91,34 @@ public sealed class RingBufferTests
         Assert.Equal(count - capacity, second.Probe.Counters.RingBufferDrops);
     }
 
+    [Fact]
+    public async Task A_second_reader_of_an_instance_is_refused_while_attach_and_status_still_work()
+    {
+        await using var net = await TestNetwork.CreateAsync();
+        var options = AttachedProbe.TestOptions();
+        await using var reader = await AttachedProbe.StartAsync(options, net.ClientHost);
+
+        // Two readers of one ring buffer would take each other's events and fight over its
+        // consumer position: the second is told why, and the first keeps its events.
+        await using var second = new ConnectionProbe(options);
+        var refused = await Assert.ThrowsAsync<ProbeException>(() => second.StartAsync(Ct));
+        Assert.Contains("already read by another process", refused.Message, StringComparison.Ordinal);
+
+        // attach/detach/status read no events: they start beside the reader.
+        await using var status = new ConnectionProbe(options with { ReadEvents = false });
+        await status.StartAsync(Ct);
+        Assert.True(Assert.Single(await status.ListInterfacesAsync(Ct), i => i.Name == net.ClientHost).Attached);
+
+        var port = Tcp.NewPort();
+        using var listener = await Tcp.ListenAsync(net.Server, TestNetwork.ServerV4, port);
+        using (var client = await Tcp.NewSocketAsync(net.Client, AddressFamily.InterNetwork))
+        {
+            await client.ConnectAsync(TestNetwork.ServerV4, port, Ct);
+            Tcp.Abort(client);
+        }
+        Assert.Single(await reader.Records.WaitAsync(r => r.ServerPort == port, 1));
+    }
+
     /// <summary>count connections one after another, each with a request and a FIN from both sides.</summary>
     private static Task MakeConnectionsAsync(TestNetwork net, Socket listener, int port, int count) => Task.Run(async () =>
     {

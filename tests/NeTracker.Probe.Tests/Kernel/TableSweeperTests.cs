@@ -44,6 +44,25 @@ public sealed class TableSweeperTests
     }
 
     [Fact]
+    public void A_handshake_that_never_completes_drains_from_the_half_open_table_answered_or_partial()
+    {
+        const uint synAndSynAck = 1 | 2; // a flood's SYN answered by a SYN-ACK nobody acknowledges
+        Assert.Null(TableSweeper.Classify(Entry(synAndSynAck, 5 * S) with { HalfOpen = true }, 14 * S, Options));
+        Assert.Equal(CloseReason.Unanswered, TableSweeper.Classify(Entry(synAndSynAck, 5 * S) with { HalfOpen = true }, 16 * S, Options));
+        // SYN-ACK backscatter first seen mid-handshake: partial, half-open, must drain too.
+        Assert.Equal(CloseReason.Unanswered,
+            TableSweeper.Classify(Entry(synAndSynAck, 5 * S, ConnEntry.FlagPartial) with { HalfOpen = true }, 16 * S, Options));
+    }
+
+    [Fact]
+    public void A_silent_partial_entry_times_out_so_stray_acks_cannot_fill_the_table()
+    {
+        var options = Options with { PartialIdleTimeout = TimeSpan.FromSeconds(600) };
+        Assert.Null(TableSweeper.Classify(Entry(1 | 2 | 4, 1 * S, ConnEntry.FlagPartial), 600 * S, options));
+        Assert.Equal(CloseReason.Timeout, TableSweeper.Classify(Entry(1 | 2 | 4, 1 * S, ConnEntry.FlagPartial), 602 * S, options));
+    }
+
+    [Fact]
     public void A_partial_connection_is_never_unanswered()
         => Assert.Null(TableSweeper.Classify(Entry(1 | 2 | 4, 1 * S, ConnEntry.FlagPartial), 50 * S, Options));
 
