@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Net;
 using System.Text;
 using NeTracker.Probe.Kernel;
 using NeTracker.Probe.Model;
@@ -26,9 +24,9 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
             IfIndex = (int)ev.IfIndex,
             Direction = (Direction)ev.Direction,
             Family = ipv6 ? IpFamily.Ipv6 : IpFamily.Ipv4,
-            ClientAddr = Address(ev.ClientAddr, ipv6),
+            ClientAddr = NtEvent.Address(ev.ClientAddr, ipv6),
             ClientPort = ev.ClientPort,
-            ServerAddr = Address(ev.ServerAddr, ipv6),
+            ServerAddr = NtEvent.Address(ev.ServerAddr, ipv6),
             ServerPort = ev.ServerPort,
             StartUtc = clock.ToUtc(ev.StartNs),
             EndUtc = clock.ToUtc(ev.StartNs + ev.DurationNs),
@@ -48,13 +46,6 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
             Cgroup = owner?.Cgroup,
             Unit = owner?.Unit,
         };
-    }
-
-    /// <summary>IPv4 travels v4-mapped (::ffff:a.b.c.d); records carry plain IPv4.</summary>
-    private static IPAddress Address(in NtEvent.Address16 a, bool ipv6)
-    {
-        ReadOnlySpan<byte> bytes = a;
-        return ipv6 ? new IPAddress(bytes) : new IPAddress(BinaryPrimitives.ReadUInt32LittleEndian(bytes[12..]));
     }
 
     public ConnectionRecord FromEvent(in TraceEvent ev) => new()

@@ -16,10 +16,8 @@ internal sealed class KernelStats : IDisposable
     public const uint Opened = 1;
     public const uint PartialRefused = 4;
     public const uint RingbufDrops = 5;
-    public const uint Events = 6;
     public const uint HalfOpenFull = 7;
     public const uint ConnsFull = 8;
-    public const uint Promoted = 9;
 
     private readonly BpfMap _stats;
     private readonly BpfMap _ifDrops;

@@ -65,7 +65,12 @@ internal sealed class RingBufferEventSource : IEventSource
     {
         while (true)
         {
-            var state = new DecodeState(_factory, new List<ConnectionRecord>(), 0);
+            // Sized from what is pending: one allocation per batch, none when nothing is.
+            var pending = _reader.Pending;
+            if (pending == 0)
+                return;
+            var capacity = (int)Math.Clamp(pending / NtEvent.SizeOf, 1, MaxBatch);
+            var state = new DecodeState(_factory, new List<ConnectionRecord>(capacity), 0);
             var resynced = _reader.ResyncedBytes;
             var seen = _reader.ReadBatch(ref state, Decode, MaxBatch);
             if (_reader.ResyncedBytes != resynced)

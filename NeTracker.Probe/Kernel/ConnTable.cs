@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
-using System.Net;
 using System.Runtime.InteropServices;
 using NeTracker.Probe.Model;
 using NeTracker.Probe.Native;
+using NeTracker.Probe.RingBuffer;
 
 namespace NeTracker.Probe.Kernel;
 
@@ -92,15 +92,9 @@ public sealed class ConnTable : IDisposable
         var family = k.Family == 6 ? IpFamily.Ipv6 : IpFamily.Ipv4;
         return new ConnEntry(
             rawKey, (int)k.IfIndex, family,
-            Address(v.ClientAddr, family), v.ClientPort, Address(v.ServerAddr, family), v.ServerPort,
+            NtEvent.Address(v.ClientAddr, family == IpFamily.Ipv6), v.ClientPort, NtEvent.Address(v.ServerAddr, family == IpFamily.Ipv6), v.ServerPort,
             v.StartNs, v.SynackAt, v.AckAt, v.LastNs, v.BytesIn, v.BytesOut, v.PacketsIn, v.PacketsOut,
             v.State, v.SynRetransmits, v.Flags, halfOpen);
-    }
-
-    private static IPAddress Address(in RingBuffer.NtEvent.Address16 bytes, IpFamily family)
-    {
-        ReadOnlySpan<byte> b = bytes;
-        return family == IpFamily.Ipv4 ? new IPAddress(b[12..]) : new IPAddress(b);
     }
 
     public void Dispose()

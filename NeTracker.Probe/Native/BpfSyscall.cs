@@ -16,7 +16,6 @@ internal static unsafe class BpfSyscall
     private const int ObjGetInfoByFd = 15;
 
     public const uint MapTypeRingbuf = 27;
-    public const uint MapTypePercpuArray = 6;
 
     private static long SysBpf => RuntimeInformation.ProcessArchitecture switch
     {

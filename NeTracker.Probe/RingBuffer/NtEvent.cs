@@ -1,3 +1,4 @@
+using System.Net;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -43,6 +44,14 @@ public struct NtEvent
     public Comm16 Comm;
 
     public static int SizeOf => Unsafe.SizeOf<NtEvent>();
+
+    /// <summary>An address as the kernel stores it (events and table entries alike): IPv4
+    /// v4-mapped (::ffff:a.b.c.d), returned as plain IPv4.</summary>
+    public static IPAddress Address(in Address16 a, bool ipv6)
+    {
+        ReadOnlySpan<byte> bytes = a;
+        return ipv6 ? new IPAddress(bytes) : new IPAddress(bytes[12..]);
+    }
 
     [InlineArray(16)]
     public struct Address16
