@@ -19,6 +19,11 @@ public sealed partial class DuckDbHistoryStore
     private Task? _writerLoop, _retentionLoop;
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // Commit now instead of at the end of CommitInterval (a flush, a stop, a full batch waiting).
+    // Set by the requester before it completes _commitNow; reset by the writer before it drains.
+    private int _commitRequested;
+    private TaskCompletionSource _commitNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     // Accepted records given up at shutdown (as opposed to rejected by a full queue at Enqueue).
     private long _droppedAccepted;
 
@@ -35,6 +40,7 @@ public sealed partial class DuckDbHistoryStore
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
+        RequestCommit();
         using (cancellationToken.Register(_abandon.Cancel))
         {
             if (_writerLoop is not null)
@@ -57,6 +63,7 @@ public sealed partial class DuckDbHistoryStore
     public async Task FlushAsync(CancellationToken ct)
     {
         var target = Interlocked.Read(ref _accepted);
+        RequestCommit();
         while (true)
         {
             var progress = Volatile.Read(ref _progress).Task;
@@ -64,6 +71,35 @@ public sealed partial class DuckDbHistoryStore
                 return;
             await progress.WaitAsync(ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Ends the writer's current gathering wait (or its next one) at once.</summary>
+    private void RequestCommit()
+    {
+        // Full fences on both sides (here and in GatherAsync): either the writer sees the flag, or
+        // this sees the completion source the writer waits on.
+        Interlocked.Exchange(ref _commitRequested, 1);
+        Volatile.Read(ref _commitNow).TrySetResult();
+    }
+
+    /// <summary>
+    /// Waits up to <see cref="HistoryOptions.CommitInterval"/> after the first records of a commit
+    /// arrived, so that one commit carries everything that came meanwhile.
+    /// </summary>
+    private async Task GatherAsync()
+    {
+        if (_options.CommitInterval <= TimeSpan.Zero)
+            return;
+        var now = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Exchange(ref _commitNow, now);
+        if (Interlocked.CompareExchange(ref _commitRequested, 0, 0) == 0)
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
+            await Task.WhenAny(now.Task, Task.Delay(_options.CommitInterval, _time, wait.Token)).ConfigureAwait(false);
+            await wait.CancelAsync().ConfigureAwait(false);
+        }
+        Interlocked.Exchange(ref _commitRequested, 0);
+        _abandon.Token.ThrowIfCancellationRequested();
     }
 
     private void SignalProgress() => Interlocked.Exchange(ref _progress, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
@@ -80,6 +116,8 @@ public sealed partial class DuckDbHistoryStore
                 {
                     if (!await reader.WaitToReadAsync(_abandon.Token).ConfigureAwait(false))
                         return;
+                    if (Interlocked.Read(ref _pending) < _options.MaxBatchRecords)
+                        await GatherAsync().ConfigureAwait(false);
                     while (_unwritten.Count < _options.MaxBatchRecords && reader.TryRead(out var batch))
                         _unwritten.AddRange(batch);
                 }

@@ -69,7 +69,8 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
     {
         if (batch.Count == 0)
             return;
-        if (Interlocked.Add(ref _pending, batch.Count) > _options.MaxQueuedRecords || !_queue.Writer.TryWrite(batch))
+        var pending = Interlocked.Add(ref _pending, batch.Count);
+        if (pending > _options.MaxQueuedRecords || !_queue.Writer.TryWrite(batch))
         {
             Interlocked.Add(ref _pending, -batch.Count);
             Interlocked.Add(ref _dropped, batch.Count);
@@ -77,6 +78,8 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
             return;
         }
         Interlocked.Add(ref _accepted, batch.Count);
+        if (pending >= _options.MaxBatchRecords)
+            RequestCommit();
         var max = batch[^1].Id;
         long seen;
         while (max > (seen = Interlocked.Read(ref _enqueuedMaxId)) && Interlocked.CompareExchange(ref _enqueuedMaxId, max, seen) != seen)

@@ -29,7 +29,16 @@ public sealed class HistoryOptions
     public int MaxQueuedRecords { get; set; } = 200_000;
 
     /// <summary>Records per appender commit at most.</summary>
-    public int MaxBatchRecords { get; set; } = 10_000;
+    public int MaxBatchRecords { get; set; } = 50_000;
+
+    /// <summary>
+    /// How long the writer gathers records before one commit (sooner when <see cref="MaxBatchRecords"/>
+    /// are waiting). Each commit has a fixed cost (transaction, appender, WAL write), so fewer, larger
+    /// commits cost less CPU per record: bench/RESULTS.md, "History writer". Zero commits each batch
+    /// as it comes. History is read by the History page and the API, never by the live view, so the
+    /// delay is not seen live.
+    /// </summary>
+    public TimeSpan CommitInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// DuckDB's <c>memory_limit</c> in MiB: its buffer pool (caches, sorts, aggregates). DuckDB's own

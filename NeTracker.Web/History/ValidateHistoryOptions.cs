@@ -16,6 +16,8 @@ public sealed class ValidateHistoryOptions : IValidateOptions<HistoryOptions>
         // Below DuckDB's appender flush size (204 800 rows), so one batch is one commit.
         if (o.MaxBatchRecords is < 1 or > 100_000)
             errors.Add($"{s}:MaxBatchRecords must be between 1 and 100000 (is {o.MaxBatchRecords}).");
+        if (o.CommitInterval < TimeSpan.Zero || o.CommitInterval > TimeSpan.FromMinutes(1))
+            errors.Add($"{s}:CommitInterval must be between 00:00:00 and 00:01:00 (is {o.CommitInterval}).");
         if (o.MemoryLimitMiB is < 64 or > 1_048_576)
             errors.Add($"{s}:MemoryLimitMiB must be between 64 and 1048576 (is {o.MemoryLimitMiB}).");
         if (o.Threads is < 1 or > 256)
