@@ -3,40 +3,48 @@ using NeTracker.Web.Store;
 namespace NeTracker.Web.History;
 
 /// <summary>
-/// Chart aggregates, computed by DuckDB over every matching row (no sampling): counts and exact
-/// percentiles per time bucket, the duration histogram, the heat map.
+/// Chart aggregates, computed by DuckDB over every matching row (no sampling): counts per time
+/// bucket and duration bucket, from which <see cref="DurationHistogram"/> — the one percentile
+/// implementation, the Live page's — takes p50/p95/p99; the duration histogram; the heat map.
+/// Every query groups by the small integers the writer stored with each row (duration_bucket,
+/// duration_bin), never by a function of the duration evaluated per row.
 /// </summary>
 public sealed partial class DuckDbHistoryStore
 {
     public const int MaxBuckets = 500;
 
     /// <remarks>
-    /// <c>quantile_disc</c> is nearest-rank: the smallest duration with at least p % of the bucket's
-    /// durations at or below it, as the Live page's percentiles.
+    /// Percentiles within ±6 % (the bucket's geometric middle, as on the Live page and in the hub's
+    /// stats): over 10M rows this is half the CPU of DuckDB's exact <c>quantile_disc</c>, and the
+    /// History and Live pages agree on what "p95" means.
     /// </remarks>
     public Task<IReadOnlyList<HistoryBucket>> AggregateAsync(ConnectionFilter filter, int buckets, CancellationToken ct = default)
     {
         var (from, width) = Buckets(filter, buckets);
         return Task.Run<IReadOnlyList<HistoryBucket>>(() =>
         {
+            var histograms = new DurationHistogram?[buckets];
+            using (var db = OpenReader())
+            using (var cmd = db.CreateCommand())
+            {
+                var where = FilterSql.Where(filter, cmd);
+                cmd.CommandText =
+                    $"SELECT (end_ticks - $from) // $width AS b, duration_bucket, count(*) FROM connections {where} GROUP BY ALL";
+                cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("width", width));
+                using var reader = Run(cmd);
+                while (Next(reader, ct))
+                {
+                    var i = reader.GetInt64(0);
+                    if (i >= 0 && i < buckets)
+                        (histograms[i] ??= new DurationHistogram()).Add(reader.GetInt16(1), reader.GetInt64(2));
+                }
+            }
             var result = new HistoryBucket[buckets];
             for (var i = 0; i < buckets; i++)
-                result[i] = new HistoryBucket(new DateTime(from.Ticks + i * width, DateTimeKind.Utc), 0, null, null, null);
-            using var db = OpenReader();
-            using var cmd = db.CreateCommand();
-            var where = FilterSql.Where(filter, cmd);
-            cmd.CommandText =
-                $"SELECT (end_ticks - $from) // $width AS b, count(*), quantile_disc(duration_ns, [0.5, 0.95, 0.99]) " +
-                $"FROM connections {where} GROUP BY b";
-            cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("width", width));
-            using var reader = Run(cmd);
-            while (Next(reader, ct))
             {
-                var i = reader.GetInt64(0);
-                if (i < 0 || i >= buckets)
-                    continue;
-                var q = reader.GetFieldValue<List<long>>(2);
-                result[i] = result[i] with { Count = reader.GetInt64(1), P50Ns = q[0], P95Ns = q[1], P99Ns = q[2] };
+                var h = histograms[i];
+                result[i] = new HistoryBucket(new DateTime(from.Ticks + i * width, DateTimeKind.Utc), h?.Total ?? 0,
+                    h?.Percentile(0.50), h?.Percentile(0.95), h?.Percentile(0.99));
             }
             return result;
         }, ct);
@@ -44,16 +52,13 @@ public sealed partial class DuckDbHistoryStore
 
     public Task<DurationHistogram> HistogramAsync(ConnectionFilter filter, CancellationToken ct = default) => Task.Run(() =>
     {
-        // DurationHistogram.BucketOf in SQL: 20 buckets per decade, one overflow bucket above.
         var histogram = new DurationHistogram();
         using var db = OpenReader();
         using var cmd = db.CreateCommand();
-        cmd.CommandText =
-            $"SELECT CASE WHEN duration_ns <= 1 THEN 0 ELSE least(CAST(floor(log10(duration_ns) * {DurationHistogram.BucketsPerDecade}) AS BIGINT), {DurationHistogram.BucketCount - 1}) END AS b, " +
-            $"count(*) FROM connections {FilterSql.Where(filter, cmd)} GROUP BY b";
+        cmd.CommandText = $"SELECT duration_bucket, count(*) FROM connections {FilterSql.Where(filter, cmd)} GROUP BY ALL";
         using var reader = Run(cmd);
         while (Next(reader, ct))
-            histogram.Add((int)reader.GetInt64(0), reader.GetInt64(1));
+            histogram.Add(reader.GetInt16(0), reader.GetInt64(1));
         return histogram;
     }, ct);
 
@@ -67,20 +72,19 @@ public sealed partial class DuckDbHistoryStore
             using var cmd = db.CreateCommand();
             var where = FilterSql.Where(filter, cmd);
             cmd.CommandText =
-                $"SELECT (end_ticks - $from) // $width AS b, {DurationBins.Sql()} AS d, count(*) " +
-                $"FROM connections {where} GROUP BY b, d ORDER BY b, d";
+                $"SELECT (end_ticks - $from) // $width AS b, duration_bin, count(*) " +
+                $"FROM connections {where} GROUP BY ALL ORDER BY ALL";
             cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("width", width));
             using var reader = Run(cmd);
             while (Next(reader, ct))
             {
                 var b = reader.GetInt64(0);
                 if (b >= 0 && b < buckets)
-                    cells.Add(new HeatMapCell((int)b, (int)reader.GetInt64(1), reader.GetInt64(2)));
+                    cells.Add(new HeatMapCell((int)b, reader.GetFieldValue<sbyte>(1), reader.GetInt64(2)));
             }
             return new HistoryHeatMap(from, TimeSpan.FromTicks(width), buckets, cells);
         }, ct);
     }
-
     /// <summary>The range's start and the bucket width in ticks; the range must be given (the filter's from/to).</summary>
     private static (DateTime From, long WidthTicks) Buckets(ConnectionFilter filter, int buckets)
     {

@@ -11,15 +11,17 @@ public static class DurationBins
 
     private static readonly int[] Mantissas = [1, 2, 5];
 
+    // Computed once: Of runs for every record the history writer appends.
+    private static readonly long[] LowerBounds = [.. Enumerable.Range(0, Count).Select(b => Mantissas[b % 3] * (long)Math.Pow(10, 3 + (b / 3)))];
+
     /// <summary>Lower bound of bin <paramref name="bin"/> in ns.</summary>
-    public static long LowerBoundNs(int bin) => Mantissas[bin % 3] * (long)Math.Pow(10, 3 + (bin / 3));
+    public static long LowerBoundNs(int bin) => LowerBounds[bin];
 
     public static int Of(long ns)
     {
-        var bin = 0;
-        while (bin < Count - 1 && ns >= LowerBoundNs(bin + 1))
-            bin++;
-        return bin;
+        var bin = Array.BinarySearch(LowerBounds, ns);
+        // Not found: ~index of the first bound above ns, so the bin is the one before it (0 below 1 µs).
+        return bin >= 0 ? bin : Math.Max(0, ~bin - 1);
     }
 
     /// <summary>

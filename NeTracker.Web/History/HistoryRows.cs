@@ -1,13 +1,17 @@
 using System.Net;
 using DuckDB.NET.Data;
 using NeTracker.Probe.Model;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.History;
 
 /// <summary>The stored columns, written by the appender (<see cref="Append"/>) and read back (<see cref="Read"/>) in one order.</summary>
 internal static class HistoryRows
 {
-    /// <summary>The table's columns in the order <see cref="Append"/> and <see cref="Read"/> use.</summary>
+    /// <summary>
+    /// The record's columns in the order <see cref="Append"/> and <see cref="Read"/> use; the appender
+    /// adds the derived duration_bucket and duration_bin after them (schema v2).
+    /// </summary>
     public const string Columns =
         "id, host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
         "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
@@ -43,6 +47,8 @@ internal static class HistoryRows
             .AppendValue(r.Comm)
             .AppendValue(r.Cgroup)
             .AppendValue(r.Unit)
+            .AppendValue((short)DurationHistogram.BucketOf(r.DurationNs))
+            .AppendValue((sbyte)DurationBins.Of(r.DurationNs))
             .EndRow();
 
     public static ConnectionRecord Read(DuckDBDataReader x) => new()

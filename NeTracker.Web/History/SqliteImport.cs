@@ -3,6 +3,8 @@ using System.Net;
 using DuckDB.NET.Data;
 using Microsoft.Data.Sqlite;
 
+using NeTracker.Web.Store;
+
 namespace NeTracker.Web.History;
 
 /// <summary>
@@ -92,6 +94,8 @@ internal sealed class SqliteImport(string path, ILogger log)
                     .AppendValue(x.GetInt64(22) != 0)
                     // The SQLite schema had no owner columns.
                     .AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue()
+                    .AppendValue((short)DurationHistogram.BucketOf(x.GetInt64(12)))
+                    .AppendValue((sbyte)DurationBins.Of(x.GetInt64(12)))
                     .EndRow();
                 if (++rows % ProgressEvery == 0)
                     log.LogInformation("History: imported {Rows} of {Total} records from {Name}", rows, total, name);

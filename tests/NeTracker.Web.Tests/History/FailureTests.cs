@@ -82,7 +82,8 @@ public sealed class FailureTests
     public async Task Full_disk_is_reported_stored_rows_stay_and_queued_rows_are_written_when_space_returns()
     {
         await using var disk = await TmpfsMount.CreateAsync("160k");
-        await using var t = await TestStore.StartAsync(disk.Path);
+        // A commit per batch: gathered for a second, the first commit alone would overflow 160 KiB.
+        await using var t = await TestStore.StartAsync(disk.Path, o => o.CommitInterval = TimeSpan.Zero);
         var records = SampleRecords.Make(20_000);
         var enqueued = 0;
         // Small batches until the disk is full: everything committed before that must stay.

@@ -29,6 +29,34 @@ public sealed class HistoryAnalyticsTests
     }
 
     [Fact]
+    public async Task Stored_duration_bucket_and_bin_agree_with_the_sql_that_migrates_older_rows()
+    {
+        await using var t = await TestStore.StartAsync();
+        long[] durations = [.. Enumerable.Range(0, DurationBins.Count).SelectMany(b => new[] { DurationBins.LowerBoundNs(b) - 1, DurationBins.LowerBoundNs(b) }),
+            .. Enumerable.Range(0, DurationHistogram.BucketCount).Select(i => (long)Math.Ceiling(DurationHistogram.LowerBound(i))), 0, 1, 2, long.MaxValue / 2];
+        var template = SampleRecords.Make(1)[0];
+        t.Store.Enqueue([.. durations.Select((d, i) => template with { Id = i + 1, DurationNs = d })]);
+        await t.Store.FlushAsync(Ct);
+        await t.Store.StopAsync(Ct);
+
+        using var db = new DuckDB.NET.Data.DuckDBConnection($"Data Source={t.DatabasePath}");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = $"SELECT duration_ns, duration_bucket, duration_bin, {HistorySchema.DurationBucketSql()}, {DurationBins.Sql()} FROM connections ORDER BY id";
+        using var x = cmd.ExecuteReader();
+        var rows = 0;
+        while (x.Read())
+        {
+            var ns = x.GetInt64(0);
+            Assert.Equal((DurationHistogram.BucketOf(ns), DurationBins.Of(ns)), ((int)x.GetInt16(1), (int)x.GetFieldValue<sbyte>(2)));
+            Assert.Equal((long)DurationHistogram.BucketOf(ns), x.GetInt64(3));
+            Assert.Equal((long)DurationBins.Of(ns), Convert.ToInt64(x.GetValue(4), System.Globalization.CultureInfo.InvariantCulture));
+            rows++;
+        }
+        Assert.Equal(durations.Length, rows);
+    }
+
+    [Fact]
     public async Task Heat_map_counts_each_connection_in_its_time_bucket_and_duration_bin()
     {
         await using var t = await TestStore.StartAsync();

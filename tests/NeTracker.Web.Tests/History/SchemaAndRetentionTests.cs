@@ -163,6 +163,34 @@ public sealed class SchemaAndRetentionTests
     }
 
     [Fact]
+    public async Task A_v1_file_gains_the_duration_buckets_of_its_rows()
+    {
+        await using var t = await TestStore.StartAsync();
+        var records = SampleRecords.Make(2000, seed: 21);
+        t.Store.Enqueue(records);
+        await t.Store.FlushAsync(Ct);
+        var range = new ConnectionFilter { FromUtc = SampleRecords.Epoch, ToUtc = SampleRecords.Epoch.AddSeconds(20) };
+        var chart = await t.Store.AggregateAsync(range, 10, Ct);
+        var heat = await t.Store.HeatMapAsync(range, 10, Ct);
+        await t.Store.StopAsync(Ct);
+        // What schema v1 held: the record's columns only.
+        using (var db = new DuckDBConnection($"Data Source={t.DatabasePath}"))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = "ALTER TABLE connections DROP COLUMN duration_bucket; ALTER TABLE connections DROP COLUMN duration_bin; UPDATE schema_version SET version = 1";
+            cmd.ExecuteNonQuery();
+        }
+
+        await t.RestartAsync();
+
+        Assert.Equal(chart, await t.Store.AggregateAsync(range, 10, Ct));
+        Assert.Equal(HistorySchema.CurrentVersion, t.Store.Stats.SchemaVersion);
+        Assert.Equal(heat.Cells, (await t.Store.HeatMapAsync(range, 10, Ct)).Cells);
+        Assert.Equal(records, await t.Store.QueryAsync(ConnectionFilter.None, 5000, ascending: true, ct: Ct));
+    }
+
+    [Fact]
     public async Task Migration_runs_later_steps_in_one_transaction_and_keeps_the_rows()
     {
         await using var t = await TestStore.StartAsync();
