@@ -46,7 +46,50 @@ public interface IConnectionHistory
     /// ending) frees the space, whatever happens to the download.
     /// </summary>
     Task<Stream> ExportParquetAsync(ConnectionFilter filter, CancellationToken ct = default);
+
+    /// <summary>
+    /// The top lists: matching connections grouped per server (address:port) or per client
+    /// (address), with count, p95 (<see cref="DurationHistogram.Percentile"/>) and refused/RST
+    /// count; the first <paramref name="perRanking"/> groups of each ranking (by connections, by p95,
+    /// by failed share), so a list ranked any of these ways is complete at that length.
+    /// </summary>
+    /// <remarks>
+    /// The default reads the matching rows (at most <see cref="FallbackMaxRows"/>) and groups them
+    /// here; a store that can should GROUP BY in the database (DuckDB does).
+    /// </remarks>
+    async Task<IReadOnlyList<HistoryEndpoint>> TopEndpointsAsync(ConnectionFilter filter, EndpointSide side, int perRanking, CancellationToken ct = default)
+    {
+        var groups = new Dictionary<(System.Net.IPAddress, int?), (DurationHistogram Durations, long Failed)>();
+        long rows = 0;
+        await foreach (var r in StreamAsync(filter, ct).ConfigureAwait(false))
+        {
+            if (++rows > FallbackMaxRows)
+                break;
+            var key = side == EndpointSide.Server ? (r.ServerAddr, (int?)r.ServerPort) : (r.ClientAddr, null);
+            if (!groups.TryGetValue(key, out var g))
+                groups[key] = g = (new DurationHistogram(), 0);
+            g.Durations.Add(r.DurationNs);
+            groups[key] = (g.Durations, g.Failed + (r.CloseReason is Probe.Model.CloseReason.Rst or Probe.Model.CloseReason.Refused ? 1 : 0));
+        }
+        var all = groups.Select(kv => new HistoryEndpoint(kv.Key.Item1, kv.Key.Item2, kv.Value.Durations.Total, kv.Value.Durations.Percentile(0.95) ?? 0, kv.Value.Failed)).ToList();
+        return [.. all.OrderByDescending(e => e.Connections).Take(perRanking)
+            .Union(all.OrderByDescending(e => e.P95Ns).ThenByDescending(e => e.Connections).Take(perRanking))
+            .Union(all.Where(e => e.Failed > 0).OrderByDescending(e => (double)e.Failed / e.Connections).ThenByDescending(e => e.Connections).Take(perRanking))];
+    }
+
+    /// <summary>Rows the default <see cref="TopEndpointsAsync"/> reads at most.</summary>
+    const int FallbackMaxRows = 200_000;
 }
+
+/// <summary>Which end of a connection <see cref="IConnectionHistory.TopEndpointsAsync"/> groups by.</summary>
+public enum EndpointSide
+{
+    Server,
+    Client,
+}
+
+/// <summary>One server (with <paramref name="Port"/>) or client (port null) of the top lists.</summary>
+public sealed record HistoryEndpoint(System.Net.IPAddress Address, int? Port, long Connections, long P95Ns, long Failed);
 
 /// <summary>One time bucket of a chart: how many connections ended in it and their duration percentiles.</summary>
 public sealed record HistoryBucket(DateTime StartUtc, long Count, long? P50Ns, long? P95Ns, long? P99Ns);

@@ -50,19 +50,29 @@ public sealed class DurationHistogram
         Total = 0;
     }
 
-    /// <summary>The duration (ns) below which a fraction <paramref name="q"/> of the counts lie; null when empty.</summary>
+    /// <summary>
+    /// The duration (ns) below which a fraction <paramref name="q"/> of the counts lie; null when empty.
+    /// The one definition of a percentile in NeTracker (Live, History, the hub's stats, the top lists):
+    /// the bucket holding the nearest-rank value (<see cref="Rank"/>), reported as its <see cref="Middle"/>.
+    /// </summary>
     public long? Percentile(double q)
     {
         if (Total == 0)
             return null;
-        var rank = Math.Max(1, (long)Math.Ceiling(q * Total));
+        var rank = Rank(q, Total);
         long seen = 0;
         for (var i = 0; i < BucketCount; i++)
         {
             seen += _counts[i];
             if (seen >= rank)
-                return (long)Math.Round(Math.Pow(10, (i + 0.5) / BucketsPerDecade));
+                return Middle(i);
         }
-        return (long)LowerBound(BucketCount - 1);
+        return Middle(BucketCount - 1);
     }
+
+    /// <summary>Nearest rank (1-based) of the <paramref name="q"/> quantile among <paramref name="total"/> values.</summary>
+    public static long Rank(double q, long total) => Math.Max(1, (long)Math.Ceiling(q * total));
+
+    /// <summary>The value a percentile in bucket <paramref name="bucket"/> reports: its geometric middle (±6 % of anything in it).</summary>
+    public static long Middle(int bucket) => (long)Math.Round(Math.Pow(10, (bucket + 0.5) / BucketsPerDecade));
 }

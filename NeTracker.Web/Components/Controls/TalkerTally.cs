@@ -1,5 +1,7 @@
 using System.Net;
 using NeTracker.Probe.Model;
+using NeTracker.Web.History;
+using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Components.Controls;
 
@@ -23,12 +25,26 @@ public enum TalkerRank
 }
 
 /// <summary>
-/// Tallies connections per server (address:port) and per client (address), one record at a
-/// time, so the Live page (records in memory) and History (a stream from the database) rank
-/// the same way. Durations are kept per group for an exact nearest-rank p95.
+/// Tallies connections per server (address:port) and per client (address): one record at a time
+/// on the Live page (records in memory), or groups the database ranked on History
+/// (<see cref="FromHistory"/>). Durations are kept per group; p95 is <see cref="DurationHistogram"/>'s,
+/// as everywhere else.
 /// </summary>
 public sealed class TalkerTally
 {
+    private IReadOnlyList<TalkerRow>? _rankedServices, _rankedClients;
+
+    /// <summary>
+    /// The top lists of History: the groups <see cref="IConnectionHistory.TopEndpointsAsync"/> returned
+    /// (the leaders of each ranking), ranked here the same way as on the Live page.
+    /// </summary>
+    public static TalkerTally FromHistory(long records, IReadOnlyList<HistoryEndpoint> services, IReadOnlyList<HistoryEndpoint> clients) => new()
+    {
+        Records = records,
+        _rankedServices = [.. services.Select(e => new TalkerRow(e.Address, e.Port, e.Connections, e.P95Ns, e.Failed))],
+        _rankedClients = [.. clients.Select(e => new TalkerRow(e.Address, null, e.Connections, e.P95Ns, e.Failed))],
+    };
+
     /// <summary>Groups kept; records of further groups are counted in <see cref="Untallied"/> (remote agents could send any number).</summary>
     public const int MaxGroups = 20_000;
 
@@ -48,10 +64,10 @@ public sealed class TalkerTally
     }
 
     public IReadOnlyList<TalkerRow> Services(TalkerRank by, int top) =>
-        Rank(_services.Select(kv => kv.Value.Row(kv.Key.Item1, kv.Key.Item2)), by, top);
+        Rank(_rankedServices ?? _services.Select(kv => kv.Value.Row(kv.Key.Item1, kv.Key.Item2)), by, top);
 
     public IReadOnlyList<TalkerRow> Clients(TalkerRank by, int top) =>
-        Rank(_clients.Select(kv => kv.Value.Row(kv.Key, null)), by, top);
+        Rank(_rankedClients ?? _clients.Select(kv => kv.Value.Row(kv.Key, null)), by, top);
 
     private static bool Tally<TKey>(Dictionary<TKey, Group> groups, TKey key, long ns, bool failed) where TKey : notnull
     {
@@ -82,9 +98,11 @@ public sealed class TalkerTally
 
         public TalkerRow Row(IPAddress address, int? port)
         {
+            // The bucket of the nearest-rank value is the bucket DurationHistogram.Percentile finds.
             Durations.Sort();
-            var rank = Math.Max(1, (int)Math.Ceiling(0.95 * Durations.Count));
-            return new TalkerRow(address, port, Durations.Count, Durations[rank - 1], Failed);
+            var rank = DurationHistogram.Rank(0.95, Durations.Count);
+            var p95 = DurationHistogram.Middle(DurationHistogram.BucketOf(Durations[(int)rank - 1]));
+            return new TalkerRow(address, port, Durations.Count, p95, Failed);
         }
     }
 }

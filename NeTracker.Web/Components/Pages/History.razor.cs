@@ -63,9 +63,7 @@ public sealed partial class History : IDisposable
     /// <summary>The same query as the CSV link, as Parquet.</summary>
     internal string ParquetUrl => "/api/connections.parquet" + ConnectionFilterQuery.ToQueryString(_query);
 
-    private string TopScope => _breakdown.Truncated
-        ? $"first {HistoryBreakdown.MaxRows:N0} of {_count:N0} connections in the range"
-        : $"{_breakdown.Talkers.Records:N0} connections in the range";
+    private string TopScope => $"{_breakdown.Talkers.Records:N0} connections in the range";
 
     private string BucketLabel => _query is { FromUtc: { } f, ToUtc: { } t } ? WidthLabel((t - f) / Buckets) : "bucket";
 

@@ -11,15 +11,15 @@ namespace NeTracker.Web.Components.Pages;
 /// whose percentiles draw the lines over them.
 /// </summary>
 /// <remarks>
-/// Seam: the top lists read the matching rows once through <see cref="IConnectionHistory.StreamAsync"/>
-/// (the export's query) and stop after <see cref="MaxRows"/>, saying so on the page, until the
-/// history store ranks endpoints itself (a GROUP BY server, client); only <see cref="LoadAsync"/> changes then.
+/// The top lists are grouped and ranked by the store over every matching row
+/// (<see cref="IConnectionHistory.TopEndpointsAsync"/>), the leaders of each ranking.
 /// </remarks>
-internal sealed record HistoryBreakdown(IReadOnlyList<HeatColumn> Columns, TimeSpan ColumnWidth, TalkerTally Talkers, bool Truncated)
+internal sealed record HistoryBreakdown(IReadOnlyList<HeatColumn> Columns, TimeSpan ColumnWidth, TalkerTally Talkers)
 {
-    public const int MaxRows = 200_000;
+    /// <summary>Groups per ranking and side: more than any list on the page shows.</summary>
+    public const int TopGroups = 100;
 
-    public static HistoryBreakdown Empty { get; } = new([], TimeSpan.FromMinutes(1), new TalkerTally(), false);
+    public static HistoryBreakdown Empty { get; } = new([], TimeSpan.FromMinutes(1), new TalkerTally());
 
     public static async Task<HistoryBreakdown> LoadAsync(IConnectionHistory store, ConnectionFilter query,
         IReadOnlyList<HistoryBucket> buckets, CancellationToken ct = default)
@@ -33,18 +33,10 @@ internal sealed record HistoryBreakdown(IReadOnlyList<HeatColumn> Columns, TimeS
         foreach (var cell in map.Cells)
             counts[cell.TimeBucket][cell.DurationBin] += cell.Count;
 
-        var talkers = new TalkerTally();
-        var truncated = false;
-        await foreach (var r in store.StreamAsync(query, ct))
-        {
-            if (talkers.Records >= MaxRows)
-            {
-                truncated = true;
-                break;
-            }
-            talkers.Add(r);
-        }
+        var services = await store.TopEndpointsAsync(query, EndpointSide.Server, TopGroups, ct);
+        var clients = await store.TopEndpointsAsync(query, EndpointSide.Client, TopGroups, ct);
+        var talkers = TalkerTally.FromHistory(buckets.Sum(b => b.Count), services, clients);
         var columns = buckets.Select((b, i) => new HeatColumn(b.StartUtc, counts[i], b.P50Ns, b.P95Ns, b.P99Ns)).ToList();
-        return new HistoryBreakdown(columns, map.BucketWidth, talkers, truncated);
+        return new HistoryBreakdown(columns, map.BucketWidth, talkers);
     }
 }

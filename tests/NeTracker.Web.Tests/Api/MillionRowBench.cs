@@ -78,6 +78,9 @@ public sealed class MillionRowBench
         var (_, heat) = await TimedAsync(() => t.Store.HeatMapAsync(all, 180, Ct));
         var (_, histogram) = await TimedAsync(() => t.Store.HistogramAsync(all, Ct));
         report.Add($"- heat map over all rows (180 time buckets × 27 duration bins): {heat}; duration histogram: {histogram}");
+        var (_, topServers) = await TimedAsync(() => t.Store.TopEndpointsAsync(all, EndpointSide.Server, 100, Ct));
+        var (_, topClients) = await TimedAsync(() => t.Store.TopEndpointsAsync(all, EndpointSide.Client, 100, Ct));
+        report.Add($"- top lists over all rows (GROUP BY server / client, count, p95, failed share): servers {topServers}; clients {topClients}");
 
         var filter = new ConnectionFilter
         {

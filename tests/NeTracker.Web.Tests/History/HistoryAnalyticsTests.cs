@@ -1,5 +1,6 @@
 using NeTracker.Probe.Model;
 using NeTracker.Web.Store;
+using NeTracker.Web.Components.Controls;
 using NeTracker.Web.History;
 
 namespace NeTracker.Web.Tests.History;
@@ -54,6 +55,36 @@ public sealed class HistoryAnalyticsTests
             rows++;
         }
         Assert.Equal(durations.Length, rows);
+    }
+
+    [Fact]
+    public async Task Top_endpoints_are_grouped_in_the_database_and_rank_as_the_live_tally_does()
+    {
+        await using var t = await TestStore.StartAsync();
+        var records = SampleRecords.Make(5000, seed: 15);
+        t.Store.Enqueue(records);
+        await t.Store.FlushAsync(Ct);
+        var filter = new ConnectionFilter { FromUtc = SampleRecords.Epoch, ToUtc = SampleRecords.Epoch.AddSeconds(45), Direction = Direction.Outbound };
+        var live = new TalkerTally();
+        foreach (var r in records.Where(filter.Matches))
+            live.Add(r);
+
+        var services = await t.Store.TopEndpointsAsync(filter, EndpointSide.Server, 100, Ct);
+        var clients = await t.Store.TopEndpointsAsync(filter, EndpointSide.Client, 100, Ct);
+        var history = TalkerTally.FromHistory(live.Records, services, clients);
+
+        foreach (var rank in Enum.GetValues<TalkerRank>())
+        {
+            Assert.Equal(live.Services(rank, 50), history.Services(rank, 50));
+            Assert.Equal(live.Clients(rank, 50), history.Clients(rank, 50));
+        }
+        Assert.Equal(live.Records, services.Sum(e => e.Connections));
+        Assert.All(clients, c => Assert.Null(c.Port));
+        // One per ranking: the leader of each is there, and nothing else.
+        var leaders = await t.Store.TopEndpointsAsync(filter, EndpointSide.Server, 1, Ct);
+        Assert.InRange(leaders.Count, 1, 3);
+        foreach (var rank in Enum.GetValues<TalkerRank>())
+            Assert.Equal(live.Services(rank, 1), TalkerTally.FromHistory(0, leaders, []).Services(rank, 1));
     }
 
     [Fact]
