@@ -14,7 +14,7 @@ public sealed partial class ConnectionStore
     /// <summary>
     /// Programs (owner comm + unit) of the recent records that ended in the last
     /// <paramref name="window"/>, top <paramref name="top"/> by connections and by p95 duration
-    /// (nearest rank). Records without an owner are counted apart, never attributed to anyone.
+    /// (<see cref="DurationHistogram.PercentileOf"/>). Records without an owner are counted apart, never attributed to anyone.
     /// Walks the in-memory ring: bounded by its capacity, called at most once a second per page.
     /// </summary>
     public ProgramTop TopPrograms(TimeSpan window, int top = 5, string? iface = null)
@@ -40,16 +40,10 @@ public sealed partial class ConnectionStore
                 list.Add(r.DurationNs);
             }
         }
-        var stats = durations.Select(kv => new ProgramStats(kv.Key.Comm, kv.Key.Unit, kv.Value.Count, P95(kv.Value))).ToList();
+        var stats = durations.Select(kv => new ProgramStats(kv.Key.Comm, kv.Key.Unit, kv.Value.Count, DurationHistogram.PercentileOf(kv.Value, 0.95))).ToList();
         return new ProgramTop(
             [.. stats.OrderByDescending(s => s.Connections).ThenBy(s => s.Comm, StringComparer.Ordinal).Take(top)],
             [.. stats.OrderByDescending(s => s.P95DurationNs).ThenBy(s => s.Comm, StringComparer.Ordinal).Take(top)],
             unattributed);
-    }
-
-    private static long P95(List<long> values)
-    {
-        values.Sort();
-        return values[(int)Math.Ceiling(values.Count * 0.95) - 1];
     }
 }

@@ -70,6 +70,17 @@ public sealed class DurationHistogram
         return Middle(BucketCount - 1);
     }
 
+    /// <summary>
+    /// <see cref="Percentile"/> of a few raw durations (a top list's group) without building a
+    /// histogram: the bucket of the nearest-rank value is the bucket the cumulative walk finds.
+    /// Sorts <paramref name="values"/> (not empty) in place.
+    /// </summary>
+    public static long PercentileOf(List<long> values, double q)
+    {
+        values.Sort();
+        return Middle(BucketOf(values[(int)Rank(q, values.Count) - 1]));
+    }
+
     /// <summary>Nearest rank (1-based) of the <paramref name="q"/> quantile among <paramref name="total"/> values.</summary>
     public static long Rank(double q, long total) => Math.Max(1, (long)Math.Ceiling(q * total));
 

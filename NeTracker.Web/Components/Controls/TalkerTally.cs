@@ -98,11 +98,7 @@ public sealed class TalkerTally
 
         public TalkerRow Row(IPAddress address, int? port)
         {
-            // The bucket of the nearest-rank value is the bucket DurationHistogram.Percentile finds.
-            Durations.Sort();
-            var rank = DurationHistogram.Rank(0.95, Durations.Count);
-            var p95 = DurationHistogram.Middle(DurationHistogram.BucketOf(Durations[(int)rank - 1]));
-            return new TalkerRow(address, port, Durations.Count, p95, Failed);
+            return new TalkerRow(address, port, Durations.Count, DurationHistogram.PercentileOf(Durations, 0.95), Failed);
         }
     }
 }
