@@ -156,7 +156,7 @@ struct nt_key {
  */
 struct nt_tomb {
 	struct nt_key key;
-	__u32	pad;
+	__u32	key_pad;
 	__u64	closed_ns;	/* 0 = empty way */
 };
 

@@ -9,7 +9,7 @@ namespace NeTracker.Probe.Kernel;
 public struct NtTomb
 {
     public NtKey Key;
-    public uint Pad;
+    public uint KeyPad;
     public ulong ClosedNs;
 
     public static int SizeOf => Unsafe.SizeOf<NtTomb>();
