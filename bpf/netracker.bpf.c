@@ -371,7 +371,7 @@ static __always_inline void copy_owner(struct nt_event *e, const struct nt_conn 
 	e->cgroup_id = c->owner.cgroup_id;
 	__builtin_memcpy(e->comm, c->owner.comm, sizeof(e->comm));
 	if (c->owner.pid)
-		e->flags |= NT_EV_OWNER;
+		e->flags |= c->owner.flags & NT_OWNER_PROC ? NT_EV_OWNER | NT_EV_OWNER_PROC : NT_EV_OWNER;
 }
 
 /* The ring-buffer transport: one struct nt_event. A full buffer is counted, never silent.

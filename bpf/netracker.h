@@ -51,6 +51,7 @@ enum nt_direction {
 #define NT_EV_IPV6	(1u << 0)	/* else IPv4 (addresses v4-mapped) */
 #define NT_EV_PARTIAL	(1u << 1)	/* open before tracking began */
 #define NT_EV_OWNER	(1u << 2)	/* pid, comm and cgroup_id name the local socket's owner */
+#define NT_EV_OWNER_PROC	(1u << 3)	/* ... as user space read it from /proc (NT_OWNER_PROC) */
 
 struct nt_event {
 	__u16	size;		/* sizeof(struct nt_event) as the kernel object was built */
@@ -82,10 +83,14 @@ struct nt_event {
  * program (map "owners", BPF_F_CLONE so an accepted socket inherits its listener's). */
 struct nt_owner {
 	__u32	pid;
-	__u32	pad;
+	__u32	flags;		/* NT_OWNER_* */
 	__u64	cgroup_id;
 	char	comm[16];
 };
+
+/* nt_owner.flags. The kernel program writes 0; user space, naming a socket that is older than
+ * the program from /proc (like `ss -p`), writes NT_OWNER_PROC so records can say so. */
+#define NT_OWNER_PROC		(1u << 0)
 
 /* nt_config.transport */
 #define NT_TRANSPORT_RINGBUF	0

@@ -55,6 +55,10 @@ public sealed class NtEventLayoutTests
         Assert.Equal(1 << 1, NtEvent.FlagPartial);
         Assert.Contains("#define NT_EV_OWNER\t(1u << 2)", header, StringComparison.Ordinal);
         Assert.Equal(1 << 2, NtEvent.FlagOwner);
+        Assert.Contains("#define NT_EV_OWNER_PROC\t(1u << 3)", header, StringComparison.Ordinal);
+        Assert.Equal(1 << 3, NtEvent.FlagOwnerProc);
+        Assert.Contains("#define NT_OWNER_PROC\t\t(1u << 0)", header, StringComparison.Ordinal);
+        Assert.Equal(1u << 0, NeTracker.Probe.Owner.NtOwner.FlagProc);
     }
 
     private static string Pascal(string snake)
