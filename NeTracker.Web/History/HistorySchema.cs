@@ -56,7 +56,9 @@ internal static class HistorySchema
         -- The SQLite history of an earlier version, imported in the same transaction as its rows.
         CREATE TABLE imports (file VARCHAR NOT NULL, rows BIGINT NOT NULL, finished_utc TIMESTAMP NOT NULL);
         """,
-        // v2: each row's duration bucket (DurationHistogram, 20 per decade) and heat-map bin (DurationBins,
+        // v2: where the owner came from (0 kernel, 1 /proc); NULL with no owner, and for rows of v1.
+        "ALTER TABLE connections ADD COLUMN owner_source INTEGER;",
+        // v3: each row's duration bucket (DurationHistogram, 20 per decade) and heat-map bin (DurationBins,
         // 1-2-5), written by the appender: the charts GROUP BY small stored integers instead of
         // evaluating log10 per row (over 10M rows: 130-150 ms of CPU instead of 300-370 for exact
         // quantiles and ~1000 for the computed heat-map bins; bench/RESULTS.md, "History store").
@@ -67,7 +69,7 @@ internal static class HistorySchema
         """,
     ];
 
-    /// <summary><see cref="Store.DurationHistogram.BucketOf"/> in SQL (the import of rows written before v2).</summary>
+    /// <summary><see cref="Store.DurationHistogram.BucketOf"/> in SQL (the migration of rows written before v3).</summary>
     internal static string DurationBucketSql(string column = "duration_ns") =>
         $"CASE WHEN {column} <= 1 THEN 0 ELSE least(CAST(floor(log10({column}) * {Store.DurationHistogram.BucketsPerDecade}) AS BIGINT), {Store.DurationHistogram.BucketCount - 1}) END";
 

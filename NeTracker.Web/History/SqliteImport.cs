@@ -92,8 +92,8 @@ internal sealed class SqliteImport(string path, ILogger log)
                     .AppendValue(x.GetInt64(20))
                     .AppendValue(x.GetInt32(21))
                     .AppendValue(x.GetInt64(22) != 0)
-                    // The SQLite schema had no owner columns.
-                    .AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue()
+                    // The SQLite schema had no owner columns (pid, comm, cgroup, unit, owner_source).
+                    .AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue()
                     .AppendValue((short)DurationHistogram.BucketOf(x.GetInt64(12)))
                     .AppendValue((sbyte)DurationBins.Of(x.GetInt64(12)))
                     .EndRow();

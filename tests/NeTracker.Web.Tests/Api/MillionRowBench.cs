@@ -183,6 +183,7 @@ public sealed class MillionRowBench
                 i % 7, i % 3, i * 7919 % 1099511627776, i * 104729 % 1099511627776, i % 2147483647, i * 31 % 2147483647, i % 4, i % 5 = 0,
                 CASE WHEN i % 4 = 0 THEN NULL ELSE 1 + i % 4000 END, CASE WHEN i % 4 = 0 THEN NULL ELSE 'nginx' END,
                 CASE WHEN i % 4 = 0 THEN NULL ELSE '/system.slice/nginx.service' END, CASE WHEN i % 4 = 2 THEN 'nginx.service' END,
+                CASE WHEN i % 4 = 0 THEN NULL ELSE i % 2 END,
                 {HistorySchema.DurationBucketSql("d")}, {DurationBins.Sql("d")}
             FROM (SELECT i, i % 3 = 0 AS v6, {SampleRecords.Epoch.Ticks} + i * {TimeSpan.TicksPerMillisecond * 10} AS end_ticks,
                          CAST(pow(10, 3 + 9.7 * ((i * 2654435761) % 1000003) / 1000003.0) AS BIGINT) // 100 * 100 AS d

@@ -102,7 +102,7 @@ public sealed class SchemaAndRetentionTests
     {
         var dir = Directory.CreateTempSubdirectory("nt-history-v2-").FullName;
         // The SQLite history had no owner columns: what it held comes back with them empty.
-        var records = SampleRecords.Make(2500, seed: 4).Select(r => r with { Pid = null, Comm = null, Cgroup = null, Unit = null }).ToList();
+        var records = SampleRecords.Make(2500, seed: 4).Select(r => r with { Pid = null, Comm = null, Cgroup = null, Unit = null, OwnerSource = null }).ToList();
         WriteSqliteV2File(Path.Combine(dir, "netracker.db"), records);
         await using var t = await TestStore.StartAsync(dir);
 
@@ -163,7 +163,7 @@ public sealed class SchemaAndRetentionTests
     }
 
     [Fact]
-    public async Task A_v1_file_gains_the_duration_buckets_of_its_rows()
+    public async Task A_v2_file_gains_the_duration_buckets_of_its_rows()
     {
         await using var t = await TestStore.StartAsync();
         var records = SampleRecords.Make(2000, seed: 21);
@@ -173,12 +173,12 @@ public sealed class SchemaAndRetentionTests
         var chart = await t.Store.AggregateAsync(range, 10, Ct);
         var heat = await t.Store.HeatMapAsync(range, 10, Ct);
         await t.Store.StopAsync(Ct);
-        // What schema v1 held: the record's columns only.
+        // What schema v2 held: the record's columns only.
         using (var db = new DuckDBConnection($"Data Source={t.DatabasePath}"))
         {
             db.Open();
             using var cmd = db.CreateCommand();
-            cmd.CommandText = "ALTER TABLE connections DROP COLUMN duration_bucket; ALTER TABLE connections DROP COLUMN duration_bin; UPDATE schema_version SET version = 1";
+            cmd.CommandText = "ALTER TABLE connections DROP COLUMN duration_bucket; ALTER TABLE connections DROP COLUMN duration_bin; UPDATE schema_version SET version = 2";
             cmd.ExecuteNonQuery();
         }
 
