@@ -23,7 +23,7 @@ public sealed class WriterCostBench(ITestOutputHelper output)
     {
         var ct = TestContext.Current.CancellationToken;
         var rate = Env("NETRACKER_WRITER_RATE", 20_000);
-        var seconds = Env("NETRACKER_WRITER_SECONDS", 10);
+        var seconds = Env("NETRACKER_WRITER_SECONDS", 5);
         var every = Env("NETRACKER_WRITER_BATCH_MS", 100);
         var perBatch = rate * every / 1000;
         await using var t = await TestStore.StartAsync(configure: o =>
