@@ -46,8 +46,14 @@ public sealed class HistoryOptions
     /// </summary>
     public int MemoryLimitMiB { get; set; } = 256;
 
-    /// <summary>DuckDB's worker <c>threads</c> for a query. Its default is every core, taken from the workload being watched.</summary>
-    public int Threads { get; set; } = 2;
+    /// <summary>
+    /// DuckDB's <c>threads</c> (its default is every core, taken from the workload being watched).
+    /// 1 by measurement (bench/RESULTS.md, "History writer and charts"): with more, each commit
+    /// hands its work to a worker and the writer's thread spins until it is done, ~1 µs more CPU per
+    /// record; one thread still answers the History page's count + chart over 10M rows in ~200 ms.
+    /// Raise it for faster large queries and exports on a machine with cores to spare.
+    /// </summary>
+    public int Threads { get; set; } = 1;
 
     /// <summary>First wait after a failed write; doubles up to <see cref="MaxRetryDelay"/>.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);

@@ -10,6 +10,7 @@ namespace NeTracker.Web.Tests.History;
 /// side in one process and one file, alternated over 3 rounds: the exact quantile_disc per bucket and
 /// the log10-computed heat-map bins (schema v2) against the GROUP BY on the stored duration_bucket /
 /// duration_bin (schema v3). Both ways must count the same rows in the same buckets.
+/// NETRACKER_QUERY_BENCH_THREADS sets DuckDB's threads (default 2, the store's default).
 ///   NETRACKER_QUERY_BENCH_ROWS=10000000 dotnet test tests/NeTracker.Web.Tests -c Release --no-build --filter Category=QueryBench --logger "console;verbosity=detailed"
 /// </summary>
 public sealed class ChartQueryBench(ITestOutputHelper output)
@@ -19,10 +20,11 @@ public sealed class ChartQueryBench(ITestOutputHelper output)
     public void Stored_buckets_count_what_the_computed_ones_count()
     {
         var rows = long.TryParse(Environment.GetEnvironmentVariable("NETRACKER_QUERY_BENCH_ROWS"), CultureInfo.InvariantCulture, out var n) ? n : 200_000;
+        var threads = int.TryParse(Environment.GetEnvironmentVariable("NETRACKER_QUERY_BENCH_THREADS"), CultureInfo.InvariantCulture, out var t) ? t : 2;
         var dir = Directory.CreateTempSubdirectory("nt-query-bench-");
         try
         {
-            using var db = new DuckDBConnection($"Data Source={Path.Combine(dir.FullName, "q.duckdb")};memory_limit=256MiB;threads=2");
+            using var db = new DuckDBConnection($"Data Source={Path.Combine(dir.FullName, "q.duckdb")};memory_limit=256MiB;threads={threads}");
             db.Open();
             var from = SampleRecords.Epoch.Ticks;
             var to = from + rows * 100_000 + 1;
@@ -56,7 +58,7 @@ public sealed class ChartQueryBench(ITestOutputHelper output)
                         total += name == "count" ? r.GetInt64(0) : r.GetInt64(name.StartsWith("chart, exact", StringComparison.Ordinal) ? 1 : 2);
                     counts[name] = total;
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"round {round}, {rows:N0} rows, {name}: {sw.Elapsed.TotalMilliseconds:F0} ms, CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds:F0} ms; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+                        $"round {round}, {rows:N0} rows, threads {threads}, {name}: {sw.Elapsed.TotalMilliseconds:F0} ms, CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds:F0} ms; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
                 }
             }
             Assert.All(counts.Values, c => Assert.Equal(rows, c));

@@ -29,6 +29,7 @@ public sealed class WriterCostBench(ITestOutputHelper output)
         await using var t = await TestStore.StartAsync(configure: o =>
         {
             o.MaxBatchRecords = Env("NETRACKER_WRITER_MAX_BATCH", o.MaxBatchRecords);
+            o.Threads = Env("NETRACKER_WRITER_THREADS", o.Threads);
             o.CommitInterval = TimeSpan.FromMilliseconds(Env("NETRACKER_WRITER_COMMIT_MS", (int)o.CommitInterval.TotalMilliseconds));
         });
         var batches = new List<ConnectionRecord[]>();
@@ -67,7 +68,7 @@ public sealed class WriterCostBench(ITestOutputHelper output)
         long records = (long)perBatch * batches.Count;
         Assert.Equal(records + 1, written);
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"writer (stop and checkpoint included): {records} records at {rate}/s, a batch every {every} ms, commits ≤ {t.Options.MaxBatchRecords} every {t.Options.CommitInterval.TotalMilliseconds} ms in {wall.TotalSeconds:F1} s: {cpu.TotalMicroseconds / records:F2} µs CPU per record, " +
+            $"writer (stop and checkpoint included): {records} records at {rate}/s, a batch every {every} ms, commits ≤ {t.Options.MaxBatchRecords} every {t.Options.CommitInterval.TotalMilliseconds} ms, DuckDB threads {t.Options.Threads} in {wall.TotalSeconds:F1} s: {cpu.TotalMicroseconds / records:F2} µs CPU per record, " +
             $"{(double)alloc / records:F0} bytes allocated per record, {GC.CollectionCount(0) - gc0} gen0 GCs; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         output.WriteLine(line);
         if (Environment.GetEnvironmentVariable("NETRACKER_WRITER_OUT") is { } file)
