@@ -86,15 +86,23 @@ struct {
 	__uint(max_entries, NT_RINGBUF_DEFAULT);
 } events SEC(".maps");
 
-/* Socket owners, filled by the cgroup/sock_create program (bpf/netracker_sock.bpf.c). The
- * loader makes this the same map as that program's ("map name owners pinned ..."); loaded
- * without it, this one stays empty and connections simply have no owner. */
+/* Socket owners, filled by the cgroup programs of bpf/netracker_sock.bpf.c: "owners" at bind(2)
+ * (listeners), "connecting" at connect(2). The loader makes these the same maps as that
+ * object's ("map name owners pinned ..."); loaded without it, they stay empty and connections
+ * simply have no owner. */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct nt_owner);
 } owners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nt_connecting);
+} connecting SEC(".maps");
 
 #define ETH_P_8021Q_	0x8100
 #define ETH_P_8021AD_	0x88A8
@@ -616,16 +624,20 @@ static __always_inline struct nt_conn *create(struct nt_ctx *x, int *fresh_syn)
 	return insert(x->in_ho ? (void *)&halfopen : (void *)&conns, &x->k, &fresh);
 }
 
-/* Step "owner": who owns the local socket, from the socket storage the cgroup/sock_create
- * program filled. Only egress packets carry a local socket (skb->sk); a SYN-ACK's is a
- * request socket (not full), so an inbound connection is named by the accepted socket's
- * first packet, which inherited the listener's owner (BPF_F_CLONE). Looked up until found:
- * afterwards a connection pays one load per packet. On loopback both ends are local: the
- * client's (the one that connected) names it. Forwarded packets and those of other network
- * namespaces have no socket here (veth orphans them), so they stay without an owner. */
+/* Step "owner": who owns the local socket (bpf/netracker_sock.bpf.c fills the maps). Only
+ * egress packets carry a local socket (skb->sk):
+ * - the client's first SYN leaves in the task that called connect(2), on the CPU whose
+ *   "connecting" slot that call just filled: the owner when the cookies match;
+ * - a SYN-ACK carries the request socket: its listener's storage names the server;
+ * - otherwise the socket's own storage (a client that bound explicitly, or a socket older than
+ *   NeTracker that user space named from /proc).
+ * Looked up until found: afterwards a connection pays one load per packet. On loopback both
+ * ends are local: the client's (the one that connected) names it. Forwarded packets and those
+ * of other network namespaces have no socket here (veth orphans them), so they stay without
+ * an owner. */
 static __always_inline void note_owner(struct nt_ctx *x, struct nt_conn *c, int is_client)
 {
-	struct bpf_sock *sk;
+	struct bpf_sock *sk, *l;
 	struct nt_owner *o;
 
 #ifdef NT_BENCH_NO_OWNER
@@ -636,10 +648,25 @@ static __always_inline void note_owner(struct nt_ctx *x, struct nt_conn *c, int 
 	sk = x->skb->sk;
 	if (!sk)
 		return;
-	sk = bpf_sk_fullsock(sk);
-	if (!sk)
-		return;
-	o = bpf_sk_storage_get(&owners, sk, 0, 0);
+	if (x->syn && is_client) {
+		__u32 zero = 0;
+		struct nt_connecting *n = bpf_map_lookup_elem(&connecting, &zero);
+		__u64 cookie = n ? READ_ONCE_U64(n->cookie) : 0;
+
+		if (cookie && cookie == bpf_get_socket_cookie(x->skb)) {
+			c->owner = n->owner;
+			return;
+		}
+	}
+	l = bpf_get_listener_sock(sk);
+	if (l) {
+		o = bpf_sk_storage_get(&owners, l, 0, 0);
+	} else {
+		sk = bpf_sk_fullsock(sk);
+		if (!sk)
+			return;
+		o = bpf_sk_storage_get(&owners, sk, 0, 0);
+	}
 	if (o && o->pid)
 		c->owner = *o;
 }
