@@ -146,6 +146,31 @@ public sealed class HistoryStoreTests
     }
 
     [Fact]
+    public async Task Writer_gathers_batches_for_the_commit_interval_and_commits_at_once_when_full_or_flushed()
+    {
+        await using var t = await TestStore.StartAsync(configure: o => (o.CommitInterval, o.MaxBatchRecords) = (TimeSpan.FromSeconds(1), 1000), realTime: false);
+        var records = SampleRecords.Make(1500);
+        t.Store.Enqueue(records[..100]);
+        t.Store.Enqueue(records[100..300]);
+        // Time itself is under test: on the store's (fake) clock no time passes, so nothing is committed.
+        await Task.Delay(300, Ct);
+        Assert.Equal(0, t.Store.Stats.Written);
+        await SchemaAndRetentionTests.WaitUntilAsync(() =>
+        {
+            t.Time.Advance(TimeSpan.FromMilliseconds(100));
+            return t.Store.Stats.Written == 300;
+        });
+
+        // As many records as one commit holds do not wait for the clock, nor does a flush.
+        t.Store.Enqueue(records[300..1300]);
+        await SchemaAndRetentionTests.WaitUntilAsync(() => t.Store.Stats.Written == 1300);
+        t.Store.Enqueue(records[1300..]);
+        await t.Store.FlushAsync(Ct);
+
+        Assert.Equal(records, await t.Store.QueryAsync(ConnectionFilter.None, 2000, ascending: true, ct: Ct));
+    }
+
+    [Fact]
     public async Task Interfaces_lists_each_stored_interface_once_in_order()
     {
         await using var t = await TestStore.StartAsync();
