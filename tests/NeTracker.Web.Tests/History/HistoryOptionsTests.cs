@@ -16,11 +16,13 @@ public sealed class HistoryOptionsTests
         var result = new ValidateHistoryOptions().Validate(null, new HistoryOptions
         {
             RetentionInterval = TimeSpan.Zero, MaxQueuedRecords = 5, MaxBatchRecords = 0, MemoryLimitMiB = 16, Threads = 0,
+            CommitInterval = TimeSpan.FromMinutes(5),
             RetryDelay = TimeSpan.FromSeconds(10), MaxRetryDelay = TimeSpan.FromSeconds(1),
         });
 
         Assert.True(result.Failed);
-        Assert.Equal(6, result.Failures!.Count());
+        Assert.Equal(7, result.Failures!.Count());
+        Assert.Contains(result.Failures!, f => f.StartsWith("NeTracker:History:CommitInterval", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.StartsWith("NeTracker:History:MaxQueuedRecords", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.StartsWith("NeTracker:History:MemoryLimitMiB", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.StartsWith("NeTracker:History:Threads", StringComparison.Ordinal));
