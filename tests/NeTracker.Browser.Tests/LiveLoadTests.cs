@@ -199,28 +199,8 @@ public sealed class LiveLoadTests : IAsyncLifetime
     private static ConnectionRecord Synthetic(long n, DateTime end)
     {
         var duration = 20_000L + (n * 7919 % 50_000_000);
-        return new ConnectionRecord
-        {
-            Host = "load",
-            Interface = n % 4 == 0 ? "synth1" : "synth0",
-            IfIndex = 2,
-            Direction = n % 3 == 0 ? Direction.Outbound : Direction.Inbound,
-            Family = IpFamily.Ipv4,
-            ClientAddr = new IPAddress([198, 18, (byte)(n >> 8), (byte)n]),
-            ClientPort = 1024 + (int)(n % 60_000),
-            ServerAddr = IPAddress.Parse("198.19.0.1"),
-            ServerPort = 443,
-            StartUtc = end.AddTicks(-duration / 100),
-            EndUtc = end,
-            DurationNs = duration,
-            SynAckNs = 40_000,
-            AckNs = 20_000,
-            CloseReason = n % 50 == 0 ? CloseReason.Rst : CloseReason.Fin,
-            ClosedBy = ClosedBy.Client,
-            BytesIn = 500,
-            BytesOut = 1500,
-            PacketsIn = 5,
-            PacketsOut = 6,
-        };
+        return Records.Make(0, iface: n % 4 == 0 ? "synth1" : "synth0", durationNs: duration, endUtc: end,
+            reason: n % 50 == 0 ? CloseReason.Rst : CloseReason.Fin, direction: n % 3 == 0 ? Direction.Outbound : Direction.Inbound,
+            client: $"198.18.{(byte)(n >> 8)}.{(byte)n}", clientPort: 1024 + (int)(n % 60_000), server: "198.19.0.1", serverPort: 443, host: "load");
     }
 }

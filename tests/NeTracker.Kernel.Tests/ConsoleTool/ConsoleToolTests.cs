@@ -38,7 +38,7 @@ public sealed class ConsoleToolTests : IAsyncLifetime
     private Task<int> Run(params string[] args)
         => ProbeCommandLine.RunAsync([.. args, "--instance", _instance], Env, Ct);
 
-    [Fact]
+    [KernelFact]
     public async Task Watch_csv_for_a_duration_prints_the_header_and_one_row_per_connection_then_detaches()
     {
         int port = Tcp.NewPort();
@@ -65,7 +65,7 @@ public sealed class ConsoleToolTests : IAsyncLifetime
         Assert.DoesNotContain("bpf", await Shell.Tc("filter", "show", "dev", _net.ServerHost, "ingress"), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [KernelFact]
     public async Task Attach_status_watch_detach_keep_what_the_user_attached()
     {
         Assert.Equal(ProbeCommandLine.Ok, await Run("attach", "--interface", _net.ClientHost));
@@ -86,14 +86,14 @@ public sealed class ConsoleToolTests : IAsyncLifetime
         Assert.DoesNotContain("bpf", await Shell.Tc("filter", "show", "dev", _net.ClientHost, "ingress"), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [KernelFact]
     public async Task An_interface_that_does_not_exist_is_a_runtime_error_with_exit_1()
     {
         Assert.Equal(ProbeCommandLine.RuntimeError, await Run("attach", "--interface", "ntnone" + TestNetwork.NewSuffix()));
         Assert.StartsWith("error: ", _err.ToString(), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [KernelFact]
     public async Task The_tool_as_a_process_streams_jsonl_and_detaches_on_sigterm()
     {
         int port = Tcp.NewPort();

@@ -17,7 +17,7 @@ public sealed class AgentFleetTests
     private const string ApiKey = "fleet-test-key-5f1c9d0e8b7a6f4e";
     private static readonly TimeSpan Startup = TimeSpan.FromSeconds(90);
 
-    [Fact]
+    [KernelFact]
     public async Task Agents_survive_a_dashboard_restart_without_duplicates_and_count_overflow()
     {
         var ct = TestContext.Current.CancellationToken;

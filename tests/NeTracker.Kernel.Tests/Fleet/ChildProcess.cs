@@ -18,13 +18,13 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
 
     public static string BuiltDll(string project) =>
-        Path.Combine(Trace.RepoPaths.Root, project, "bin", Configuration, "net10.0", project + ".dll");
+        Path.Combine(RepoPaths.Root, project, "bin", Configuration, "net10.0", project + ".dll");
 
     public static ChildProcess Start(string project, IEnumerable<string> args, IDictionary<string, string> env, string? workingDirectory = null)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = workingDirectory ?? Path.Combine(Trace.RepoPaths.Root, project),
+            WorkingDirectory = workingDirectory ?? Path.Combine(RepoPaths.Root, project),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };

@@ -43,10 +43,10 @@ public sealed class AttributionTests : IAsyncLifetime
 
     private static int Int(string s) => int.Parse(s, CultureInfo.InvariantCulture);
 
-    [Fact]
+    [KernelFact]
     public async Task Records_name_the_connecting_process_or_the_listeners_owner_and_detach_leaves_foreign_cgroup_programs()
     {
-        var link = await HostLink.CreateAsync();
+        var link = await VethLink.CreateAsync();
         _asyncDisposables.Add(link);
         var s = link.Suffix;
         var groupA = Own(new TestCgroup($"ntown-{s}-a.scope"));

@@ -20,7 +20,7 @@ public sealed class FloodTests(ITestOutputHelper output)
     private const int Established = 20;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
+    [KernelFact]
     public async Task A_syn_flood_never_evicts_established_connections_and_every_syn_is_accounted_for()
     {
         await using var net = await TestNetwork.CreateAsync();

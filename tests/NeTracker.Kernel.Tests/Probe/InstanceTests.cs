@@ -10,7 +10,7 @@ public sealed class InstanceTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Theory]
+    [KernelTheory]
     [InlineData(ProbeTransport.Ringbuf)]
     [InlineData(ProbeTransport.Trace)]
     public async Task Two_instances_side_by_side_never_see_each_other(ProbeTransport transport)
@@ -45,7 +45,7 @@ public sealed class InstanceTests
             Assert.Equal(("instance", "instance"), (a.Probe.Counters.TraceFilter, b.Probe.Counters.TraceFilter));
     }
 
-    [Fact]
+    [KernelFact]
     public async Task Foreign_printk_lines_are_counted_and_never_disturb_the_records()
     {
         await using var net = await TestNetwork.CreateAsync();
@@ -71,7 +71,7 @@ public sealed class InstanceTests
         Assert.Equal((0L, 0L), (probe.Probe.Counters.ForeignLines, probe.Probe.Counters.MalformedLines));
     }
 
-    [Theory]
+    [KernelTheory]
     [InlineData(ProbeTransport.Ringbuf)]
     [InlineData(ProbeTransport.Trace)]
     public async Task A_burst_of_2000_concurrent_connections_is_all_reported_or_the_loss_is_counted(ProbeTransport transport)

@@ -21,7 +21,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
     private const int Request = 100;
     private const int Response = 1000;
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public Task Client_closes_first(bool v6) => f.TimedAsync(async () =>
@@ -56,7 +56,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         Assert.Equal(0, pair.Inbound.SynRetransmits);
     });
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public Task Server_closes_first_and_the_end_is_the_second_fin(bool v6) => f.TimedAsync(async () =>
@@ -89,7 +89,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         Assert.InRange(pair.Inbound.DurationNs, 200_000_000, 400_000_000);
     });
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task Simultaneous_close_is_reported_once_per_interface(bool v6)
@@ -121,7 +121,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         Assert.Equal(2, f.Probe.Records.All.Count(r => r.ServerPort == port));
     }
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public Task Rst_from_the_client(bool v6) => f.TimedAsync(async () =>
@@ -160,7 +160,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         f.AssertBoth(pair, v6, port, CloseReason.Rst, ClosedBy.Client, clientNs, Request, Response);
     });
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public Task Rst_from_the_server(bool v6) => f.TimedAsync(async () =>
@@ -193,7 +193,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         f.AssertBoth(pair, v6, port, CloseReason.Rst, ClosedBy.Server, clientNs, Request, Response);
     });
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public Task A_syn_answered_by_rst_is_refused(bool v6) => f.TimedAsync(async () =>
@@ -215,7 +215,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         Assert.Null(pair.Inbound.SynAckNs);
     });
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task An_unanswered_syn_is_swept_and_reported(bool v6)
@@ -246,7 +246,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         Assert.True(f.Probe.Probe.Counters.Swept >= 2);
     }
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public Task Syn_retransmits_are_counted_and_never_reset_the_start(bool v6) => f.TimedAsync(async () =>
@@ -282,7 +282,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         });
     });
 
-    [Fact]
+    [KernelFact]
     public Task A_syn_repeated_after_a_syn_ack_lost_beyond_the_hook_is_a_retransmit() => f.TimedAsync(async () =>
     {
         var port = Tcp.NewPort();
@@ -317,7 +317,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         });
     });
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task A_new_syn_on_a_reused_port_starts_a_new_connection(bool v6)
@@ -367,7 +367,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         }
     }
 
-    [Fact]
+    [KernelFact]
     public Task Ip_options_are_skipped_using_ihl() => f.TimedAsync(async () =>
     {
         var port = Tcp.NewPort();
@@ -400,7 +400,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         f.AssertBoth(pair, false, port, CloseReason.Fin, ClosedBy.Client, clientNs, Request, Response);
     });
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task A_connection_half_closed_too_long_is_swept_as_timeout(bool v6)
@@ -424,7 +424,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         Assert.DoesNotContain(f.Probe.Probe.ActiveConnections, a => a.ServerPort == port);
     }
 
-    [Fact]
+    [KernelFact]
     public async Task Packets_trailing_a_finished_connection_start_nothing()
     {
         var port = Tcp.NewPort();

@@ -20,7 +20,7 @@ public sealed class RingBufferTests
     /// <summary>Bytes one event takes in the buffer: the 8-byte record header, rounded to 8.</summary>
     private static int Slot => (NtEvent.SizeOf + 8 + 7) & ~7;
 
-    [Fact]
+    [KernelFact]
     public async Task A_probe_restarted_in_the_middle_of_traffic_reports_every_connection_exactly_once()
     {
         const int count = 300;
@@ -58,7 +58,7 @@ public sealed class RingBufferTests
         Assert.Equal("ringbuf", second.Probe.Counters.Transport);
     }
 
-    [Fact]
+    [KernelFact]
     public async Task A_buffer_too_small_for_a_paused_reader_loses_events_and_counts_exactly_how_many()
     {
         await using var net = await TestNetwork.CreateAsync();
@@ -91,7 +91,7 @@ public sealed class RingBufferTests
         Assert.Equal(count - capacity, second.Probe.Counters.RingBufferDrops);
     }
 
-    [Fact]
+    [KernelFact]
     public async Task A_second_reader_of_an_instance_is_refused_while_attach_and_status_still_work()
     {
         await using var net = await TestNetwork.CreateAsync();

@@ -31,7 +31,7 @@ public sealed class TraceSessionTests : IAsyncLifetime
         => TraceSession.OpenAsync(new TraceOptions(_name, bufferKb) { StatsInterval = TimeSpan.FromMilliseconds(100) },
             _counters, NullLogger.Instance, Ct);
 
-    [Fact]
+    [KernelFact]
     public async Task Reads_real_ntv1_lines_from_its_own_filtered_instance_and_removes_it()
     {
         await using (var session = await OpenAsync())
@@ -58,7 +58,7 @@ public sealed class TraceSessionTests : IAsyncLifetime
         Assert.False(Directory.Exists(InstanceDir));
     }
 
-    [Fact]
+    [KernelFact]
     public async Task Foreign_printk_lines_are_classified_foreign_and_never_break_parsing()
     {
         await using var session = await OpenAsync();
@@ -78,7 +78,7 @@ public sealed class TraceSessionTests : IAsyncLifetime
             kinds);
     }
 
-    [Fact]
+    [KernelFact]
     public async Task A_flood_into_a_tiny_buffer_is_counted_as_lost_and_nothing_goes_missing_silently()
     {
         const int Lines = 100_000;
@@ -112,7 +112,7 @@ public sealed class TraceSessionTests : IAsyncLifetime
         Assert.Equal(Lines, read + Interlocked.Read(ref _counters.LostEvents));
     }
 
-    [Fact]
+    [KernelFact]
     public async Task A_leftover_instance_of_the_same_name_is_taken_over_and_removed()
     {
         Directory.CreateDirectory(InstanceDir); // as a crashed run would leave it
@@ -130,7 +130,7 @@ public sealed class TraceSessionTests : IAsyncLifetime
         Assert.False(Directory.Exists(InstanceDir));
     }
 
-    [Fact]
+    [KernelFact]
     public async Task Cancelling_a_read_on_an_idle_pipe_and_disposing_are_prompt()
     {
         var session = await OpenAsync();

@@ -4,7 +4,6 @@ using NeTracker.Probe.Agent;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Hubs;
 using NeTracker.Web.Tests.Hubs;
-using NeTracker.Web.Tests.Infrastructure;
 using NeTracker.Web.Tests.Live;
 using NeTracker.Web.Store;
 

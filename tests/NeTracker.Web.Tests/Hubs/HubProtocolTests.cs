@@ -14,7 +14,6 @@ using NeTracker.Probe.Model;
 using NeTracker.Web.Hubs;
 using NeTracker.Web.Ingest;
 using NeTracker.Web.Store;
-using NeTracker.Web.Tests.Infrastructure;
 using NeTracker.Web.Tests.Live;
 
 namespace NeTracker.Web.Tests.Hubs;
