@@ -55,15 +55,13 @@ struct {
 	__type(value, struct nt_ifdrops);
 } ifdrops SEC(".maps");
 
-/* Keys of recently finished connections -> close time. Packets that trail a finished
- * connection (its last ACK, a late RST, a retransmitted FIN) land here and never start a
- * "partial" one. A map of its own (not a state in "conns") so it bounds itself (LRU) and the
- * user-space sweep of "conns" only walks live connections. */
+/* Tombstones: recently finished keys (bpf/netracker.h, struct nt_tomb_set). A map of its own
+ * (not a state in "conns") so that the user-space sweep of "conns" only walks live connections. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, NT_MAX_TOMBSTONES);
-	__type(key, struct nt_key);
-	__type(value, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NT_TOMB_SETS);
+	__type(key, __u32);
+	__type(value, struct nt_tomb_set);
 } closed SEC(".maps");
 
 struct {
@@ -88,15 +86,23 @@ struct {
 	__uint(max_entries, NT_RINGBUF_DEFAULT);
 } events SEC(".maps");
 
-/* Socket owners, filled by the cgroup/sock_create program (bpf/netracker_sock.bpf.c). The
- * loader makes this the same map as that program's ("map name owners pinned ..."); loaded
- * without it, this one stays empty and connections simply have no owner. */
+/* Socket owners, filled by the cgroup programs of bpf/netracker_sock.bpf.c: "owners" at bind(2)
+ * (listeners), "connecting" at connect(2). The loader makes these the same maps as that
+ * object's ("map name owners pinned ..."); loaded without it, they stay empty and connections
+ * simply have no owner. */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct nt_owner);
 } owners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nt_connecting);
+} connecting SEC(".maps");
 
 #define ETH_P_8021Q_	0x8100
 #define ETH_P_8021AD_	0x88A8
@@ -150,6 +156,62 @@ static __always_inline void v4_mapped(__u8 *dst, __be32 addr)
 	dst[10] = 0xff;
 	dst[11] = 0xff;
 	__builtin_memcpy(dst + 12, &addr, 4);
+}
+
+static __always_inline int key_eq(const struct nt_key *a, const struct nt_key *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < (int)(sizeof(*a) / 4); i++)
+		if (x[i] != y[i])
+			return 0;
+	return 1;
+}
+
+/* The key finished less than ttl ago. */
+static __always_inline int tomb_hit(const struct nt_key *k, __u64 now, __u64 ttl)
+{
+	__u32 set = nt_tomb_set_of(k);
+	struct nt_tomb_set *s = bpf_map_lookup_elem(&closed, &set);
+	int i;
+
+	if (!s)
+		return 0;
+#pragma unroll
+	for (i = 0; i < NT_TOMB_WAYS; i++)
+		if (s->way[i].closed_ns && now - s->way[i].closed_ns < ttl && key_eq(&s->way[i].key, k))
+			return 1;
+	return 0;
+}
+
+/* Remembers the key as finished at now: in its own way if it is there already, else in the
+ * way with the oldest stamp (an empty way has stamp 0). */
+static __always_inline void tomb_put(const struct nt_key *k, __u64 now)
+{
+	__u32 set = nt_tomb_set_of(k), victim = 0;
+	struct nt_tomb_set *s = bpf_map_lookup_elem(&closed, &set);
+	struct nt_tomb *t;
+	__u64 oldest = ~0ull;
+	int i;
+
+	if (!s)
+		return;
+#pragma unroll
+	for (i = 0; i < NT_TOMB_WAYS; i++) {
+		if (key_eq(&s->way[i].key, k)) {
+			victim = i;
+			break;
+		}
+		if (s->way[i].closed_ns < oldest) {
+			oldest = s->way[i].closed_ns;
+			victim = i;
+		}
+	}
+	t = &s->way[victim & (NT_TOMB_WAYS - 1)];
+	t->closed_ns = now;
+	t->key = *k;
 }
 
 /* A header at off: in place when it is in the linear data, else copied into buf.
@@ -377,7 +439,7 @@ static __always_inline void finish(struct nt_conn *c, const struct nt_key *k, co
 	else
 		emit_event(c, k, cfg, now - c->start_ns, reason, closed_by);
 
-	bpf_map_update_elem(&closed, k, &now, BPF_ANY);
+	tomb_put(k, now);
 	if (in_halfopen) {
 		/* Another CPU may have promoted this connection meanwhile: that copy is over too. */
 		struct nt_conn *moved = bpf_map_lookup_elem(&conns, k);
@@ -481,7 +543,7 @@ static __always_inline struct nt_conn *promote(const struct nt_key *k, struct nt
 
 			/* Dropped, counted once: its later packets hit the tombstone, not a retry. */
 			count_full(k->ifindex, 1);
-			bpf_map_update_elem(&closed, k, &now, BPF_ANY);
+			tomb_put(k, now);
 		}
 	}
 	bpf_map_delete_elem(&halfopen, k);
@@ -531,7 +593,7 @@ static __always_inline struct nt_conn *create(struct nt_ctx *x, int *fresh_syn)
 {
 	struct nt_conn fresh;
 	const struct nt_pkt *p = &x->p;
-	__u64 *tomb, ttl;
+	__u64 ttl;
 
 	if (x->syn) {
 		init_conn(&fresh, p, x->lo, 1, x->egress, x->local, x->now);
@@ -542,9 +604,8 @@ static __always_inline struct nt_conn *create(struct nt_ctx *x, int *fresh_syn)
 		return insert(&halfopen, &x->k, &fresh);
 	}
 	/* Trailing packets of a finished connection never start a new one. */
-	tomb = bpf_map_lookup_elem(&closed, &x->k);
 	ttl = x->cfg->tombstone_ms ? (__u64)x->cfg->tombstone_ms * 1000000 : NT_TOMBSTONE_NS_DEFAULT;
-	if (tomb && x->now - *tomb < ttl) {
+	if (tomb_hit(&x->k, x->now, ttl)) {
 		stat_inc(NT_STAT_TRAILING);
 		return NULL;
 	}
@@ -563,16 +624,20 @@ static __always_inline struct nt_conn *create(struct nt_ctx *x, int *fresh_syn)
 	return insert(x->in_ho ? (void *)&halfopen : (void *)&conns, &x->k, &fresh);
 }
 
-/* Step "owner": who owns the local socket, from the socket storage the cgroup/sock_create
- * program filled. Only egress packets carry a local socket (skb->sk); a SYN-ACK's is a
- * request socket (not full), so an inbound connection is named by the accepted socket's
- * first packet, which inherited the listener's owner (BPF_F_CLONE). Looked up until found:
- * afterwards a connection pays one load per packet. On loopback both ends are local: the
- * client's (the one that connected) names it. Forwarded packets and those of other network
- * namespaces have no socket here (veth orphans them), so they stay without an owner. */
+/* Step "owner": who owns the local socket (bpf/netracker_sock.bpf.c fills the maps). Only
+ * egress packets carry a local socket (skb->sk):
+ * - the client's first SYN leaves in the task that called connect(2), on the CPU whose
+ *   "connecting" slot that call just filled: the owner when the cookies match;
+ * - a SYN-ACK carries the request socket: its listener's storage names the server;
+ * - otherwise the socket's own storage (a client that bound explicitly, or a socket older than
+ *   NeTracker that user space named from /proc).
+ * Looked up until found: afterwards a connection pays one load per packet. On loopback both
+ * ends are local: the client's (the one that connected) names it. Forwarded packets and those
+ * of other network namespaces have no socket here (veth orphans them), so they stay without
+ * an owner. */
 static __always_inline void note_owner(struct nt_ctx *x, struct nt_conn *c, int is_client)
 {
-	struct bpf_sock *sk;
+	struct bpf_sock *sk, *l;
 	struct nt_owner *o;
 
 #ifdef NT_BENCH_NO_OWNER
@@ -583,10 +648,25 @@ static __always_inline void note_owner(struct nt_ctx *x, struct nt_conn *c, int 
 	sk = x->skb->sk;
 	if (!sk)
 		return;
-	sk = bpf_sk_fullsock(sk);
-	if (!sk)
-		return;
-	o = bpf_sk_storage_get(&owners, sk, 0, 0);
+	if (x->syn && is_client) {
+		__u32 zero = 0;
+		struct nt_connecting *n = bpf_map_lookup_elem(&connecting, &zero);
+		__u64 cookie = n ? READ_ONCE_U64(n->cookie) : 0;
+
+		if (cookie && cookie == bpf_get_socket_cookie(x->skb)) {
+			c->owner = n->owner;
+			return;
+		}
+	}
+	l = bpf_get_listener_sock(sk);
+	if (l) {
+		o = bpf_sk_storage_get(&owners, l, 0, 0);
+	} else {
+		sk = bpf_sk_fullsock(sk);
+		if (!sk)
+			return;
+		o = bpf_sk_storage_get(&owners, sk, 0, 0);
+	}
 	if (o && o->pid)
 		c->owner = *o;
 }

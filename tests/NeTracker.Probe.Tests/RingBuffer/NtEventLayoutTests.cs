@@ -26,6 +26,7 @@ public sealed class NtEventLayoutTests
     [InlineData("nt_key", typeof(NtKey))]
     [InlineData("nt_conn", typeof(NtConn))]
     [InlineData("nt_ifdrops", typeof(NtIfDrops))]
+    [InlineData("nt_tomb", typeof(NtTomb))]
     [InlineData("nt_owner", typeof(NeTracker.Probe.Owner.NtOwner))]
     public void Size_and_every_offset_match_the_header(string cName, Type type)
     {
