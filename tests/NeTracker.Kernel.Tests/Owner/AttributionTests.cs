@@ -97,7 +97,7 @@ public sealed class AttributionTests : IAsyncLifetime
         var o = Assert.Single(await probe.Records.WaitAsync(r => r.Interface == link.HostEnd && r.ServerPort == farPort && !r.Partial, 1));
         Assert.Equal(Direction.Outbound, o.Direction);
         Assert.Equal((outbound.Pid, commA, groupA.PathInRecord, $"ntown-{s}-a.scope"), (o.Pid, o.Comm, o.Cgroup, o.Unit));
-        Assert.Equal(OwnerSource.Kernel, o.OwnerSource); // opened after attaching: named at socket creation
+        Assert.Equal(OwnerSource.Kernel, o.OwnerSource); // opened after attaching: named by the kernel programs
 
         var i = Assert.Single(await probe.Records.WaitAsync(r => r.Interface == link.HostEnd && r.ServerPort == serverPort, 1));
         Assert.Equal(Direction.Inbound, i.Direction);
