@@ -84,7 +84,7 @@ public sealed class LiveLoadTests : IAsyncLifetime
         var publisher = PublishAsync(ingest, stop.Token);
 
         // Phase 1: ingest only (store, history sink, hub broadcaster with no subscriber).
-        await Task.Delay(TimeSpan.FromSeconds(2), ct); // warm-up
+        await Task.Delay(TimeSpan.FromSeconds(2), ct); // time under test: a warm-up phase
         var baseline = await MeasureAsync(renders, store, ct);
 
         // Phase 2: the Live page open and a hub subscriber.
@@ -102,7 +102,7 @@ public sealed class LiveLoadTests : IAsyncLifetime
         });
         await hub.StartAsync(ct);
         await hub.InvokeAsync("Subscribe", (string?)null, ct);
-        await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        await Task.Delay(TimeSpan.FromSeconds(2), ct); // time under test: the subscriber's warm-up phase
         var messagesBefore = Interlocked.Read(ref hubMessages);
         var recordsBefore = Interlocked.Read(ref hubRecords);
         var withUi = await MeasureAsync(renders, store, ct);
@@ -158,7 +158,7 @@ public sealed class LiveLoadTests : IAsyncLifetime
         var renders0 = renders.Total;
         var records0 = store.TotalAppended;
         var clock = Stopwatch.StartNew();
-        await Task.Delay(Phase, ct);
+        await Task.Delay(Phase, ct); // time under test: the measured phase
         var seconds = clock.Elapsed.TotalSeconds;
         process.Refresh();
         return new Measurement(

@@ -44,7 +44,7 @@ public sealed class ConsoleToolTests : IAsyncLifetime
         int port = Tcp.NewPort();
         using var listener = await Tcp.ListenAsync(_net.Server, TestNetwork.ServerV4, port);
         var watch = Run("watch", "--interface", _net.ServerHost, "--format", "csv", "--duration", "5");
-        await WaitForAsync(() => _err.ToString().Contains("watching", StringComparison.Ordinal));
+        await Eventually.TrueAsync(() => _err.ToString().Contains("watching", StringComparison.Ordinal));
 
         for (int i = 0; i < 3; i++)
             await ConnectSendCloseAsync(listener, TestNetwork.ServerV4, port, payload: 100 + i);
@@ -107,10 +107,10 @@ public sealed class ConsoleToolTests : IAsyncLifetime
             .WithStandardErrorPipe(PipeTarget.ToStringBuilder(_err))
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync(forceful.Token);
-        await WaitForAsync(() => _err.ToString().Contains("watching", StringComparison.Ordinal));
+        await Eventually.TrueAsync(() => _err.ToString().Contains("watching", StringComparison.Ordinal));
 
         await ConnectSendCloseAsync(listener, TestNetwork.ServerV6, port, payload: 7);
-        await WaitForAsync(() => { lock (stdout) return stdout.Count == 1; });
+        await Eventually.TrueAsync(() => { lock (stdout) return stdout.Count == 1; });
         await Cli.Wrap("kill").WithArguments(["-TERM", process.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ExecuteAsync(Ct);
 
         var result = await process;
@@ -144,12 +144,5 @@ public sealed class ConsoleToolTests : IAsyncLifetime
             Tcp.ReadToEnd(client);
         });
         await accept;
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        for (int i = 0; i < 300 && !condition(); i++)
-            await Task.Delay(100, Ct);
-        Assert.True(condition(), "timed out");
     }
 }

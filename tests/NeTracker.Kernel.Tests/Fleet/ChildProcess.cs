@@ -57,7 +57,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
                 throw new InvalidOperationException($"{_process.StartInfo.ArgumentList[0]} exited ({_process.ExitCode}) before printing '{text}':\n{Output}");
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"no '{text}' within {timeout.TotalSeconds} s:\n{Output}");
-            await Task.Delay(100);
+            await Task.Delay(100); // polls the output (a condition wait)
         }
     }
 

@@ -38,7 +38,7 @@ internal static partial class NativeNet
             foreach (var (frame, delay) in frames)
             {
                 if (delay > TimeSpan.Zero)
-                    Thread.Sleep(delay);
+                    Thread.Sleep(delay); // time under test: the frames' own schedule
                 if (sendto(fd, frame, frame.Length, 0, sll, sll.Length) < 0)
                     throw new InvalidOperationException($"sendto(AF_PACKET) failed: errno {Marshal.GetLastPInvokeError()}");
             }

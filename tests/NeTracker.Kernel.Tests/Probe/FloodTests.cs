@@ -101,7 +101,7 @@ public sealed class FloodTests(ITestOutputHelper output)
             dropped = counters.DropsByInterface.TryGetValue(net.ClientHost, out var d) ? d.HalfOpenFull : 0;
             if (unanswered + dropped >= FloodSize)
                 break;
-            await Task.Delay(200, Ct);
+            await Task.Delay(200, Ct); // polls the sweep's progress (a condition wait)
         }
         output.WriteLine($"flood: {FloodSize} SYNs in {floodWatch.ElapsedMilliseconds} ms; {unanswered} reported unanswered, "
                          + $"{dropped} half-open entries dropped; {Established}/{Established} established correct "

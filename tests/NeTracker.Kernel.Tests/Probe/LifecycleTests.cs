@@ -78,7 +78,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
             client.Connect(f.ServerAddress(v6), port);
             client.Send(new byte[Request]);
             Tcp.ReadToEnd(client);
-            Thread.Sleep(200); // the seed reported the server's FIN as the end: 200 ms too early
+            Thread.Sleep(200); // time under test: the seed reported the server's FIN as the end, 200 ms too early
             client.Shutdown(SocketShutdown.Send);
             return Tcp.ElapsedNs(t0, Tcp.Now);
         });
@@ -117,7 +117,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
             Assert.NotEqual(ClosedBy.None, r.ClosedBy);
             Assert.InRange(r.DurationNs, 1, clientNs + 1_000_000_000);
         });
-        await Task.Delay(500, TestContext.Current.CancellationToken);
+        await Task.Delay(500, TestContext.Current.CancellationToken); // time under test: no third record follows
         Assert.Equal(2, f.Probe.Records.All.Count(r => r.ServerPort == port));
     }
 
@@ -173,7 +173,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
             var s = listener.Accept();
             Tcp.ReadExactly(s, Request);
             s.Send(new byte[Response]);
-            Thread.Sleep(50);
+            Thread.Sleep(50); // time under test: the connection lives 50 ms past the response, then the RST
             Tcp.Abort(s);
         });
         var clientNs = await Tcp.OnThread(() =>
@@ -268,7 +268,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
             Tcp.ReadToEnd(client);
             return Tcp.ElapsedNs(t0, Tcp.Now);
         });
-        await Task.Delay(400, TestContext.Current.CancellationToken);
+        await Task.Delay(400, TestContext.Current.CancellationToken); // time under test: inside the 1 s before Linux resends the SYN
         await SynDropFilter.RemoveAsync(f.Net.ServerHost, "egress");
         var clientNs = await connect;
         await server;
@@ -303,7 +303,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
             Tcp.ReadToEnd(client);
             return Tcp.ElapsedNs(t0, Tcp.Now);
         });
-        await Task.Delay(400, TestContext.Current.CancellationToken);
+        await Task.Delay(400, TestContext.Current.CancellationToken); // time under test: inside the 1 s before the SYN-ACK is resent
         await SynDropFilter.RemoveAsync(f.Net.ClientHost, "egress");
         var clientNs = await connect;
         await server;
@@ -347,7 +347,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
             });
             client.Connect(f.ServerAddress(v6), port);
             client.Send(new byte[round * 10]);
-            await Task.Delay(50, TestContext.Current.CancellationToken);
+            await Task.Delay(50, TestContext.Current.CancellationToken); // time under test: each round lives 50 ms
             if (round == 1)
                 Tcp.Abort(client); // no TIME_WAIT anywhere: the same four-tuple can come back at once
             else
@@ -419,7 +419,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
 
         // The silent side finally closes: its FIN trails a reported connection and starts nothing.
         server.Shutdown(SocketShutdown.Send);
-        await Task.Delay(2500, TestContext.Current.CancellationToken);
+        await Task.Delay(2500, TestContext.Current.CancellationToken); // time under test: several sweeps pass and nothing new appears
         Assert.Equal(2, f.Probe.Records.All.Count(r => r.ServerPort == port));
         Assert.DoesNotContain(f.Probe.Probe.ActiveConnections, a => a.ServerPort == port);
     }
@@ -444,7 +444,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         client.Close();
         await f.PairAsync(port, clientPort);
 
-        await Task.Delay(1000, TestContext.Current.CancellationToken); // a few sweeps
+        await Task.Delay(1000, TestContext.Current.CancellationToken); // time under test: a few sweeps pass
         Assert.Equal(2, f.Probe.Records.All.Count(r => r.ServerPort == port));
         Assert.DoesNotContain(f.Probe.Probe.ActiveConnections, a => a.ServerPort == port);
     }

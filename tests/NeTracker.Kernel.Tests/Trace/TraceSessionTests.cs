@@ -106,7 +106,8 @@ public sealed class TraceSessionTests : IAsyncLifetime
         catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
         {
         }
-        await Task.Delay(300, Ct); // one more overrun poll (every 100 ms here)
+        // The overrun counter is polled (every 100 ms here): wait until it has caught up.
+        await Eventually.TrueAsync(() => read + Interlocked.Read(ref _counters.LostEvents) >= Lines, $"read {read} + lost {_counters.LostEvents} reach {Lines}");
 
         Assert.True(_counters.LostEvents > 0, $"lost {_counters.LostEvents}, read {read}");
         Assert.Equal(Lines, read + Interlocked.Read(ref _counters.LostEvents));

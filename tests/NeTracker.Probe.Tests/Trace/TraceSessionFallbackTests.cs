@@ -47,7 +47,7 @@ public sealed class TraceSessionFallbackTests : IDisposable
             {
                 writer.Write("first\nsecond\npart"u8);
                 writer.Flush();
-                await Task.Delay(200, Ct); // the reader sees the half line first
+                await Task.Delay(200, Ct); // time under test: the half line sits alone in the pipe a while
                 writer.Write("ial line\n"u8);
             }
             Assert.Equal(["first", "second", "partial line"], await ReadAsync(session, 3));
@@ -62,9 +62,9 @@ public sealed class TraceSessionFallbackTests : IDisposable
     {
         await using var session = await OpenAsync();
         SetStats(overrun: 10, dropped: 3);
-        await WaitUntil(() => _counters.LostEvents == 8);
+        await Eventually.TrueAsync(() => _counters.LostEvents == 8);
         SetStats(overrun: 2, dropped: 0); // the buffer was reset: counting restarts from 0
-        await WaitUntil(() => _counters.LostEvents == 10);
+        await Eventually.TrueAsync(() => _counters.LostEvents == 10);
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public sealed class TraceSessionFallbackTests : IDisposable
             writer.Write("before\n"u8);
         }
         Assert.Equal(["before"], await ReadAsync(session, 1));
-        await WaitUntil(() => _counters.ReadErrors > 0);
+        await Eventually.TrueAsync(() => _counters.ReadErrors > 0);
 
         Directory.Delete(Pipe);
         MakeFifo(Pipe);
@@ -123,13 +123,6 @@ public sealed class TraceSessionFallbackTests : IDisposable
                 break;
         }
         return lines;
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        for (int i = 0; i < 200 && !condition(); i++)
-            await Task.Delay(25, Ct);
-        Assert.True(condition());
     }
 
     private static void MakeFifo(string path)

@@ -137,7 +137,7 @@ public sealed class HubProtocolTests : IAsyncLifetime
         // through a stats tick too (the stats timer runs every second: time itself is the subject).
         await Ingest.PublishAsync([.. Enumerable.Range(0, 500).Select(i => Records.Make(0, clientPort: 20_000 + i, endUtc: DateTime.UtcNow))], Ct);
         await Eventually.TrueAsync(() => broadcaster.BatchesSeen >= 1, "the broadcaster took the batch");
-        await Task.Delay(TimeSpan.FromSeconds(1.2), Ct);
+        await Task.Delay(TimeSpan.FromSeconds(1.2), Ct); // time under test: a stats tick passes unsent
         Assert.Equal(0, _app.Counted.Serialised);
 
         // The counter does count: once subscribed, batches and stats are serialised.
