@@ -111,19 +111,9 @@ public sealed class TraceSessionFallbackTests : IDisposable
         return await Task.Run(() => new FileStream(Pipe, FileMode.Open, FileAccess.Write), timeout.Token);
     }
 
-    private static async Task<List<string>> ReadAsync(TraceSession session, int count)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
-        var lines = new List<string>();
-        await foreach (var line in session.ReadLinesAsync(timeout.Token))
-        {
-            lines.Add(line);
-            if (lines.Count == count)
-                break;
-        }
-        return lines;
-    }
+    /// <summary>Reads until <paramref name="count"/> lines arrived, at most 10 s.</summary>
+    private static Task<List<string>> ReadAsync(TraceSession session, int count)
+        => AsyncStreams.FirstAsync(session.ReadLinesAsync, count);
 
     private static void MakeFifo(string path)
     {
