@@ -11,28 +11,26 @@ public static class Privileges
     public const string SkipReason =
         "needs root (BPF programs, tc, network namespaces): run `sudo ./netracker.sh test`. " +
         "As root, a skipped kernel test fails the run (netracker.sh).";
+
+    /// <summary>Makes the test skip, with <see cref="SkipReason"/>, unless <see cref="IsRoot"/>.</summary>
+    internal static void RequireRoot(FactAttribute test)
+    {
+        test.Skip = SkipReason;
+        test.SkipType = typeof(Privileges);
+        test.SkipUnless = nameof(IsRoot);
+    }
 }
 
 /// <summary>A <see cref="FactAttribute"/> that skips, saying why, when the process is not root.</summary>
 public sealed class KernelFactAttribute : FactAttribute
 {
     public KernelFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
-        : base(sourceFilePath, sourceLineNumber)
-    {
-        Skip = Privileges.SkipReason;
-        SkipType = typeof(Privileges);
-        SkipUnless = nameof(Privileges.IsRoot);
-    }
+        : base(sourceFilePath, sourceLineNumber) => Privileges.RequireRoot(this);
 }
 
 /// <summary>A <see cref="TheoryAttribute"/> that skips, saying why, when the process is not root.</summary>
 public sealed class KernelTheoryAttribute : TheoryAttribute
 {
     public KernelTheoryAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
-        : base(sourceFilePath, sourceLineNumber)
-    {
-        Skip = Privileges.SkipReason;
-        SkipType = typeof(Privileges);
-        SkipUnless = nameof(Privileges.IsRoot);
-    }
+        : base(sourceFilePath, sourceLineNumber) => Privileges.RequireRoot(this);
 }
