@@ -86,23 +86,7 @@ struct {
 	__uint(max_entries, NT_RINGBUF_DEFAULT);
 } events SEC(".maps");
 
-/* Socket owners, filled by the cgroup programs of bpf/netracker_sock.bpf.c: "owners" at bind(2)
- * (listeners), "connecting" at connect(2). The loader makes these the same maps as that
- * object's ("map name owners pinned ..."); loaded without it, they stay empty and connections
- * simply have no owner. */
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct nt_owner);
-} owners SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct nt_connecting);
-} connecting SEC(".maps");
+#include "netracker_owner_maps.h"	/* "owners", "connecting": process attribution */
 
 #define ETH_P_8021Q_	0x8100
 #define ETH_P_8021AD_	0x88A8
