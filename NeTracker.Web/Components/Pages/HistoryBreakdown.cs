@@ -26,16 +26,19 @@ internal sealed record HistoryBreakdown(IReadOnlyList<HeatColumn> Columns, TimeS
     {
         if (query is not { FromUtc: not null, ToUtc: not null } || buckets.Count == 0)
             return Empty;
-        var map = await store.HeatMapAsync(query, buckets.Count, ct);
+        // Three independent scans, each on its own connection: they run side by side.
+        var heat = store.HeatMapAsync(query, buckets.Count, ct);
+        var top = (Services: store.TopEndpointsAsync(query, EndpointSide.Server, TopGroups, ct),
+            Clients: store.TopEndpointsAsync(query, EndpointSide.Client, TopGroups, ct));
+        await Task.WhenAll(heat, top.Services, top.Clients);
+        var map = await heat;
         var counts = new long[buckets.Count][];
         for (var i = 0; i < counts.Length; i++)
             counts[i] = new long[DurationBinAxis.Count];
         foreach (var cell in map.Cells)
             counts[cell.TimeBucket][cell.DurationBin] += cell.Count;
 
-        var services = await store.TopEndpointsAsync(query, EndpointSide.Server, TopGroups, ct);
-        var clients = await store.TopEndpointsAsync(query, EndpointSide.Client, TopGroups, ct);
-        var talkers = TalkerTally.FromHistory(buckets.Sum(b => b.Count), services, clients);
+        var talkers = TalkerTally.FromHistory(buckets.Sum(b => b.Count), await top.Services, await top.Clients);
         var columns = buckets.Select((b, i) => new HeatColumn(b.StartUtc, counts[i], b.P50Ns, b.P95Ns, b.P99Ns)).ToList();
         return new HistoryBreakdown(columns, map.BucketWidth, talkers);
     }
