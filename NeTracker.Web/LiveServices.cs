@@ -60,10 +60,23 @@ public static class LiveServices
         services.AddSingleton<IHealthReporter, LiveHealthReporter>();
 
         // SignalR's default limit (32 KB) is a few dozen records; remote agents publish batches.
-        services.AddSignalR()
+        var signalR = services.AddSignalR()
             .AddHubOptions<ConnectionsHub>(o => o.MaximumReceiveMessageSize = ConnectionsHub.MaxMessageBytes)
             .AddJsonProtocol(o => RecordJson.Configure(o.PayloadSerializerOptions))
             .AddMessagePackProtocol(o => o.SerializerOptions = RecordMessagePack.Options);
+        // Fleet mode: every hub message goes through Redis, so any replica's subscribers get every replica's records.
+        var live = builder.Configuration.GetSection(LiveOptions.Section).Get<LiveOptions>() ?? new LiveOptions();
+        if (live.Backplane == "redis" && !string.IsNullOrWhiteSpace(live.Redis))
+        {
+            signalR.AddStackExchangeRedis(live.Redis, o =>
+            {
+                ClusterGroupsMonitor.Configure(o.Configuration);
+                o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal(ClusterGroupsMonitor.ChannelPrefix);
+            });
+            services.AddSingleton<ClusterGroupsMonitor>();
+            services.AddHostedService(sp => sp.GetRequiredService<ClusterGroupsMonitor>());
+            services.AddSingleton<IHealthReporter>(sp => sp.GetRequiredService<ClusterGroupsMonitor>());
+        }
     }
 
     public static void MapNeTrackerLive(this WebApplication app) =>
