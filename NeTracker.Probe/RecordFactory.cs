@@ -16,7 +16,8 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
     public ConnectionRecord FromEvent(in NtEvent ev)
     {
         var ipv6 = (ev.Flags & NtEvent.FlagIpv6) != 0;
-        var owner = (ev.Flags & NtEvent.FlagOwner) != 0 ? _owners.Resolve(ev.Pid, ev.Comm, ev.CgroupId) : null;
+        var owner = (ev.Flags & NtEvent.FlagOwner) == 0 ? null
+            : _owners.Resolve(ev.Pid, ev.Comm, ev.CgroupId, (ev.Flags & NtEvent.FlagOwnerProc) != 0 ? OwnerSource.Proc : OwnerSource.Kernel);
         return new ConnectionRecord
         {
             Host = host,
@@ -45,6 +46,7 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
             Comm = owner?.Comm,
             Cgroup = owner?.Cgroup,
             Unit = owner?.Unit,
+            OwnerSource = owner?.Source,
         };
     }
 

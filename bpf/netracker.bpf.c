@@ -55,15 +55,13 @@ struct {
 	__type(value, struct nt_ifdrops);
 } ifdrops SEC(".maps");
 
-/* Keys of recently finished connections -> close time. Packets that trail a finished
- * connection (its last ACK, a late RST, a retransmitted FIN) land here and never start a
- * "partial" one. A map of its own (not a state in "conns") so it bounds itself (LRU) and the
- * user-space sweep of "conns" only walks live connections. */
+/* Tombstones: recently finished keys (bpf/netracker.h, struct nt_tomb_set). A map of its own
+ * (not a state in "conns") so that the user-space sweep of "conns" only walks live connections. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, NT_MAX_TOMBSTONES);
-	__type(key, struct nt_key);
-	__type(value, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NT_TOMB_SETS);
+	__type(key, __u32);
+	__type(value, struct nt_tomb_set);
 } closed SEC(".maps");
 
 struct {
@@ -150,6 +148,62 @@ static __always_inline void v4_mapped(__u8 *dst, __be32 addr)
 	dst[10] = 0xff;
 	dst[11] = 0xff;
 	__builtin_memcpy(dst + 12, &addr, 4);
+}
+
+static __always_inline int key_eq(const struct nt_key *a, const struct nt_key *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < (int)(sizeof(*a) / 4); i++)
+		if (x[i] != y[i])
+			return 0;
+	return 1;
+}
+
+/* The key finished less than ttl ago. */
+static __always_inline int tomb_hit(const struct nt_key *k, __u64 now, __u64 ttl)
+{
+	__u32 set = nt_tomb_set_of(k);
+	struct nt_tomb_set *s = bpf_map_lookup_elem(&closed, &set);
+	int i;
+
+	if (!s)
+		return 0;
+#pragma unroll
+	for (i = 0; i < NT_TOMB_WAYS; i++)
+		if (s->way[i].closed_ns && now - s->way[i].closed_ns < ttl && key_eq(&s->way[i].key, k))
+			return 1;
+	return 0;
+}
+
+/* Remembers the key as finished at now: in its own way if it is there already, else in the
+ * way with the oldest stamp (an empty way has stamp 0). */
+static __always_inline void tomb_put(const struct nt_key *k, __u64 now)
+{
+	__u32 set = nt_tomb_set_of(k), victim = 0;
+	struct nt_tomb_set *s = bpf_map_lookup_elem(&closed, &set);
+	struct nt_tomb *t;
+	__u64 oldest = ~0ull;
+	int i;
+
+	if (!s)
+		return;
+#pragma unroll
+	for (i = 0; i < NT_TOMB_WAYS; i++) {
+		if (key_eq(&s->way[i].key, k)) {
+			victim = i;
+			break;
+		}
+		if (s->way[i].closed_ns < oldest) {
+			oldest = s->way[i].closed_ns;
+			victim = i;
+		}
+	}
+	t = &s->way[victim & (NT_TOMB_WAYS - 1)];
+	t->closed_ns = now;
+	t->key = *k;
 }
 
 /* A header at off: in place when it is in the linear data, else copied into buf.
@@ -317,7 +371,7 @@ static __always_inline void copy_owner(struct nt_event *e, const struct nt_conn 
 	e->cgroup_id = c->owner.cgroup_id;
 	__builtin_memcpy(e->comm, c->owner.comm, sizeof(e->comm));
 	if (c->owner.pid)
-		e->flags |= NT_EV_OWNER;
+		e->flags |= c->owner.flags & NT_OWNER_PROC ? NT_EV_OWNER | NT_EV_OWNER_PROC : NT_EV_OWNER;
 }
 
 /* The ring-buffer transport: one struct nt_event. A full buffer is counted, never silent.
@@ -377,7 +431,7 @@ static __always_inline void finish(struct nt_conn *c, const struct nt_key *k, co
 	else
 		emit_event(c, k, cfg, now - c->start_ns, reason, closed_by);
 
-	bpf_map_update_elem(&closed, k, &now, BPF_ANY);
+	tomb_put(k, now);
 	if (in_halfopen) {
 		/* Another CPU may have promoted this connection meanwhile: that copy is over too. */
 		struct nt_conn *moved = bpf_map_lookup_elem(&conns, k);
@@ -481,7 +535,7 @@ static __always_inline struct nt_conn *promote(const struct nt_key *k, struct nt
 
 			/* Dropped, counted once: its later packets hit the tombstone, not a retry. */
 			count_full(k->ifindex, 1);
-			bpf_map_update_elem(&closed, k, &now, BPF_ANY);
+			tomb_put(k, now);
 		}
 	}
 	bpf_map_delete_elem(&halfopen, k);
@@ -531,7 +585,7 @@ static __always_inline struct nt_conn *create(struct nt_ctx *x, int *fresh_syn)
 {
 	struct nt_conn fresh;
 	const struct nt_pkt *p = &x->p;
-	__u64 *tomb, ttl;
+	__u64 ttl;
 
 	if (x->syn) {
 		init_conn(&fresh, p, x->lo, 1, x->egress, x->local, x->now);
@@ -542,9 +596,8 @@ static __always_inline struct nt_conn *create(struct nt_ctx *x, int *fresh_syn)
 		return insert(&halfopen, &x->k, &fresh);
 	}
 	/* Trailing packets of a finished connection never start a new one. */
-	tomb = bpf_map_lookup_elem(&closed, &x->k);
 	ttl = x->cfg->tombstone_ms ? (__u64)x->cfg->tombstone_ms * 1000000 : NT_TOMBSTONE_NS_DEFAULT;
-	if (tomb && x->now - *tomb < ttl) {
+	if (tomb_hit(&x->k, x->now, ttl)) {
 		stat_inc(NT_STAT_TRAILING);
 		return NULL;
 	}

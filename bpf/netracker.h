@@ -51,6 +51,7 @@ enum nt_direction {
 #define NT_EV_IPV6	(1u << 0)	/* else IPv4 (addresses v4-mapped) */
 #define NT_EV_PARTIAL	(1u << 1)	/* open before tracking began */
 #define NT_EV_OWNER	(1u << 2)	/* pid, comm and cgroup_id name the local socket's owner */
+#define NT_EV_OWNER_PROC	(1u << 3)	/* ... as user space read it from /proc (NT_OWNER_PROC) */
 
 struct nt_event {
 	__u16	size;		/* sizeof(struct nt_event) as the kernel object was built */
@@ -82,10 +83,14 @@ struct nt_event {
  * program (map "owners", BPF_F_CLONE so an accepted socket inherits its listener's). */
 struct nt_owner {
 	__u32	pid;
-	__u32	pad;
+	__u32	flags;		/* NT_OWNER_* */
 	__u64	cgroup_id;
 	char	comm[16];
 };
+
+/* nt_owner.flags. The kernel program writes 0; user space, naming a socket that is older than
+ * the program from /proc (like `ss -p`), writes NT_OWNER_PROC so records can say so. */
+#define NT_OWNER_PROC		(1u << 0)
 
 /* nt_config.transport */
 #define NT_TRANSPORT_RINGBUF	0
@@ -125,7 +130,8 @@ enum nt_closed_by {
  */
 #define NT_MAX_CONNS		131072	/* hash: connections past the handshake (never evicted) */
 #define NT_MAX_HALFOPEN		65536	/* hash: SYN seen, handshake not complete (floods live here) */
-#define NT_MAX_TOMBSTONES	16384	/* LRU: recently closed keys (losing one is harmless) */
+#define NT_TOMB_SETS		16384	/* array: sets of recently closed keys (see struct nt_tomb_set) */
+#define NT_TOMB_WAYS		4	/* keys per set: 65 536 in all */
 #define NT_MAX_IFDROPS		1024	/* per-interface drop counters */
 #define NT_RINGBUF_DEFAULT	(4u << 20)	/* bytes; user space creates "events" with its own size */
 #define NT_TOMBSTONE_NS_DEFAULT	(60ull * 1000000000ull)	/* TIME_WAIT-like default */
@@ -141,6 +147,46 @@ struct nt_key {
 	__u8	family;		/* 4 or 6 */
 	__u8	pad[3];
 };
+
+/*
+ * Tombstones: keys of recently finished connections, so that the packets trailing one (its last
+ * ACK, a retransmitted FIN, a late RST) never start a "partial" connection. A set-associative
+ * cache in an array ("closed"): a key lives in set nt_tomb_set_of(key), in one of NT_TOMB_WAYS
+ * ways; a new key takes the way with the oldest stamp. Why not an LRU hash: its update took
+ * ~40 % of nt_egress's time (bench/bpf_ab.sh, bench/FINDINGS.md); an array slot is a few
+ * stores, with no lock and no list to maintain. Losing a tombstone (four newer closes in one
+ * set within its TTL, or two CPUs writing one way at once) only lets a trailing packet start a
+ * partial entry, which the sweeper ages out; the way is written stamp first, key last.
+ * User space writes tombstones too (NeTracker.Probe/Kernel/Tombstones.cs, same hash).
+ */
+struct nt_tomb {
+	struct nt_key key;
+	__u32	key_pad;
+	__u64	closed_ns;	/* 0 = empty way */
+};
+
+struct nt_tomb_set {
+	struct nt_tomb way[NT_TOMB_WAYS];
+};
+
+/* FNV-1a over the key's eleven 32-bit words (host order), then murmur3's finaliser so that
+ * the low bits used as the set index depend on every word. */
+static __always_inline __u32 nt_tomb_set_of(const struct nt_key *k)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u32 h = 2166136261u;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < (int)(sizeof(*k) / 4); i++)
+		h = (h ^ w[i]) * 16777619u;
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h & (NT_TOMB_SETS - 1);
+}
 
 /* state bits of struct nt_conn; only ever set, with atomic or */
 #define NT_S_SYN	(1u << 0)	/* first SYN seen */

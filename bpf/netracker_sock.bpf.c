@@ -44,6 +44,7 @@ int nt_sock_create(struct bpf_sock *sk)
 	if (!o)
 		return 1;
 	o->pid = bpf_get_current_pid_tgid() >> 32;
+	o->flags = 0;	/* named by the kernel (NT_OWNER_PROC is user space's /proc fill) */
 	o->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
 	return 1;

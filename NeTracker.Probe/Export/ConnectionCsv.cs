@@ -50,7 +50,8 @@ public static class ConnectionCsv
         w.Write(',');
         WriteText(w, r.Comm ?? ""); w.Write(',');
         WriteText(w, r.Cgroup ?? ""); w.Write(',');
-        WriteText(w, r.Unit ?? "");
+        WriteText(w, r.Unit ?? ""); w.Write(',');
+        w.Write(SchemaNames.Of(r.OwnerSource));
         w.Write("\r\n");
     }
 

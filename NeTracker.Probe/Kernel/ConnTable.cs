@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using NeTracker.Probe.Model;
 using NeTracker.Probe.Native;
@@ -16,6 +15,7 @@ public sealed class ConnTable : IDisposable
     private readonly BpfMap _conns;
     private readonly BpfMap _halfOpen;
     private readonly BpfMap _closed;
+    private readonly Tombstones _tombstones;
 
     public ConnTable(PinPaths pins)
     {
@@ -31,6 +31,13 @@ public sealed class ConnTable : IDisposable
             _halfOpen?.Dispose();
             throw;
         }
+        if (_closed.Info.ValueSize != Tombstones.SetSize || _closed.Info.MaxEntries != Tombstones.Sets)
+        {
+            Dispose();
+            throw new ProbeException($"the pinned tombstones {_closed.Path} have value size {_closed.Info.ValueSize} and {_closed.Info.MaxEntries} sets, "
+                                     + $"this probe expects {Tombstones.SetSize} and {Tombstones.Sets}: remove the pins of the older version.");
+        }
+        _tombstones = new Tombstones(_closed);
         foreach (var map in new[] { _conns, _halfOpen })
         {
             if (map.Info.KeySize == NtKey.SizeOf && map.Info.ValueSize == NtConn.SizeOf)
@@ -68,18 +75,16 @@ public sealed class ConnTable : IDisposable
     /// With <paramref name="tombstoneNs"/> each key of "conns" first goes to the tombstones, as
     /// the kernel does when it closes a connection itself, so the packets that may still trail a
     /// swept connection start nothing. Half-open keys get none: a SYN ignores tombstones, and a
-    /// flood's keys would push the real ones out of that LRU.
+    /// flood's keys would push the real ones out of the tombstone sets.
     /// </summary>
     public Task<HashSet<ConnEntry>> RemoveAsync(IReadOnlyList<ConnEntry> entries, ulong? tombstoneNs, CancellationToken ct)
         => Task.Run(() =>
         {
-            Span<byte> stamp = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(stamp, tombstoneNs ?? 0);
             var removed = new HashSet<ConnEntry>(ReferenceEqualityComparer.Instance);
             foreach (var e in entries)
             {
                 if (tombstoneNs is not null && !e.HalfOpen)
-                    _closed.Update(e.RawKey, stamp);
+                    _tombstones.Put(e.RawKey, tombstoneNs.Value);
                 if ((e.HalfOpen ? _halfOpen : _conns).Delete(e.RawKey))
                     removed.Add(e);
             }
@@ -96,6 +101,9 @@ public sealed class ConnTable : IDisposable
             v.StartNs, v.SynackAt, v.AckAt, v.LastNs, v.BytesIn, v.BytesOut, v.PacketsIn, v.PacketsOut,
             v.State, v.SynRetransmits, v.Flags, halfOpen);
     }
+
+    /// <summary>The key's tombstone stamp (tests: what the kernel and the sweeper left).</summary>
+    public ulong? FindTombstone(ReadOnlySpan<byte> key) => _tombstones.Find(key);
 
     public void Dispose()
     {

@@ -34,3 +34,13 @@ public enum ClosedBy
     Client = 1,
     Server = 2,
 }
+
+/// <summary>Where a record's owner (pid, comm, cgroup) came from.</summary>
+public enum OwnerSource
+{
+    /// <summary>The cgroup/sock_create program named the socket when it was made.</summary>
+    Kernel = 0,
+
+    /// <summary>The socket is older than the program: named from /proc after attaching, like <c>ss -p</c>.</summary>
+    Proc = 1,
+}

@@ -71,4 +71,8 @@ public sealed record ConnectionRecord
 
     /// <summary>The systemd unit or container derived from <see cref="Cgroup"/>; null where none.</summary>
     public string? Unit { get; init; }
+
+    /// <summary>Where the owner came from: <see cref="Model.OwnerSource.Kernel"/> (socket creation) or
+    /// <see cref="Model.OwnerSource.Proc"/> (a socket older than NeTracker, named from /proc); null with no owner.</summary>
+    public OwnerSource? OwnerSource { get; init; }
 }

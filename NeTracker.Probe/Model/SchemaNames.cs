@@ -10,7 +10,7 @@ public static class SchemaNames
         "client_addr", "client_port", "server_addr", "server_port",
         "start_utc", "end_utc", "duration_ns", "synack_ns", "ack_ns",
         "close_reason", "closed_by", "bytes_in", "bytes_out", "packets_in", "packets_out",
-        "syn_retransmits", "partial", "pid", "comm", "cgroup", "unit",
+        "syn_retransmits", "partial", "pid", "comm", "cgroup", "unit", "owner_source",
     ];
 
     public static string Of(Direction d) => d switch
@@ -41,6 +41,15 @@ public static class SchemaNames
         ClosedBy.Client => "client",
         ClosedBy.Server => "server",
         _ => "",
+    };
+
+    /// <summary>Empty when there is no owner.</summary>
+    public static string Of(OwnerSource? s) => s switch
+    {
+        OwnerSource.Kernel => "kernel",
+        OwnerSource.Proc => "proc",
+        null => "",
+        _ => throw new ArgumentOutOfRangeException(nameof(s), s, null),
     };
 
     /// <summary>ISO 8601 UTC with 7 fractional digits (100 ns, the resolution of DateTime).</summary>

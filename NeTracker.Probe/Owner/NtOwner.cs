@@ -8,8 +8,11 @@ namespace NeTracker.Probe.Owner;
 [StructLayout(LayoutKind.Sequential)]
 public struct NtOwner
 {
+    /// <summary>NT_OWNER_PROC: written by <see cref="ProcOwnerFill"/>, not by the kernel program.</summary>
+    public const uint FlagProc = 1 << 0;
+
     public uint Pid;
-    public uint Pad0;
+    public uint Flags;
     public ulong CgroupId;
     public NtEvent.Comm16 Comm;
 }

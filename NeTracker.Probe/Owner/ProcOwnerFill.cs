@@ -140,6 +140,7 @@ public sealed class ProcOwnerFill(string ownersMapPin, string? cgroupRoot, ILogg
         {
             var value = new byte[Marshal.SizeOf<NtOwner>()];
             BitConverter.TryWriteBytes(value.AsSpan(0, 4), (uint)pid);
+            BitConverter.TryWriteBytes(value.AsSpan(4, 4), NtOwner.FlagProc); // records say "from /proc"
             if (cgroupRoot is not null && ProcSockets.Cgroup2Path(File.ReadLines($"/proc/{pid}/cgroup")) is { } path
                 && CgroupPaths.InodeOf(Path.Join(cgroupRoot, path)) is { } id)
                 BitConverter.TryWriteBytes(value.AsSpan(8, 8), id);

@@ -3,10 +3,10 @@ using NeTracker.Probe.Model;
 namespace NeTracker.Probe.Owner;
 
 /// <summary>Who owns a connection's local socket, in the record's terms.</summary>
-public sealed record ProcessOwner(int Pid, string? Comm, string? Cgroup, string? Unit)
+public sealed record ProcessOwner(int Pid, string? Comm, string? Cgroup, string? Unit, OwnerSource Source = OwnerSource.Kernel)
 {
     public ConnectionRecord ApplyTo(ConnectionRecord record)
-        => record with { Pid = Pid, Comm = Comm, Cgroup = Cgroup, Unit = Unit };
+        => record with { Pid = Pid, Comm = Comm, Cgroup = Cgroup, Unit = Unit, OwnerSource = Source };
 }
 
 /// <summary>
@@ -16,11 +16,11 @@ public sealed record ProcessOwner(int Pid, string? Comm, string? Cgroup, string?
 /// </summary>
 public sealed class OwnerResolver(CgroupPaths? cgroups)
 {
-    public ProcessOwner? Resolve(uint pid, ReadOnlySpan<byte> comm, ulong cgroupId)
+    public ProcessOwner? Resolve(uint pid, ReadOnlySpan<byte> comm, ulong cgroupId, OwnerSource source = OwnerSource.Kernel)
     {
         if (pid == 0 || pid > int.MaxValue)
             return null;
         var cgroup = cgroups?.Resolve(cgroupId);
-        return new ProcessOwner((int)pid, OwnerText.Comm(comm), cgroup?.Path, cgroup?.Unit);
+        return new ProcessOwner((int)pid, OwnerText.Comm(comm), cgroup?.Path, cgroup?.Unit, source);
     }
 }

@@ -18,6 +18,7 @@ public struct NtEvent
     public const ushort FlagIpv6 = 1 << 0;
     public const ushort FlagPartial = 1 << 1;
     public const ushort FlagOwner = 1 << 2;
+    public const ushort FlagOwnerProc = 1 << 3;
 
     public ushort Size;
     public byte EventVersion;

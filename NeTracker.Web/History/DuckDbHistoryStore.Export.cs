@@ -25,6 +25,7 @@ public sealed partial class DuckDbHistoryStore
         $"{Names<ClosedBy>(c => SchemaNames.Of(c))}[closed_by + 1] AS closed_by",
         "bytes_in", "bytes_out", "packets_in", "packets_out", "syn_retransmits", "partial",
         "pid", "comm", "cgroup", "unit",
+        $"{Names<OwnerSource>(s => SchemaNames.Of(s))}[owner_source + 1] AS owner_source",
     ]);
 
     public Task<Stream> ExportParquetAsync(ConnectionFilter filter, CancellationToken ct = default) => Task.Run<Stream>(() =>

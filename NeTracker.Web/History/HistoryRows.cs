@@ -11,7 +11,7 @@ internal static class HistoryRows
     public const string Columns =
         "id, host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
         "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
-        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit";
+        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source";
 
     public static void Append(DuckDBAppender appender, ConnectionRecord r) =>
         appender.CreateRow()
@@ -43,6 +43,7 @@ internal static class HistoryRows
             .AppendValue(r.Comm)
             .AppendValue(r.Cgroup)
             .AppendValue(r.Unit)
+            .AppendValue((int?)r.OwnerSource)
             .EndRow();
 
     public static ConnectionRecord Read(DuckDBDataReader x) => new()
@@ -74,5 +75,6 @@ internal static class HistoryRows
         Comm = x.IsDBNull(24) ? null : x.GetString(24),
         Cgroup = x.IsDBNull(25) ? null : x.GetString(25),
         Unit = x.IsDBNull(26) ? null : x.GetString(26),
+        OwnerSource = x.IsDBNull(27) ? null : (OwnerSource)x.GetInt32(27),
     };
 }

@@ -56,6 +56,8 @@ internal static class HistorySchema
         -- The SQLite history of an earlier version, imported in the same transaction as its rows.
         CREATE TABLE imports (file VARCHAR NOT NULL, rows BIGINT NOT NULL, finished_utc TIMESTAMP NOT NULL);
         """,
+        // v2: where the owner came from (0 kernel, 1 /proc); NULL with no owner, and for rows of v1.
+        "ALTER TABLE connections ADD COLUMN owner_source INTEGER;",
     ];
 
     /// <summary>Brings the file to the last of <paramref name="steps"/>; returns the version it was at.</summary>

@@ -90,8 +90,8 @@ internal sealed class SqliteImport(string path, ILogger log)
                     .AppendValue(x.GetInt64(20))
                     .AppendValue(x.GetInt32(21))
                     .AppendValue(x.GetInt64(22) != 0)
-                    // The SQLite schema had no owner columns.
-                    .AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue()
+                    // The SQLite schema had no owner columns (pid, comm, cgroup, unit, owner_source).
+                    .AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue()
                     .EndRow();
                 if (++rows % ProgressEvery == 0)
                     log.LogInformation("History: imported {Rows} of {Total} records from {Name}", rows, total, name);

@@ -25,7 +25,8 @@ public static class RecordMessagePack
         .WithResolver(CompositeResolver.Create(
             [new ConnectionRecordFormatter(), new IpAddressFormatter(), new SecondStatsFormatter(), new ReasonCountFormatter(),
              new SchemaEnumFormatter<Direction>(), new SchemaEnumFormatter<IpFamily>(),
-             new SchemaEnumFormatter<CloseReason>(), new SchemaEnumFormatter<ClosedBy>()],
+             new SchemaEnumFormatter<CloseReason>(), new SchemaEnumFormatter<ClosedBy>(),
+             new SchemaEnumFormatter<OwnerSource>()],
             [RecordListResolver.Instance, ContractlessStandardResolver.Instance]))
         .WithSecurity(MessagePackSecurity.UntrustedData);
 
@@ -258,7 +259,7 @@ public static class RecordMessagePack
     private static long? ReadNullableInt64(ref MessagePackReader reader) => reader.TryReadNil() ? null : reader.ReadInt64();
 
     /// <summary>
-    /// One record as a map of the schema's 27 fields (<see cref="SchemaNames.Columns"/>). Keys are
+    /// One record as a map of the schema's 28 fields (<see cref="SchemaNames.Columns"/>). Keys are
     /// encoded once; writing a record allocates nothing (addresses are formatted in place).
     /// </summary>
     private sealed class ConnectionRecordFormatter : IMessagePackFormatter<ConnectionRecord?>
@@ -277,6 +278,7 @@ public static class RecordMessagePack
             var family = options.Resolver.GetFormatterWithVerify<IpFamily>();
             var reason = options.Resolver.GetFormatterWithVerify<CloseReason>();
             var closedBy = options.Resolver.GetFormatterWithVerify<ClosedBy>();
+            var ownerSource = options.Resolver.GetFormatterWithVerify<OwnerSource>();
             var k = 0;
             writer.WriteMapHeader(Keys.Length);
             writer.WriteRaw(Keys[k++]); writer.Write(r.Id);
@@ -306,6 +308,9 @@ public static class RecordMessagePack
             writer.WriteRaw(Keys[k++]); writer.Write(r.Comm);
             writer.WriteRaw(Keys[k++]); writer.Write(r.Cgroup);
             writer.WriteRaw(Keys[k++]); writer.Write(r.Unit);
+            writer.WriteRaw(Keys[k++]);
+            if (r.OwnerSource is { } source) ownerSource.Serialize(ref writer, source, options);
+            else writer.WriteNil();
         }
 
         public ConnectionRecord? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
@@ -324,6 +329,7 @@ public static class RecordMessagePack
             IpFamily family = default;
             CloseReason closeReason = default;
             ClosedBy closedBy = default;
+            OwnerSource? ownerSource = null;
             var partial = false;
 
             options.Security.DepthStep(ref reader);
@@ -360,6 +366,7 @@ public static class RecordMessagePack
                     case "comm": comm = reader.ReadString(); break;
                     case "cgroup": cgroup = reader.ReadString(); break;
                     case "unit": unit = reader.ReadString(); break;
+                    case "owner_source": ownerSource = reader.TryReadNil() ? null : options.Resolver.GetFormatterWithVerify<OwnerSource>().Deserialize(ref reader, options); break;
                     default: reader.Skip(); break; // a newer sender's field
                 }
             }
@@ -393,6 +400,7 @@ public static class RecordMessagePack
                 Comm = comm,
                 Cgroup = cgroup,
                 Unit = unit,
+                OwnerSource = ownerSource,
             };
         }
 

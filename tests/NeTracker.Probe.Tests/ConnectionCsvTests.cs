@@ -37,7 +37,7 @@ public class ConnectionCsvTests
     public void Header_lists_the_schema_columns_in_order()
     {
         Assert.Equal(
-            "id,host,interface,ifindex,direction,family,client_addr,client_port,server_addr,server_port,start_utc,end_utc,duration_ns,synack_ns,ack_ns,close_reason,closed_by,bytes_in,bytes_out,packets_in,packets_out,syn_retransmits,partial,pid,comm,cgroup,unit",
+            "id,host,interface,ifindex,direction,family,client_addr,client_port,server_addr,server_port,start_utc,end_utc,duration_ns,synack_ns,ack_ns,close_reason,closed_by,bytes_in,bytes_out,packets_in,packets_out,syn_retransmits,partial,pid,comm,cgroup,unit,owner_source",
             ConnectionCsv.Header);
     }
 
@@ -47,7 +47,7 @@ public class ConnectionCsvTests
         var w = new StringWriter();
         ConnectionCsv.WriteRow(w, Sample());
         Assert.Equal(
-            "7,web-1,veth0,12,outbound,ipv6,2001:db8::1,50000,2001:db8::2,443,2026-11-26T01:02:03.1234567Z,2026-11-26T01:02:04.0000000Z,876543300,120000,,rst,server,10,20,3,4,1,false,,,,\r\n",
+            "7,web-1,veth0,12,outbound,ipv6,2001:db8::1,50000,2001:db8::2,443,2026-11-26T01:02:03.1234567Z,2026-11-26T01:02:04.0000000Z,876543300,120000,,rst,server,10,20,3,4,1,false,,,,,\r\n",
             w.ToString());
     }
 
@@ -57,9 +57,17 @@ public class ConnectionCsvTests
         var w = new StringWriter();
         ConnectionCsv.WriteRow(w, Sample() with
         {
-            Pid = 4242, Comm = "=evil,cmd", Cgroup = "/system.slice/nginx.service", Unit = "nginx.service",
+            Pid = 4242, Comm = "=evil,cmd", Cgroup = "/system.slice/nginx.service", Unit = "nginx.service", OwnerSource = OwnerSource.Kernel,
         });
-        Assert.EndsWith(",false,4242,\"'=evil,cmd\",/system.slice/nginx.service,nginx.service\r\n", w.ToString());
+        Assert.EndsWith(",false,4242,\"'=evil,cmd\",/system.slice/nginx.service,nginx.service,kernel\r\n", w.ToString());
+    }
+
+    [Fact]
+    public void Owner_source_says_proc_for_an_owner_read_from_proc()
+    {
+        var w = new StringWriter();
+        ConnectionCsv.WriteRow(w, Sample() with { Pid = 7, Comm = "sshd", OwnerSource = OwnerSource.Proc });
+        Assert.EndsWith(",false,7,sshd,,,proc\r\n", w.ToString());
     }
 
     [Theory]

@@ -96,23 +96,28 @@ public sealed class AttributionTests : IAsyncLifetime
         var o = Assert.Single(await probe.Records.WaitAsync(r => r.Interface == link.HostEnd && r.ServerPort == farPort && !r.Partial, 1));
         Assert.Equal(Direction.Outbound, o.Direction);
         Assert.Equal((outbound.Pid, commA, groupA.PathInRecord, $"ntown-{s}-a.scope"), (o.Pid, o.Comm, o.Cgroup, o.Unit));
+        Assert.Equal(OwnerSource.Kernel, o.OwnerSource); // opened after attaching: named at socket creation
 
         var i = Assert.Single(await probe.Records.WaitAsync(r => r.Interface == link.HostEnd && r.ServerPort == serverPort, 1));
         Assert.Equal(Direction.Inbound, i.Direction);
         Assert.Equal((server.Pid, commB, groupB.PathInRecord, $"ntown-{s}-b.scope"), (i.Pid, i.Comm, i.Cgroup, i.Unit));
+        Assert.Equal(OwnerSource.Kernel, i.OwnerSource);
 
         var l = Assert.Single(await probe.Records.WaitAsync(r => r.Interface == "lo" && r.ServerPort == serverPort, 1));
         Assert.Equal(Direction.Local, l.Direction);
         Assert.Equal((local.Pid, commA, groupA.PathInRecord), (l.Pid, l.Comm, l.Cgroup));
+        Assert.Equal(OwnerSource.Kernel, l.OwnerSource);
 
         // Open before NeTracker: named from /proc when the probe attached (like ss -p). Its sides
         // are a guess (the higher port is taken for the client), so match either port.
         var e = Assert.Single(await probe.Records.WaitAsync(r => r.Interface == link.HostEnd && r.Partial && (r.ClientPort == earlyPort || r.ServerPort == earlyPort), 1));
         Assert.Equal((early.Pid, "ntH" + s, groupA.PathInRecord), (e.Pid, e.Comm, e.Cgroup));
+        Assert.Equal(OwnerSource.Proc, e.OwnerSource); // and the record says so
         // Accepted from a listener older than NeTracker: the listener was named from /proc, and
         // the accepted socket inherited it.
         var older = Assert.Single(await probe.Records.WaitAsync(r => r.Interface == link.HostEnd && r.ServerPort == olderPort, 1));
         Assert.Equal((olderServer.Pid, "ntO" + s, groupB.PathInRecord), (older.Pid, older.Comm, older.Cgroup));
+        Assert.Equal(OwnerSource.Proc, older.OwnerSource);
         Assert.True(probe.Probe.Counters.OwnersFromProc >= 2);
 
         _asyncDisposables.Remove(probe);

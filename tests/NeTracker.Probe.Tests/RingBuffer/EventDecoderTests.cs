@@ -56,6 +56,7 @@ public sealed class EventDecoderTests
         Assert.Equal(r.StartUtc.AddTicks(25_000), r.EndUtc);
         Assert.Null(r.Pid);
         Assert.Null(r.Comm);
+        Assert.Null(r.OwnerSource);
     }
 
     [Fact]
@@ -68,6 +69,28 @@ public sealed class EventDecoderTests
         Encoding.ASCII.GetBytes("nginx\0garbage").CopyTo((Span<byte>)e.Comm);
         Assert.True(EventDecoder.TryDecode(Bytes(e), Factory, out var r));
         Assert.Equal((Direction.Local, 4242, "nginx", true), (r.Direction, r.Pid, r.Comm, r.Partial));
+        Assert.Equal(OwnerSource.Kernel, r.OwnerSource);
+    }
+
+    [Fact]
+    public void An_owner_read_from_proc_is_marked_proc()
+    {
+        var e = Sample();
+        e.Flags |= NtEvent.FlagOwner | NtEvent.FlagOwnerProc;
+        e.Pid = 77;
+        Encoding.ASCII.GetBytes("sshd\0").CopyTo((Span<byte>)e.Comm);
+        Assert.True(EventDecoder.TryDecode(Bytes(e), Factory, out var r));
+        Assert.Equal((77, "sshd", OwnerSource.Proc), (r.Pid, r.Comm, r.OwnerSource));
+    }
+
+    [Fact]
+    public void The_proc_mark_without_an_owner_names_nobody()
+    {
+        var e = Sample();
+        e.Flags |= NtEvent.FlagOwnerProc;
+        e.Pid = 77;
+        Assert.True(EventDecoder.TryDecode(Bytes(e), Factory, out var r));
+        Assert.Equal((null, null), (r.Pid, r.OwnerSource));
     }
 
     [Theory]

@@ -26,6 +26,7 @@ public sealed class NtEventLayoutTests
     [InlineData("nt_key", typeof(NtKey))]
     [InlineData("nt_conn", typeof(NtConn))]
     [InlineData("nt_ifdrops", typeof(NtIfDrops))]
+    [InlineData("nt_tomb", typeof(NtTomb))]
     [InlineData("nt_owner", typeof(NeTracker.Probe.Owner.NtOwner))]
     public void Size_and_every_offset_match_the_header(string cName, Type type)
     {
@@ -54,6 +55,10 @@ public sealed class NtEventLayoutTests
         Assert.Equal(1 << 1, NtEvent.FlagPartial);
         Assert.Contains("#define NT_EV_OWNER\t(1u << 2)", header, StringComparison.Ordinal);
         Assert.Equal(1 << 2, NtEvent.FlagOwner);
+        Assert.Contains("#define NT_EV_OWNER_PROC\t(1u << 3)", header, StringComparison.Ordinal);
+        Assert.Equal(1 << 3, NtEvent.FlagOwnerProc);
+        Assert.Contains("#define NT_OWNER_PROC\t\t(1u << 0)", header, StringComparison.Ordinal);
+        Assert.Equal(1u << 0, NeTracker.Probe.Owner.NtOwner.FlagProc);
     }
 
     private static string Pascal(string snake)

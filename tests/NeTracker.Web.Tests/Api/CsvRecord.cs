@@ -41,6 +41,7 @@ internal static class CsvRecord
             Comm = f[24].Length == 0 ? null : Text(f[24]),
             Cgroup = f[25].Length == 0 ? null : Text(f[25]),
             Unit = f[26].Length == 0 ? null : Text(f[26]),
+            OwnerSource = f[27].Length == 0 ? null : System.Enum.Parse<OwnerSource>(f[27], ignoreCase: true),
         };
     }
 }

@@ -50,6 +50,7 @@ internal static class ParquetFile
                 Comm = Text("comm"),
                 Cgroup = Text("cgroup"),
                 Unit = Text("unit"),
+                OwnerSource = Text("owner_source") is { } source ? Enum.Parse<OwnerSource>(source, ignoreCase: true) : null,
             });
         }
         return (columns, rows);

@@ -56,7 +56,8 @@ internal static class SampleRecords
             Partial = rnd.Next(5) == 0,
         };
         return Comms[id % Comms.Length] is { } comm
-            ? record with { Pid = (int)(id % 4000) + 1, Comm = comm, Cgroup = $"/system.slice/{comm}.service", Unit = id % 2 == 0 ? $"{comm}.service" : null }
+            ? record with { Pid = (int)(id % 4000) + 1, Comm = comm, Cgroup = $"/system.slice/{comm}.service", Unit = id % 2 == 0 ? $"{comm}.service" : null,
+                OwnerSource = id % 3 == 0 ? OwnerSource.Proc : OwnerSource.Kernel }
             : record;
     }
 }

@@ -102,7 +102,7 @@ public sealed class SchemaAndRetentionTests
     {
         var dir = Directory.CreateTempSubdirectory("nt-history-v2-").FullName;
         // The SQLite history had no owner columns: what it held comes back with them empty.
-        var records = SampleRecords.Make(2500, seed: 4).Select(r => r with { Pid = null, Comm = null, Cgroup = null, Unit = null }).ToList();
+        var records = SampleRecords.Make(2500, seed: 4).Select(r => r with { Pid = null, Comm = null, Cgroup = null, Unit = null, OwnerSource = null }).ToList();
         WriteSqliteV2File(Path.Combine(dir, "netracker.db"), records);
         await using var t = await TestStore.StartAsync(dir);
 

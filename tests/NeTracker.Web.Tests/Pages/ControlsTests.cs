@@ -33,6 +33,19 @@ public sealed class ControlsTests : DashboardContext
         Assert.Contains("Already open when tracking began", cut.Markup);
     }
 
+    [Theory]
+    [InlineData(OwnerSource.Proc, true)]
+    [InlineData(OwnerSource.Kernel, false)]
+    public void Details_say_when_the_owner_was_read_from_proc(OwnerSource source, bool hint)
+    {
+        var r = Records.Make(4) with { Pid = 321, Comm = "sshd", OwnerSource = source };
+        var cut = Render<ConnectionDetails>(p => p.Add(x => x.Record, r));
+        Assert.Contains("pid 321", cut.Find("#details-owner").TextContent);
+        Assert.Equal(hint, cut.FindAll("#details-owner-source").Count == 1);
+        if (hint)
+            Assert.Contains("from /proc", cut.Find("#details-owner-source").TextContent);
+    }
+
     [Fact]
     public void Histogram_bins_are_one_two_five_per_decade()
     {

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Side by side: the TC programs of two (or more) revisions of bpf/, each loaded by the same
+# console probe (`watch --transport ringbuf`, reading every event), on the bench's test hosts.
+# For a change to the kernel program, this is the quick answer to "is it cheaper?": mean ns per
+# run of nt_ingress and nt_egress, BPF µs per connection, the probe's CPU per connection and the
+# connection rate, per round, alternated, with (A) nothing attached in every round for the ratio.
+#
+#   sudo bench/bpf_ab.sh [--rounds N] [--seconds S] NAME=REV [NAME=REV ...]
+#     REV  a git revision (its probe is built from that revision too), "." for the work tree as
+#          it is (its Release build), or a directory holding the *.bpf.c and *.h of an
+#          experiment (run with the work tree's probe, so it must keep the C#-visible layout).
+#     e.g. sudo bench/bpf_ab.sh --rounds 6 before=HEAD after=.
+#
+# The workload is the plain connect/close client of bench/run.sh (server closes first), 4 threads.
+set -euo pipefail
+BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$BENCH/.." && pwd)"
+ROUNDS=4
+SECONDS_PER_RUN=5
+VARIANTS=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--rounds) ROUNDS="$2"; shift ;;
+	--seconds) SECONDS_PER_RUN="$2"; shift ;;
+	*=*) VARIANTS+=("$1") ;;
+	*) echo "usage: $0 [--rounds N] [--seconds S] NAME=REV [NAME=REV ...]" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ "${#VARIANTS[@]}" -ge 1 ] || { echo "usage: $0 [--rounds N] [--seconds S] NAME=REV [NAME=REV ...]" >&2; exit 2; }
+BUILD_CONFIG=Release
+
+# shellcheck source=lib/common.sh
+source "$BENCH/lib/common.sh"
+# shellcheck source=lib/hosts.sh
+source "$BENCH/lib/hosts.sh"
+
+[ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, tc, BPF statistics)."
+require bpftool clang python3 ip dotnet git
+PROBE_DIR="$ROOT/NeTracker.Probe/bin/$BUILD_CONFIG/net10.0"
+[ -f "$PROBE_DIR/NeTracker.Probe.dll" ] || die "build first: dotnet build NeTracker.slnx -c Release"
+
+WORK="$(mktemp -d /tmp/ntbpfab.XXXXXX)"
+trap run_cleanups EXIT
+trap 'exit 130' INT TERM
+on_exit "rm -rf '$WORK'"
+BPF_STATS_BEFORE="$(sysctl -n kernel.bpf_stats_enabled)"
+on_exit "sysctl -qw kernel.bpf_stats_enabled=$BPF_STATS_BEFORE"
+sysctl -qw kernel.bpf_stats_enabled=1
+
+# One probe directory per variant, with that variant's objects.
+INC=(-I/usr/include/"$(uname -m)"-linux-gnu)
+for v in "${VARIANTS[@]}"; do
+	name="${v%%=*}" rev="${v#*=}"
+	if [ "$rev" = . ] || [ -d "$rev" ]; then
+		cp -r "$PROBE_DIR" "$WORK/probe-$name"
+		src="$([ "$rev" = . ] && echo "$ROOT/bpf" || echo "$rev")"
+	else
+		say "building the probe of $rev"
+		git -C "$ROOT" worktree add -q --detach "$WORK/tree-$name" "$rev" || die "no revision $rev"
+		on_exit "git -C '$ROOT' worktree remove --force '$WORK/tree-$name'"
+		dotnet build "$WORK/tree-$name/NeTracker.Probe/NeTracker.Probe.csproj" -c Release -nologo -v quiet \
+			-o "$WORK/probe-$name" >"$WORK/build-$name.log" 2>&1 || die "cannot build $rev (see $WORK/build-$name.log)"
+		src="$WORK/tree-$name/bpf"
+	fi
+	for o in netracker netracker_sock; do
+		clang -O2 -g -target bpf -mcpu=v3 -I"$src" "${INC[@]}" -c "$src/$o.bpf.c" -o "$WORK/probe-$name/bpf/$o.bpf.o" \
+			|| die "cannot compile $o.bpf.c of $v"
+	done
+done
+
+compile_native
+hosts_up
+
+prog_stats() { # "ingress_ns ingress_cnt egress_ns egress_cnt" of the programs on $VETH
+	"$BENCH/lib/bpfstats.py" --dev "$VETH" | python3 -c '
+import json, sys
+p = json.load(sys.stdin).values()
+get = lambda n: next(((x.get("run_time_ns", 0), x.get("run_cnt", 0)) for x in p if x.get("name") == n), (0, 0))
+print(*get("nt_ingress"), *get("nt_egress"))'
+}
+
+: >"$WORK/rows"
+for round in $(seq 1 "$ROUNDS"); do
+	for v in A "${VARIANTS[@]}"; do
+		name="${v%%=*}" pid=""
+		say "round $round/$ROUNDS: $name (load $(cut -d' ' -f1 /proc/loadavg))"
+		if [ "$name" != A ]; then
+			inst="ab$(printf '%04x' $((RANDOM % 65536)))"
+			dotnet "$WORK/probe-$name/NeTracker.Probe.dll" watch --interface "$VETH" --format jsonl \
+				--transport ringbuf --instance "$inst" >"$WORK/out-$name-$round" 2>"$WORK/err-$name-$round" &
+			pid=$!
+			track "$pid"
+			for i in $(seq 1 300); do
+				grep -qs "^watching" "$WORK/err-$name-$round" && break
+				kill -0 "$pid" 2>/dev/null || die "the probe ($name) failed: $(cat "$WORK/err-$name-$round")"
+				sleep 0.1
+			done
+		fi
+		"$WORK/ntb-conn" "$SERVER_IP" "$PORT_CLOSE" 2 1 >/dev/null # warm-up
+		sleep 1
+		read -r i0 ic0 e0 ec0 <<<"$(prog_stats)"
+		c0="$([ -n "$pid" ] && cpu_ticks "$pid" || echo 0)"
+		p0="$(passive_opens)"
+		out="$("$WORK/ntb-conn" "$SERVER_IP" "$PORT_CLOSE" 4 "$SECONDS_PER_RUN")"
+		p1="$(passive_opens)"
+		read -r i1 ic1 e1 ec1 <<<"$(prog_stats)"
+		sleep 1 # the reader's last batch
+		c1="$([ -n "$pid" ] && cpu_ticks "$pid" || echo 0)"
+		[ -n "$pid" ] && stop_pid "$pid" TERM 150
+		rate="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["rate"])' "$out")"
+		echo "$round $name $rate $((p1 - p0)) $((i1 - i0)) $((ic1 - ic0)) $((e1 - e0)) $((ec1 - ec0)) $((c1 - c0))" >>"$WORK/rows"
+	done
+done
+
+echo "uptime: $(uptime)"
+python3 - "$WORK/rows" "$(getconf CLK_TCK)" <<'PY'
+import statistics as st, sys
+rows = [l.split() for l in open(sys.argv[1])]
+tck = int(sys.argv[2])
+by = {}
+for r, name, rate, made, it, ic, et, ec, cpu in rows:
+    by.setdefault(name, []).append(dict(r=int(r), rate=float(rate), made=int(made), it=int(it), ic=int(ic), et=int(et), ec=int(ec), cpu=int(cpu)))
+base = {x["r"]: x["rate"] for x in by["A"]}
+med = lambda xs: f"{st.median(xs):.1f} [{min(xs):.1f}-{max(xs):.1f}]"
+print(f"{'variant':<10} {'conn/s':>24} {'% of A':>22} {'ingress ns/run':>24} {'egress ns/run':>24} {'BPF us/conn':>20} {'probe CPU us/conn':>20} runs/conn")
+for name, xs in by.items():
+    pct = [100 * x["rate"] / base[x["r"]] for x in xs]
+    if name == "A":
+        print(f"{name:<10} {med([x['rate'] for x in xs]):>24} {'100':>22}")
+        continue
+    ins = [x["it"] / max(1, x["ic"]) for x in xs]
+    egs = [x["et"] / max(1, x["ec"]) for x in xs]
+    bpf = [(x["it"] + x["et"]) / 1000 / max(1, x["made"]) for x in xs]
+    cpu = [x["cpu"] / tck * 1e6 / max(1, x["made"]) for x in xs]
+    runs = st.median([(x["ic"] + x["ec"]) / max(1, x["made"]) for x in xs])
+    print(f"{name:<10} {med([x['rate'] for x in xs]):>24} {med(pct):>22} {med(ins):>24} {med(egs):>24} {med(bpf):>20} {med(cpu):>20} {runs:.1f}")
+PY
