@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using NeTracker.Web.Configuration;
 using NeTracker.Web.Health;
@@ -19,7 +20,7 @@ public sealed class ClusterGroupsMonitor(
     IOptions<LiveOptions> options,
     HubBroadcaster broadcaster,
     TimeProvider time,
-    ILogger<ClusterGroupsMonitor> log) : BackgroundService, IHealthReporter
+    ILogger<ClusterGroupsMonitor> log) : BackgroundService, IHealthReporter, IHealthCheck
 {
     /// <summary>Every channel of the backplane starts with it (the hub's channels: prefix + hub type + ":group:" + name).</summary>
     public const string ChannelPrefix = "netracker:";
@@ -104,6 +105,12 @@ public sealed class ClusterGroupsMonitor(
         return ValueTask.FromResult(items);
     }
 
-    /// <summary>For /api/stats and tests: null when Redis answers.</summary>
+    /// <summary>Null when Redis answers.</summary>
     public string? Error => _error;
+
+    /// <summary>/healthz "redis": the registration's failure status (Degraded) with the reason while Redis is away.</summary>
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_error is { } e
+            ? new HealthCheckResult(context.Registration.FailureStatus, e)
+            : _lastOkUtc is null ? HealthCheckResult.Degraded($"connecting to Redis at {options.Value.Redis}") : HealthCheckResult.Healthy($"Redis at {options.Value.Redis}"));
 }

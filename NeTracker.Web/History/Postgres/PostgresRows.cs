@@ -15,10 +15,13 @@ internal static class PostgresRows
     public const string CopyColumns =
         "agent, run, seq, host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
         "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
-        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit";
+        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source";
 
-    /// <summary>What <see cref="Read"/> expects, in its order (the DuckDB table's columns and order).</summary>
-    public const string ReadColumns = HistoryRows.Columns;
+    /// <summary>What <see cref="Read"/> expects, in its order (the DuckDB table's order, so the two stay easy to compare).</summary>
+    public const string ReadColumns =
+        "id, host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
+        "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
+        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source";
 
     public static async Task WriteAsync(NpgsqlBinaryImporter copy, KeyedRecord k, CancellationToken ct)
     {
@@ -54,6 +57,7 @@ internal static class PostgresRows
         await WriteTextAsync(copy, r.Comm, ct);
         await WriteTextAsync(copy, r.Cgroup, ct);
         await WriteTextAsync(copy, r.Unit, ct);
+        await WriteNullableAsync(copy, (int?)r.OwnerSource, NpgsqlDbType.Integer, ct);
     }
 
     private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken ct) where T : struct
@@ -101,5 +105,6 @@ internal static class PostgresRows
         Comm = x.IsDBNull(24) ? null : x.GetString(24),
         Cgroup = x.IsDBNull(25) ? null : x.GetString(25),
         Unit = x.IsDBNull(26) ? null : x.GetString(26),
+        OwnerSource = x.IsDBNull(27) ? null : (OwnerSource)x.GetInt32(27),
     };
 }

@@ -66,6 +66,7 @@ internal static class PostgresSchema
             comm text,
             cgroup text,
             unit text,
+            owner_source integer,
             CONSTRAINT connections_key UNIQUE (agent, run, seq, end_ticks)
         ) PARTITION BY RANGE (end_ticks);
         ALTER SEQUENCE connections_id_seq OWNED BY connections.id;
