@@ -109,7 +109,7 @@ public sealed class FleetReplicaTests
                     counts[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
                 Assert.Equal((totalA, totalA, totalA), counts["fleet-a"]);
                 Assert.Equal((totalB, totalB, totalB), counts["fleet-b"]);
-                TestContext.Current.SendDiagnosticMessage($"fleet kill test: agent A {totalA} made / {counts["fleet-a"]} stored; agent B {totalB} made / {counts["fleet-b"]} stored");
+                TestContext.Current.TestOutputHelper?.WriteLine($"fleet kill test: agent A {totalA} made / {counts["fleet-a"]} stored; agent B {totalB} made / {counts["fleet-b"]} stored");
             }
             // The REST API of the surviving replica reads the same history.
             using var response = await http.GetAsync("/api/connections?host=fleet-b&limit=1000", ct);
