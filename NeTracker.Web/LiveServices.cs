@@ -76,6 +76,10 @@ public static class LiveServices
             services.AddSingleton<ClusterGroupsMonitor>();
             services.AddHostedService(sp => sp.GetRequiredService<ClusterGroupsMonitor>());
             services.AddSingleton<IHealthReporter>(sp => sp.GetRequiredService<ClusterGroupsMonitor>());
+            // The pages of every replica show the whole fleet.
+            services.AddSingleton<RemoteRecords>();
+            services.AddSingleton<ReplicaFeed>();
+            services.AddHostedService(sp => sp.GetRequiredService<ReplicaFeed>());
             // Degraded, not Unhealthy: history and this replica's pages go on; a restart would not bring Redis back.
             services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
                 "redis", sp => sp.GetRequiredService<ClusterGroupsMonitor>(), Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, ["live"]));

@@ -4,7 +4,7 @@ namespace NeTracker.Bench;
 public sealed record BenchArgs
 {
     public const string Usage =
-        "usage: NeTracker.Bench subscribe --hub URL --key KEY --out FILE [--interface NAME] [--protocol json|messagepack]\n" +
+        "usage: NeTracker.Bench subscribe --hub URL --key KEY --out FILE [--interface NAME] [--protocol json|messagepack] [--source groups|stream]\n" +
         "       NeTracker.Bench publish --hub URL --key KEY --count N [--batch N] [--pace-stats URL] [--live RECORDS_PER_S] [--agent NAME]";
 
     public Uri Hub { get; private init; } = null!;
@@ -14,6 +14,9 @@ public sealed record BenchArgs
 
     /// <summary>The hub protocol of the subscriber: json (default) or messagepack.</summary>
     public bool MessagePack { get; private init; }
+
+    /// <summary>Subscribe with the StreamRecords stream (the live store, as the pages see it) instead of the hub groups.</summary>
+    public bool Stream { get; private init; }
     public int Count { get; private init; }
     public int Batch { get; private init; } = 5_000;
 
@@ -48,6 +51,7 @@ public sealed record BenchArgs
                 case "--protocol" when v is "json" or "messagepack": options = options with { MessagePack = v == "messagepack" }; break;
                 case "--count" when int.TryParse(v, out var n) && n > 0: options = options with { Count = n }; break;
                 case "--batch" when int.TryParse(v, out var b) && b > 0: options = options with { Batch = b }; break;
+                case "--source" when v is "groups" or "stream": options = options with { Stream = v == "stream" }; break;
                 case "--live" when int.TryParse(v, out var l) && l > 0: options = options with { Live = l }; break;
                 case "--agent" when v.Length is > 0 and <= 64: options = options with { Agent = v }; break;
                 default:

@@ -67,6 +67,25 @@ public sealed class FleetReplicaTests
             });
             await subscriber.StartAsync(ct);
             await subscriber.InvokeAsync("Subscribe", (string?)null, ct);
+            // What dashboard 1's pages show: a stream reads its live store, which the replica feed
+            // fills with dashboard 2's records (a page open there makes it subscribe).
+            var pages = new ConcurrentDictionary<string, int>();
+            using var stopStream = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var stream = Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (var batch in subscriber.StreamAsync<List<ConnectionRecord>>("StreamRecords", (string?)null, 0, stopStream.Token))
+                    {
+                        foreach (var r in batch)
+                            pages.AddOrUpdate(r.Host, 1, (_, n) => n + 1);
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }, CancellationToken.None);
+            await Task.Delay(TimeSpan.FromMilliseconds(600), ct); // the feeds' 250 ms look at who is watching
 
             using var traffic = new CancellationTokenSource();
             var madeA = Traffic.RunAsync(netA, traffic.Token);
@@ -74,6 +93,7 @@ public sealed class FleetReplicaTests
             // Agent B publishes to dashboard 2; the subscriber on dashboard 1 sees its records through Redis.
             await WaitForAsync(() => Task.FromResult(live.GetValueOrDefault("fleet-b")), n => n >= 5, "agent B's records live on dashboard 1");
             await WaitForAsync(() => Task.FromResult(live.GetValueOrDefault("fleet-a")), n => n >= 5, "agent A's records live on dashboard 1");
+            await WaitForAsync(() => Task.FromResult(pages.GetValueOrDefault("fleet-b")), n => n >= 5, "agent B's records in dashboard 1's live store (pages)");
 
             // Dashboard 2 crashes mid-traffic: agent B moves to dashboard 1.
             await d2.KillAsync();
@@ -93,6 +113,8 @@ public sealed class FleetReplicaTests
 
             await traffic.CancelAsync();
             var (totalA, totalB) = (await madeA, await madeB);
+            await stopStream.CancelAsync();
+            await stream;
 
             // Every connection stored exactly once, whichever replica received it (counted by key).
             await WaitForAsync(() => CountAsync(cs, "fleet-a"), n => n >= totalA, "agent A's rows in PostgreSQL");
