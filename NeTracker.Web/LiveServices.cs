@@ -73,6 +73,13 @@ public static class LiveServices
                 ClusterGroupsMonitor.Configure(o.Configuration);
                 o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal(ClusterGroupsMonitor.ChannelPrefix);
             });
+            // Only the connections hub goes through Redis. Blazor's circuits stay on their replica
+            // (the balancer is sticky) with the default in-process manager, so the pages keep
+            // working — history, Health — while Redis is away.
+            services.RemoveAll(typeof(Microsoft.AspNetCore.SignalR.HubLifetimeManager<>));
+            services.AddSingleton(typeof(Microsoft.AspNetCore.SignalR.HubLifetimeManager<>), typeof(Microsoft.AspNetCore.SignalR.DefaultHubLifetimeManager<>));
+            services.AddSingleton<Microsoft.AspNetCore.SignalR.HubLifetimeManager<ConnectionsHub>,
+                Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisHubLifetimeManager<ConnectionsHub>>();
             services.AddSingleton<ClusterGroupsMonitor>();
             services.AddHostedService(sp => sp.GetRequiredService<ClusterGroupsMonitor>());
             services.AddSingleton<IHealthReporter>(sp => sp.GetRequiredService<ClusterGroupsMonitor>());

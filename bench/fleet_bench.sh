@@ -97,6 +97,8 @@ for line in open(sys.argv[1]):
     lat.append((o["arrived_ns"] - end_ns) / 1e6)
 lat.sort()
 pick = lambda q: lat[max(0, -(-len(lat) * q // 100) - 1)]
+if not lat:
+    print("no record arrived"); sys.exit(0)
 print(f"{len(lat)} records received on replica 1 of those published to replica 2; p50 {pick(50):.1f} ms, p95 {pick(95):.1f} ms, max {lat[-1]:.1f} ms")
 EOF
 )
@@ -127,14 +129,18 @@ CPU_P=$(python3 -c "print(f'{($TPb - $TP) / $HZ / $ROWS * 1e6:.1f}')")
 
 # 3. The kill test.
 KILL=$(dotnet test tests/NeTracker.Kernel.Tests/NeTracker.Kernel.Tests.csproj -c Release --no-build \
-	--filter "FullyQualifiedName~FleetReplicaTests" --logger "console;verbosity=detailed" 2>&1 | grep -o "fleet kill test:.*" | head -1)
+	--filter "FullyQualifiedName~FleetReplicaTests" --logger "console;verbosity=detailed" 2>&1 | grep -o "fleet kill test:.*" | head -1 || true)
+KILL=${KILL:-not run, see the test output}
+LB=${LOAD_BEFORE##*load average: }
+LD=${LOAD_DURING##*load average: }
+echo "rate=$RATE rows=$ROWS secs=$SECS dupes=$DUPES cpu_d=$CPU_D cpu_p=$CPU_P latency=$LATENCY kill=$KILL load=$LB / $LD" >&2
 
 cat <<EOF
 ## Fleet (issue 17)
 
 \`sudo bench/fleet_bench.sh $PER $LIVE\` ($(date -u +%Y-%m-%dT%H:%MZ)): two replicas (\`NeTracker.Web\`, fleet mode) +
 PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') (fsync on, shared_buffers 256MB) + Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2), all on this
-2-core shared VM. Load: before \`${LOAD_BEFORE##*load average: }\`, after the ingest run \`${LOAD_DURING##*load average: }\`.
+2-core shared VM. Load average: before \`$LB\`, after the ingest run \`$LD\`.
 
 | measure | figure |
 | --- | --- |
@@ -142,5 +148,5 @@ PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') (fsync on, shared_b
 | CPU per row, the two replicas together | $CPU_D µs |
 | CPU per row, PostgreSQL (postmaster and every backend) | $CPU_P µs |
 | close → hub subscriber across replicas (published to replica 2 at $LIVE records/s, subscriber on replica 1, via Redis) | $LATENCY |
-| kill test (\`FleetReplicaTests\`: real agents on veths, replica 2 SIGKILLed mid-traffic) | ${KILL:-not run (see the test's output)} |
+| kill test (\`FleetReplicaTests\`: real agents on veths, replica 2 SIGKILLed mid-traffic) | $KILL |
 EOF
