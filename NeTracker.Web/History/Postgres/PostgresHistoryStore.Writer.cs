@@ -232,6 +232,6 @@ public sealed partial class PostgresHistoryStore
         }
         // Connections broken by a server restart stay in the pool until used; clear them so the
         // next attempt opens a fresh one instead of failing on a dead socket once more.
-        NpgsqlConnection.ClearAllPools();
+        _source.Clear();
     }
 }

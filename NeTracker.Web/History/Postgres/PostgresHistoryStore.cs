@@ -55,7 +55,7 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
         var builder = new NpgsqlConnectionStringBuilder(_pg.ConnectionString);
         // Fail fast while the server is away: the writer retries with back-off anyway, and a page
         // should show "unavailable" in seconds, not after Npgsql's 15 s default.
-        if (!ConnectionStringHas(_pg.ConnectionString, "Timeout"))
+        if (!System.Text.RegularExpressions.Regex.IsMatch(_pg.ConnectionString!, @"(^|;)\s*Timeout\s*=", System.Text.RegularExpressions.RegexOptions.IgnoreCase))
             builder.Timeout = 5;
         DatabasePath = $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}";
         _source = NpgsqlDataSource.Create(builder.ConnectionString);
@@ -151,9 +151,6 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
 
     /// <summary>Agent records refused because the queue was full; the agents kept them and send them again.</summary>
     public long Refused => Interlocked.Read(ref _refused);
-
-    private static bool ConnectionStringHas(string? cs, string key) =>
-        new NpgsqlConnectionStringBuilder(cs).ContainsKey(key) && cs!.Contains(key, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A pooled connection for one query; the reason in words when the server cannot be reached.</summary>
     private async Task<NpgsqlConnection> OpenReaderAsync(CancellationToken ct)
