@@ -4,9 +4,9 @@ using NeTracker.Probe.Owner;
 namespace NeTracker.Probe;
 
 /// <summary>
-/// Process attribution's lifecycle: the cgroup/sock_create program is attached to the cgroup
-/// v2 root while at least one interface is, and detached with the last one — it runs at every
-/// TCP socket creation on the host, so it is there only while someone watches. A failure here
+/// Process attribution's lifecycle: the cgroup connect/bind programs are attached to the cgroup
+/// v2 root while at least one interface is, and detached with the last one — they run at every
+/// connect(2) and bind(2) on the host, so they are there only while someone watches. A failure here
 /// costs the owner columns, never the connections.
 /// </summary>
 public sealed partial class ConnectionProbe

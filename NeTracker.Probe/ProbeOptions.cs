@@ -87,14 +87,14 @@ public sealed partial record ProbeOptions
     public string ResolvedBpfObjectPath
         => BpfObjectPath ?? Path.Combine(AppContext.BaseDirectory, "bpf", "netracker.bpf.o");
 
-    /// <summary>Name the process (pid, comm, cgroup) owning each connection's local socket, with a
-    /// cgroup/sock_create program on the cgroup v2 root. Off, or impossible here: owner fields stay empty.</summary>
+    /// <summary>Name the process (pid, comm, cgroup) owning each connection's local socket, with
+    /// cgroup connect/bind programs on the cgroup v2 root. Off, or impossible here: owner fields stay empty.</summary>
     public bool ProcessAttribution { get; init; } = true;
 
     /// <summary>The cgroup v2 mount to attach to; null = found in /proc/self/mounts.</summary>
     public string? CgroupRoot { get; init; }
 
-    /// <summary>The cgroup/sock_create object, built beside the TC one.</summary>
+    /// <summary>The cgroup programs' object (bpf/netracker_sock.bpf.c), built beside the TC one.</summary>
     public string ResolvedSockObjectPath
         => Path.Combine(Path.GetDirectoryName(ResolvedBpfObjectPath) ?? ".", "netracker_sock.bpf.o");
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What process attribution costs (issue 14): mean ns per run of the TC egress and ingress
 # programs with and without the owner step (note_owner; the "without" object is the same
-# source built with -DNT_BENCH_NO_OWNER), and of the cgroup/sock_create program per socket.
+# source built with -DNT_BENCH_NO_OWNER), and of the cgroup/connect4 program per connect(2)
+# (post_bind4/6 run once per bind(2), so once per server here: not per connection).
 # kernel.bpf_stats_enabled=1, bpftool prog show run_time_ns / run_cnt — the method of burst.sh.
 # Connections are made by a host process (so its sockets are local and have owners) to a
 # server in a namespace across a veth; runs alternate A/B/A/B to spread the machine's noise.
@@ -24,7 +25,9 @@ INC=(-I"$ROOT/bpf" -I/usr/include/"$(uname -m)"-linux-gnu)
 cleanup() {
 	set +e
 	[ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null
-	[ -e "$PINS/owner/progs/nt_sock_create" ] && bpftool cgroup detach "$CG" sock_create pinned "$PINS/owner/progs/nt_sock_create"
+	for p in connect4 connect6 post_bind4 post_bind6; do
+		[ -e "$PINS/owner/progs/nt_$p" ] && bpftool cgroup detach "$CG" "$p" pinned "$PINS/owner/progs/nt_$p"
+	done
 	tc qdisc del dev "$H" clsact 2>/dev/null
 	rm -rf "$PINS"; rmdir /sys/fs/bpf/netracker 2>/dev/null
 	ip netns del "$NS" 2>/dev/null; ip link del "$H" 2>/dev/null
@@ -44,14 +47,16 @@ ip -n "$NS" addr add 198.19.250.2/30 dev "$P"; ip -n "$NS" link set "$P" up; ip 
 
 mkdir -p "$PINS/owner"
 bpftool prog loadall "$OUT/sock.o" "$PINS/owner/progs" pinmaps "$PINS/owner/maps"
-bpftool cgroup attach "$CG" sock_create pinned "$PINS/owner/progs/nt_sock_create" multi
+for p in connect4 connect6 post_bind4 post_bind6; do
+	bpftool cgroup attach "$CG" "$p" pinned "$PINS/owner/progs/nt_$p" multi
+done
 tc qdisc add dev "$H" clsact
 
 load() { # $1 = with|without: loads that object (sharing the owners map) and points the filters at it
 	rm -rf "$PINS/progs" "$PINS/maps" "$PINS/events_new"
 	bpftool map create "$PINS/events_new" type ringbuf key 0 value 0 entries 4194304 name events
 	bpftool prog loadall "$OUT/$1.o" "$PINS/progs" type classifier \
-		map name events pinned "$PINS/events_new" map name owners pinned "$PINS/owner/maps/owners" pinmaps "$PINS/maps"
+		map name events pinned "$PINS/events_new" map name owners pinned "$PINS/owner/maps/owners" map name connecting pinned "$PINS/owner/maps/connecting" pinmaps "$PINS/maps"
 	rm -f "$PINS/events_new"
 	# instance id 1, transport ringbuf, wakeup past 1 MiB: nobody reads, drops are counted, never block
 	bpftool map update pinned "$PINS/maps/config" key 0 0 0 0 value hex 01 00 00 00 60 ea 00 00 00 00 00 00 00 00 10 00
@@ -92,18 +97,18 @@ PY
 }
 
 echo "uptime: $(uptime)"
-printf '%-8s %5s %14s %14s %14s %10s\n' variant round egress_ns/run ingress_ns/run sock_ns/run conns
+printf '%-8s %5s %14s %14s %14s %10s\n' variant round egress_ns/run ingress_ns/run connect_ns/run conns
 for round in $(seq "$ROUNDS"); do
 	for v in without with; do
 		load "$v"
 		sysctl -qw kernel.bpf_stats_enabled=1
 		read -r e0 ec0 <<<"$(stat_of "$PINS/progs/nt_egress")"
 		read -r i0 ic0 <<<"$(stat_of "$PINS/progs/nt_ingress")"
-		read -r s0 sc0 <<<"$(stat_of "$PINS/owner/progs/nt_sock_create")"
+		read -r s0 sc0 <<<"$(stat_of "$PINS/owner/progs/nt_connect4")"
 		burst
 		read -r e1 ec1 <<<"$(stat_of "$PINS/progs/nt_egress")"
 		read -r i1 ic1 <<<"$(stat_of "$PINS/progs/nt_ingress")"
-		read -r s1 sc1 <<<"$(stat_of "$PINS/owner/progs/nt_sock_create")"
+		read -r s1 sc1 <<<"$(stat_of "$PINS/owner/progs/nt_connect4")"
 		sysctl -qw kernel.bpf_stats_enabled=0
 		python3 - "$v" "$round" "$e0" "$ec0" "$e1" "$ec1" "$i0" "$ic0" "$i1" "$ic1" "$s0" "$sc0" "$s1" "$sc1" "$N" <<'PY'
 import sys
@@ -111,7 +116,7 @@ v, r, *x = sys.argv[1:]
 e0, ec0, e1, ec1, i0, ic0, i1, ic1, s0, sc0, s1, sc1, n = map(int, x)
 d = lambda t0, c0, t1, c1: (t1 - t0) / max(1, c1 - c0)
 print(f"{v:<8} {r:>5} {d(e0,ec0,e1,ec1):14.1f} {d(i0,ic0,i1,ic1):14.1f} {d(s0,sc0,s1,sc1):14.1f} {n:>10}"
-      f"   egress runs/conn {(ec1-ec0)/n:.1f}, ingress runs/conn {(ic1-ic0)/n:.1f}, sockets {sc1-sc0}")
+      f"   egress runs/conn {(ec1-ec0)/n:.1f}, ingress runs/conn {(ic1-ic0)/n:.1f}, connects {sc1-sc0}")
 PY
 	done
 done

@@ -86,15 +86,23 @@ struct {
 	__uint(max_entries, NT_RINGBUF_DEFAULT);
 } events SEC(".maps");
 
-/* Socket owners, filled by the cgroup/sock_create program (bpf/netracker_sock.bpf.c). The
- * loader makes this the same map as that program's ("map name owners pinned ..."); loaded
- * without it, this one stays empty and connections simply have no owner. */
+/* Socket owners, filled by the cgroup programs of bpf/netracker_sock.bpf.c: "owners" at bind(2)
+ * (listeners), "connecting" at connect(2). The loader makes these the same maps as that
+ * object's ("map name owners pinned ..."); loaded without it, they stay empty and connections
+ * simply have no owner. */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct nt_owner);
 } owners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nt_connecting);
+} connecting SEC(".maps");
 
 #define ETH_P_8021Q_	0x8100
 #define ETH_P_8021AD_	0x88A8
@@ -173,7 +181,8 @@ static __always_inline int tomb_hit(const struct nt_key *k, __u64 now, __u64 ttl
 		return 0;
 #pragma unroll
 	for (i = 0; i < NT_TOMB_WAYS; i++)
-		if (s->way[i].closed_ns && now - s->way[i].closed_ns < ttl && key_eq(&s->way[i].key, k))
+		/* Signed: a coarse "now" may be up to a tick before a precise stamp (see handle()). */
+		if (s->way[i].closed_ns && (__s64)(now - s->way[i].closed_ns) < (__s64)ttl && key_eq(&s->way[i].key, k))
 			return 1;
 	return 0;
 }
@@ -381,7 +390,8 @@ static __always_inline void emit_event(const struct nt_conn *c, const struct nt_
 				       const struct nt_config *cfg, __u64 dur, __u32 reason, __u32 closed_by)
 {
 	struct nt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	__u64 synack_at = c->synack_at, ack_at = c->ack_at, wake;
+	__u64 synack_at = c->synack_at, ack_at = c->ack_at, wake, *n;
+	__u32 events_idx = NT_STAT_EVENTS;
 
 	if (!e) {
 		stat_inc(NT_STAT_RB_DROPS);
@@ -408,12 +418,17 @@ static __always_inline void emit_event(const struct nt_conn *c, const struct nt_
 	e->flags = (c->flags & NT_C_IPV6 ? NT_EV_IPV6 : 0) | (c->flags & NT_C_PARTIAL ? NT_EV_PARTIAL : 0);
 	e->syn_retransmits = c->syn_retransmits;
 	copy_owner(e, c);
-	/* 0: the kernel's own policy (wake a reader that has caught up). Otherwise stay quiet
-	 * below the threshold and wake once past it. */
+	/* 0: the kernel's own policy (wake a reader that has caught up). Otherwise stay quiet and
+	 * wake the reader once past the threshold — checked on every 64th event of a CPU only: the
+	 * reader polls on a short timer anyway, and asking the buffer how full it is reads the
+	 * consumer's cache line (asking on every event cost ~90 ns per egress run, bench/bpf_ab.sh). */
+	n = bpf_map_lookup_elem(&stats, &events_idx);
+	if (n)
+		*n += 1;	/* NT_STAT_EVENTS, per CPU */
 	wake = !cfg->wakeup_bytes ? 0
-		: bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < cfg->wakeup_bytes ? BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP;
+		: n && (*n & 63) == 0 && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg->wakeup_bytes
+		? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	bpf_ringbuf_submit(e, wake);
-	stat_inc(NT_STAT_EVENTS);
 }
 
 /* Emits the connection (once), moves its key to the tombstones and deletes the entry from the
@@ -460,7 +475,8 @@ static __always_inline void account(struct nt_conn *c, struct __sk_buff *skb, co
 		__sync_fetch_and_add(&c->bytes_in, p->payload);
 		__sync_fetch_and_add(&c->packets_in, segs);
 	}
-	c->last_ns = now;
+	if (now > c->last_ns)	/* a coarse clock lags the precise one: never go back */
+		c->last_ns = now;
 }
 
 /* Fills a new entry: the packet's source is the client when client_is_src. */
@@ -553,13 +569,24 @@ struct nt_ctx {
 	const struct nt_config *cfg;
 	struct nt_pkt p;
 	struct nt_key k;
-	__u64 now;
+	__u64 now;	/* precise (bpf_ktime_get_ns) or coarse: see handle() */
+	int precise;
 	int lo;		/* the packet's source is the key's "lo" endpoint */
 	int egress;
 	int local;	/* on loopback */
 	int syn;	/* a bare SYN (no ACK, no RST) */
 	int in_ho;	/* the entry lives in "halfopen" */
 };
+
+/* The precise time of this packet, for a figure of the record. */
+static __always_inline __u64 precise_now(struct nt_ctx *x)
+{
+	if (!x->precise) {
+		x->now = bpf_ktime_get_ns();
+		x->precise = 1;
+	}
+	return x->now;
+}
 
 /* Step "track", SYN on a known key: a retransmission of the first SYN (returns the entry,
  * counted), or a new connection on a reused port (the old one is finished: returns NULL). */
@@ -603,6 +630,7 @@ static __always_inline struct nt_conn *create(struct nt_ctx *x, int *fresh_syn)
 	}
 	if (p->flags & TH_RST)
 		return NULL;	/* a reset of something we never saw */
+	precise_now(x);	/* its start is a figure of the record */
 	/* Open before we attached. A SYN-ACK names the client (its destination); otherwise the
 	 * higher port is taken to be the client's ephemeral one. */
 	if (p->flags & TH_SYN)
@@ -616,16 +644,20 @@ static __always_inline struct nt_conn *create(struct nt_ctx *x, int *fresh_syn)
 	return insert(x->in_ho ? (void *)&halfopen : (void *)&conns, &x->k, &fresh);
 }
 
-/* Step "owner": who owns the local socket, from the socket storage the cgroup/sock_create
- * program filled. Only egress packets carry a local socket (skb->sk); a SYN-ACK's is a
- * request socket (not full), so an inbound connection is named by the accepted socket's
- * first packet, which inherited the listener's owner (BPF_F_CLONE). Looked up until found:
- * afterwards a connection pays one load per packet. On loopback both ends are local: the
- * client's (the one that connected) names it. Forwarded packets and those of other network
- * namespaces have no socket here (veth orphans them), so they stay without an owner. */
+/* Step "owner": who owns the local socket (bpf/netracker_sock.bpf.c fills the maps). Only
+ * egress packets carry a local socket (skb->sk):
+ * - the client's first SYN leaves in the task that called connect(2), on the CPU whose
+ *   "connecting" slot that call just filled: the owner when the cookies match;
+ * - a SYN-ACK carries the request socket: its listener's storage names the server;
+ * - otherwise the socket's own storage (a client that bound explicitly, or a socket older than
+ *   NeTracker that user space named from /proc).
+ * Looked up until found: afterwards a connection pays one load per packet. On loopback both
+ * ends are local: the client's (the one that connected) names it. Forwarded packets and those
+ * of other network namespaces have no socket here (veth orphans them), so they stay without
+ * an owner. */
 static __always_inline void note_owner(struct nt_ctx *x, struct nt_conn *c, int is_client)
 {
-	struct bpf_sock *sk;
+	struct bpf_sock *sk, *l;
 	struct nt_owner *o;
 
 #ifdef NT_BENCH_NO_OWNER
@@ -636,10 +668,25 @@ static __always_inline void note_owner(struct nt_ctx *x, struct nt_conn *c, int 
 	sk = x->skb->sk;
 	if (!sk)
 		return;
-	sk = bpf_sk_fullsock(sk);
-	if (!sk)
-		return;
-	o = bpf_sk_storage_get(&owners, sk, 0, 0);
+	if (x->syn && is_client) {
+		__u32 zero = 0;
+		struct nt_connecting *n = bpf_map_lookup_elem(&connecting, &zero);
+		__u64 cookie = n ? READ_ONCE_U64(n->cookie) : 0;
+
+		if (cookie && cookie == bpf_get_socket_cookie(x->skb)) {
+			c->owner = n->owner;
+			return;
+		}
+	}
+	l = bpf_get_listener_sock(sk);
+	if (l) {
+		o = bpf_sk_storage_get(&owners, l, 0, 0);
+	} else {
+		sk = bpf_sk_fullsock(sk);
+		if (!sk)
+			return;
+		o = bpf_sk_storage_get(&owners, sk, 0, 0);
+	}
 	if (o && o->pid)
 		c->owner = *o;
 }
@@ -661,7 +708,7 @@ static __always_inline void transition(struct nt_ctx *x, struct nt_conn *c, int 
 			__sync_fetch_and_or(&c->state, NT_S_SYNACK);
 		}
 	} else if ((fl & TH_ACK) && is_client && (c->state & NT_S_SYNACK) && !(c->state & NT_S_EST)) {
-		c->ack_at = x->now;
+		c->ack_at = precise_now(x);
 		__sync_fetch_and_or(&c->state, NT_S_EST);
 	}
 	/* Past the handshake (or a FIN before we saw it complete): out of the flood's table. */
@@ -704,16 +751,30 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 
 	x.skb = skb;
 	x.egress = egress;
-	x.now = bpf_ktime_get_ns();
+	/* The precise clock costs a call that reads the TSC (~15-20 % of a run measured with perf):
+	 * only the packets whose time is a figure of the record pay it — SYN, SYN-ACK, FIN, RST
+	 * here, the client's handshake ACK and a partial entry's first packet via precise_now().
+	 * The rest (data, plain ACKs, trailing packets) only refresh last_ns and compare with
+	 * tombstones, for which CLOCK_MONOTONIC_COARSE (at most a tick behind) is enough. */
+	x.precise = !!(x.p.flags & (TH_SYN | TH_FIN | TH_RST));
+	x.now = x.precise ? bpf_ktime_get_ns() : bpf_ktime_get_coarse_ns();
 	x.lo = src_is_lo(&x.p);
 	make_key(&x.k, &x.p, x.lo, skb->ifindex);
 	x.syn = (x.p.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN;
 
-	x.in_ho = 0;
-	c = bpf_map_lookup_elem(&conns, &x.k);
-	if (!c) {
+	/* A SYN-ACK's entry is almost always half-open: look there first (one lookup, not two). */
+	if ((x.p.flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
 		c = bpf_map_lookup_elem(&halfopen, &x.k);
 		x.in_ho = !!c;
+		if (!c)
+			c = bpf_map_lookup_elem(&conns, &x.k);
+	} else {
+		x.in_ho = 0;
+		c = bpf_map_lookup_elem(&conns, &x.k);
+		if (!c) {
+			c = bpf_map_lookup_elem(&halfopen, &x.k);
+			x.in_ho = !!c;
+		}
 	}
 	if (c && x.syn) {
 		c = syn_on_known(&x, c);

@@ -79,8 +79,8 @@ struct nt_event {
 	char	comm[16];	/* owner's command, NUL-padded (NT_EV_OWNER) */
 };
 
-/* The owner of a local socket, kept in socket-local storage by the cgroup/sock_create
- * program (map "owners", BPF_F_CLONE so an accepted socket inherits its listener's). */
+/* The owner of a local socket: in socket-local storage (map "owners", written at bind(2)) or
+ * in the per-CPU slot a connect(2) fills (map "connecting"); bpf/netracker_sock.bpf.c. */
 struct nt_owner {
 	__u32	pid;
 	__u32	flags;		/* NT_OWNER_* */
@@ -91,6 +91,15 @@ struct nt_owner {
 /* nt_owner.flags. The kernel program writes 0; user space, naming a socket that is older than
  * the program from /proc (like `ss -p`), writes NT_OWNER_PROC so records can say so. */
 #define NT_OWNER_PROC		(1u << 0)
+
+/* The last TCP connect(2) on a CPU: its socket's cookie and its caller. */
+struct nt_connecting {
+	__u64	cookie;		/* 0 = being written */
+	struct nt_owner owner;
+};
+
+#define WRITE_ONCE_U64(x, v)	(*(volatile __u64 *)&(x) = (v))
+#define READ_ONCE_U64(x)	(*(volatile const __u64 *)&(x))
 
 /* nt_config.transport */
 #define NT_TRANSPORT_RINGBUF	0

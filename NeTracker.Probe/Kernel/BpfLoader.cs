@@ -28,7 +28,7 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
 
     public string TransportWarning { get; private set; } = "";
 
-    /// <summary>The cgroup/sock_create program whose "owners" map the TC programs read.</summary>
+    /// <summary>The cgroup programs whose maps ("owners", "connecting") the TC programs read.</summary>
     public OwnerProgram Owners { get; } = new(options, PinPaths.For(options.BpffsRoot, options.InstanceName), logger);
 
     /// <summary>Why connections carry no owner (attribution off or impossible here); empty when they do.</summary>
@@ -80,7 +80,10 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
             foreach (var (name, _) in sized)
                 load.AddRange(["map", "name", name, "pinned", Pins.Staging(name)]);
             if (ownersMap is not null)
-                load.AddRange(["map", "name", "owners", "pinned", ownersMap]);
+            {
+                foreach (var (name, pin) in Owners.SharedMaps)
+                    load.AddRange(["map", "name", name, "pinned", pin]);
+            }
             load.AddRange(["pinmaps", Pins.Maps]);
             await _bpftool.RunAsync(load, ct).ConfigureAwait(false);
             foreach (var (name, _) in sized)

@@ -18,11 +18,12 @@ public sealed record PinPaths(string Root)
     public string HalfOpen => Path.Combine(Maps, "halfopen");
     public string IfDrops => Path.Combine(Maps, "ifdrops");
 
-    /// <summary>The cgroup/sock_create program and its socket-storage map (process attribution),
-    /// loaded before the TC object, which reuses the map by this pin.</summary>
+    /// <summary>The cgroup programs of process attribution and their maps, loaded before the TC
+    /// object, which reuses the maps by these pins.</summary>
     public string Owner => Path.Combine(Root, "owner");
-    public string SockCreate => Path.Combine(Owner, "progs", "nt_sock_create");
+    public string OwnerProgram(string name) => Path.Combine(Owner, "progs", name);
     public string Owners => Path.Combine(Owner, "maps", "owners");
+    public string Connecting => Path.Combine(Owner, "maps", "connecting");
 
     /// <summary>Where the loader pins a map it creates with a configured size, for the object's
     /// load to reuse (bpffs refuses names with a dot).</summary>

@@ -38,7 +38,7 @@ public enum ClosedBy
 /// <summary>Where a record's owner (pid, comm, cgroup) came from.</summary>
 public enum OwnerSource
 {
-    /// <summary>The cgroup/sock_create program named the socket when it was made.</summary>
+    /// <summary>The kernel named the socket as it connected or bound (bpf/netracker_sock.bpf.c).</summary>
     Kernel = 0,
 
     /// <summary>The socket is older than the program: named from /proc after attaching, like <c>ss -p</c>.</summary>

@@ -5,30 +5,40 @@ using NeTracker.Probe.Kernel;
 namespace NeTracker.Probe.Owner;
 
 /// <summary>
-/// The cgroup/sock_create program of one instance (bpf/netracker_sock.bpf.c): loaded with
-/// bpftool and pinned under the instance's pins (<see cref="PinPaths.Owner"/>), attached to
-/// the cgroup v2 root with BPF_F_ALLOW_MULTI so it runs for every process and beside any
-/// other program attached there. Detach names this instance's pinned program, so programs
-/// that others attached to the root — including another NeTracker instance's — stay.
-/// Load it before the TC object: the TC programs reuse its "owners" map (<see cref="OwnersMap"/>).
+/// The cgroup programs of one instance (bpf/netracker_sock.bpf.c: connect4/connect6 name the
+/// client of an outbound connection, post_bind4/post_bind6 the owner of a listener): loaded with
+/// bpftool and pinned under the instance's pins (<see cref="PinPaths.Owner"/>), attached to the
+/// cgroup v2 root with BPF_F_ALLOW_MULTI so they run for every process and beside any other
+/// program attached there. Detach names this instance's pinned programs, so programs that others
+/// attached to the root — including another NeTracker instance's — stay.
+/// Load them before the TC object: the TC programs reuse their maps (<see cref="SharedMaps"/>).
 /// </summary>
 public sealed class OwnerProgram(ProbeOptions options, PinPaths pins, ILogger? logger = null)
 {
-    /// <summary>bpftool's name for BPF_CGROUP_INET_SOCK_CREATE.</summary>
-    public const string AttachType = "sock_create";
+    /// <summary>Each program and bpftool's name for its attach type.</summary>
+    public static readonly IReadOnlyList<(string Name, string AttachType)> Programs =
+    [
+        ("nt_connect4", "connect4"),
+        ("nt_connect6", "connect6"),
+        ("nt_post_bind4", "post_bind4"),
+        ("nt_post_bind6", "post_bind6"),
+    ];
 
     private readonly BpfTool _bpftool = new(options.BpftoolPath);
 
     /// <summary>The cgroup v2 mount (configured, or from /proc/self/mounts); null when this host has none.</summary>
     public string? CgroupRoot { get; } = options.CgroupRoot ?? CgroupMounts.FindCgroup2Root();
 
-    /// <summary>The pinned socket-storage map: the TC loadall adds `map name owners pinned` this path.</summary>
+    /// <summary>The pinned socket-storage map (listeners' owners; the /proc fill writes it too).</summary>
     public string OwnersMap => pins.Owners;
 
-    public bool Loaded => File.Exists(pins.SockCreate) && File.Exists(pins.Owners);
+    /// <summary>The maps the TC loadall reuses by name: `map name NAME pinned PIN`.</summary>
+    public IReadOnlyList<(string Name, string Pin)> SharedMaps => [("owners", pins.Owners), ("connecting", pins.Connecting)];
 
-    /// <summary>Loads and pins the program and its map, or reuses the pins a previous run left
-    /// (a restarted probe keeps the owners already stored in sockets). Returns the map's pin.</summary>
+    public bool Loaded => Programs.All(p => File.Exists(pins.OwnerProgram(p.Name))) && SharedMaps.All(m => File.Exists(m.Pin));
+
+    /// <summary>Loads and pins the programs and their maps, or reuses the pins a previous run left
+    /// (a restarted probe keeps the owners already stored in sockets). Returns the owners map's pin.</summary>
     public async Task<string> LoadAsync(CancellationToken ct)
     {
         if (Loaded)
@@ -40,38 +50,56 @@ public sealed class OwnerProgram(ProbeOptions options, PinPaths pins, ILogger? l
         Directory.CreateDirectory(pins.Owner);
         try
         {
-            await _bpftool.RunAsync(["prog", "loadall", obj, Path.GetDirectoryName(pins.SockCreate)!,
+            // No "type": each program's type and attach type come from its section name.
+            await _bpftool.RunAsync(["prog", "loadall", obj, Path.GetDirectoryName(pins.OwnerProgram(Programs[0].Name))!,
                 "pinmaps", Path.GetDirectoryName(pins.Owners)!], ct).ConfigureAwait(false);
         }
         catch (ProbeException ex)
         {
             RemovePins();
-            throw new ProbeException($"loading the process-attribution program failed: {ex.Message}", ex);
+            throw new ProbeException($"loading the process-attribution programs failed: {ex.Message}", ex);
         }
         logger?.LogInformation("loaded {Object} pinned at {Pins}", obj, pins.Owner);
         return OwnersMap;
     }
 
-    /// <summary>Attaches to the cgroup v2 root unless this instance's program is already there.
-    /// Returns true when it attached now.</summary>
+    /// <summary>Attaches to the cgroup v2 root each program of this instance not already there.
+    /// Returns true when it attached any now. A failure detaches what this call attached.</summary>
     public async Task<bool> AttachAsync(CancellationToken ct)
     {
         var root = CgroupRoot ?? throw new ProbeException("no cgroup v2 hierarchy is mounted (no cgroup2 line in /proc/self/mounts): process attribution needs one.");
-        if (await IsAttachedAsync(ct).ConfigureAwait(false))
-            return false;
-        await _bpftool.RunAsync(["cgroup", "attach", root, AttachType, "pinned", pins.SockCreate, "multi"], ct).ConfigureAwait(false);
-        logger?.LogInformation("attached {Program} to the cgroup v2 root {Root}", "nt_sock_create", root);
-        return true;
+        var attached = await AttachedIdsAsync(ct).ConfigureAwait(false);
+        var now = new List<(string Name, string AttachType)>();
+        try
+        {
+            foreach (var (name, type) in Programs.Where(p => !attached.Contains(p.Name)))
+            {
+                await _bpftool.RunAsync(["cgroup", "attach", root, type, "pinned", pins.OwnerProgram(name), "multi"], ct).ConfigureAwait(false);
+                now.Add((name, type));
+            }
+        }
+        catch (ProbeException)
+        {
+            foreach (var (name, type) in now)
+                await _bpftool.RunAsync(["cgroup", "detach", root, type, "pinned", pins.OwnerProgram(name)], CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        if (now.Count > 0)
+            logger?.LogInformation("attached {Programs} to the cgroup v2 root {Root}", string.Join(", ", now.Select(p => p.Name)), root);
+        return now.Count > 0;
     }
 
-    /// <summary>Detaches this instance's program from the cgroup root, and only it. Returns true when it was attached.</summary>
+    /// <summary>Detaches this instance's programs from the cgroup root, and only them. Returns true when any was attached.</summary>
     public async Task<bool> DetachAsync(CancellationToken ct)
     {
-        if (CgroupRoot is not { } root || !Loaded || !await IsAttachedAsync(ct).ConfigureAwait(false))
+        if (CgroupRoot is not { } root || !Directory.Exists(pins.Owner))
             return false;
-        await _bpftool.RunAsync(["cgroup", "detach", root, AttachType, "pinned", pins.SockCreate], ct).ConfigureAwait(false);
-        logger?.LogInformation("detached {Program} from the cgroup v2 root {Root}", "nt_sock_create", root);
-        return true;
+        var attached = await AttachedIdsAsync(ct).ConfigureAwait(false);
+        foreach (var (name, type) in Programs.Where(p => attached.Contains(p.Name)))
+            await _bpftool.RunAsync(["cgroup", "detach", root, type, "pinned", pins.OwnerProgram(name)], ct).ConfigureAwait(false);
+        if (attached.Count > 0)
+            logger?.LogInformation("detached {Programs} from the cgroup v2 root {Root}", string.Join(", ", attached), root);
+        return attached.Count > 0;
     }
 
     /// <summary>Every program attached to the cgroup root (NeTracker's and others').</summary>
@@ -80,21 +108,34 @@ public sealed class OwnerProgram(ProbeOptions options, PinPaths pins, ILogger? l
             ? CgroupProgram.ParseList(await _bpftool.RunAsync(["-j", "cgroup", "show", root], ct).ConfigureAwait(false))
             : [];
 
-    /// <summary>The kernel id of this instance's pinned program; null when not loaded.</summary>
-    public async Task<uint?> ProgramIdAsync(CancellationToken ct)
+    /// <summary>The kernel ids of this instance's pinned programs, by name (those loaded).</summary>
+    public async Task<IReadOnlyDictionary<string, uint>> ProgramIdsAsync(CancellationToken ct)
     {
-        if (!File.Exists(pins.SockCreate))
-            return null;
-        var json = await _bpftool.RunAsync(["-j", "prog", "show", "pinned", pins.SockCreate], ct).ConfigureAwait(false);
-        using var doc = JsonDocument.Parse(json);
-        return doc.RootElement.TryGetProperty("id", out var id) && id.TryGetUInt32(out var u) ? u : null;
+        var ids = new Dictionary<string, uint>(StringComparer.Ordinal);
+        foreach (var (name, _) in Programs)
+        {
+            var pin = pins.OwnerProgram(name);
+            if (!File.Exists(pin))
+                continue;
+            using var doc = JsonDocument.Parse(await _bpftool.RunAsync(["-j", "prog", "show", "pinned", pin], ct).ConfigureAwait(false));
+            if (doc.RootElement.TryGetProperty("id", out var id) && id.TryGetUInt32(out var u))
+                ids[name] = u;
+        }
+        return ids;
     }
 
+    /// <summary>Every program of this instance is attached to the cgroup root.</summary>
     public async Task<bool> IsAttachedAsync(CancellationToken ct)
+        => (await AttachedIdsAsync(ct).ConfigureAwait(false)).Count == Programs.Count;
+
+    /// <summary>The names of this instance's programs that are attached now.</summary>
+    private async Task<HashSet<string>> AttachedIdsAsync(CancellationToken ct)
     {
-        if (await ProgramIdAsync(ct).ConfigureAwait(false) is not { } id)
-            return false;
-        return (await ListAttachedAsync(ct).ConfigureAwait(false)).Any(p => p.Id == id);
+        var ids = await ProgramIdsAsync(ct).ConfigureAwait(false);
+        if (ids.Count == 0)
+            return [];
+        var attached = (await ListAttachedAsync(ct).ConfigureAwait(false)).Select(p => p.Id).ToHashSet();
+        return ids.Where(kv => attached.Contains(kv.Value)).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>Removes the pins; an attached program stays alive in the kernel, so detach first.</summary>

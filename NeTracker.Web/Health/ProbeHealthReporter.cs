@@ -47,7 +47,7 @@ public sealed class ProbeHealthReporter(ProbeHostedService probeHost) : IHealthR
             }
             var ownerWarning = Volatile.Read(ref c.OwnerWarning);
             items.Add(new("Process attribution", ownerWarning.Length == 0 ? "on" : "off", ownerWarning.Length == 0 ? HealthLevel.Ok : HealthLevel.Warning,
-                ownerWarning.Length > 0 ? ownerWarning : $"pid, comm and cgroup of local sockets (cgroup/sock_create on {c.CgroupRoot})"));
+                ownerWarning.Length > 0 ? ownerWarning : $"pid, comm and cgroup of local sockets (cgroup connect/bind programs on {c.CgroupRoot})"));
             items.Add(new("Owners named from /proc (sockets older than the probe)", N(Interlocked.Read(ref c.OwnersFromProc)), HealthLevel.Info,
                 $"{N(Interlocked.Read(ref c.OwnersUnnamed))} left unnamed: held by unrelated processes, or gone"));
             items.Add(Counter("Channel drops (probe → dashboard)", Interlocked.Read(ref c.ChannelDrops)));

@@ -59,7 +59,7 @@ public sealed class AttributionTests : IAsyncLifetime
         _asyncDisposables.Add(new CleanupForeign(foreign));
         await foreign.LoadAsync(Ct);
         await foreign.AttachAsync(Ct);
-        var foreignId = await foreign.ProgramIdAsync(Ct);
+        var foreignIds = (await foreign.ProgramIdsAsync(Ct)).Values.ToHashSet();
 
         // A server in the peer namespace; one connection to it is open before the probe starts.
         var far = Peer("server", "-", "-", link.PeerAddress, 0, count: 2, netns: link.Netns);
@@ -74,8 +74,9 @@ public sealed class AttributionTests : IAsyncLifetime
         var probe = await AttachedProbe.StartAsync(options, link.HostEnd, "lo");
         _asyncDisposables.Add(probe);
         Assert.Equal("", probe.Probe.OwnerWarning);
-        var ourId = await new OwnerProgram(options, probe.Probe.Pins).ProgramIdAsync(Ct);
-        Assert.Contains(await probe.Probe.CgroupProgramsAsync(Ct), p => p.Id == ourId);
+        var ourIds = (await new OwnerProgram(options, probe.Probe.Pins).ProgramIdsAsync(Ct)).Values.ToHashSet();
+        Assert.Equal(OwnerProgram.Programs.Count, ourIds.Count);
+        Assert.Equal(ourIds.Count, (await probe.Probe.CgroupProgramsAsync(Ct)).Count(p => ourIds.Contains(p.Id)));
 
         // Outbound: A connects across the veth.
         var outbound = Peer("client", commA, groupA.Directory, link.PeerAddress, farPort);
@@ -123,8 +124,8 @@ public sealed class AttributionTests : IAsyncLifetime
         _asyncDisposables.Remove(probe);
         await probe.DisposeAsync();
         var after = await foreign.ListAttachedAsync(Ct);
-        Assert.DoesNotContain(after, p => p.Id == ourId);
-        Assert.Contains(after, p => p.Id == foreignId);
+        Assert.DoesNotContain(after, p => ourIds.Contains(p.Id));
+        Assert.Equal(foreignIds.Count, after.Count(p => foreignIds.Contains(p.Id)));
         Assert.False(Directory.Exists(probe.Probe.Pins.Root));
     }
 

@@ -5,8 +5,8 @@ using NeTracker.Probe.Owner;
 
 namespace NeTracker.Kernel.Tests.Owner;
 
-/// <summary>The cgroup/sock_create program on the real cgroup v2 root: attached once, beside
-/// whatever else is attached there, and detached alone.</summary>
+/// <summary>The cgroup programs of process attribution (connect4/6, post_bind4/6) on the real
+/// cgroup v2 root: attached once, beside whatever else is attached there, and detached alone.</summary>
 [Trait("Category", "Kernel")]
 public sealed class OwnerProgramTests : IAsyncLifetime
 {
@@ -50,23 +50,25 @@ public sealed class OwnerProgramTests : IAsyncLifetime
         Assert.NotNull(ours.CgroupRoot);
         await foreign.LoadAsync(Ct);
         Assert.True(await foreign.AttachAsync(Ct));
-        var foreignId = await foreign.ProgramIdAsync(Ct);
+        var foreignIds = (await foreign.ProgramIdsAsync(Ct)).Values.ToHashSet();
 
         var map = await ours.LoadAsync(Ct);
         Assert.True(File.Exists(map));
         Assert.True(await ours.AttachAsync(Ct));
         Assert.False(await ours.AttachAsync(Ct)); // idempotent: already there
-        var ourId = await ours.ProgramIdAsync(Ct);
+        var ourIds = (await ours.ProgramIdsAsync(Ct)).Values.ToHashSet();
         var attached = await ours.ListAttachedAsync(Ct);
-        Assert.Single(attached, p => p.Id == ourId);
-        Assert.Single(attached, p => p.Id == foreignId);
-        Assert.All(attached.Where(p => p.Id == ourId || p.Id == foreignId), p => Assert.Equal("cgroup_inet_sock_create", p.AttachType));
+        Assert.Equal(4, ourIds.Count);
+        Assert.Equal(4, attached.Count(p => ourIds.Contains(p.Id)));
+        Assert.Equal(4, attached.Count(p => foreignIds.Contains(p.Id)));
+        Assert.Equal(["cgroup_inet4_connect", "cgroup_inet4_post_bind", "cgroup_inet6_connect", "cgroup_inet6_post_bind"],
+            attached.Where(p => ourIds.Contains(p.Id)).Select(p => p.AttachType).Order(StringComparer.Ordinal));
 
         Assert.True(await ours.DetachAsync(Ct));
         Assert.False(await ours.DetachAsync(Ct));
         var after = await ours.ListAttachedAsync(Ct);
-        Assert.DoesNotContain(after, p => p.Id == ourId);
-        Assert.Contains(after, p => p.Id == foreignId);
+        Assert.DoesNotContain(after, p => ourIds.Contains(p.Id));
+        Assert.Equal(4, after.Count(p => foreignIds.Contains(p.Id)));
         Assert.True(await foreign.IsAttachedAsync(Ct));
     }
 
@@ -77,11 +79,11 @@ public sealed class OwnerProgramTests : IAsyncLifetime
         var first = Program(instance);
         await first.LoadAsync(Ct);
         await first.AttachAsync(Ct);
-        var id = await first.ProgramIdAsync(Ct);
+        var ids = await first.ProgramIdsAsync(Ct);
 
         var second = Program(instance);
         await second.LoadAsync(Ct);
-        Assert.Equal(id, await second.ProgramIdAsync(Ct));
+        Assert.Equal(ids, await second.ProgramIdsAsync(Ct));
         Assert.True(await second.IsAttachedAsync(Ct));
         Assert.False(await second.AttachAsync(Ct));
     }
