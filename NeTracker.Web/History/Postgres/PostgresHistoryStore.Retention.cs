@@ -49,17 +49,11 @@ public sealed partial class PostgresHistoryStore
         }
     }
 
-    /// <summary>Rows and bytes of the whole table, every replica's rows included.</summary>
+    /// <summary>Rows (estimated when large) and bytes of the whole table, every replica's rows included.</summary>
     private async Task RefreshSizeAsync(Npgsql.NpgsqlConnection db, CancellationToken ct)
     {
-        await using var cmd = new Npgsql.NpgsqlCommand(
-            "SELECT (SELECT count(*) FROM connections), " +
-            "(SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::bigint FROM pg_inherits WHERE inhparent = 'connections'::regclass)", db);
-        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        if (await reader.ReadAsync(ct).ConfigureAwait(false))
-        {
-            Interlocked.Exchange(ref _rows, reader.GetInt64(0));
-            Interlocked.Exchange(ref _bytes, reader.GetInt64(1));
-        }
+        var (rows, bytes) = await PostgresPartitions.SizeAsync(db, ct).ConfigureAwait(false);
+        Interlocked.Exchange(ref _rows, rows);
+        Interlocked.Exchange(ref _bytes, bytes);
     }
 }

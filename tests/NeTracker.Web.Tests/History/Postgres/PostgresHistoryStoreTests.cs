@@ -125,4 +125,23 @@ public sealed class PostgresHistoryStoreTests(PostgresFixture pg) : IClassFixtur
             Assert.Equal(1, await store.ScalarAsync($"SELECT count(*) FROM pg_class WHERE relname = '{PostgresPartitions.NameOf(day)}'"));
         Assert.Equal(0, await store.ScalarAsync($"SELECT count(*) FROM pg_class WHERE relname = '{PostgresPartitions.NameOf(DateOnly.FromDateTime(now.AddDays(-3)))}'"));
     }
+
+    [Fact]
+    public async Task Row_retention_drops_the_oldest_whole_days_while_the_rest_still_holds_max_rows()
+    {
+        await using var store = await pg.NewStoreAsync(o => o.MaxRows = 60);
+        var now = DateTime.UtcNow;
+        store.Store.Enqueue([
+            .. SampleRecords.Make(50, seed: 26, start: now.AddDays(-3)),
+            .. SampleRecords.Make(40, firstId: 51, seed: 27, start: now.AddDays(-2)),
+            .. SampleRecords.Make(70, firstId: 91, seed: 28, start: now.AddMinutes(-5)),
+        ]);
+        await store.Store.FlushAsync(Ct);
+
+        // 160 rows: dropping day -3 leaves 110 ≥ 60, dropping day -2 leaves 70 ≥ 60, today is never dropped.
+        Assert.Equal(90, await store.Store.RunRetentionAsync(Ct));
+        Assert.Equal(70, await store.Store.CountAsync(ConnectionFilter.None, Ct));
+        Assert.Equal(70, store.Store.Stats.Rows);
+        Assert.True(store.Store.Stats.FileBytes > 0);
+    }
 }
