@@ -20,7 +20,9 @@ public sealed class ClusterGroupsMonitor(
     IOptions<LiveOptions> options,
     HubBroadcaster broadcaster,
     TimeProvider time,
-    ILogger<ClusterGroupsMonitor> log) : BackgroundService, IHealthReporter, IHealthCheck
+    ILogger<ClusterGroupsMonitor> log,
+    ReplicaFeed? feed = null,
+    Ingest.IngestService? ingest = null) : BackgroundService, IHealthReporter, IHealthCheck
 {
     /// <summary>Every channel of the backplane starts with it (the hub's channels: prefix + hub type + ":group:" + name).</summary>
     public const string ChannelPrefix = "netracker:";
@@ -101,6 +103,14 @@ public sealed class ClusterGroupsMonitor(
             new("Groups with subscribers (all replicas)", groups.Count.ToString(CultureInfo.InvariantCulture), HealthLevel.Info, string.Join(", ", groups)),
             new("Hub send failures", broadcaster.SendFailures.ToString("N0", CultureInfo.InvariantCulture),
                 broadcaster.SendFailures == 0 ? HealthLevel.Ok : HealthLevel.Warning, "batches that could not be published to Redis"),
+            .. feed is null ? Array.Empty<HealthItem>() :
+            [
+                new HealthItem("Replica feed", string.Create(CultureInfo.InvariantCulture,
+                        $"{feed.Sent:N0} records sent, {feed.Received:N0} received from other replicas"),
+                    feed.Failures == 0 && (ingest?.RemoteDropped ?? 0) == 0 ? HealthLevel.Ok : HealthLevel.Warning,
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"{feed.Failures:N0} messages failed; {ingest?.RemoteDropped ?? 0:N0} of other replicas' records not shown here (ingest queue full). Sent only while another replica has a page open.")),
+            ],
         ];
         return ValueTask.FromResult(items);
     }
