@@ -86,23 +86,7 @@ struct {
 	__uint(max_entries, NT_RINGBUF_DEFAULT);
 } events SEC(".maps");
 
-/* Socket owners, filled by the cgroup programs of bpf/netracker_sock.bpf.c: "owners" at bind(2)
- * (listeners), "connecting" at connect(2). The loader makes these the same maps as that
- * object's ("map name owners pinned ..."); loaded without it, they stay empty and connections
- * simply have no owner. */
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct nt_owner);
-} owners SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct nt_connecting);
-} connecting SEC(".maps");
+#include "netracker_owner_maps.h"	/* "owners", "connecting": process attribution */
 
 #define ETH_P_8021Q_	0x8100
 #define ETH_P_8021AD_	0x88A8
@@ -479,6 +463,20 @@ static __always_inline void account(struct nt_conn *c, struct __sk_buff *skb, co
 		c->last_ns = now;
 }
 
+/* The first packet's bytes, into an entry still on the stack: nobody else sees it yet. */
+static __always_inline void account_fresh(struct nt_conn *c, struct __sk_buff *skb, const struct nt_pkt *p, int out)
+{
+	__u32 segs = skb->gso_segs ? skb->gso_segs : 1;
+
+	if (out) {
+		c->bytes_out = p->payload;
+		c->packets_out = segs;
+	} else {
+		c->bytes_in = p->payload;
+		c->packets_in = segs;
+	}
+}
+
 /* Fills a new entry: the packet's source is the client when client_is_src. */
 static __always_inline void init_conn(struct nt_conn *c, const struct nt_pkt *p, int lo,
 				      int client_is_src, int egress, int local, __u64 now)
@@ -536,26 +534,32 @@ static __always_inline struct nt_conn *insert(void *table, const struct nt_key *
 /* The handshake completed: the entry moves from "halfopen" to "conns". A full "conns" drops
  * the connection (counted). A packet of the same connection on another CPU may still update
  * the half-open copy between the copy and the delete; that packet's bytes are the price of
- * never holding a lock here. */
-static __always_inline struct nt_conn *promote(const struct nt_key *k, struct nt_conn *c)
+ * never holding a lock here. Returns 0 when the connection was dropped; *moved, when asked
+ * for, is the entry in "conns" (the common case, the handshake's ACK, needs no lookup). */
+static __always_inline int promote(const struct nt_key *k, struct nt_conn *c, struct nt_conn **moved)
 {
-	struct nt_conn *moved = NULL;
+	struct nt_conn *m;
 
 	if (!bpf_map_update_elem(&conns, k, c, BPF_NOEXIST)) {
 		stat_inc(NT_STAT_PROMOTED);
-		moved = bpf_map_lookup_elem(&conns, k);
+		if (moved)
+			*moved = bpf_map_lookup_elem(&conns, k);
 	} else {
-		moved = bpf_map_lookup_elem(&conns, k);	/* another CPU promoted it first */
-		if (!moved) {
+		m = bpf_map_lookup_elem(&conns, k);	/* another CPU promoted it first */
+		if (!m) {
 			__u64 now = c->last_ns;
 
 			/* Dropped, counted once: its later packets hit the tombstone, not a retry. */
 			count_full(k->ifindex, 1);
 			tomb_put(k, now);
+			bpf_map_delete_elem(&halfopen, k);
+			return 0;
 		}
+		if (moved)
+			*moved = m;
 	}
 	bpf_map_delete_elem(&halfopen, k);
-	return moved;
+	return !moved || *moved;
 }
 
 static __always_inline __u32 first_fin(const struct nt_conn *c)
@@ -605,23 +609,44 @@ static __always_inline struct nt_conn *syn_on_known(struct nt_ctx *x, struct nt_
 	return NULL;
 }
 
-/* Step "track", unknown key: a first SYN starts a connection; trailing packets of a finished
- * one are absorbed; anything else is a connection open before we attached (partial).
- * Returns NULL when nothing is to be tracked. *fresh_syn says the entry is a new SYN's. */
-static __always_inline struct nt_conn *create(struct nt_ctx *x, int *fresh_syn)
+static __always_inline void note_owner(struct nt_ctx *x, struct nt_conn *c, int is_client);
+
+/* Step "track", a bare SYN whose key is not in "conns": the half-open entry is filled on the
+ * stack (first bytes, owner) and inserted by one update, with no lookup before or after it.
+ * *opened says it was (or that the table is full: counted, nothing to track); otherwise the
+ * key is half-open already and that entry is returned, for syn_on_known(). */
+static __always_inline struct nt_conn *open_syn(struct nt_ctx *x, int *opened)
+{
+	struct nt_conn fresh, *found;
+
+	init_conn(&fresh, &x->p, x->lo, 1, x->egress, x->local, x->now);
+	fresh.state = NT_S_SYN;
+	fresh.syn_seq = x->p.seq;
+	account_fresh(&fresh, x->skb, &x->p, x->local ? 1 : x->egress);
+	note_owner(x, &fresh, 1);
+	x->in_ho = 1;
+	*opened = 1;
+	if (!bpf_map_update_elem(&halfopen, &x->k, &fresh, BPF_NOEXIST)) {
+		stat_inc(NT_STAT_OPENED);
+		return NULL;
+	}
+	found = bpf_map_lookup_elem(&halfopen, &x->k);
+	if (!found) {
+		count_full(x->k.ifindex, 0);
+		return NULL;
+	}
+	*opened = 0;
+	return found;
+}
+
+/* Step "track", unknown key and no SYN: trailing packets of a finished connection are
+ * absorbed; anything else is a connection open before we attached (partial). Returns NULL
+ * when nothing is to be tracked. */
+static __always_inline struct nt_conn *create(struct nt_ctx *x)
 {
 	struct nt_conn fresh;
 	const struct nt_pkt *p = &x->p;
 	__u64 ttl;
-
-	if (x->syn) {
-		init_conn(&fresh, p, x->lo, 1, x->egress, x->local, x->now);
-		fresh.state = NT_S_SYN;
-		fresh.syn_seq = p->seq;
-		*fresh_syn = 1;
-		x->in_ho = 1;
-		return insert(&halfopen, &x->k, &fresh);
-	}
 	/* Trailing packets of a finished connection never start a new one. */
 	ttl = x->cfg->tombstone_ms ? (__u64)x->cfg->tombstone_ms * 1000000 : NT_TOMBSTONE_NS_DEFAULT;
 	if (tomb_hit(&x->k, x->now, ttl)) {
@@ -713,8 +738,7 @@ static __always_inline void transition(struct nt_ctx *x, struct nt_conn *c, int 
 	}
 	/* Past the handshake (or a FIN before we saw it complete): out of the flood's table. */
 	if (x->in_ho && (c->state & NT_S_EST || fl & TH_FIN)) {
-		c = promote(&x->k, c);
-		if (!c)
+		if (!promote(&x->k, c, fl & TH_FIN ? &c : NULL))
 			return;
 		x->in_ho = 0;
 	}
@@ -735,7 +759,7 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 	__u32 zero = 0;
 	struct nt_ctx x;
 	struct nt_conn *c;
-	int is_client, fresh_syn = 0;
+	int is_client, opened;
 
 	x.cfg = bpf_map_lookup_elem(&config, &zero);
 	if (!x.cfg || !x.cfg->instance_id)
@@ -771,29 +795,31 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 	} else {
 		x.in_ho = 0;
 		c = bpf_map_lookup_elem(&conns, &x.k);
-		if (!c) {
+		if (!c && !x.syn) {	/* a bare SYN finds a half-open entry by failing to insert */
 			c = bpf_map_lookup_elem(&halfopen, &x.k);
 			x.in_ho = !!c;
 		}
 	}
-	if (c && x.syn) {
+	if (x.syn) {
+		if (!c) {
+			c = open_syn(&x, &opened);
+			if (opened)
+				return TC_ACT_UNSPEC;
+		}
 		c = syn_on_known(&x, c);
 		if (c) {
 			is_client = 1;
 			account(c, skb, &x.p, x.local ? is_client : egress, x.now);
 			note_owner(&x, c, is_client);
-			return TC_ACT_UNSPEC;
+		} else {
+			open_syn(&x, &opened);	/* the old connection on this port is over: the new one */
 		}
+		return TC_ACT_UNSPEC;
 	}
 	if (!c) {
-		c = create(&x, &fresh_syn);
+		c = create(&x);
 		if (!c)
 			return TC_ACT_UNSPEC;
-		if (fresh_syn) {
-			account(c, skb, &x.p, x.local ? 1 : egress, x.now);
-			note_owner(&x, c, 1);
-			return TC_ACT_UNSPEC;
-		}
 	}
 
 	is_client = !!(c->flags & NT_C_CLIENT_LO) == x.lo;

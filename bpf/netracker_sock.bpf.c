@@ -32,19 +32,7 @@
 #include <bpf/bpf_helpers.h>
 #include "netracker.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct nt_owner);
-} owners SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct nt_connecting);
-} connecting SEC(".maps");
+#include "netracker_owner_maps.h"
 
 static __always_inline void fill_owner(struct nt_owner *o)
 {

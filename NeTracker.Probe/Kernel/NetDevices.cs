@@ -3,8 +3,8 @@ using NeTracker.Probe.Tc;
 
 namespace NeTracker.Probe.Kernel;
 
-/// <summary>Interfaces of this network namespace as sysfs shows them (/sys/class/net).</summary>
-public sealed class NetDevices(string sysClassNet = "/sys/class/net")
+/// <summary>Interfaces of this network namespace as sysfs shows them (<see cref="InterfaceName.SysClassNet"/>).</summary>
+public sealed class NetDevices(string sysClassNet = InterfaceName.SysClassNet)
 {
     /// <summary>Throws a <see cref="ProbeException"/> when the name is not a valid interface name.</summary>
     public static void Validate(string? name)

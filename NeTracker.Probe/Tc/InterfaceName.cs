@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Net.NetworkInformation;
 
 namespace NeTracker.Probe.Tc;
 
@@ -25,6 +24,10 @@ public static class InterfaceName
     /// <summary>IFNAMSIZ (16) minus the terminating NUL.</summary>
     public const int MaxLength = 15;
 
+    /// <summary>Where the interfaces of this network namespace are listed: the one source of names
+    /// (and ifindex, state) for this gate, <c>NetDevices</c> and <c>TcAttacher</c>; `ip -j addr` adds only addresses.</summary>
+    public const string SysClassNet = "/sys/class/net";
+
     /// <summary>Checks syntax only; <paramref name="error"/> says what is wrong, in words a user can act on.</summary>
     public static bool TryValidate([NotNullWhen(true)] string? name, [NotNullWhen(false)] out string? error)
     {
@@ -33,17 +36,8 @@ public static class InterfaceName
     }
 
     /// <summary>True when an interface of that (valid) name exists in this network namespace now.</summary>
-    public static bool Exists(string name)
-    {
-        if (!TryValidate(name, out _))
-            return false;
-        foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
-        {
-            if (string.Equals(nic.Name, name, StringComparison.Ordinal))
-                return true;
-        }
-        return false;
-    }
+    public static bool Exists(string name, string sysClassNet = SysClassNet)
+        => TryValidate(name, out _) && Directory.Exists(Path.Combine(sysClassNet, name));
 
     /// <summary>Throws <see cref="InterfaceNameException"/> unless the name is valid and names an existing interface.</summary>
     public static string Ensure(string? name)

@@ -8,7 +8,7 @@ namespace NeTracker.Probe.Tc;
 /// filters are listed but never changed, the qdisc goes only if NeTracker created it and it is
 /// empty. Attach and detach are idempotent.
 /// </summary>
-public sealed class TcAttacher(TcOptions options, string sysClassNet = "/sys/class/net")
+public sealed class TcAttacher(TcOptions options, string sysClassNet = InterfaceName.SysClassNet)
 {
     private readonly NetDevices _devices = new(sysClassNet);
     private readonly ClsactState _state = new(options.StateDirectory);

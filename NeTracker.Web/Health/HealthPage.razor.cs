@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using NeTracker.Web.Components;
 
 namespace NeTracker.Web.Health;
 
@@ -6,44 +7,24 @@ namespace NeTracker.Web.Health;
 /// One section per registered <see cref="IHealthReporter"/> (probe, kernel, dashboard, and
 /// whatever other parts register), refreshed every two seconds.
 /// </summary>
-public sealed partial class HealthPage : IDisposable
+public sealed partial class HealthPage : RefreshingPage
 {
-    private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
-
-    private readonly CancellationTokenSource _cts = new();
     private List<Section> _sections = [];
 
     [Inject] private IEnumerable<IHealthReporter> Reporters { get; set; } = null!;
-    [Inject] private TimeProvider Time { get; set; } = null!;
+
+    protected override TimeSpan RefreshInterval => TimeSpan.FromSeconds(2);
 
     private sealed record Section(string Title, IReadOnlyList<HealthItem> Items, string? Error);
 
-    private bool _interactive;
-
-    // data-interactive on the title tells browser tests the circuit is live (not prerendered).
-    protected override void OnAfterRender(bool firstRender)
-    {
-        if (firstRender)
-        {
-            _interactive = true;
-            StateHasChanged();
-        }
-    }
-
-    protected override async Task OnInitializedAsync()
-    {
-        await LoadAsync();
-        _ = RefreshPeriodicallyAsync(_cts.Token);
-    }
-
-    private async Task LoadAsync()
+    protected override async Task LoadAsync()
     {
         var sections = new List<Section>();
         foreach (var r in Reporters)
         {
             try
             {
-                sections.Add(new Section(r.Title, await r.ReportAsync(_cts.Token), null));
+                sections.Add(new Section(r.Title, await r.ReportAsync(Stopping), null));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -54,28 +35,4 @@ public sealed partial class HealthPage : IDisposable
         _sections = sections;
     }
 
-    private async Task RefreshPeriodicallyAsync(CancellationToken ct)
-    {
-        using var timer = new PeriodicTimer(RefreshInterval, Time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(ct))
-            {
-                await InvokeAsync(async () =>
-                {
-                    await LoadAsync();
-                    StateHasChanged();
-                });
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
-    }
 }

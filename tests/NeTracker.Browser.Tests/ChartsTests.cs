@@ -115,12 +115,11 @@ public sealed class ChartsTests : IAsyncLifetime
         using var http = _app.CreateApiClient();
         // History is written in batches: wait until what the table shows has landed.
         var lines = 0;
-        for (var i = 0; i < 50; i++, await Task.Delay(200, ct))
+        await Eventually.TrueAsync(async () =>
         {
             lines = (await http.GetStringAsync(new Uri(_app.BaseAddress, href.TrimStart('/')), ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
-            if (lines >= expected)
-                break;
-        }
+            return lines >= expected;
+        }, $"{expected} CSV lines", seconds: 10);
         return lines;
     }
 }

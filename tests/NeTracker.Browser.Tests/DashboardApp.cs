@@ -1,25 +1,20 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace NeTracker.Browser.Tests;
 
 /// <summary>
-/// The real dashboard on Kestrel at 127.0.0.1 (a free port) with the real in-process probe
-/// under a unique instance name, data in a temporary directory, a known admin password (the
-/// browser signs in through /login) and API key (HTTP and hub clients).
+/// The shared app factory (<see cref="NeTrackerAppFactory"/>: temporary data directory, known
+/// admin password and API key) on Kestrel at 127.0.0.1 (a free port), in Production, with the
+/// real in-process probe under a unique instance name; the browser signs in through /login.
 /// </summary>
-public class DashboardApp : WebApplicationFactory<Program>
+public class DashboardApp : NeTrackerAppFactory
 {
-    public const string AdminPassword = "browser-admin-password-0123456789";
-    public const string ApiKey = "browser-api-key-0123456789-abcdefghijklmnop";
-
-    private readonly string _dataDir = Directory.CreateTempSubdirectory("nt-browser-").FullName;
-
-    public DashboardApp() => UseKestrel(0);
+    public DashboardApp()
+    {
+        UseKestrel(0);
+        Settings["NeTracker:Live:LocalProbe"] = "true";
+    }
 
     public string InstanceName { get; } = "brw" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
 
@@ -28,7 +23,7 @@ public class DashboardApp : WebApplicationFactory<Program>
         get
         {
             StartServer();
-            return new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
+            return new Uri(ServerAddress(), "/");
         }
     }
 
@@ -36,14 +31,11 @@ public class DashboardApp : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Production");
         builder.UseSetting("Kestrel:Endpoints:Http:Url", "http://127.0.0.1:0");
-        builder.UseSetting("NeTracker:DataDirectory", _dataDir);
         builder.UseSetting("NeTracker:InstanceName", InstanceName);
-        builder.UseSetting("NeTracker:Security:AdminPassword", AdminPassword);
-        builder.UseSetting("NeTracker:Security:ApiKeys:0:Name", "browser-tests");
-        builder.UseSetting("NeTracker:Security:ApiKeys:0:Key", ApiKey);
+        base.ConfigureWebHost(builder);
     }
 
-    /// <summary>An HttpClient that authenticates with the API key.</summary>
+    /// <summary>An HttpClient over the network that authenticates with the API key.</summary>
     public HttpClient CreateApiClient()
     {
         var http = new HttpClient { BaseAddress = BaseAddress };
@@ -62,12 +54,5 @@ public class DashboardApp : WebApplicationFactory<Program>
         await page.WaitForURLAsync(u => !u.Contains("/login", StringComparison.Ordinal));
         await page.GotoAsync(new Uri(BaseAddress, path).ToString());
         return page;
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        // Stopping the host disposes the probe: it detaches itself and removes its pins.
-        await base.DisposeAsync();
-        Directory.Delete(_dataDir, recursive: true);
     }
 }

@@ -88,10 +88,8 @@ public sealed class LiveDashboardTests : IAsyncLifetime
         var csvUrl = new Uri(_app.BaseAddress, (await page.Locator("#export-csv").GetAttributeAsync("href"))!.TrimStart('/'));
         using (var http = _app.CreateApiClient())
         {
-            var lines = 0;
-            for (var i = 0; i < 50 && lines < 36; i++, await Task.Delay(200, ct))
-                lines = (await http.GetStringAsync(csvUrl, ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
-            Assert.True(lines >= 36, $"{lines} CSV lines at {csvUrl}");
+            await Eventually.TrueAsync(async () => (await http.GetStringAsync(csvUrl, ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 36,
+                $"36 CSV lines at {csvUrl}");
         }
 
         await page.Locator("#active-table").Filter(new() { HasText = _link.PeerAddress.ToString() }).WaitForAsync();

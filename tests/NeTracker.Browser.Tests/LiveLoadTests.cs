@@ -84,7 +84,7 @@ public sealed class LiveLoadTests : IAsyncLifetime
         var publisher = PublishAsync(ingest, stop.Token);
 
         // Phase 1: ingest only (store, history sink, hub broadcaster with no subscriber).
-        await Task.Delay(TimeSpan.FromSeconds(2), ct); // warm-up
+        await Task.Delay(TimeSpan.FromSeconds(2), ct); // time under test: a warm-up phase
         var baseline = await MeasureAsync(renders, store, ct);
 
         // Phase 2: the Live page open and a hub subscriber.
@@ -102,7 +102,7 @@ public sealed class LiveLoadTests : IAsyncLifetime
         });
         await hub.StartAsync(ct);
         await hub.InvokeAsync("Subscribe", (string?)null, ct);
-        await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        await Task.Delay(TimeSpan.FromSeconds(2), ct); // time under test: the subscriber's warm-up phase
         var messagesBefore = Interlocked.Read(ref hubMessages);
         var recordsBefore = Interlocked.Read(ref hubRecords);
         var withUi = await MeasureAsync(renders, store, ct);
@@ -158,7 +158,7 @@ public sealed class LiveLoadTests : IAsyncLifetime
         var renders0 = renders.Total;
         var records0 = store.TotalAppended;
         var clock = Stopwatch.StartNew();
-        await Task.Delay(Phase, ct);
+        await Task.Delay(Phase, ct); // time under test: the measured phase
         var seconds = clock.Elapsed.TotalSeconds;
         process.Refresh();
         return new Measurement(
@@ -199,28 +199,8 @@ public sealed class LiveLoadTests : IAsyncLifetime
     private static ConnectionRecord Synthetic(long n, DateTime end)
     {
         var duration = 20_000L + (n * 7919 % 50_000_000);
-        return new ConnectionRecord
-        {
-            Host = "load",
-            Interface = n % 4 == 0 ? "synth1" : "synth0",
-            IfIndex = 2,
-            Direction = n % 3 == 0 ? Direction.Outbound : Direction.Inbound,
-            Family = IpFamily.Ipv4,
-            ClientAddr = new IPAddress([198, 18, (byte)(n >> 8), (byte)n]),
-            ClientPort = 1024 + (int)(n % 60_000),
-            ServerAddr = IPAddress.Parse("198.19.0.1"),
-            ServerPort = 443,
-            StartUtc = end.AddTicks(-duration / 100),
-            EndUtc = end,
-            DurationNs = duration,
-            SynAckNs = 40_000,
-            AckNs = 20_000,
-            CloseReason = n % 50 == 0 ? CloseReason.Rst : CloseReason.Fin,
-            ClosedBy = ClosedBy.Client,
-            BytesIn = 500,
-            BytesOut = 1500,
-            PacketsIn = 5,
-            PacketsOut = 6,
-        };
+        return Records.Make(0, iface: n % 4 == 0 ? "synth1" : "synth0", durationNs: duration, endUtc: end,
+            reason: n % 50 == 0 ? CloseReason.Rst : CloseReason.Fin, direction: n % 3 == 0 ? Direction.Outbound : Direction.Inbound,
+            client: $"198.18.{(byte)(n >> 8)}.{(byte)n}", clientPort: 1024 + (int)(n % 60_000), server: "198.19.0.1", serverPort: 443, host: "load");
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Ingest;
@@ -14,11 +13,7 @@ public sealed class SyntheticDashboard : DashboardApp
 {
     private long _next;
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.UseSetting("NeTracker:Live:LocalProbe", "false");
-    }
+    public SyntheticDashboard() => Settings["NeTracker:Live:LocalProbe"] = "false";
 
     /// <summary>
     /// <paramref name="count"/> connections of <paramref name="durationNs"/> each that ended
@@ -32,29 +27,8 @@ public sealed class SyntheticDashboard : DashboardApp
         for (var i = 0; i < count; i++)
         {
             var n = Interlocked.Increment(ref _next);
-            batch[i] = new ConnectionRecord
-            {
-                Host = "synthetic",
-                Interface = "synth0",
-                IfIndex = 2,
-                Direction = Direction.Inbound,
-                Family = IpFamily.Ipv4,
-                ClientAddr = new IPAddress([198, 18, 7, (byte)(1 + (n % 5))]),
-                ClientPort = 20_000 + (int)(n % 40_000),
-                ServerAddr = new IPAddress([198, 19, 0, server]),
-                ServerPort = 443,
-                StartUtc = end.AddTicks(-durationNs / 100),
-                EndUtc = end,
-                DurationNs = durationNs,
-                SynAckNs = 40_000,
-                AckNs = 20_000,
-                CloseReason = reason,
-                ClosedBy = ClosedBy.Client,
-                BytesIn = 500,
-                BytesOut = 1500,
-                PacketsIn = 5,
-                PacketsOut = 6,
-            };
+            batch[i] = Records.Make(0, iface: "synth0", durationNs: durationNs, endUtc: end, reason: reason, host: "synthetic",
+                client: $"198.18.7.{1 + (n % 5)}", clientPort: 20_000 + (int)(n % 40_000), server: $"198.19.0.{server}", serverPort: 443);
         }
         await Services.GetRequiredService<IngestService>().PublishAsync(batch, ct);
     }

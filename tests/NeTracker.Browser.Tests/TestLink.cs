@@ -7,43 +7,27 @@ using System.Security.Cryptography;
 namespace NeTracker.Browser.Tests;
 
 /// <summary>
-/// A veth pair: <see cref="HostSide"/> in this namespace (198.18.N.1/30), the peer in a new
-/// network namespace (198.18.N.2/30). Connections from the namespace to a listener here are
-/// inbound at HostSide; connections from here into the namespace are outbound. Unique names,
-/// everything removed by DisposeAsync (deleting the namespace removes the pair).
+/// The browser tests' traffic over a <see cref="VethLink"/>: <see cref="HostSide"/> in this
+/// namespace, the peer in a namespace of its own. Connections from the namespace to a listener
+/// here are inbound at HostSide; connections from here into the namespace are outbound.
+/// DisposeAsync stops the background traffic and removes the link.
 /// </summary>
 public sealed class TestLink : IAsyncDisposable
 {
-    private readonly string _suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-    private readonly int _subnet = RandomNumberGenerator.GetInt32(1, 63) * 4;
+    private readonly VethLink _veth;
     private readonly List<Process> _background = [];
 
-    public string Namespace => "ntbn" + _suffix;
-    public string HostSide => "ntbh" + _suffix;
-    private string Peer => "ntbp" + _suffix;
-    public IPAddress HostAddress => IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"198.18.{RandomOctet}.{_subnet + 1}"));
-    public IPAddress PeerAddress => IPAddress.Parse(string.Create(CultureInfo.InvariantCulture, $"198.18.{RandomOctet}.{_subnet + 2}"));
-    private int RandomOctet { get; } = RandomNumberGenerator.GetInt32(100, 200);
+    private TestLink(VethLink veth) => _veth = veth;
+
+    public string Namespace => _veth.Netns;
+    public string HostSide => _veth.HostEnd;
+    public IPAddress HostAddress => _veth.HostAddress;
+    public IPAddress PeerAddress => _veth.PeerAddress;
 
     public static async Task<TestLink> CreateAsync(CancellationToken ct)
     {
-        var link = new TestLink();
-        try
-        {
-            await Run(ct, "ip", "netns", "add", link.Namespace);
-            await Run(ct, "ip", "link", "add", link.HostSide, "type", "veth", "peer", "name", link.Peer, "netns", link.Namespace);
-            await Run(ct, "ip", "addr", "add", link.HostAddress + "/30", "dev", link.HostSide);
-            await Run(ct, "ip", "link", "set", link.HostSide, "up");
-            await Run(ct, "ip", "-n", link.Namespace, "addr", "add", link.PeerAddress + "/30", "dev", link.Peer);
-            await Run(ct, "ip", "-n", link.Namespace, "link", "set", link.Peer, "up");
-            await Run(ct, "ip", "-n", link.Namespace, "link", "set", "lo", "up");
-            return link;
-        }
-        catch
-        {
-            await link.DisposeAsync();
-            throw;
-        }
+        ct.ThrowIfCancellationRequested();
+        return new TestLink(await VethLink.CreateAsync("ntb"));
     }
 
     /// <summary>
@@ -76,22 +60,19 @@ public sealed class TestLink : IAsyncDisposable
     /// <summary>Outbound: iperf3 from here to a server in the namespace, a few short runs.</summary>
     public async Task OutboundIperfAsync(int port, int runs, CancellationToken ct)
     {
-        var server = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", Namespace, "iperf3", "-s", "-p", port.ToString(CultureInfo.InvariantCulture), "-B", PeerAddress.ToString()])
+        var server = Process.Start(new ProcessStartInfo("ip", ["netns", "exec", Namespace, "iperf3", "-s", "--forceflush", "-p", port.ToString(CultureInfo.InvariantCulture), "-B", PeerAddress.ToString()])
         { RedirectStandardOutput = true, RedirectStandardError = true })!;
         _background.Add(server);
-        await Task.Delay(500, ct);
+        // Until the server listens (it says so), not a fixed pause.
+        while (await server.StandardOutput.ReadLineAsync(ct) is { } line && !line.Contains("listening", StringComparison.OrdinalIgnoreCase))
+        {
+        }
         for (var i = 0; i < runs; i++)
             await Run(ct, "iperf3", "-c", PeerAddress.ToString(), "-p", port.ToString(CultureInfo.InvariantCulture), "-t", "1", "-b", "50M");
     }
 
-    public static async Task<string> Run(CancellationToken ct, string file, params string[] args)
-    {
-        using var p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var stdout = p.StandardOutput.ReadToEndAsync(ct);
-        var stderr = p.StandardError.ReadToEndAsync(ct);
-        await p.WaitForExitAsync(ct);
-        return p.ExitCode == 0 ? await stdout : throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed: {await stderr}");
-    }
+    public static Task<string> Run(CancellationToken ct, string file, params string[] args)
+        => NeTracker.Probe.Kernel.ToolRunner.RunCheckedAsync(file, args, ct);
 
     public async ValueTask DisposeAsync()
     {
@@ -107,20 +88,7 @@ public sealed class TestLink : IAsyncDisposable
             }
             p.Dispose();
         }
-        try
-        {
-            await Run(CancellationToken.None, "ip", "netns", "del", Namespace);
-        }
-        catch (InvalidOperationException)
-        {
-        }
-        try
-        {
-            await Run(CancellationToken.None, "ip", "link", "del", HostSide);
-        }
-        catch (InvalidOperationException)
-        {
-        }
+        await _veth.DisposeAsync();
     }
 }
 

@@ -6,32 +6,22 @@ namespace NeTracker.Probe.Tests;
 
 public class ConnectionCsvTests
 {
-    private static ConnectionRecord Sample(string host = "web-1") => new()
-    {
-        Id = 7,
-        Host = host,
-        Interface = "veth0",
-        IfIndex = 12,
-        Direction = Direction.Outbound,
-        Family = IpFamily.Ipv6,
-        ClientAddr = IPAddress.Parse("2001:db8::1"),
-        ClientPort = 50000,
-        ServerAddr = IPAddress.Parse("2001:db8::2"),
-        ServerPort = 443,
-        StartUtc = new DateTime(2026, 11, 26, 1, 2, 3, DateTimeKind.Utc).AddTicks(1234567),
-        EndUtc = new DateTime(2026, 11, 26, 1, 2, 4, DateTimeKind.Utc),
-        DurationNs = 876543300,
-        SynAckNs = 120000,
-        AckNs = null,
-        CloseReason = CloseReason.Rst,
-        ClosedBy = ClosedBy.Server,
-        BytesIn = 10,
-        BytesOut = 20,
-        PacketsIn = 3,
-        PacketsOut = 4,
-        SynRetransmits = 1,
-        Partial = false,
-    };
+    private static ConnectionRecord Sample(string host = "web-1")
+        => Records.Make(7, iface: "veth0", host: host, direction: Direction.Outbound, reason: CloseReason.Rst,
+            client: "2001:db8::1", clientPort: 50000, server: "2001:db8::2", serverPort: 443,
+            endUtc: new DateTime(2026, 11, 26, 1, 2, 4, DateTimeKind.Utc), durationNs: 876543300) with
+        {
+            IfIndex = 12,
+            StartUtc = new DateTime(2026, 11, 26, 1, 2, 3, DateTimeKind.Utc).AddTicks(1234567),
+            SynAckNs = 120000,
+            AckNs = null,
+            ClosedBy = ClosedBy.Server,
+            BytesIn = 10,
+            BytesOut = 20,
+            PacketsIn = 3,
+            PacketsOut = 4,
+            SynRetransmits = 1,
+        };
 
     [Fact]
     public void Header_lists_the_schema_columns_in_order()

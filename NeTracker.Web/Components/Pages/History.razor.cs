@@ -21,7 +21,7 @@ namespace NeTracker.Web.Components.Pages;
 /// The range and filters live in the URL (<see cref="FilterUrl"/>): a quick range as
 /// <c>range=1h</c>, a custom one (typed, or a drag / heat-map cell that zooms in) as from/to.
 /// </summary>
-public sealed partial class History : IDisposable
+public sealed partial class History : UrlDrivenPage
 {
     private const string RangeKey = "range";
 
@@ -56,7 +56,6 @@ public sealed partial class History : IDisposable
 
     [Inject] private IConnectionHistory Store { get; set; } = null!;
     [Inject] private TimeProvider Time { get; set; } = null!;
-    [Inject] private NavigationManager Navigation { get; set; } = null!;
 
     internal string ExportUrl => ConnectionFilterQuery.CsvUrl(_query);
 
@@ -79,18 +78,11 @@ public sealed partial class History : IDisposable
         {
             _error = e.Message;
         }
-        Navigation.LocationChanged += OnLocationChanged;
-        await ApplyUrlAsync(Navigation.Uri);
+        await FollowUrlAsync();
     }
 
-    private void OnLocationChanged(object? sender, LocationChangedEventArgs e) => _ = InvokeAsync(async () =>
-    {
-        await ApplyUrlAsync(e.Location);
-        StateHasChanged();
-    });
-
     /// <summary>The URL says everything: a quick range key, or from/to, and the filters.</summary>
-    private Task ApplyUrlAsync(string uri)
+    protected override Task ApplyUrlAsync(string uri)
     {
         var parsed = FilterUrl.Parse(uri, [RangeKey], out var page, out _urlErrors);
         _filter = parsed with { FromUtc = null, ToUtc = null };
@@ -159,8 +151,6 @@ public sealed partial class History : IDisposable
 
     private static string LocalText(DateTime utc) =>
         utc.ToString(utc.Second == 0 ? LocalFormat : LocalFormat + ":ss", CultureInfo.InvariantCulture);
-
-    public void Dispose() => Navigation.LocationChanged -= OnLocationChanged;
 
     /// <summary>Resolves the range, counts, aggregates, and reloads the grid's visible rows.</summary>
     private async Task ApplyAsync()

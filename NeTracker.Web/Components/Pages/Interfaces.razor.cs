@@ -11,12 +11,10 @@ namespace NeTracker.Web.Components.Pages;
 /// Every interface of the host with NeTracker's state and the other TC filters present;
 /// Attach/Detach after a confirmation, with progress, failures in a snackbar.
 /// </summary>
-public sealed partial class Interfaces : IDisposable
+public sealed partial class Interfaces : RefreshingPage
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-    private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(5);
 
-    private readonly CancellationTokenSource _cts = new();
     private readonly HashSet<string> _busy = new(StringComparer.Ordinal);
     private List<InterfaceState> _items = [];
     private string? _loadError;
@@ -26,34 +24,20 @@ public sealed partial class Interfaces : IDisposable
     [Inject] private ConnectionStore Store { get; set; } = null!;
     [Inject] private IDialogService Dialogs { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
-    [Inject] private TimeProvider Time { get; set; } = null!;
 
-    private bool _interactive;
+    protected override TimeSpan RefreshInterval => TimeSpan.FromSeconds(5);
 
-    // data-interactive on the title tells browser tests the circuit is live (not prerendered).
-    protected override void OnAfterRender(bool firstRender)
-    {
-        if (firstRender)
-        {
-            _interactive = true;
-            StateHasChanged();
-        }
-    }
+    // An attach or detach in progress owns the list until it returns.
+    protected override bool ShouldRefresh => _busy.Count == 0;
 
-    protected override async Task OnInitializedAsync()
-    {
-        await LoadAsync();
-        _ = RefreshPeriodicallyAsync(_cts.Token);
-    }
-
-    private async Task LoadAsync()
+    protected override async Task LoadAsync()
     {
         if (ProbeHost.Probe is not { } probe)
             return;
         _loading = true;
         try
         {
-            _items = [.. await probe.ListInterfacesAsync(_cts.Token)];
+            _items = [.. await probe.ListInterfacesAsync(Stopping)];
             _loadError = null;
         }
         catch (Exception ex) when (ex is ProbeException or InvalidOperationException or IOException)
@@ -63,27 +47,6 @@ public sealed partial class Interfaces : IDisposable
         finally
         {
             _loading = false;
-        }
-    }
-
-    private async Task RefreshPeriodicallyAsync(CancellationToken ct)
-    {
-        using var timer = new PeriodicTimer(RefreshInterval, Time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(ct))
-            {
-                if (_busy.Count > 0)
-                    continue;
-                await InvokeAsync(async () =>
-                {
-                    await LoadAsync();
-                    StateHasChanged();
-                });
-            }
-        }
-        catch (OperationCanceledException)
-        {
         }
     }
 
@@ -105,7 +68,7 @@ public sealed partial class Interfaces : IDisposable
         StateHasChanged();
         try
         {
-            var state = attach ? await probe.AttachAsync(item.Name, _cts.Token) : await probe.DetachAsync(item.Name, _cts.Token);
+            var state = attach ? await probe.AttachAsync(item.Name, Stopping) : await probe.DetachAsync(item.Name, Stopping);
             var i = _items.FindIndex(x => x.Name == item.Name);
             if (i >= 0)
                 _items[i] = state;
@@ -122,10 +85,4 @@ public sealed partial class Interfaces : IDisposable
     }
 
     private long LastMinute(string name) => Store.GetWindow(TimeSpan.FromMinutes(1), name).Count;
-
-    public void Dispose()
-    {
-        _cts.Cancel();
-        _cts.Dispose();
-    }
 }

@@ -17,7 +17,7 @@ namespace NeTracker.Web.Components.Pages;
 /// The filters live in the URL (<see cref="FilterUrl"/>): every change navigates, and the page
 /// applies whatever URL it is at, so reloads, shared links and Back all show the same view.
 /// </summary>
-public sealed partial class Live : IDisposable
+public sealed partial class Live : UrlDrivenPage
 {
     private const string RangeKey = "range";
     private static readonly int[] Ranges = [1, 5, 15, 60];
@@ -45,7 +45,6 @@ public sealed partial class Live : IDisposable
     [Inject] private ProbeHostedService ProbeHost { get; set; } = null!;
     [Inject] private LiveRenderCounter Renders { get; set; } = null!;
     [Inject] private TimeProvider Time { get; set; } = null!;
-    [Inject] private NavigationManager Navigation { get; set; } = null!;
 
     private string? ChartInterface => _filter.Interface;
 
@@ -80,10 +79,9 @@ public sealed partial class Live : IDisposable
         _ => Color.Default,
     };
 
-    protected override void OnInitialized()
+    protected override async Task OnInitializedAsync()
     {
-        ApplyUrl(Navigation.Uri);
-        Navigation.LocationChanged += OnLocationChanged;
+        await FollowUrlAsync();
         _subscription = Store.Subscribe(OnStoreChangedAsync);
     }
 
@@ -98,13 +96,7 @@ public sealed partial class Live : IDisposable
         }
     }
 
-    private void OnLocationChanged(object? sender, LocationChangedEventArgs e) => _ = InvokeAsync(() =>
-    {
-        ApplyUrl(e.Location);
-        StateHasChanged();
-    });
-
-    private void ApplyUrl(string uri)
+    protected override Task ApplyUrlAsync(string uri)
     {
         _filter = FilterUrl.Parse(uri, [RangeKey], out var page, out _urlErrors);
         _rangeMinutes = 5;
@@ -118,6 +110,7 @@ public sealed partial class Live : IDisposable
         // ≤ 300 columns keeps the SVG light: 1 s steps up to 5 min, then coarser.
         _step = TimeSpan.FromSeconds(Math.Max(1, _rangeMinutes * 60 / 300));
         UpdateStats(force: true);
+        return Task.CompletedTask;
     }
 
     private Task OnStoreChangedAsync() => InvokeAsync(async () =>
@@ -209,9 +202,5 @@ public sealed partial class Live : IDisposable
 
     private void Select(ConnectionRecord r) => _selected = r;
 
-    public void Dispose()
-    {
-        Navigation.LocationChanged -= OnLocationChanged;
-        _subscription?.Dispose();
-    }
+    protected override void Dispose(bool disposing) => _subscription?.Dispose();
 }

@@ -1,5 +1,4 @@
 using Microsoft.Playwright;
-using NeTracker.Web.Tests.Infrastructure;
 
 namespace NeTracker.Browser.Tests.Security;
 

@@ -38,13 +38,13 @@ public sealed class ConsoleToolTests : IAsyncLifetime
     private Task<int> Run(params string[] args)
         => ProbeCommandLine.RunAsync([.. args, "--instance", _instance], Env, Ct);
 
-    [Fact]
+    [KernelFact]
     public async Task Watch_csv_for_a_duration_prints_the_header_and_one_row_per_connection_then_detaches()
     {
         int port = Tcp.NewPort();
         using var listener = await Tcp.ListenAsync(_net.Server, TestNetwork.ServerV4, port);
         var watch = Run("watch", "--interface", _net.ServerHost, "--format", "csv", "--duration", "5");
-        await WaitForAsync(() => _err.ToString().Contains("watching", StringComparison.Ordinal));
+        await Eventually.TrueAsync(() => _err.ToString().Contains("watching", StringComparison.Ordinal));
 
         for (int i = 0; i < 3; i++)
             await ConnectSendCloseAsync(listener, TestNetwork.ServerV4, port, payload: 100 + i);
@@ -65,7 +65,7 @@ public sealed class ConsoleToolTests : IAsyncLifetime
         Assert.DoesNotContain("bpf", await Shell.Tc("filter", "show", "dev", _net.ServerHost, "ingress"), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [KernelFact]
     public async Task Attach_status_watch_detach_keep_what_the_user_attached()
     {
         Assert.Equal(ProbeCommandLine.Ok, await Run("attach", "--interface", _net.ClientHost));
@@ -86,14 +86,14 @@ public sealed class ConsoleToolTests : IAsyncLifetime
         Assert.DoesNotContain("bpf", await Shell.Tc("filter", "show", "dev", _net.ClientHost, "ingress"), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [KernelFact]
     public async Task An_interface_that_does_not_exist_is_a_runtime_error_with_exit_1()
     {
         Assert.Equal(ProbeCommandLine.RuntimeError, await Run("attach", "--interface", "ntnone" + TestNetwork.NewSuffix()));
         Assert.StartsWith("error: ", _err.ToString(), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [KernelFact]
     public async Task The_tool_as_a_process_streams_jsonl_and_detaches_on_sigterm()
     {
         int port = Tcp.NewPort();
@@ -107,10 +107,10 @@ public sealed class ConsoleToolTests : IAsyncLifetime
             .WithStandardErrorPipe(PipeTarget.ToStringBuilder(_err))
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync(forceful.Token);
-        await WaitForAsync(() => _err.ToString().Contains("watching", StringComparison.Ordinal));
+        await Eventually.TrueAsync(() => _err.ToString().Contains("watching", StringComparison.Ordinal));
 
         await ConnectSendCloseAsync(listener, TestNetwork.ServerV6, port, payload: 7);
-        await WaitForAsync(() => { lock (stdout) return stdout.Count == 1; });
+        await Eventually.TrueAsync(() => { lock (stdout) return stdout.Count == 1; });
         await Cli.Wrap("kill").WithArguments(["-TERM", process.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ExecuteAsync(Ct);
 
         var result = await process;
@@ -144,12 +144,5 @@ public sealed class ConsoleToolTests : IAsyncLifetime
             Tcp.ReadToEnd(client);
         });
         await accept;
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        for (int i = 0; i < 300 && !condition(); i++)
-            await Task.Delay(100, Ct);
-        Assert.True(condition(), "timed out");
     }
 }

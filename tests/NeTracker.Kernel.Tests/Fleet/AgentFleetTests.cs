@@ -17,7 +17,7 @@ public sealed class AgentFleetTests
     private const string ApiKey = "fleet-test-key-5f1c9d0e8b7a6f4e";
     private static readonly TimeSpan Startup = TimeSpan.FromSeconds(90);
 
-    [Fact]
+    [KernelFact]
     public async Task Agents_survive_a_dashboard_restart_without_duplicates_and_count_overflow()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -50,17 +50,18 @@ public sealed class AgentFleetTests
             await dashboard.StopAsync(TimeSpan.FromSeconds(30));
             await agentA.WaitForOutputAsync("retrying", TimeSpan.FromSeconds(30));
             Assert.Equal(12, await Traffic.BurstAsync(netB, 12));
-            await Task.Delay(TimeSpan.FromSeconds(2), ct); // records of the burst reach agent B's buffer
+            // Agent B's buffer is full (5 of the 12 kept, the rest overflowed): it says so when it retries.
+            await agentB.WaitForOutputAsync("5 records buffered", TimeSpan.FromSeconds(30));
             await dashboard.DisposeAsync();
             dashboard = await StartDashboardAsync(baseUrl, dataDir);
 
             await agentA.WaitForOutputAsync("connected to", Startup, occurrences: 2);
-            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            await Task.Delay(TimeSpan.FromSeconds(2), ct); // time under test: A's traffic goes on for 2 s after the restart
             await trafficA.CancelAsync();
             var totalA = await madeA;
 
             await WaitForAsync(() => CountAsync(http, "agent-a"), n => n >= totalA, "agent-a after the restart");
-            await Task.Delay(TimeSpan.FromSeconds(1), ct); // a duplicate would arrive now
+            await Task.Delay(TimeSpan.FromSeconds(1), ct); // time under test: a duplicate would arrive now
             var recordsA = await RecordsAsync(http, "agent-a");
             Assert.Equal(totalA, recordsA.Count);
             Assert.Equal(totalA, recordsA.Select(r => (r.ClientPort, r.ServerPort)).Distinct().Count());
@@ -137,7 +138,7 @@ public sealed class AgentFleetTests
         {
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"{what}: still {last}\n{_diagnostics()}");
-            await Task.Delay(200);
+            await Task.Delay(200); // polls the dashboard (a condition wait with diagnostics)
         }
     }
 

@@ -18,13 +18,13 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
 
     public static string BuiltDll(string project) =>
-        Path.Combine(Trace.RepoPaths.Root, project, "bin", Configuration, "net10.0", project + ".dll");
+        Path.Combine(RepoPaths.Root, project, "bin", Configuration, "net10.0", project + ".dll");
 
     public static ChildProcess Start(string project, IEnumerable<string> args, IDictionary<string, string> env, string? workingDirectory = null)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = workingDirectory ?? Path.Combine(Trace.RepoPaths.Root, project),
+            WorkingDirectory = workingDirectory ?? Path.Combine(RepoPaths.Root, project),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
@@ -57,7 +57,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
                 throw new InvalidOperationException($"{_process.StartInfo.ArgumentList[0]} exited ({_process.ExitCode}) before printing '{text}':\n{Output}");
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"no '{text}' within {timeout.TotalSeconds} s:\n{Output}");
-            await Task.Delay(100);
+            await Task.Delay(100); // polls the output (a condition wait)
         }
     }
 

@@ -15,7 +15,7 @@ internal static class Traffic
             made += await BurstAsync(net, 1);
             try
             {
-                await Task.Delay(50, stop);
+                await Task.Delay(50, stop); // time under test: steady traffic, one connection per 50 ms
             }
             catch (OperationCanceledException)
             {

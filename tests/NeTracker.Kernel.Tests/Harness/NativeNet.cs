@@ -2,15 +2,11 @@ using System.Runtime.InteropServices;
 
 namespace NeTracker.Kernel.Tests.Harness;
 
-/// <summary>The libc calls the harness needs that .NET does not offer: setns, AF_PACKET send.</summary>
+/// <summary>The libc calls the kernel harness needs that .NET does not offer: if_nametoindex, AF_PACKET send (setns: <see cref="Netns"/>).</summary>
 internal static partial class NativeNet
 {
-    public const int CloneNewNet = 0x40000000;
     private const int AfPacket = 17;
     private const int SockRaw = 3;
-
-    [LibraryImport("libc", SetLastError = true)]
-    public static partial int setns(int fd, int nstype);
 
     /// <summary>ifindex in the calling thread's network namespace (sysfs shows the host's).</summary>
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
@@ -42,7 +38,7 @@ internal static partial class NativeNet
             foreach (var (frame, delay) in frames)
             {
                 if (delay > TimeSpan.Zero)
-                    Thread.Sleep(delay);
+                    Thread.Sleep(delay); // time under test: the frames' own schedule
                 if (sendto(fd, frame, frame.Length, 0, sll, sll.Length) < 0)
                     throw new InvalidOperationException($"sendto(AF_PACKET) failed: errno {Marshal.GetLastPInvokeError()}");
             }

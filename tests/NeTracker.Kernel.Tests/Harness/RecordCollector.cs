@@ -46,7 +46,7 @@ public sealed class RecordCollector : IAsyncDisposable
                     + string.Join('\n', _all.Select(Describe)));
                 return found;
             }
-            await Task.Delay(20);
+            await Task.Delay(20); // polls for the records (a condition wait)
         }
     }
 

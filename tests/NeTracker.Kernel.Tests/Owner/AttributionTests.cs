@@ -43,10 +43,10 @@ public sealed class AttributionTests : IAsyncLifetime
 
     private static int Int(string s) => int.Parse(s, CultureInfo.InvariantCulture);
 
-    [Fact]
+    [KernelFact]
     public async Task Records_name_the_connecting_process_or_the_listeners_owner_and_detach_leaves_foreign_cgroup_programs()
     {
-        var link = await HostLink.CreateAsync();
+        var link = await VethLink.CreateAsync();
         _asyncDisposables.Add(link);
         var s = link.Suffix;
         var groupA = Own(new TestCgroup($"ntown-{s}-a.scope"));
@@ -97,7 +97,7 @@ public sealed class AttributionTests : IAsyncLifetime
         var o = Assert.Single(await probe.Records.WaitAsync(r => r.Interface == link.HostEnd && r.ServerPort == farPort && !r.Partial, 1));
         Assert.Equal(Direction.Outbound, o.Direction);
         Assert.Equal((outbound.Pid, commA, groupA.PathInRecord, $"ntown-{s}-a.scope"), (o.Pid, o.Comm, o.Cgroup, o.Unit));
-        Assert.Equal(OwnerSource.Kernel, o.OwnerSource); // opened after attaching: named at socket creation
+        Assert.Equal(OwnerSource.Kernel, o.OwnerSource); // opened after attaching: named by the kernel programs
 
         var i = Assert.Single(await probe.Records.WaitAsync(r => r.Interface == link.HostEnd && r.ServerPort == serverPort, 1));
         Assert.Equal(Direction.Inbound, i.Direction);

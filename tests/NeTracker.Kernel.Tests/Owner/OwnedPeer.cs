@@ -50,9 +50,14 @@ internal sealed class OwnedPeer : IDisposable
             var line = _lines.FirstOrDefault(l => l.StartsWith(word + " ", StringComparison.Ordinal) || l == word);
             if (line is not null)
                 return line.Split(' ');
-            if (_process.HasExited && _lines.All(l => !l.StartsWith(word, StringComparison.Ordinal)))
-                await Task.Delay(100); // let the last output lines arrive
-            await Task.Delay(20);
+            if (_process.HasExited)
+            {
+                await _process.WaitForExitAsync(); // with redirected output: also until its last lines are read
+                if (_lines.FirstOrDefault(l => l.StartsWith(word + " ", StringComparison.Ordinal) || l == word) is { } last)
+                    return last.Split(' ');
+                break;
+            }
+            await Task.Delay(20); // polls the output lines (a condition wait)
         }
         throw new Xunit.Sdk.XunitException($"owned_peer.py did not say '{word}'; its output:\n{string.Join('\n', _lines)}");
     }

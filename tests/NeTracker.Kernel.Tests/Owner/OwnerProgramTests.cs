@@ -40,7 +40,7 @@ public sealed class OwnerProgramTests : IAsyncLifetime
         return program;
     }
 
-    [Fact]
+    [KernelFact]
     public async Task Detach_removes_this_instances_program_and_leaves_a_foreign_one_attached()
     {
         var suffix = TestNetwork.NewSuffix();
@@ -72,7 +72,7 @@ public sealed class OwnerProgramTests : IAsyncLifetime
         Assert.True(await foreign.IsAttachedAsync(Ct));
     }
 
-    [Fact]
+    [KernelFact]
     public async Task A_restarted_instance_reuses_its_pins_and_finds_itself_attached()
     {
         var instance = "kr" + TestNetwork.NewSuffix();
@@ -88,7 +88,7 @@ public sealed class OwnerProgramTests : IAsyncLifetime
         Assert.False(await second.AttachAsync(Ct));
     }
 
-    [Fact]
+    [KernelFact]
     public async Task A_missing_object_is_a_clear_error_and_leaves_no_pins()
     {
         var instance = "km" + TestNetwork.NewSuffix();

@@ -32,7 +32,7 @@ internal sealed class TestCgroup : IDisposable
             }
             catch (IOException)
             {
-                Thread.Sleep(100); // a killed member is still being reaped
+                Thread.Sleep(100); // retry until the killed members are reaped (a condition poll)
             }
         }
     }

@@ -38,7 +38,7 @@ public sealed class AttachTests : IAsyncLifetime
 
     private static async Task<bool> HasClsactAsync(string dev) => (await Shell.Tc("qdisc", "show", "dev", dev)).Contains("clsact", StringComparison.Ordinal);
 
-    [Fact]
+    [KernelFact]
     public async Task Attach_and_detach_are_idempotent_and_remove_the_qdisc_only_they_created()
     {
         var net = await NetworkAsync();
@@ -56,7 +56,7 @@ public sealed class AttachTests : IAsyncLifetime
         Assert.False(await HasClsactAsync(net.ClientHost)); // NeTracker made it, NeTracker removed it
     }
 
-    [Fact]
+    [KernelFact]
     public async Task Detach_leaves_foreign_filters_and_their_qdisc_in_place_and_working()
     {
         var net = await NetworkAsync();
@@ -86,7 +86,7 @@ public sealed class AttachTests : IAsyncLifetime
         await Shell.Tc("qdisc", "del", "dev", net.ServerHost, "clsact");
     }
 
-    [Fact]
+    [KernelFact]
     public async Task A_connection_open_before_attach_is_reported_partial()
     {
         var net = await NetworkAsync();
@@ -117,7 +117,7 @@ public sealed class AttachTests : IAsyncLifetime
         Assert.True(r.StartUtc >= attachedAt.AddMilliseconds(-5), what);
     }
 
-    [Fact]
+    [KernelFact]
     public async Task A_restarted_probe_recognises_its_filters_and_reuses_its_program()
     {
         var net = await NetworkAsync();
@@ -148,7 +148,7 @@ public sealed class AttachTests : IAsyncLifetime
         Assert.False(Directory.Exists(second.Probe.Pins.Root));
     }
 
-    [Fact]
+    [KernelFact]
     public async Task An_interface_deleted_while_attached_is_reported_and_the_probe_keeps_running()
     {
         var doomed = await NetworkAsync();
@@ -161,7 +161,8 @@ public sealed class AttachTests : IAsyncLifetime
         using var client = await Tcp.NewSocketAsync(doomed.Client, AddressFamily.InterNetwork);
         await client.ConnectAsync(TestNetwork.ServerV4, port, Ct);
         await client.SendAsync(new byte[7], Ct);
-        await Task.Delay(100, Ct);
+        using (var accepted = await listener.AcceptAsync(Ct))
+            Tcp.ReadExactly(accepted, 7); // the 7 bytes are past the hook: the server has them
 
         await Shell.Ip("link", "del", doomed.ClientHost);
         var r = Assert.Single(await probe.Records.WaitAsync(x => x.ServerPort == port, 1));

@@ -20,7 +20,7 @@ public sealed class FloodTests(ITestOutputHelper output)
     private const int Established = 20;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
+    [KernelFact]
     public async Task A_syn_flood_never_evicts_established_connections_and_every_syn_is_accounted_for()
     {
         await using var net = await TestNetwork.CreateAsync();
@@ -101,7 +101,7 @@ public sealed class FloodTests(ITestOutputHelper output)
             dropped = counters.DropsByInterface.TryGetValue(net.ClientHost, out var d) ? d.HalfOpenFull : 0;
             if (unanswered + dropped >= FloodSize)
                 break;
-            await Task.Delay(200, Ct);
+            await Task.Delay(200, Ct); // polls the sweep's progress (a condition wait)
         }
         output.WriteLine($"flood: {FloodSize} SYNs in {floodWatch.ElapsedMilliseconds} ms; {unanswered} reported unanswered, "
                          + $"{dropped} half-open entries dropped; {Established}/{Established} established correct "

@@ -29,7 +29,7 @@ public sealed class FrameTests : IAsyncLifetime
         await _net.DisposeAsync();
     }
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false, false, (ushort)100, true)]
     [InlineData(false, false, (ushort)100, false)]
     [InlineData(true, false, (ushort)100, false)]

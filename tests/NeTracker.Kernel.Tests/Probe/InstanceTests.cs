@@ -10,7 +10,7 @@ public sealed class InstanceTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Theory]
+    [KernelTheory]
     [InlineData(ProbeTransport.Ringbuf)]
     [InlineData(ProbeTransport.Trace)]
     public async Task Two_instances_side_by_side_never_see_each_other(ProbeTransport transport)
@@ -35,7 +35,7 @@ public sealed class InstanceTests
         var fromB = Assert.Single(await b.Records.WaitAsync(r => r.ServerPort == port, 1));
         Assert.Equal(net1.ClientHost, fromA.Interface);
         Assert.Equal(net2.ClientHost, fromB.Interface);
-        await Task.Delay(300, Ct);
+        await Task.Delay(300, Ct); // time under test: no second record (the other instance's) follows
         Assert.Single(a.Records.All, r => r.ServerPort == port);
         Assert.Single(b.Records.All, r => r.ServerPort == port);
         Assert.Equal((0L, 0L), (a.Probe.Counters.ForeignLines, b.Probe.Counters.ForeignLines));
@@ -45,7 +45,7 @@ public sealed class InstanceTests
             Assert.Equal(("instance", "instance"), (a.Probe.Counters.TraceFilter, b.Probe.Counters.TraceFilter));
     }
 
-    [Fact]
+    [KernelFact]
     public async Task Foreign_printk_lines_are_counted_and_never_disturb_the_records()
     {
         await using var net = await TestNetwork.CreateAsync();
@@ -64,14 +64,14 @@ public sealed class InstanceTests
         await printk.RunAsync("foreign_line", 50, Ct);
 
         Assert.Single(await probe.Records.WaitAsync(r => r.ServerPort == port, 1));
-        await Task.Delay(300, Ct);
+        await Task.Delay(300, Ct); // time under test: no record from the foreign lines follows
         Assert.All(probe.Records.All, r => Assert.Equal(net.ClientHost, r.Interface));
         // The kernel-side filter keeps both kinds out of the instance's buffer altogether.
         Assert.Equal("instance", probe.Probe.Counters.TraceFilter);
         Assert.Equal((0L, 0L), (probe.Probe.Counters.ForeignLines, probe.Probe.Counters.MalformedLines));
     }
 
-    [Theory]
+    [KernelTheory]
     [InlineData(ProbeTransport.Ringbuf)]
     [InlineData(ProbeTransport.Trace)]
     public async Task A_burst_of_2000_concurrent_connections_is_all_reported_or_the_loss_is_counted(ProbeTransport transport)
@@ -111,7 +111,7 @@ public sealed class InstanceTests
         var deadline = DateTime.UtcNow.AddSeconds(20);
         int reported;
         while ((reported = probe.Records.All.Count(r => r.ServerPort == port)) < count && DateTime.UtcNow < deadline)
-            await Task.Delay(100, Ct);
+            await Task.Delay(100, Ct); // polls for the records (a condition wait with a deadline)
         var counters = probe.Probe.Counters;
         var lost = counters.LostEvents + counters.ChannelDrops;
         Assert.True(reported == count || lost > 0,

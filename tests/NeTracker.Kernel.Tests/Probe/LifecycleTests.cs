@@ -21,7 +21,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
     private const int Request = 100;
     private const int Response = 1000;
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public Task Client_closes_first(bool v6) => f.TimedAsync(async () =>
@@ -56,7 +56,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         Assert.Equal(0, pair.Inbound.SynRetransmits);
     });
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public Task Server_closes_first_and_the_end_is_the_second_fin(bool v6) => f.TimedAsync(async () =>
@@ -78,7 +78,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
             client.Connect(f.ServerAddress(v6), port);
             client.Send(new byte[Request]);
             Tcp.ReadToEnd(client);
-            Thread.Sleep(200); // the seed reported the server's FIN as the end: 200 ms too early
+            Thread.Sleep(200); // time under test: the seed reported the server's FIN as the end, 200 ms too early
             client.Shutdown(SocketShutdown.Send);
             return Tcp.ElapsedNs(t0, Tcp.Now);
         });
@@ -89,7 +89,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         Assert.InRange(pair.Inbound.DurationNs, 200_000_000, 400_000_000);
     });
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task Simultaneous_close_is_reported_once_per_interface(bool v6)
@@ -117,11 +117,11 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
             Assert.NotEqual(ClosedBy.None, r.ClosedBy);
             Assert.InRange(r.DurationNs, 1, clientNs + 1_000_000_000);
         });
-        await Task.Delay(500, TestContext.Current.CancellationToken);
+        await Task.Delay(500, TestContext.Current.CancellationToken); // time under test: no third record follows
         Assert.Equal(2, f.Probe.Records.All.Count(r => r.ServerPort == port));
     }
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public Task Rst_from_the_client(bool v6) => f.TimedAsync(async () =>
@@ -160,7 +160,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         f.AssertBoth(pair, v6, port, CloseReason.Rst, ClosedBy.Client, clientNs, Request, Response);
     });
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public Task Rst_from_the_server(bool v6) => f.TimedAsync(async () =>
@@ -173,7 +173,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
             var s = listener.Accept();
             Tcp.ReadExactly(s, Request);
             s.Send(new byte[Response]);
-            Thread.Sleep(50);
+            Thread.Sleep(50); // time under test: the connection lives 50 ms past the response, then the RST
             Tcp.Abort(s);
         });
         var clientNs = await Tcp.OnThread(() =>
@@ -193,7 +193,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         f.AssertBoth(pair, v6, port, CloseReason.Rst, ClosedBy.Server, clientNs, Request, Response);
     });
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public Task A_syn_answered_by_rst_is_refused(bool v6) => f.TimedAsync(async () =>
@@ -215,7 +215,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         Assert.Null(pair.Inbound.SynAckNs);
     });
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task An_unanswered_syn_is_swept_and_reported(bool v6)
@@ -246,7 +246,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         Assert.True(f.Probe.Probe.Counters.Swept >= 2);
     }
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public Task Syn_retransmits_are_counted_and_never_reset_the_start(bool v6) => f.TimedAsync(async () =>
@@ -268,7 +268,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
             Tcp.ReadToEnd(client);
             return Tcp.ElapsedNs(t0, Tcp.Now);
         });
-        await Task.Delay(400, TestContext.Current.CancellationToken);
+        await Task.Delay(400, TestContext.Current.CancellationToken); // time under test: inside the 1 s before Linux resends the SYN
         await SynDropFilter.RemoveAsync(f.Net.ServerHost, "egress");
         var clientNs = await connect;
         await server;
@@ -282,7 +282,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         });
     });
 
-    [Fact]
+    [KernelFact]
     public Task A_syn_repeated_after_a_syn_ack_lost_beyond_the_hook_is_a_retransmit() => f.TimedAsync(async () =>
     {
         var port = Tcp.NewPort();
@@ -303,7 +303,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
             Tcp.ReadToEnd(client);
             return Tcp.ElapsedNs(t0, Tcp.Now);
         });
-        await Task.Delay(400, TestContext.Current.CancellationToken);
+        await Task.Delay(400, TestContext.Current.CancellationToken); // time under test: inside the 1 s before the SYN-ACK is resent
         await SynDropFilter.RemoveAsync(f.Net.ClientHost, "egress");
         var clientNs = await connect;
         await server;
@@ -317,7 +317,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         });
     });
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task A_new_syn_on_a_reused_port_starts_a_new_connection(bool v6)
@@ -347,7 +347,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
             });
             client.Connect(f.ServerAddress(v6), port);
             client.Send(new byte[round * 10]);
-            await Task.Delay(50, TestContext.Current.CancellationToken);
+            await Task.Delay(50, TestContext.Current.CancellationToken); // time under test: each round lives 50 ms
             if (round == 1)
                 Tcp.Abort(client); // no TIME_WAIT anywhere: the same four-tuple can come back at once
             else
@@ -367,7 +367,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         }
     }
 
-    [Fact]
+    [KernelFact]
     public Task Ip_options_are_skipped_using_ihl() => f.TimedAsync(async () =>
     {
         var port = Tcp.NewPort();
@@ -400,7 +400,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         f.AssertBoth(pair, false, port, CloseReason.Fin, ClosedBy.Client, clientNs, Request, Response);
     });
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task A_connection_half_closed_too_long_is_swept_as_timeout(bool v6)
@@ -419,12 +419,12 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
 
         // The silent side finally closes: its FIN trails a reported connection and starts nothing.
         server.Shutdown(SocketShutdown.Send);
-        await Task.Delay(2500, TestContext.Current.CancellationToken);
+        await Task.Delay(2500, TestContext.Current.CancellationToken); // time under test: several sweeps pass and nothing new appears
         Assert.Equal(2, f.Probe.Records.All.Count(r => r.ServerPort == port));
         Assert.DoesNotContain(f.Probe.Probe.ActiveConnections, a => a.ServerPort == port);
     }
 
-    [Fact]
+    [KernelFact]
     public async Task Packets_trailing_a_finished_connection_start_nothing()
     {
         var port = Tcp.NewPort();
@@ -444,7 +444,7 @@ public abstract class LifecycleTests<TFixture>(TFixture f) where TFixture : Life
         client.Close();
         await f.PairAsync(port, clientPort);
 
-        await Task.Delay(1000, TestContext.Current.CancellationToken); // a few sweeps
+        await Task.Delay(1000, TestContext.Current.CancellationToken); // time under test: a few sweeps pass
         Assert.Equal(2, f.Probe.Records.All.Count(r => r.ServerPort == port));
         Assert.DoesNotContain(f.Probe.Probe.ActiveConnections, a => a.ServerPort == port);
     }

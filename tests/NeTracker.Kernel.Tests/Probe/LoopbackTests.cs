@@ -17,7 +17,7 @@ public sealed class LoopbackTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Theory]
+    [KernelTheory]
     [InlineData(false, ProbeTransport.Ringbuf)]
     [InlineData(true, ProbeTransport.Ringbuf)]
     [InlineData(false, ProbeTransport.Trace)]

@@ -20,7 +20,7 @@ public sealed class RingBufferTests
     /// <summary>Bytes one event takes in the buffer: the 8-byte record header, rounded to 8.</summary>
     private static int Slot => (NtEvent.SizeOf + 8 + 7) & ~7;
 
-    [Fact]
+    [KernelFact]
     public async Task A_probe_restarted_in_the_middle_of_traffic_reports_every_connection_exactly_once()
     {
         const int count = 300;
@@ -37,13 +37,13 @@ public sealed class RingBufferTests
         await first.AttachAsync(net.ClientHost, Ct);
         var firstRecords = new RecordCollector(first);
         var traffic = MakeConnectionsAsync(net, listener, port, count);
-        await WaitUntilAsync(() => firstRecords.All.Count(r => r.ServerPort == port) >= count / 4);
+        await Eventually.TrueAsync(() => firstRecords.All.Count(r => r.ServerPort == port) >= count / 4, seconds: 10);
         await first.DisposeAsync();
         await firstRecords.DisposeAsync();
         seen.AddRange(firstRecords.All);
 
         // Connections keep closing with no reader; the next probe of the instance finds them.
-        await WaitUntilAsync(() => traffic.IsCompleted || traffic.IsFaulted, TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(() => traffic.IsCompleted || traffic.IsFaulted, "the traffic finished", seconds: 60);
         await traffic;
         await using var second = await AttachedProbe.StartAsync(options, net.ClientHost);
         await second.Records.WaitAsync(r => r.ServerPort == port, count - seen.Count(r => r.ServerPort == port), TimeSpan.FromSeconds(10));
@@ -58,7 +58,7 @@ public sealed class RingBufferTests
         Assert.Equal("ringbuf", second.Probe.Counters.Transport);
     }
 
-    [Fact]
+    [KernelFact]
     public async Task A_buffer_too_small_for_a_paused_reader_loses_events_and_counts_exactly_how_many()
     {
         await using var net = await TestNetwork.CreateAsync();
@@ -83,7 +83,7 @@ public sealed class RingBufferTests
 
         await using var second = await AttachedProbe.StartAsync(options, net.ClientHost);
         var found = await second.Records.WaitAsync(r => r.ServerPort == closedPort, capacity, TimeSpan.FromSeconds(10));
-        await WaitUntilAsync(() => second.Probe.Counters.LostEvents >= count - capacity);
+        await Eventually.TrueAsync(() => second.Probe.Counters.LostEvents >= count - capacity, seconds: 10);
         await Task.Delay(300, Ct); // time under test: no further record arrives
         Assert.Equal(capacity, second.Records.All.Count(r => r.ServerPort == closedPort));
         Assert.All(found, r => Assert.Equal(CloseReason.Refused, r.CloseReason));
@@ -91,7 +91,7 @@ public sealed class RingBufferTests
         Assert.Equal(count - capacity, second.Probe.Counters.RingBufferDrops);
     }
 
-    [Fact]
+    [KernelFact]
     public async Task A_second_reader_of_an_instance_is_refused_while_attach_and_status_still_work()
     {
         await using var net = await TestNetwork.CreateAsync();
@@ -133,17 +133,7 @@ public sealed class RingBufferTests
             Tcp.ReceiveUntilError(server);
             server.Shutdown(SocketShutdown.Send);
             Tcp.ReceiveUntilError(client);
-            await Task.Delay(5, Ct); // pacing: the traffic spans the restart
+            await Task.Delay(5, Ct); // time under test: pacing, so the traffic spans the restart
         }
     }, Ct);
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
-            await Task.Delay(20, Ct);
-        }
-    }
 }

@@ -8,7 +8,7 @@ namespace NeTracker.Kernel.Tests.Trace;
 [Trait("Category", "Kernel")]
 public sealed class TracefsMountTests
 {
-    [Fact]
+    [KernelFact]
     public async Task An_unmounted_tracefs_root_is_mounted_and_the_instance_works_there()
     {
         // An empty directory stands for a /sys/kernel/tracing nobody mounted. tracefs has one
@@ -34,7 +34,7 @@ public sealed class TracefsMountTests
         }
     }
 
-    [Fact]
+    [KernelFact]
     public async Task A_root_that_does_not_exist_is_a_clear_error()
     {
         var e = await Assert.ThrowsAsync<ProbeException>(() => TraceSession.OpenAsync(

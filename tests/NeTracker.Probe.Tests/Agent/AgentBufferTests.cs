@@ -6,14 +6,7 @@ namespace NeTracker.Probe.Tests.Agent;
 
 public sealed class AgentBufferTests
 {
-    private static ConnectionRecord R(int port) => new()
-    {
-        Host = "h",
-        Interface = "eth0",
-        ClientAddr = IPAddress.Loopback,
-        ClientPort = port,
-        ServerAddr = IPAddress.Loopback,
-    };
+    private static ConnectionRecord R(int port) => Records.Make(0, clientPort: port);
 
     [Fact]
     public void Records_stay_until_acknowledged()

@@ -8,31 +8,21 @@ namespace NeTracker.Probe.Tests.Cli;
 
 public class RecordOutputTests
 {
-    private static ConnectionRecord Record(string client = "198.18.0.2", string server = "198.18.0.1") => new()
-    {
-        Host = "h1",
-        Interface = "veth-a",
-        IfIndex = 9,
-        Direction = Direction.Inbound,
-        Family = client.Contains(':', StringComparison.Ordinal) ? IpFamily.Ipv6 : IpFamily.Ipv4,
-        ClientAddr = IPAddress.Parse(client),
-        ClientPort = 50936,
-        ServerAddr = IPAddress.Parse(server),
-        ServerPort = 8080,
-        StartUtc = new DateTime(2026, 11, 26, 16, 0, 0, DateTimeKind.Utc),
-        EndUtc = new DateTime(2026, 11, 26, 16, 0, 1, DateTimeKind.Utc).AddTicks(9077180),
-        DurationNs = 1_907_718_000,
-        SynAckNs = 41_000,
-        AckNs = 52_000,
-        CloseReason = CloseReason.Fin,
-        ClosedBy = ClosedBy.Client,
-        BytesIn = 1234,
-        BytesOut = 56789,
-        PacketsIn = 3,
-        PacketsOut = 4,
-        SynRetransmits = 2,
-        Partial = true,
-    };
+    private static ConnectionRecord Record(string client = "198.18.0.2", string server = "198.18.0.1")
+        => Records.Make(0, iface: "veth-a", host: "h1", client: client, clientPort: 50936, server: server, serverPort: 8080,
+            endUtc: new DateTime(2026, 11, 26, 16, 0, 1, DateTimeKind.Utc).AddTicks(9077180), durationNs: 1_907_718_000) with
+        {
+            IfIndex = 9,
+            StartUtc = new DateTime(2026, 11, 26, 16, 0, 0, DateTimeKind.Utc),
+            SynAckNs = 41_000,
+            AckNs = 52_000,
+            BytesIn = 1234,
+            BytesOut = 56789,
+            PacketsIn = 3,
+            PacketsOut = 4,
+            SynRetransmits = 2,
+            Partial = true,
+        };
 
     private static string Render(string format, params ConnectionRecord[] records)
     {

@@ -47,7 +47,7 @@ public sealed class TraceSessionFallbackTests : IDisposable
             {
                 writer.Write("first\nsecond\npart"u8);
                 writer.Flush();
-                await Task.Delay(200, Ct); // the reader sees the half line first
+                await Task.Delay(200, Ct); // time under test: the half line sits alone in the pipe a while
                 writer.Write("ial line\n"u8);
             }
             Assert.Equal(["first", "second", "partial line"], await ReadAsync(session, 3));
@@ -62,9 +62,9 @@ public sealed class TraceSessionFallbackTests : IDisposable
     {
         await using var session = await OpenAsync();
         SetStats(overrun: 10, dropped: 3);
-        await WaitUntil(() => _counters.LostEvents == 8);
+        await Eventually.TrueAsync(() => _counters.LostEvents == 8);
         SetStats(overrun: 2, dropped: 0); // the buffer was reset: counting restarts from 0
-        await WaitUntil(() => _counters.LostEvents == 10);
+        await Eventually.TrueAsync(() => _counters.LostEvents == 10);
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public sealed class TraceSessionFallbackTests : IDisposable
             writer.Write("before\n"u8);
         }
         Assert.Equal(["before"], await ReadAsync(session, 1));
-        await WaitUntil(() => _counters.ReadErrors > 0);
+        await Eventually.TrueAsync(() => _counters.ReadErrors > 0);
 
         Directory.Delete(Pipe);
         MakeFifo(Pipe);
@@ -111,26 +111,9 @@ public sealed class TraceSessionFallbackTests : IDisposable
         return await Task.Run(() => new FileStream(Pipe, FileMode.Open, FileAccess.Write), timeout.Token);
     }
 
-    private static async Task<List<string>> ReadAsync(TraceSession session, int count)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
-        var lines = new List<string>();
-        await foreach (var line in session.ReadLinesAsync(timeout.Token))
-        {
-            lines.Add(line);
-            if (lines.Count == count)
-                break;
-        }
-        return lines;
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        for (int i = 0; i < 200 && !condition(); i++)
-            await Task.Delay(25, Ct);
-        Assert.True(condition());
-    }
+    /// <summary>Reads until <paramref name="count"/> lines arrived, at most 10 s.</summary>
+    private static Task<List<string>> ReadAsync(TraceSession session, int count)
+        => AsyncStreams.FirstAsync(session.ReadLinesAsync, count);
 
     private static void MakeFifo(string path)
     {

@@ -11,15 +11,9 @@ public sealed class AgentLedgerTests : IDisposable
 
     public void Dispose() => _dir.Delete(recursive: true);
 
-    private static ConnectionRecord[] Records(int n, int firstPort) => Enumerable.Range(firstPort, n).Select(p => new ConnectionRecord
-    {
-        Host = "",
-        Interface = "eth0",
-        ClientAddr = IPAddress.Loopback,
-        ClientPort = p,
-        ServerAddr = IPAddress.Loopback,
-        ServerPort = 80,
-    }).ToArray();
+    // No host: the ledger labels records with the agent's name.
+    private static ConnectionRecord[] Batch(int n, int firstPort)
+        => [.. Enumerable.Range(firstPort, n).Select(p => Records.Make(0, clientPort: p, host: ""))];
 
     private static readonly DateTime Now = new(2026, 11, 26, 12, 0, 0, DateTimeKind.Utc);
 
@@ -28,7 +22,7 @@ public sealed class AgentLedgerTests : IDisposable
     {
         var ledger = new AgentLedger(_dir.FullName);
         var epoch = Guid.NewGuid();
-        var all = Records(5, 1000);
+        var all = Batch(5, 1000);
 
         var (first, ack1) = ledger.Accept(new AgentBatch("a1", epoch, 1, all[..3], 0, 0), Now);
         // The ack was lost: the agent re-sends from seq 1, with two new records.
@@ -46,10 +40,10 @@ public sealed class AgentLedgerTests : IDisposable
     public void Ledger_survives_a_dashboard_restart()
     {
         var epoch = Guid.NewGuid();
-        new AgentLedger(_dir.FullName).Accept(new AgentBatch("a1", epoch, 1, Records(4, 1), 7, 2), Now);
+        new AgentLedger(_dir.FullName).Accept(new AgentBatch("a1", epoch, 1, Batch(4, 1), 7, 2), Now);
 
         var restarted = new AgentLedger(_dir.FullName);
-        var (fresh, ack) = restarted.Accept(new AgentBatch("a1", epoch, 3, Records(4, 3), 7, 2), Now);
+        var (fresh, ack) = restarted.Accept(new AgentBatch("a1", epoch, 3, Batch(4, 3), 7, 2), Now);
 
         Assert.Equal([5, 6], fresh.Select(r => r.ClientPort));
         Assert.Equal(6, ack.LastSeq);
@@ -60,9 +54,9 @@ public sealed class AgentLedgerTests : IDisposable
     public void A_new_agent_run_starts_its_sequence_again()
     {
         var ledger = new AgentLedger(_dir.FullName);
-        ledger.Accept(new AgentBatch("a1", Guid.NewGuid(), 1, Records(10, 1), 0, 0), Now);
+        ledger.Accept(new AgentBatch("a1", Guid.NewGuid(), 1, Batch(10, 1), 0, 0), Now);
 
-        var (fresh, ack) = ledger.Accept(new AgentBatch("a1", Guid.NewGuid(), 1, Records(2, 100), 0, 0), Now);
+        var (fresh, ack) = ledger.Accept(new AgentBatch("a1", Guid.NewGuid(), 1, Batch(2, 100), 0, 0), Now);
 
         Assert.Equal(2, fresh.Count);
         Assert.Equal(2, ack.LastSeq);

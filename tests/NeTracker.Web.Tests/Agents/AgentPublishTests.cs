@@ -4,7 +4,6 @@ using NeTracker.Probe.Agent;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Hubs;
 using NeTracker.Web.Tests.Hubs;
-using NeTracker.Web.Tests.Infrastructure;
 using NeTracker.Web.Tests.Live;
 using NeTracker.Web.Store;
 
@@ -20,14 +19,6 @@ public sealed class AgentPublishTests : IAsyncLifetime
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
     private ConnectionStore Store => _app.Services.GetRequiredService<ConnectionStore>();
-
-    private static async Task Until(Func<bool> condition, CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(20));
-        while (!condition())
-            await Task.Delay(50, timeout.Token);
-    }
 
     [Fact]
     public async Task Publisher_delivers_buffered_records_tagged_with_the_agent_name()
@@ -50,7 +41,7 @@ public sealed class AgentPublishTests : IAsyncLifetime
         var run = publisher.RunAsync(stop.Token);
         try
         {
-            await Until(() => buffer.Count == 0 && Store.Query(ConnectionFilterAll).Count == 250, ct);
+            await Eventually.TrueAsync(() => buffer.Count == 0 && Store.Query(ConnectionFilterAll).Count == 250, "records in the store");
         }
         catch (OperationCanceledException)
         {
@@ -76,8 +67,8 @@ public sealed class AgentPublishTests : IAsyncLifetime
 
         var ack1 = await hub.InvokeAsync<AgentAck>("Publish", new AgentBatch("a", epoch, 1, records[..3], 0, 0), ct);
         var ack2 = await hub.InvokeAsync<AgentAck>("Publish", new AgentBatch("a", epoch, 1, records, 0, 0), ct);
-        await Until(() => Store.Query(ConnectionFilterAll).Count >= 5, ct);
-        await Task.Delay(300, ct);
+        await Eventually.TrueAsync(() => Store.Query(ConnectionFilterAll).Count >= 5, "records in the store");
+        await Task.Delay(300, ct); // time under test: a duplicate would be stored by now
 
         Assert.Equal(3, ack1.LastSeq);
         Assert.Equal(5, ack2.LastSeq);

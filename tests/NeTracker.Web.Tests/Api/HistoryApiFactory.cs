@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using NeTracker.Probe;
 using NeTracker.Probe.Model;
 using NeTracker.Web.History;
-using NeTracker.Web.Tests.Infrastructure;
 
 namespace NeTracker.Web.Tests.Api;
 

@@ -47,7 +47,7 @@ public sealed class MillionRowBench
             t.Store.Enqueue(b);
             // Keep the writer busy without overflowing the queue: what is measured is the writer's pace.
             while (t.Store.Stats.Queued > 100_000)
-                await Task.Delay(1, Ct);
+                await Task.Delay(1, Ct); // back-pressure, not a wait for a result
         }
         await t.Store.FlushAsync(Ct);
         insert.Stop();

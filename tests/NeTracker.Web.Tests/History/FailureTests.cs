@@ -90,7 +90,7 @@ public sealed class FailureTests
         {
             t.Store.Enqueue(records[enqueued..(enqueued + 50)]);
             enqueued += 50;
-            await Task.Delay(5, Ct);
+            await Task.Delay(5, Ct); // pacing, not a wait: the writer commits batch by batch until the disk is full
         }
         Assert.False(t.Store.Stats.Healthy, "160 KiB never filled up");
         Assert.Contains("full", t.Store.Stats.Error);

@@ -219,11 +219,6 @@ public sealed class SchemaAndRetentionTests
         Assert.Equal(0, await t.Store.RunRetentionAsync(Ct));
     }
 
-    internal static async Task WaitUntilAsync(Func<bool> condition, int seconds = 20)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(seconds));
-        while (!condition())
-            await Task.Delay(25, timeout.Token);
-    }
+    internal static Task WaitUntilAsync(Func<bool> condition, int seconds = 20)
+        => Eventually.TrueAsync(condition, "the store's condition", seconds);
 }

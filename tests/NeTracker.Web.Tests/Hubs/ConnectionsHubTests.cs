@@ -45,7 +45,7 @@ public sealed class ConnectionsHubTests : IAsyncLifetime
         for (var i = 0; i < 10; i++)
         {
             await Ingest.PublishAsync(Many(300), ct);
-            await Task.Delay(30, ct);
+            await Task.Delay(30, ct); // time under test: publishes spread over ~300 ms are batched, not sent one by one
         }
 
         var records = 0;
@@ -91,8 +91,7 @@ public sealed class ConnectionsHubTests : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         await Ingest.PublishAsync(Many(100), ct);
         var store = _app.Services.GetRequiredService<ConnectionStore>();
-        while (store.TotalAppended < 100)
-            await Task.Delay(20, ct);
+        await Eventually.TrueAsync(() => store.TotalAppended >= 100, "100 records in the store");
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var seen = new List<long>();
@@ -109,9 +108,7 @@ public sealed class ConnectionsHubTests : IAsyncLifetime
 
         // Cancelling the token ends the stream on the server too: it drops its watcher.
         await cts.CancelAsync();
-        var deadline = DateTime.UtcNow + Timeout;
-        while (store.WatcherCount > 1 && DateTime.UtcNow < deadline)
-            await Task.Delay(20, ct);
+        await Eventually.TrueAsync(() => store.WatcherCount <= 1, "the stream's watcher dropped");
         Assert.Equal(1, store.WatcherCount); // the broadcaster's own
     }
 

@@ -14,7 +14,6 @@ using NeTracker.Probe.Model;
 using NeTracker.Web.Hubs;
 using NeTracker.Web.Ingest;
 using NeTracker.Web.Store;
-using NeTracker.Web.Tests.Infrastructure;
 using NeTracker.Web.Tests.Live;
 
 namespace NeTracker.Web.Tests.Hubs;
@@ -138,7 +137,7 @@ public sealed class HubProtocolTests : IAsyncLifetime
         // through a stats tick too (the stats timer runs every second: time itself is the subject).
         await Ingest.PublishAsync([.. Enumerable.Range(0, 500).Select(i => Records.Make(0, clientPort: 20_000 + i, endUtc: DateTime.UtcNow))], Ct);
         await Eventually.TrueAsync(() => broadcaster.BatchesSeen >= 1, "the broadcaster took the batch");
-        await Task.Delay(TimeSpan.FromSeconds(1.2), Ct);
+        await Task.Delay(TimeSpan.FromSeconds(1.2), Ct); // time under test: a stats tick passes unsent
         Assert.Equal(0, _app.Counted.Serialised);
 
         // The counter does count: once subscribed, batches and stats are serialised.

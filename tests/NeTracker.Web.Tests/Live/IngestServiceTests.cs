@@ -43,10 +43,9 @@ public sealed class IngestServiceTests
             for (var i = 0; i < 20; i++)
             {
                 await ingest.PublishAsync([.. Enumerable.Range(0, 250).Select(_ => Records.Make(0))], ct);
-                await Task.Delay(50, ct);
+                await Task.Delay(50, ct); // time under test: a stream at an agent's pace, not one burst
             }
-            while (store.TotalAppended < 5000)
-                await Task.Delay(20, ct);
+            await Eventually.TrueAsync(() => store.TotalAppended >= 5000, "5000 records in the store");
 
             Assert.Equal(Enumerable.Range(42, 5000).Select(i => (long)i), store.Query(ConnectionFilter.None).Reverse().Select(r => r.Id));
             Assert.Equal(5000, ingest.Published);

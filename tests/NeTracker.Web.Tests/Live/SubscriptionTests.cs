@@ -28,12 +28,12 @@ public sealed class SubscriptionTests
         // Changes after the first run wait for the interval: nothing until the clock moves.
         for (var i = 101; i <= 200; i++)
             store.Append([Records.Make(i)]);
-        await Task.Delay(100, TestContext.Current.CancellationToken);
+        await Task.Delay(100, TestContext.Current.CancellationToken); // time under test: real time passes, the fake clock does not
         Assert.Equal(1, Volatile.Read(ref calls));
 
         clock.Advance(TimeSpan.FromMilliseconds(200));
         Assert.True(await called.WaitAsync(Wait, TestContext.Current.CancellationToken));
-        await Task.Delay(100, TestContext.Current.CancellationToken);
+        await Task.Delay(100, TestContext.Current.CancellationToken); // time under test: no extra call follows
         Assert.Equal(2, Volatile.Read(ref calls));
     }
 

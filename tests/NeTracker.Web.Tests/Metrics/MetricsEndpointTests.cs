@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Probe.Model;
-using NeTracker.Web.Tests.Infrastructure;
 using NeTracker.Web.Ingest;
 
 namespace NeTracker.Web.Tests.Metrics;

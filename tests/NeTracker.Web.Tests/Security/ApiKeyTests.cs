@@ -4,7 +4,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using NeTracker.Web.Security;
-using NeTracker.Web.Tests.Infrastructure;
 
 namespace NeTracker.Web.Tests.Security;
 

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Probe.Model;
 using NeTracker.Web.History;
 using NeTracker.Web.Tests.Api;
-using NeTracker.Web.Tests.Infrastructure;
 using NeTracker.Web.Ingest;
 
 namespace NeTracker.Web.Tests.Security;
@@ -18,20 +17,8 @@ public sealed class CsvInjectionTests
         await using var app = new NeTrackerAppFactory();
         string[] hostile = ["=HYPERLINK(\"http://198.18.0.1/x\",\"click\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"];
         var end = new DateTime(2026, 11, 26, 12, 0, 0, DateTimeKind.Utc);
-        var records = hostile.Select((h, i) => new ConnectionRecord
-        {
-            Id = i + 1,
-            Host = h,
-            Interface = "=1+2",
-            IfIndex = 1,
-            ClientAddr = IPAddress.Parse("198.18.0.2"),
-            ServerAddr = IPAddress.Parse("198.18.0.1"),
-            ClientPort = 40000 + i,
-            ServerPort = 80,
-            StartUtc = end.AddSeconds(-1),
-            EndUtc = end,
-            DurationNs = 1_000_000_000,
-        }).ToList();
+        var records = hostile.Select((h, i) => Records.Make(i + 1, iface: "=1+2", host: h, endUtc: end, durationNs: 1_000_000_000,
+            clientPort: 40000 + i, serverPort: 80)).ToList();
         // The way ingest hands records over: every sink gets the batch.
         foreach (var sink in app.Services.GetServices<IConnectionSink>())
             sink.Enqueue(records);

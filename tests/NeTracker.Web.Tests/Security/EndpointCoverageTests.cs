@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Web.Security;
-using NeTracker.Web.Tests.Infrastructure;
 
 namespace NeTracker.Web.Tests.Security;
 

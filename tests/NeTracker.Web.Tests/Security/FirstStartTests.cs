@@ -62,17 +62,17 @@ public sealed partial class FirstStartTests
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(60));
+            // Until the host's "Application started": the address check (an ApplicationStarted callback
+            // registered after the console lifetime's) has run by then, since a token runs its callbacks
+            // last-registered first, and the logger keeps their order.
             while (await app.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
             {
                 output.AppendLine(line);
-                if (line.Contains("Now listening on", StringComparison.Ordinal))
+                if (line.Contains("Application started", StringComparison.Ordinal))
                     break;
             }
-            // The address check logs right after the server starts: give it a moment, then read the rest.
-            var rest = app.StandardOutput.ReadToEndAsync(CancellationToken.None);
-            await Task.Delay(TimeSpan.FromSeconds(2), ct);
             app.Kill(entireProcessTree: true);
-            output.Append(await rest);
+            output.Append(await app.StandardOutput.ReadToEndAsync(CancellationToken.None));
             return output.ToString();
         }
         finally

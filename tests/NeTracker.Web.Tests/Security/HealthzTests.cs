@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using NeTracker.Web.Tests.Infrastructure;
 
 namespace NeTracker.Web.Tests.Security;
 

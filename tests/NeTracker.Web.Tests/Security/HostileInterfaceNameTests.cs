@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using NeTracker.Probe;
 using NeTracker.Probe.Tc;
-using NeTracker.Web.Tests.Infrastructure;
 
 namespace NeTracker.Web.Tests.Security;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using NeTracker.Web.Tests.Infrastructure;
 
 namespace NeTracker.Web.Tests.Security;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 
-namespace NeTracker.Kernel.Tests.Harness;
+namespace NeTracker.Testing;
 
 /// <summary>
 /// Two network namespaces (client, server) joined through a bridge in the host namespace:

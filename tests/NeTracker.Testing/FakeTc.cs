@@ -1,11 +1,12 @@
-namespace NeTracker.Probe.Tests.Tc;
+namespace NeTracker.Testing;
 
 /// <summary>
 /// A stand-in `tc`: a shell script in a temp directory that logs its arguments (one call per
 /// line) and answers `qdisc show` / `filter show` from files the test writes; with a file
-/// "stderr" present it prints that and exits 2. Also a fake /sys/class/net.
+/// "stderr" present it prints that and exits 2. Also a fake /sys/class/net. Stands in for
+/// `ip`, `bpftool` and `mount` too where a test only needs to know that no tool ran.
 /// </summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class FakeTc : IDisposable
 {
     public FakeTc()
@@ -49,6 +50,9 @@ public sealed class FakeTc : IDisposable
     public void Answer(string file, string content) => File.WriteAllText(System.IO.Path.Combine(Dir, file), content);
 
     public void Fail(string stderr) => Answer("stderr", stderr);
+
+    /// <summary>A scratch directory for state the probe would keep under /run or /sys.</summary>
+    public string Scratch(string name) => Directory.CreateDirectory(System.IO.Path.Combine(Dir, name)).FullName;
 
     public void Dispose() => Directory.Delete(Dir, recursive: true);
 }

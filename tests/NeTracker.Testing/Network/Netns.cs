@@ -1,15 +1,17 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 
-namespace NeTracker.Kernel.Tests.Harness;
+namespace NeTracker.Testing;
 
 /// <summary>
 /// Runs code inside a network namespace without a child process: one dedicated thread enters
 /// the namespace (setns is per thread for network namespaces) and runs the work it is given.
 /// Sockets made there belong to the namespace for life and can be used from any thread.
 /// </summary>
-public sealed class Netns : IDisposable
+public sealed partial class Netns : IDisposable
 {
+    private const int CloneNewNet = 0x40000000;
+
     private readonly BlockingCollection<Action> _work = new();
     private readonly Thread _thread;
 
@@ -22,7 +24,7 @@ public sealed class Netns : IDisposable
             try
             {
                 using var handle = File.OpenHandle(Path.Combine("/var/run/netns", name));
-                if (NativeNet.setns((int)handle.DangerousGetHandle(), NativeNet.CloneNewNet) != 0)
+                if (setns((int)handle.DangerousGetHandle(), CloneNewNet) != 0)
                     throw new InvalidOperationException($"setns({name}) failed: errno {Marshal.GetLastPInvokeError()}");
                 entered.SetResult();
             }
@@ -70,4 +72,7 @@ public sealed class Netns : IDisposable
         _thread.Join(TimeSpan.FromSeconds(5));
         _work.Dispose();
     }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int setns(int fd, int nstype);
 }

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Web.Security;
 
-namespace NeTracker.Web.Tests.Infrastructure;
+namespace NeTracker.Testing;
 
 /// <summary>
 /// The one way to host NeTracker in web tests. EVERY page, hub and API call requires

@@ -6,10 +6,10 @@ using NeTracker.Probe.Model;
 using NeTracker.Web.Configuration;
 using NeTracker.Web.Store;
 
-namespace NeTracker.Web.Tests.Live;
+namespace NeTracker.Testing;
 
-/// <summary>Records and stores for tests: plausible values, every field set.</summary>
-internal static class Records
+/// <summary>The record builder of every test project (vary it with <c>with { … }</c>), and live stores fed by it.</summary>
+public static class Records
 {
     public static readonly DateTime T0 = new(2025, 6, 1, 12, 0, 0, DateTimeKind.Utc);
 
@@ -27,7 +27,7 @@ internal static class Records
             Interface = iface,
             IfIndex = 7,
             Direction = direction,
-            Family = IpFamily.Ipv4,
+            Family = client.Contains(':', StringComparison.Ordinal) ? IpFamily.Ipv6 : IpFamily.Ipv4,
             ClientAddr = IPAddress.Parse(client),
             ClientPort = clientPort,
             ServerAddr = IPAddress.Parse(server),

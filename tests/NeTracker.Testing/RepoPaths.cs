@@ -1,7 +1,7 @@
-namespace NeTracker.Web.Tests;
+namespace NeTracker.Testing;
 
 /// <summary>Finds the repository from the test binaries (tests/X/bin/CONFIG/net10.0).</summary>
-internal static class RepoPaths
+public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
 

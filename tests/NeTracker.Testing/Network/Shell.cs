@@ -1,6 +1,6 @@
 using NeTracker.Probe.Kernel;
 
-namespace NeTracker.Kernel.Tests.Harness;
+namespace NeTracker.Testing;
 
 /// <summary>ip and tc for the harness, argument lists only; failures throw with the tool's stderr.</summary>
 public static class Shell
