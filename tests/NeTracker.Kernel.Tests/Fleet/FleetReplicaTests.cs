@@ -6,7 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Kernel.Tests.Harness;
 using NeTracker.Probe.Export;
 using NeTracker.Probe.Model;
-using NeTracker.Tests.Servers;
+using NeTracker.Testing;
+using NeTracker.Testing.Servers;
 using Npgsql;
 
 namespace NeTracker.Kernel.Tests.Fleet;
@@ -27,7 +28,7 @@ public sealed class FleetReplicaTests
     private static readonly TimeSpan Startup = TimeSpan.FromSeconds(90);
     private Func<string> _diagnostics = () => "";
 
-    [Fact]
+    [KernelFact]
     public async Task Two_replicas_share_history_and_live_fan_out_and_an_agent_survives_its_replica_being_killed()
     {
         Assert.SkipWhen(PostgresServer.SkipReason is not null, PostgresServer.SkipReason ?? "");

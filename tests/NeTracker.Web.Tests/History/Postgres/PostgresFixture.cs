@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using NeTracker.Tests.Servers;
+using NeTracker.Testing.Servers;
 using NeTracker.Web.Configuration;
 using NeTracker.Web.History;
 using NeTracker.Web.History.Postgres;

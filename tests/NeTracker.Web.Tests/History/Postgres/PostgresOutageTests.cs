@@ -1,6 +1,6 @@
 using NeTracker.Web.History;
 using NeTracker.Web.Store;
-using NeTracker.Web.Tests.Infrastructure;
+using NeTracker.Testing;
 
 namespace NeTracker.Web.Tests.History.Postgres;
 

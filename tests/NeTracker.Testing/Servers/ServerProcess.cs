@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace NeTracker.Tests.Servers;
+namespace NeTracker.Testing.Servers;
 
 /// <summary>Helpers the real-server fixtures share: a free loopback port, running a tool to completion.</summary>
-internal static class ServerProcess
+public static class ServerProcess
 {
     public static int FreePort()
     {

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace NeTracker.Tests.Servers;
+namespace NeTracker.Testing.Servers;
 
 /// <summary>
 /// A real PostgreSQL server of the test's own: Debian's binaries (/usr/lib/postgresql/N/bin,
@@ -9,7 +9,7 @@ namespace NeTracker.Tests.Servers;
 /// directory belongs to the postgres user and the tools run as it (runuser). Stopped and deleted
 /// on dispose, whatever the test did.
 /// </summary>
-internal sealed class PostgresServer : IAsyncDisposable
+public sealed class PostgresServer : IAsyncDisposable
 {
     private readonly string _bin;
     private readonly string _dir;

@@ -1,13 +1,13 @@
 using System.Diagnostics;
 
-namespace NeTracker.Tests.Servers;
+namespace NeTracker.Testing.Servers;
 
 /// <summary>
 /// A real redis-server of the test's own (Debian package redis-server, installed by
 /// netracker.sh): a free loopback port, no persistence, in the foreground as a child process;
 /// stopped (SIGKILL, as a crash) and restarted on the same port; killed on dispose.
 /// </summary>
-internal sealed class RedisServer : IAsyncDisposable
+public sealed class RedisServer : IAsyncDisposable
 {
     private Process? _process;
 
