@@ -15,8 +15,8 @@ die() { printf '\033[1;31m[netracker] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
 # Debian package names: what building and running needs, and what tests add.
 RUN_PACKAGES=(clang llvm libbpf-dev linux-libc-dev iproute2 bpftool)
-TEST_PACKAGES=(chromium tcpdump iperf3 docker-compose python3)
-BENCH_PACKAGES=(wrk iperf3 libbpf-tools tcpdump)
+TEST_PACKAGES=(chromium tcpdump iperf3 docker-compose python3 postgresql redis-server)
+BENCH_PACKAGES=(wrk iperf3 libbpf-tools tcpdump postgresql redis-server)
 
 preflight() {
 	[ "$(uname -s)" = Linux ] || die "NeTracker needs Linux (found $(uname -s))."

@@ -60,10 +60,37 @@ public static class LiveServices
         services.AddSingleton<IHealthReporter, LiveHealthReporter>();
 
         // SignalR's default limit (32 KB) is a few dozen records; remote agents publish batches.
-        services.AddSignalR()
+        var signalR = services.AddSignalR()
             .AddHubOptions<ConnectionsHub>(o => o.MaximumReceiveMessageSize = ConnectionsHub.MaxMessageBytes)
             .AddJsonProtocol(o => RecordJson.Configure(o.PayloadSerializerOptions))
             .AddMessagePackProtocol(o => o.SerializerOptions = RecordMessagePack.Options);
+        // Fleet mode: every hub message goes through Redis, so any replica's subscribers get every replica's records.
+        var live = builder.Configuration.GetSection(LiveOptions.Section).Get<LiveOptions>() ?? new LiveOptions();
+        if (live.Backplane == "redis" && !string.IsNullOrWhiteSpace(live.Redis))
+        {
+            signalR.AddStackExchangeRedis(live.Redis, o =>
+            {
+                ClusterGroupsMonitor.Configure(o.Configuration);
+                o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal(ClusterGroupsMonitor.ChannelPrefix);
+            });
+            // Only the connections hub goes through Redis. Blazor's circuits stay on their replica
+            // (the balancer is sticky) with the default in-process manager, so the pages keep
+            // working — history, Health — while Redis is away.
+            services.RemoveAll(typeof(Microsoft.AspNetCore.SignalR.HubLifetimeManager<>));
+            services.AddSingleton(typeof(Microsoft.AspNetCore.SignalR.HubLifetimeManager<>), typeof(Microsoft.AspNetCore.SignalR.DefaultHubLifetimeManager<>));
+            services.AddSingleton<Microsoft.AspNetCore.SignalR.HubLifetimeManager<ConnectionsHub>,
+                Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisHubLifetimeManager<ConnectionsHub>>();
+            services.AddSingleton<ClusterGroupsMonitor>();
+            services.AddHostedService(sp => sp.GetRequiredService<ClusterGroupsMonitor>());
+            services.AddSingleton<IHealthReporter>(sp => sp.GetRequiredService<ClusterGroupsMonitor>());
+            // The pages of every replica show the whole fleet.
+            services.AddSingleton<RemoteRecords>();
+            services.AddSingleton<ReplicaFeed>();
+            services.AddHostedService(sp => sp.GetRequiredService<ReplicaFeed>());
+            // Degraded, not Unhealthy: history and this replica's pages go on; a restart would not bring Redis back.
+            services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
+                "redis", sp => sp.GetRequiredService<ClusterGroupsMonitor>(), Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, ["live"]));
+        }
     }
 
     public static void MapNeTrackerLive(this WebApplication app) =>

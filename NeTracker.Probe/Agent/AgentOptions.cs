@@ -3,8 +3,12 @@ namespace NeTracker.Probe.Agent;
 /// <summary>Options of `NeTracker.Probe agent`.</summary>
 public sealed record AgentOptions
 {
-    /// <summary>The dashboard's hub, e.g. https://dashboard:5080/hubs/connections.</summary>
-    public required Uri HubUrl { get; init; }
+    /// <summary>
+    /// The dashboards' hubs, e.g. https://dashboard:5080/hubs/connections: one, or every replica of a
+    /// fleet (which share their history). The agent uses the first that answers and moves to the next
+    /// when its own goes away.
+    /// </summary>
+    public required IReadOnlyList<Uri> HubUrls { get; init; }
 
     /// <summary>Sent as the X-Api-Key header; the dashboard stores only its hash.</summary>
     public required string ApiKey { get; init; }

@@ -8,7 +8,10 @@ namespace NeTracker.Probe.Agent;
 /// <summary>
 /// Sends the buffer's records to the dashboard's hub, oldest first, and removes them only when
 /// acknowledged. Owns the connection: (re)connects with exponential backoff, forever, so a
-/// dashboard restart costs nothing but the records that overflowed the buffer meanwhile.
+/// dashboard restart costs nothing but the records that overflowed the buffer meanwhile. With
+/// several hub URLs (the replicas of a fleet), a failure moves on to the next one at once; the
+/// backoff grows only once every replica has failed in a row. What the lost replica had not
+/// acknowledged is sent again to the next, and the shared database stores it once.
 /// </summary>
 public sealed class AgentPublisher(AgentOptions options, AgentBuffer buffer, Func<long> lostEvents, TextWriter log)
 {
@@ -19,18 +22,25 @@ public sealed class AgentPublisher(AgentOptions options, AgentBuffer buffer, Fun
 
     public bool Connected { get; private set; }
 
+    /// <summary>The hub in use (or tried next).</summary>
+    public Uri CurrentHub => options.HubUrls[_current];
+
+    private int _current;
+
     public async Task RunAsync(CancellationToken ct)
     {
         var backoff = options.MinBackoff;
+        var failedInARow = 0;
         while (!ct.IsCancellationRequested)
         {
-            await using var connection = Build();
+            var url = CurrentHub;
+            await using var connection = Build(url);
             try
             {
                 await connection.StartAsync(ct);
                 Connected = true;
-                log.WriteLine($"agent: connected to {options.HubUrl}");
-                await SendUntilFailureAsync(connection, () => backoff = options.MinBackoff, ct);
+                log.WriteLine($"agent: connected to {url}");
+                await SendUntilFailureAsync(connection, () => (backoff, failedInARow) = (options.MinBackoff, 0), ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -38,9 +48,16 @@ public sealed class AgentPublisher(AgentOptions options, AgentBuffer buffer, Fun
             }
             catch (Exception e) when (e is HttpRequestException or System.Net.WebSockets.WebSocketException or HubException or InvalidOperationException or IOException or TimeoutException)
             {
-                log.WriteLine($"agent: {options.HubUrl}: {e.Message}; {buffer.Count} records buffered, retrying in {backoff.TotalSeconds:0.##} s");
+                log.WriteLine($"agent: {url}: {e.Message}; {buffer.Count} records buffered, " +
+                    (options.HubUrls.Count > 1 && failedInARow + 1 < options.HubUrls.Count
+                        ? $"trying {options.HubUrls[(_current + 1) % options.HubUrls.Count]}"
+                        : $"retrying in {backoff.TotalSeconds:0.##} s"));
             }
             Connected = false;
+            _current = (_current + 1) % options.HubUrls.Count;
+            if (++failedInARow < options.HubUrls.Count)
+                continue;
+            failedInARow = 0;
             try
             {
                 await Task.Delay(backoff, ct);
@@ -75,8 +92,8 @@ public sealed class AgentPublisher(AgentOptions options, AgentBuffer buffer, Fun
         }
     }
 
-    private HubConnection Build() => new HubConnectionBuilder()
-        .WithUrl(options.HubUrl, o => o.Headers["X-Api-Key"] = options.ApiKey)
+    private HubConnection Build(Uri url) => new HubConnectionBuilder()
+        .WithUrl(url, o => o.Headers["X-Api-Key"] = options.ApiKey)
         .AddJsonProtocol(o => RecordJson.Configure(o.PayloadSerializerOptions))
         .Build();
 }

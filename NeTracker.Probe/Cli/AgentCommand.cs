@@ -19,7 +19,7 @@ public sealed class AgentCommand : ICliCommand
 
     public IReadOnlyList<CliOption> Options { get; } =
     [
-        new("hub", "URL", "the dashboard's hub, e.g. https://dash:5080/hubs/connections; required"),
+        new("hub", "URL", "the dashboard's hub, e.g. https://dash:5080/hubs/connections; required; repeat for each replica of a fleet", Repeatable: true),
         new("api-key", "KEY", "API key configured on the dashboard (or set NETRACKER_API_KEY, which ps cannot show)"),
         new("interface", "NAME", "interface to watch (repeat for several); required", Repeatable: true),
         new("name", "NAME", "how the dashboard labels this host (default: the host name)"),
@@ -38,7 +38,7 @@ public sealed class AgentCommand : ICliCommand
         await probe.StartAsync(stop).ConfigureAwait(false);
         foreach (var name in interfaces)
             await probe.AttachAsync(name, stop).ConfigureAwait(false);
-        env.Error.WriteLine($"agent {options.Name}: watching {string.Join(", ", interfaces)}, publishing to {options.HubUrl}");
+        env.Error.WriteLine($"agent {options.Name}: watching {string.Join(", ", interfaces)}, publishing to {string.Join(" or ", options.HubUrls)}");
 
         var buffer = new AgentBuffer(options.BufferCapacity);
         var publisher = new AgentPublisher(options, buffer, () => Interlocked.Read(ref probe.Counters.LostEvents), env.Error);
@@ -91,9 +91,16 @@ public sealed class AgentCommand : ICliCommand
 
     internal static AgentOptions ParseOptions(CliArguments args)
     {
-        var hub = args.Single("hub") ?? throw new UsageException("--hub URL is needed");
-        if (!Uri.TryCreate(hub, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
-            throw new UsageException($"--hub must be an http:// or https:// URL (got '{hub}')");
+        var hubs = args.All("hub");
+        if (hubs.Count == 0)
+            throw new UsageException("--hub URL is needed");
+        var urls = new List<Uri>();
+        foreach (var hub in hubs)
+        {
+            if (!Uri.TryCreate(hub, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+                throw new UsageException($"--hub must be an http:// or https:// URL (got '{hub}')");
+            urls.Add(url);
+        }
         var key = args.Single("api-key") ?? Environment.GetEnvironmentVariable("NETRACKER_API_KEY");
         if (string.IsNullOrEmpty(key))
             throw new UsageException("an API key is needed: --api-key KEY or NETRACKER_API_KEY");
@@ -103,6 +110,6 @@ public sealed class AgentCommand : ICliCommand
         var capacity = 200_000;
         if (args.Single("buffer") is { } b && (!int.TryParse(b, out capacity) || capacity < 1))
             throw new UsageException($"--buffer must be a positive number of records (got '{b}')");
-        return new AgentOptions { HubUrl = url, ApiKey = key, Name = name, BufferCapacity = capacity };
+        return new AgentOptions { HubUrls = urls, ApiKey = key, Name = name, BufferCapacity = capacity };
     }
 }

@@ -64,6 +64,29 @@ public sealed class AgentLedger
         }
     }
 
+    /// <summary>
+    /// Counts only, for Health and /api/agents, when the database de-duplicates (fleet mode): this
+    /// replica's view of what <paramref name="batch"/> delivered (<paramref name="stored"/> records were new).
+    /// </summary>
+    public void Observe(AgentBatch batch, int stored, DateTime nowUtc)
+    {
+        lock (_lock)
+        {
+            _agents.TryGetValue(batch.Agent, out var state);
+            var lastInBatch = batch.FirstSeq + batch.Records.Count - 1;
+            _agents[batch.Agent] = state is null || state.Epoch != batch.Epoch
+                ? new AgentState(batch.Epoch, lastInBatch, batch.Overflowed, batch.LostEvents, (state?.Received ?? 0) + stored, nowUtc)
+                : state with
+                {
+                    LastSeq = Math.Max(state.LastSeq, lastInBatch),
+                    Overflowed = batch.Overflowed,
+                    LostEvents = batch.LostEvents,
+                    Received = state.Received + stored,
+                    LastSeenUtc = nowUtc,
+                };
+        }
+    }
+
     /// <summary>Failed writes of agents.json (full or read-only disk): records still flow, but a
     /// batch re-sent across a dashboard restart could then be counted twice.</summary>
     public long PersistErrors => Interlocked.Read(ref _persistErrors);

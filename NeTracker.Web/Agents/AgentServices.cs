@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using NeTracker.Web.Configuration;
 using NeTracker.Web.Health;
@@ -12,6 +13,8 @@ public static class AgentServices
     {
         services.AddSingleton(sp => new AgentLedger(sp.GetRequiredService<IOptions<NeTrackerOptions>>().Value.DataDirectory));
         services.AddSingleton<IHealthReporter, AgentsHealthReporter>();
+        // The default; the PostgreSQL history adds its own later (AddNeTrackerHistory), and the last one added wins.
+        services.TryAddSingleton<IAgentIntake, LedgerAgentIntake>();
         return services;
     }
 }

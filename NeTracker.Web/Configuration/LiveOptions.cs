@@ -24,6 +24,15 @@ public sealed class LiveOptions
 
     /// <summary>Records waiting for ingest; a full queue makes producers wait (the probe counts its drops).</summary>
     public int IngestCapacity { get; set; } = 100_000;
+
+    /// <summary>
+    /// <c>none</c> (one dashboard) or <c>redis</c>: hub messages go through Redis, so a subscriber on
+    /// any replica receives the records every replica ingests.
+    /// </summary>
+    public string Backplane { get; set; } = "none";
+
+    /// <summary>The Redis server of the backplane (StackExchange.Redis configuration, e.g. <c>redis:6379</c>).</summary>
+    public string? Redis { get; set; }
 }
 
 /// <summary>Reports every problem at once, so one start shows everything to fix.</summary>
@@ -42,6 +51,10 @@ public sealed class ValidateLiveOptions : IValidateOptions<LiveOptions>
             errors.Add($"{LiveOptions.Section}:BatchInterval must be between 1 ms and 5 s (is {o.BatchInterval}).");
         if (o.IngestCapacity is < 100 or > 10_000_000)
             errors.Add($"{LiveOptions.Section}:IngestCapacity must be between 100 and 10000000 (is {o.IngestCapacity}).");
+        if (o.Backplane is not ("none" or "redis"))
+            errors.Add($"{LiveOptions.Section}:Backplane must be none or redis (is '{o.Backplane}').");
+        else if (o.Backplane == "redis" && string.IsNullOrWhiteSpace(o.Redis))
+            errors.Add($"{LiveOptions.Section}:Redis (host:port) is needed when Backplane is redis.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

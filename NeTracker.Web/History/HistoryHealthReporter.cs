@@ -7,7 +7,7 @@ namespace NeTracker.Web.History;
 /// <summary>Health page section "History": whether records reach the database, and if not, why and what to do.</summary>
 public sealed class HistoryHealthReporter(IConnectionHistory store) : IHealthReporter
 {
-    public string Title => "History (DuckDB)";
+    public string Title => store is Postgres.PostgresHistoryStore ? "History (PostgreSQL)" : "History (DuckDB)";
 
     public ValueTask<IReadOnlyList<HealthItem>> ReportAsync(CancellationToken ct)
     {
@@ -19,7 +19,10 @@ public sealed class HistoryHealthReporter(IConnectionHistory store) : IHealthRep
                 ? new("Database", "writing", HealthLevel.Ok, s.DatabasePath)
                 : new("Database", "failing since " + SchemaNames.Of(s.ErrorSinceUtc ?? DateTime.UtcNow), HealthLevel.Error, s.Error),
             new("Stored connections", N(s.Rows), HealthLevel.Info, $"schema version {s.SchemaVersion}"),
-            new("Size on disk", $"{s.FileBytes / 1048576.0:F1} MiB", HealthLevel.Info, "database + write-ahead log (.wal)"),
+            store is Postgres.PostgresHistoryStore pg
+                ? new("Size on the server", $"{s.FileBytes / 1048576.0:F1} MiB", HealthLevel.Info,
+                    $"every partition with its indexes; {N(pg.Duplicates)} re-sent records skipped by the unique key, {N(pg.Refused)} refused while the queue was full (the agents kept them)")
+                : new("Size on disk", $"{s.FileBytes / 1048576.0:F1} MiB", HealthLevel.Info, "database + write-ahead log (.wal)"),
             new("Waiting to be written", N(s.Queued), s.Queued == 0 || s.Healthy ? HealthLevel.Ok : HealthLevel.Warning,
                 "kept in memory and retried while the database fails"),
             new("Dropped (not stored)", N(s.Dropped), s.Dropped == 0 ? HealthLevel.Ok : HealthLevel.Error,

@@ -13,6 +13,13 @@ public sealed class HistoryOptions
     /// <summary>The SQLite history of earlier versions: imported once, then renamed (<see cref="SqliteImport"/>).</summary>
     public const string LegacySqliteFileName = "netracker.db";
 
+    /// <summary>Where history lives: <c>duckdb</c> (the embedded default, one file) or <c>postgres</c>
+    /// (a server shared by any number of dashboard replicas; <see cref="Postgres"/>).</summary>
+    public string Provider { get; set; } = "duckdb";
+
+    /// <summary>The PostgreSQL provider's settings (Provider = postgres).</summary>
+    public Postgres.PostgresOptions Postgres { get; set; } = new();
+
     /// <summary>Records whose end is older than this are deleted. Zero or less keeps them forever.</summary>
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(30);
 

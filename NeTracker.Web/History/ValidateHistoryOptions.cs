@@ -24,6 +24,10 @@ public sealed class ValidateHistoryOptions : IValidateOptions<HistoryOptions>
             errors.Add($"{s}:Threads must be between 1 and 256 (is {o.Threads}).");
         if (o.RetryDelay <= TimeSpan.Zero || o.MaxRetryDelay < o.RetryDelay || o.MaxRetryDelay > TimeSpan.FromHours(1))
             errors.Add($"{s}:RetryDelay must be positive and at most MaxRetryDelay (at most 01:00:00); is {o.RetryDelay} / {o.MaxRetryDelay}.");
+        if (o.Provider is not ("duckdb" or "postgres"))
+            errors.Add($"{s}:Provider must be duckdb or postgres (is '{o.Provider}').");
+        else if (o.Provider == "postgres")
+            errors.AddRange(Postgres.PostgresOptions.Validate(o.Postgres, s + ":Postgres"));
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using NeTracker.Probe.Agent;
 using NeTracker.Web.Agents;
-using NeTracker.Web.Ingest;
 
 namespace NeTracker.Web.Hubs;
 
@@ -14,10 +13,11 @@ public sealed partial class ConnectionsHub
 
     /// <summary>
     /// A remote agent (`NeTracker.Probe agent`) publishes a batch; the answer tells it which
-    /// sequence number the dashboard now holds. The ledger is updated before ingest, so a
-    /// batch re-sent after a lost answer or a dashboard restart is never ingested twice.
+    /// sequence number the dashboard now holds. The intake (<see cref="IAgentIntake"/>) records what it
+    /// holds before answering, so a batch re-sent after a lost answer, a dashboard restart or to
+    /// another replica is never stored twice.
     /// </summary>
-    public async Task<AgentAck> Publish(AgentBatch batch, AgentLedger ledger, IngestService ingest, TimeProvider time)
+    public async Task<AgentAck> Publish(AgentBatch batch, IAgentIntake intake)
     {
         if (string.IsNullOrWhiteSpace(batch.Agent) || batch.Agent.Length > 64 || batch.Agent.Any(char.IsControl))
             throw new HubException("agent name must be 1-64 printable characters.");
@@ -29,9 +29,14 @@ public sealed partial class ConnectionsHub
         if (batch.Records.Any(r => r is null || r.Id != 0))
             throw new HubException("records are sent with id 0 (the dashboard numbers them) and none is null.");
 
-        var (fresh, ack) = ledger.Accept(batch, time.GetUtcNow().UtcDateTime);
-        if (fresh.Count > 0)
-            await ingest.PublishAsync(fresh, Context.ConnectionAborted);
-        return ack;
+        try
+        {
+            return await intake.AcceptAsync(batch, Context.ConnectionAborted);
+        }
+        catch (History.HistoryUnavailableException e)
+        {
+            // The agent keeps the batch and sends it again (to this replica or another).
+            throw new HubException(e.Message);
+        }
     }
 }

@@ -17,7 +17,8 @@ public sealed class HubBroadcaster(
     HubSubscribers subscribers,
     IHubContext<ConnectionsHub, IConnectionsClient> hub,
     TimeProvider time,
-    ILogger<HubBroadcaster> logger) : BackgroundService
+    ILogger<HubBroadcaster> logger,
+    RemoteRecords? remote = null) : BackgroundService
 {
     private static readonly TimeSpan MinSendInterval = TimeSpan.FromMilliseconds(100);
     private const int MaxBatchesPerSend = 256;
@@ -40,8 +41,10 @@ public sealed class HubBroadcaster(
         {
             await foreach (var batches in watcher.Reader.ReadBatchesAsync(MinSendInterval, time, MaxBatchesPerSend, ct))
             {
-                if (subscribers.Any)
-                    await TrySendAsync(JoinedBatch.Of(batches));
+                // Other replicas' records (shown here through the replica feed) reached the hub's
+                // subscribers through the backplane already.
+                if (subscribers.Any && (remote is null ? JoinedBatch.Of(batches) : remote.Local(JoinedBatch.Of(batches))) is { Count: > 0 } own)
+                    await TrySendAsync(own);
                 Interlocked.Add(ref _batchesSeen, batches.Count);
             }
         }

@@ -1,9 +1,10 @@
 namespace NeTracker.Web.Hubs;
 
 /// <summary>
-/// Which hub groups have members on this dashboard. The broadcaster asks before it builds or
-/// sends anything, so a dashboard nobody subscribes to does no per-interface split and no
-/// serialisation at all.
+/// Which hub groups have members on this dashboard — and, with the Redis backplane, on any
+/// replica (<see cref="SetClusterGroups"/>, from <see cref="ClusterGroupsMonitor"/>). The
+/// broadcaster asks before it builds or sends anything, so a fleet nobody subscribes to does no
+/// per-interface split and no serialisation at all, on any replica.
 /// </summary>
 public sealed class HubSubscribers
 {
@@ -11,14 +12,28 @@ public sealed class HubSubscribers
     private readonly Dictionary<string, HashSet<string>> _groupsOf = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _members = new(StringComparer.Ordinal);
     private int _memberships;
+    private volatile IReadOnlySet<string> _cluster = new HashSet<string>();
+    private volatile bool _clustered;
 
-    /// <summary>True when at least one connection is in at least one group.</summary>
-    public bool Any => Volatile.Read(ref _memberships) > 0;
+    /// <summary>True when at least one connection (here or, clustered, on any replica) is in at least one group.</summary>
+    public bool Any => Volatile.Read(ref _memberships) > 0 || _cluster.Count > 0;
 
     public bool Has(string group)
     {
+        if (_cluster.Contains(group))
+            return true;
         lock (_lock)
             return _members.ContainsKey(group);
+    }
+
+    /// <summary>
+    /// The groups that have members on any replica, as the backplane knows them. From then on a send
+    /// always goes to the group (through the backplane), never straight to a local connection.
+    /// </summary>
+    public void SetClusterGroups(IReadOnlySet<string> groups)
+    {
+        _clustered = true;
+        _cluster = groups;
     }
 
     /// <summary>
@@ -28,6 +43,10 @@ public sealed class HubSubscribers
     /// </summary>
     public bool TryGetOnlyMember(string group, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? connectionId)
     {
+        connectionId = null;
+        // Another replica's members are invisible here: the group send reaches them all.
+        if (_clustered)
+            return false;
         lock (_lock)
         {
             connectionId = _members.TryGetValue(group, out var m) && m.Count == 1 ? m.First() : null;
@@ -38,8 +57,9 @@ public sealed class HubSubscribers
     /// <summary>The groups with members now, except <paramref name="except"/>.</summary>
     public IReadOnlyList<string> Groups(string? except = null)
     {
+        var cluster = _cluster;
         lock (_lock)
-            return [.. _members.Keys.Where(g => g != except)];
+            return [.. _members.Keys.Union(cluster).Where(g => g != except)];
     }
 
     public void Add(string connectionId, string group)

@@ -26,7 +26,8 @@ public sealed class IngestService(
     ProbeHostedService probeHost,
     IOptions<LiveOptions> options,
     TimeProvider time,
-    ILogger<IngestService> logger) : BackgroundService
+    ILogger<IngestService> logger,
+    RemoteRecords? remote = null) : BackgroundService
 {
     private const int MaxBatchesPerTick = 4096;
     private static readonly TimeSpan ActivePollInterval = TimeSpan.FromSeconds(1);
@@ -101,6 +102,30 @@ public sealed class IngestService(
         Ingest(rest);
     }
 
+    /// <summary>
+    /// Records another replica ingested and stored (Hubs/ReplicaFeed.cs): numbered and shown here
+    /// like any others, never handed to the sinks. Never waits: a full queue drops them (this
+    /// replica's view only; history and the hub have them) and counts them.
+    /// </summary>
+    public void AppendRemote(IReadOnlyList<ConnectionRecord> records)
+    {
+        if (remote is null || records.Count == 0)
+            return;
+        if (Interlocked.Read(ref _queued) + records.Count > _capacity)
+        {
+            Interlocked.Add(ref _remoteDropped, records.Count);
+            return;
+        }
+        remote.Mark(records);
+        Interlocked.Add(ref _queued, records.Count);
+        _incoming.Writer.TryWrite(records);
+    }
+
+    private long _remoteDropped;
+
+    /// <summary>Other replicas' records not shown here because the ingest queue was full.</summary>
+    public long RemoteDropped => Interlocked.Read(ref _remoteDropped);
+
     /// <summary>One tick: the queued batches as one, numbered, to the store then every sink.</summary>
     internal void Ingest(IReadOnlyList<IReadOnlyList<ConnectionRecord>> batches)
     {
@@ -116,11 +141,13 @@ public sealed class IngestService(
                 part[i].AssignId(++_lastId);
         }
         store.Append(batch);
+        var own = remote is null ? batch : remote.Local(batch);
         foreach (var sink in _sinks)
         {
             try
             {
-                sink.Enqueue(batch);
+                if (own.Count > 0)
+                    sink.Enqueue(own);
             }
             catch (Exception ex)
             {

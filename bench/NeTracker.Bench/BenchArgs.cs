@@ -4,8 +4,8 @@ namespace NeTracker.Bench;
 public sealed record BenchArgs
 {
     public const string Usage =
-        "usage: NeTracker.Bench subscribe --hub URL --key KEY --out FILE [--interface NAME] [--protocol json|messagepack]\n" +
-        "       NeTracker.Bench publish --hub URL --key KEY --count N [--batch N] [--pace-stats URL]";
+        "usage: NeTracker.Bench subscribe --hub URL --key KEY --out FILE [--interface NAME] [--protocol json|messagepack] [--source groups|stream]\n" +
+        "       NeTracker.Bench publish --hub URL --key KEY --count N [--batch N] [--pace-stats URL] [--live RECORDS_PER_S] [--agent NAME]";
 
     public Uri Hub { get; private init; } = null!;
     public string Key { get; private init; } = "";
@@ -14,11 +14,20 @@ public sealed record BenchArgs
 
     /// <summary>The hub protocol of the subscriber: json (default) or messagepack.</summary>
     public bool MessagePack { get; private init; }
+
+    /// <summary>Subscribe with the StreamRecords stream (the live store, as the pages see it) instead of the hub groups.</summary>
+    public bool Stream { get; private init; }
     public int Count { get; private init; }
     public int Batch { get; private init; } = 5_000;
 
     /// <summary>/api/stats of the dashboard: publishing pauses while its history writer is behind.</summary>
     public Uri? PaceStats { get; private init; }
+
+    /// <summary>Publish at this rate with records that end as they are sent (close → subscriber latency); 0: as fast as acknowledged, records in the past hour.</summary>
+    public int Live { get; private init; }
+
+    /// <summary>The agent name (and host column) of the published records.</summary>
+    public string Agent { get; private init; } = "bench-synthetic";
 
     public static bool TryParse(string[] args, out BenchArgs options, out string error)
     {
@@ -42,6 +51,9 @@ public sealed record BenchArgs
                 case "--protocol" when v is "json" or "messagepack": options = options with { MessagePack = v == "messagepack" }; break;
                 case "--count" when int.TryParse(v, out var n) && n > 0: options = options with { Count = n }; break;
                 case "--batch" when int.TryParse(v, out var b) && b > 0: options = options with { Batch = b }; break;
+                case "--source" when v is "groups" or "stream": options = options with { Stream = v == "stream" }; break;
+                case "--live" when int.TryParse(v, out var l) && l > 0: options = options with { Live = l }; break;
+                case "--agent" when v.Length is > 0 and <= 64: options = options with { Agent = v }; break;
                 default:
                     error = $"bad option {args[i - 1]} {v}";
                     return false;

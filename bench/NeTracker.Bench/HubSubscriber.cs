@@ -61,9 +61,19 @@ public static class HubSubscriber
         try
         {
             await hub.StartAsync(stop);
-            await hub.InvokeAsync("Subscribe", o.Interface, stop);
-            Console.WriteLine("subscribed");
-            await Task.Delay(Timeout.Infinite, stop);
+            if (o.Stream)
+            {
+                // The hub's stream reads the dashboard's live store (what its pages show), not the hub groups.
+                Console.WriteLine("subscribed");
+                await foreach (var batch in hub.StreamAsync<JsonElement>("StreamRecords", o.Interface, 0, stop))
+                    Write(batch);
+            }
+            else
+            {
+                await hub.InvokeAsync("Subscribe", o.Interface, stop);
+                Console.WriteLine("subscribed");
+                await Task.Delay(Timeout.Infinite, stop);
+            }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

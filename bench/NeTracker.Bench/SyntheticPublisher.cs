@@ -33,10 +33,26 @@ public static class SyntheticPublisher
             for (long seq = 1; seq <= o.Count; seq += o.Batch)
             {
                 var n = (int)Math.Min(o.Batch, o.Count - seq + 1);
+                if (o.Live > 0)
+                {
+                    // Paced: batch k leaves at k × batch / rate seconds, its records ending "now".
+                    var due = TimeSpan.FromSeconds((double)(seq - 1) / o.Live) - clock.Elapsed;
+                    if (due > TimeSpan.Zero)
+                        await Task.Delay(due, stop);
+                }
                 var records = new ConnectionRecord[n];
                 for (var i = 0; i < n; i++)
+                {
                     records[i] = Make(seq + i);
-                var ack = await hub.InvokeAsync<AgentAck>("Publish", new AgentBatch("bench-synthetic", epoch, seq, records, 0, 0), stop);
+                    if (o.Live > 0)
+                    {
+                        var now = DateTime.UtcNow;
+                        records[i] = records[i] with { StartUtc = now.AddTicks(-records[i].DurationNs / 100), EndUtc = now };
+                    }
+                    if (o.Agent != "bench-synthetic")
+                        records[i] = records[i] with { Host = o.Agent };
+                }
+                var ack = await hub.InvokeAsync<AgentAck>("Publish", new AgentBatch(o.Agent, epoch, seq, records, 0, 0), stop);
                 if (ack.LastSeq != seq + n - 1)
                     throw new InvalidOperationException($"the hub acknowledged {ack.LastSeq}, expected {seq + n - 1}");
                 if (o.PaceStats is not null && (seq / o.Batch) % 10 == 0)

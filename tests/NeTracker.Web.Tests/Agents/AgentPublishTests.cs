@@ -29,7 +29,7 @@ public sealed class AgentPublishTests : IAsyncLifetime
             buffer.Add(Records.Make(0, clientPort: 20_000 + i, host: "", endUtc: DateTime.UtcNow));
         var options = new AgentOptions
         {
-            HubUrl = new Uri(_app.BaseAddress, ConnectionsHub.Path),
+            HubUrls = [new Uri(_app.BaseAddress, ConnectionsHub.Path)],
             ApiKey = NeTrackerAppFactory.ApiKey,
             Name = "agent-7",
             MaxBatch = 100,

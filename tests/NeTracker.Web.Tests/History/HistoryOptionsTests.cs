@@ -27,4 +27,19 @@ public sealed class HistoryOptionsTests
         Assert.Contains(result.Failures!, f => f.StartsWith("NeTracker:History:MemoryLimitMiB", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.StartsWith("NeTracker:History:Threads", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void The_postgres_provider_needs_a_valid_connection_string_and_sane_settings()
+    {
+        var v = new ValidateHistoryOptions();
+        Assert.Contains("NeTracker:History:Provider must be duckdb or postgres", v.Validate(null, new HistoryOptions { Provider = "mysql" }).FailureMessage);
+        Assert.Contains("NeTracker:History:Postgres:ConnectionString is needed", v.Validate(null, new HistoryOptions { Provider = "postgres" }).FailureMessage);
+        var bad = v.Validate(null, new HistoryOptions
+        {
+            Provider = "postgres",
+            Postgres = new() { ConnectionString = "Host=db;NoSuchKeyword=1", PartitionsAhead = 99, AckTimeout = TimeSpan.Zero },
+        });
+        Assert.Equal(3, bad.Failures!.Count());
+        Assert.True(v.Validate(null, new HistoryOptions { Provider = "postgres", Postgres = new() { ConnectionString = "Host=db;Database=netracker" } }).Succeeded);
+    }
 }

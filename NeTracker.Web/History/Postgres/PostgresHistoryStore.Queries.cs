@@ -1,0 +1,145 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+using NeTracker.Probe.Model;
+using NeTracker.Web.Store;
+
+namespace NeTracker.Web.History.Postgres;
+
+/// <summary>Reads: pages (keyset by id, or offset for the virtualised grid), counts, the export stream, the charts' aggregates.</summary>
+public sealed partial class PostgresHistoryStore
+{
+    public const int MaxBuckets = 500;
+
+    public async Task<IReadOnlyList<ConnectionRecord>> QueryAsync(ConnectionFilter filter, int limit, long? afterId = null,
+        bool ascending = false, int offset = 0, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        var items = new List<ConnectionRecord>(Math.Min(limit, 1024));
+        await ReadAsync(cmd =>
+        {
+            string? keyset = null;
+            if (afterId is { } after)
+            {
+                keyset = ascending ? "id > @after" : "id < @after";
+                cmd.Parameters.AddWithValue("after", after);
+            }
+            var where = PostgresFilterSql.Where(filter, cmd, keyset);
+            cmd.Parameters.AddWithValue("limit", (long)limit);
+            cmd.Parameters.AddWithValue("offset", (long)offset);
+            return $"SELECT {PostgresRows.ReadColumns} FROM connections {where} ORDER BY id {(ascending ? "ASC" : "DESC")} LIMIT @limit OFFSET @offset";
+        }, r => items.Add(PostgresRows.Read(r)), ct);
+        return items;
+    }
+
+    public async Task<long> CountAsync(ConnectionFilter filter, CancellationToken ct = default)
+    {
+        long count = 0;
+        await ReadAsync(cmd => $"SELECT count(*) FROM connections {PostgresFilterSql.Where(filter, cmd)}", r => count = r.GetInt64(0), ct);
+        return count;
+    }
+
+    public async Task<IReadOnlyList<string>> InterfacesAsync(CancellationToken ct = default)
+    {
+        var names = new List<string>();
+        await ReadAsync(_ => "SELECT DISTINCT interface FROM connections ORDER BY interface LIMIT 1000", r => names.Add(r.GetString(0)), ct);
+        return names;
+    }
+
+    /// <summary>In id order; Npgsql reads rows off the socket as they come, so memory stays flat for any size.</summary>
+    public async IAsyncEnumerable<ConnectionRecord> StreamAsync(ConnectionFilter filter, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var db = await OpenReaderAsync(ct);
+        await using var cmd = new NpgsqlCommand { Connection = db };
+        cmd.CommandText = $"SELECT {PostgresRows.ReadColumns} FROM connections {PostgresFilterSql.Where(filter, cmd)} ORDER BY id";
+        await using var reader = await Wrap(() => cmd.ExecuteReaderAsync(ct));
+        while (await Wrap(() => reader.ReadAsync(ct)))
+            yield return PostgresRows.Read(reader);
+    }
+
+    /// <remarks><c>percentile_disc</c> is nearest-rank, as DuckDB's <c>quantile_disc</c> and the Live page.</remarks>
+    public async Task<IReadOnlyList<HistoryBucket>> AggregateAsync(ConnectionFilter filter, int buckets, CancellationToken ct = default)
+    {
+        var (from, width) = Buckets(filter, buckets);
+        var result = new HistoryBucket[buckets];
+        for (var i = 0; i < buckets; i++)
+            result[i] = new HistoryBucket(new DateTime(from.Ticks + i * width, DateTimeKind.Utc), 0, null, null, null);
+        await ReadAsync(cmd =>
+        {
+            var where = PostgresFilterSql.Where(filter, cmd);
+            cmd.Parameters.AddWithValue("width", width);
+            return "SELECT (end_ticks - @from) / @width AS b, count(*), " +
+                   $"percentile_disc(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY duration_ns) FROM connections {where} GROUP BY b";
+        }, r =>
+        {
+            var i = r.GetInt64(0);
+            if (i < 0 || i >= buckets)
+                return;
+            var q = r.GetFieldValue<long[]>(2);
+            result[i] = result[i] with { Count = r.GetInt64(1), P50Ns = q[0], P95Ns = q[1], P99Ns = q[2] };
+        }, ct);
+        return result;
+    }
+
+    public async Task<DurationHistogram> HistogramAsync(ConnectionFilter filter, CancellationToken ct = default)
+    {
+        // DurationHistogram.BucketOf in SQL, as the DuckDB store: 20 buckets per decade, one overflow bucket.
+        var histogram = new DurationHistogram();
+        await ReadAsync(cmd =>
+            $"SELECT CASE WHEN duration_ns <= 1 THEN 0 ELSE least(CAST(floor(log(duration_ns::float8) * {DurationHistogram.BucketsPerDecade}) AS BIGINT), {DurationHistogram.BucketCount - 1}) END AS b, " +
+            $"count(*) FROM connections {PostgresFilterSql.Where(filter, cmd)} GROUP BY b",
+            r => histogram.Add((int)r.GetInt64(0), r.GetInt64(1)), ct);
+        return histogram;
+    }
+
+    public async Task<HistoryHeatMap> HeatMapAsync(ConnectionFilter filter, int buckets, CancellationToken ct = default)
+    {
+        var (from, width) = Buckets(filter, buckets);
+        var cells = new List<HeatMapCell>();
+        await ReadAsync(cmd =>
+        {
+            var where = PostgresFilterSql.Where(filter, cmd);
+            cmd.Parameters.AddWithValue("width", width);
+            // log10 of a bigint is PostgreSQL's numeric log10: exact at powers of ten, as DurationBins needs.
+            return $"SELECT (end_ticks - @from) / @width AS b, {DurationBins.Sql()} AS d, count(*) FROM connections {where} GROUP BY b, d ORDER BY b, d";
+        }, r =>
+        {
+            var b = r.GetInt64(0);
+            if (b >= 0 && b < buckets)
+                cells.Add(new HeatMapCell((int)b, (int)r.GetInt64(1), r.GetInt64(2)));
+        }, ct);
+        return new HistoryHeatMap(from, TimeSpan.FromTicks(width), buckets, cells);
+    }
+
+    private static (DateTime From, long WidthTicks) Buckets(ConnectionFilter filter, int buckets)
+    {
+        if (filter.FromUtc is not { } from || filter.ToUtc is not { } to || to <= from)
+            throw new ArgumentException("Aggregates need a time range with from < to.", nameof(filter));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(buckets);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(buckets, MaxBuckets);
+        return (from, Math.Max(1, (to.Ticks - from.Ticks + buckets - 1) / buckets));
+    }
+
+    /// <summary>One query on its own connection: <paramref name="sql"/> builds the text and parameters, <paramref name="row"/> takes each row.</summary>
+    private async Task ReadAsync(Func<NpgsqlCommand, string> sql, Action<NpgsqlDataReader> row, CancellationToken ct)
+    {
+        await using var db = await OpenReaderAsync(ct);
+        await using var cmd = new NpgsqlCommand { Connection = db };
+        cmd.CommandText = sql(cmd);
+        await using var reader = await Wrap(() => cmd.ExecuteReaderAsync(ct));
+        while (await Wrap(() => reader.ReadAsync(ct)))
+            row(reader);
+    }
+
+    private async Task<T> Wrap<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception e) when (PostgresErrors.IsStorageFailure(e))
+        {
+            throw new HistoryUnavailableException(PostgresErrors.Describe(e, DatabasePath), e);
+        }
+    }
+}

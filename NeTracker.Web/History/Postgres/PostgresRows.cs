@@ -1,0 +1,110 @@
+using System.Net;
+using Npgsql;
+using NpgsqlTypes;
+using NeTracker.Probe.Model;
+
+namespace NeTracker.Web.History.Postgres;
+
+/// <summary>A record with the key that names it across replicas: the agent, its run, its sequence number.</summary>
+internal readonly record struct KeyedRecord(string Agent, Guid Run, long Seq, ConnectionRecord Record);
+
+/// <summary>The columns written by binary COPY (<see cref="WriteAsync"/>) and read back (<see cref="Read"/>), in one order.</summary>
+internal static class PostgresRows
+{
+    /// <summary>Every stored column but id, in COPY order: the staging table has exactly these.</summary>
+    public const string CopyColumns =
+        "agent, run, seq, host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
+        "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
+        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source";
+
+    /// <summary>What <see cref="Read"/> expects, in its order (the DuckDB table's order, so the two stay easy to compare).</summary>
+    public const string ReadColumns =
+        "id, host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
+        "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
+        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source";
+
+    public static async Task WriteAsync(NpgsqlBinaryImporter copy, KeyedRecord k, CancellationToken ct)
+    {
+        var r = k.Record;
+        await copy.StartRowAsync(ct);
+        await copy.WriteAsync(k.Agent, NpgsqlDbType.Text, ct);
+        await copy.WriteAsync(k.Run, NpgsqlDbType.Uuid, ct);
+        await copy.WriteAsync(k.Seq, NpgsqlDbType.Bigint, ct);
+        await copy.WriteAsync(r.Host, NpgsqlDbType.Text, ct);
+        await copy.WriteAsync(r.Interface, NpgsqlDbType.Text, ct);
+        await copy.WriteAsync(r.IfIndex, NpgsqlDbType.Integer, ct);
+        await copy.WriteAsync((int)r.Direction, NpgsqlDbType.Integer, ct);
+        await copy.WriteAsync((int)r.Family, NpgsqlDbType.Integer, ct);
+        // Canonical text, as DuckDB stores it: the filter compares IPAddress.ToString() values.
+        await copy.WriteAsync(r.ClientAddr.ToString(), NpgsqlDbType.Text, ct);
+        await copy.WriteAsync(r.ClientPort, NpgsqlDbType.Integer, ct);
+        await copy.WriteAsync(r.ServerAddr.ToString(), NpgsqlDbType.Text, ct);
+        await copy.WriteAsync(r.ServerPort, NpgsqlDbType.Integer, ct);
+        await copy.WriteAsync(r.StartUtc.Ticks, NpgsqlDbType.Bigint, ct);
+        await copy.WriteAsync(r.EndUtc.Ticks, NpgsqlDbType.Bigint, ct);
+        await copy.WriteAsync(r.DurationNs, NpgsqlDbType.Bigint, ct);
+        await WriteNullableAsync(copy, r.SynAckNs, NpgsqlDbType.Bigint, ct);
+        await WriteNullableAsync(copy, r.AckNs, NpgsqlDbType.Bigint, ct);
+        await copy.WriteAsync((int)r.CloseReason, NpgsqlDbType.Integer, ct);
+        await copy.WriteAsync((int)r.ClosedBy, NpgsqlDbType.Integer, ct);
+        await copy.WriteAsync(r.BytesIn, NpgsqlDbType.Bigint, ct);
+        await copy.WriteAsync(r.BytesOut, NpgsqlDbType.Bigint, ct);
+        await copy.WriteAsync(r.PacketsIn, NpgsqlDbType.Bigint, ct);
+        await copy.WriteAsync(r.PacketsOut, NpgsqlDbType.Bigint, ct);
+        await copy.WriteAsync(r.SynRetransmits, NpgsqlDbType.Integer, ct);
+        await copy.WriteAsync(r.Partial, NpgsqlDbType.Boolean, ct);
+        await WriteNullableAsync(copy, r.Pid, NpgsqlDbType.Integer, ct);
+        await WriteTextAsync(copy, r.Comm, ct);
+        await WriteTextAsync(copy, r.Cgroup, ct);
+        await WriteTextAsync(copy, r.Unit, ct);
+        await WriteNullableAsync(copy, (int?)r.OwnerSource, NpgsqlDbType.Integer, ct);
+    }
+
+    private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken ct) where T : struct
+    {
+        if (value is { } v)
+            await copy.WriteAsync(v, type, ct);
+        else
+            await copy.WriteNullAsync(ct);
+    }
+
+    private static async Task WriteTextAsync(NpgsqlBinaryImporter copy, string? value, CancellationToken ct)
+    {
+        if (value is null)
+            await copy.WriteNullAsync(ct);
+        else
+            await copy.WriteAsync(value, NpgsqlDbType.Text, ct);
+    }
+
+    public static ConnectionRecord Read(NpgsqlDataReader x) => new()
+    {
+        Id = x.GetInt64(0),
+        Host = x.GetString(1),
+        Interface = x.GetString(2),
+        IfIndex = x.GetInt32(3),
+        Direction = (Direction)x.GetInt32(4),
+        Family = (IpFamily)x.GetInt32(5),
+        ClientAddr = IPAddress.Parse(x.GetString(6)),
+        ClientPort = x.GetInt32(7),
+        ServerAddr = IPAddress.Parse(x.GetString(8)),
+        ServerPort = x.GetInt32(9),
+        StartUtc = new DateTime(x.GetInt64(10), DateTimeKind.Utc),
+        EndUtc = new DateTime(x.GetInt64(11), DateTimeKind.Utc),
+        DurationNs = x.GetInt64(12),
+        SynAckNs = x.IsDBNull(13) ? null : x.GetInt64(13),
+        AckNs = x.IsDBNull(14) ? null : x.GetInt64(14),
+        CloseReason = (CloseReason)x.GetInt32(15),
+        ClosedBy = (ClosedBy)x.GetInt32(16),
+        BytesIn = x.GetInt64(17),
+        BytesOut = x.GetInt64(18),
+        PacketsIn = x.GetInt64(19),
+        PacketsOut = x.GetInt64(20),
+        SynRetransmits = x.GetInt32(21),
+        Partial = x.GetBoolean(22),
+        Pid = x.IsDBNull(23) ? null : x.GetInt32(23),
+        Comm = x.IsDBNull(24) ? null : x.GetString(24),
+        Cgroup = x.IsDBNull(25) ? null : x.GetString(25),
+        Unit = x.IsDBNull(26) ? null : x.GetString(26),
+        OwnerSource = x.IsDBNull(27) ? null : (OwnerSource)x.GetInt32(27),
+    };
+}
