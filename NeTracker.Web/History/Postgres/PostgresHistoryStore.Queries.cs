@@ -57,36 +57,44 @@ public sealed partial class PostgresHistoryStore
             yield return PostgresRows.Read(reader);
     }
 
-    /// <remarks><c>percentile_disc</c> is nearest-rank, as DuckDB's <c>quantile_disc</c> and the Live page.</remarks>
+    /// <remarks>
+    /// Counts per (time bucket, duration bucket) and <see cref="DurationHistogram.Percentile"/> over
+    /// them, as the DuckDB store: the same percentiles from either provider, and the Live page's.
+    /// </remarks>
     public async Task<IReadOnlyList<HistoryBucket>> AggregateAsync(ConnectionFilter filter, int buckets, CancellationToken ct = default)
     {
         var (from, width) = Buckets(filter, buckets);
-        var result = new HistoryBucket[buckets];
-        for (var i = 0; i < buckets; i++)
-            result[i] = new HistoryBucket(new DateTime(from.Ticks + i * width, DateTimeKind.Utc), 0, null, null, null);
+        var histograms = new DurationHistogram?[buckets];
         await ReadAsync(cmd =>
         {
             var where = PostgresFilterSql.Where(filter, cmd);
             cmd.Parameters.AddWithValue("width", width);
-            return "SELECT (end_ticks - @from) / @width AS b, count(*), " +
-                   $"percentile_disc(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY duration_ns) FROM connections {where} GROUP BY b";
+            return $"SELECT (end_ticks - @from) / @width AS b, {DurationBucketSql} AS k, count(*) FROM connections {where} GROUP BY b, k";
         }, r =>
         {
             var i = r.GetInt64(0);
-            if (i < 0 || i >= buckets)
-                return;
-            var q = r.GetFieldValue<long[]>(2);
-            result[i] = result[i] with { Count = r.GetInt64(1), P50Ns = q[0], P95Ns = q[1], P99Ns = q[2] };
+            if (i >= 0 && i < buckets)
+                (histograms[i] ??= new DurationHistogram()).Add((int)r.GetInt64(1), r.GetInt64(2));
         }, ct);
+        var result = new HistoryBucket[buckets];
+        for (var i = 0; i < buckets; i++)
+        {
+            var h = histograms[i];
+            result[i] = new HistoryBucket(new DateTime(from.Ticks + i * width, DateTimeKind.Utc), h?.Total ?? 0,
+                h?.Percentile(0.50), h?.Percentile(0.95), h?.Percentile(0.99));
+        }
         return result;
     }
 
+    /// <summary><see cref="DurationHistogram.BucketOf"/> in SQL: 20 buckets per decade, one overflow bucket.</summary>
+    private static readonly string DurationBucketSql =
+        $"CASE WHEN duration_ns <= 1 THEN 0 ELSE least(CAST(floor(log(duration_ns::float8) * {DurationHistogram.BucketsPerDecade}) AS BIGINT), {DurationHistogram.BucketCount - 1}) END";
+
     public async Task<DurationHistogram> HistogramAsync(ConnectionFilter filter, CancellationToken ct = default)
     {
-        // DurationHistogram.BucketOf in SQL, as the DuckDB store: 20 buckets per decade, one overflow bucket.
         var histogram = new DurationHistogram();
         await ReadAsync(cmd =>
-            $"SELECT CASE WHEN duration_ns <= 1 THEN 0 ELSE least(CAST(floor(log(duration_ns::float8) * {DurationHistogram.BucketsPerDecade}) AS BIGINT), {DurationHistogram.BucketCount - 1}) END AS b, " +
+            $"SELECT {DurationBucketSql} AS b, " +
             $"count(*) FROM connections {PostgresFilterSql.Where(filter, cmd)} GROUP BY b",
             r => histogram.Add((int)r.GetInt64(0), r.GetInt64(1)), ct);
         return histogram;
