@@ -98,6 +98,11 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
             RemovePins();
             throw new ProbeException($"loading the eBPF program failed: {ex.Message}", ex);
         }
+        catch (OperationCanceledException)
+        {
+            RemovePins(); // stopped in the middle of the load: no half-loaded instance (or staging map) stays pinned
+            throw;
+        }
     }
 
     /// <summary>Loads the owner program before the TC object (which reuses its map). Attribution

@@ -59,6 +59,11 @@ public sealed class OwnerProgram(ProbeOptions options, PinPaths pins, ILogger? l
             RemovePins();
             throw new ProbeException($"loading the process-attribution programs failed: {ex.Message}", ex);
         }
+        catch (OperationCanceledException)
+        {
+            RemovePins(); // stopped in the middle of the load: nothing half-loaded stays pinned
+            throw;
+        }
         logger?.LogInformation("loaded {Object} pinned at {Pins}", obj, pins.Owner);
         return OwnersMap;
     }
