@@ -6,17 +6,18 @@ namespace NeTracker.Probe;
 
 public sealed partial class ConnectionProbe
 {
-    /// <summary>Every interface (from `ip -j addr show`) with NeTracker's and foreign filters,
+    /// <summary>Every interface of this namespace (sysfs, like every other question about
+    /// interfaces here) with its addresses (`ip -j addr show`), NeTracker's and foreign filters,
     /// plus the ones deleted while attached (oper state "deleted").</summary>
     public async Task<IReadOnlyList<InterfaceState>> ListInterfacesAsync(CancellationToken ct)
     {
-        var json = await ToolRunner.RunCheckedAsync(_options.IpPath, ["-j", "addr", "show"], ct).ConfigureAwait(false);
+        var addresses = ParseAddresses(await ToolRunner.RunCheckedAsync(_options.IpPath, ["-j", "addr", "show"], ct).ConfigureAwait(false));
         var withClsact = await _attacher.DevicesWithClsactAsync(ct).ConfigureAwait(false);
         var list = new List<InterfaceState>();
-        foreach (var (name, ifindex, oper, addresses) in ParseIpAddr(json))
+        foreach (var (name, ifindex) in _devices.All().OrderBy(d => d.Value))
         {
             var filters = withClsact.Contains(name) ? await SafeShowAsync(name, ct).ConfigureAwait(false) : TcFilterSet.Empty;
-            list.Add(WithDrops(new InterfaceState(name, ifindex, oper, addresses, filters.Attached,
+            list.Add(WithDrops(new InterfaceState(name, ifindex, _devices.OperState(name), addresses.GetValueOrDefault(name, []), filters.Attached,
                 filters.Foreign.Select(f => f.ToString()).ToList(), RecordsOf(ifindex))));
         }
         foreach (var (name, ifindex) in _vanished)
@@ -32,9 +33,8 @@ public sealed partial class ConnectionProbe
         if (ifindex is null)
             return new InterfaceState(name, 0, "absent", [], false, [], 0);
         var filters = await SafeShowAsync(name, ct).ConfigureAwait(false);
-        var addresses = ParseIpAddr(await ToolRunner.RunCheckedAsync(_options.IpPath, ["-j", "addr", "show", "dev", name], ct)
-                .ConfigureAwait(false))
-            .SelectMany(i => i.Addresses).ToList();
+        var addresses = ParseAddresses(await ToolRunner.RunCheckedAsync(_options.IpPath, ["-j", "addr", "show", "dev", name], ct)
+                .ConfigureAwait(false)).GetValueOrDefault(name, []);
         return WithDrops(new InterfaceState(name, ifindex.Value, _devices.OperState(name), addresses, filters.Attached,
             filters.Foreign.Select(f => f.ToString()).ToList(), RecordsOf(ifindex.Value)));
     }
@@ -77,15 +77,15 @@ public sealed partial class ConnectionProbe
 
     private long RecordsOf(int ifindex) => _recordsPerIfIndex.TryGetValue(ifindex, out var n) ? n : 0;
 
-    internal static List<(string Name, int IfIndex, string OperState, IReadOnlyList<string> Addresses)> ParseIpAddr(string json)
+    /// <summary>name → "address/prefix" of each interface in `ip -j addr show` output.</summary>
+    internal static Dictionary<string, IReadOnlyList<string>> ParseAddresses(string json)
     {
-        var result = new List<(string, int, string, IReadOnlyList<string>)>();
+        var result = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         using var doc = JsonDocument.Parse(string.IsNullOrWhiteSpace(json) ? "[]" : json);
         foreach (var e in doc.RootElement.EnumerateArray())
         {
-            if (!e.TryGetProperty("ifname", out var n) || !e.TryGetProperty("ifindex", out var i))
+            if (!e.TryGetProperty("ifname", out var n) || n.GetString() is not { } name)
                 continue;
-            var oper = e.TryGetProperty("operstate", out var o) ? o.GetString() ?? "" : "";
             var addresses = new List<string>();
             if (e.TryGetProperty("addr_info", out var infos))
             {
@@ -95,7 +95,7 @@ public sealed partial class ConnectionProbe
                         addresses.Add($"{l.GetString()}/{p.GetInt32()}");
                 }
             }
-            result.Add((n.GetString() ?? "", i.GetInt32(), oper.ToLowerInvariant(), addresses));
+            result[name] = addresses;
         }
         return result;
     }

@@ -71,10 +71,8 @@ public interface IConnectionHistory
             g.Durations.Add(r.DurationNs);
             groups[key] = (g.Durations, g.Failed + (r.CloseReason is Probe.Model.CloseReason.Rst or Probe.Model.CloseReason.Refused ? 1 : 0));
         }
-        var all = groups.Select(kv => new HistoryEndpoint(kv.Key.Item1, kv.Key.Item2, kv.Value.Durations.Total, kv.Value.Durations.Percentile(0.95) ?? 0, kv.Value.Failed)).ToList();
-        return [.. all.OrderByDescending(e => e.Connections).Take(perRanking)
-            .Union(all.OrderByDescending(e => e.P95Ns).ThenByDescending(e => e.Connections).Take(perRanking))
-            .Union(all.Where(e => e.Failed > 0).OrderByDescending(e => (double)e.Failed / e.Connections).ThenByDescending(e => e.Connections).Take(perRanking))];
+        return HistoryEndpoint.Leaders(groups.Select(kv => new HistoryEndpoint(kv.Key.Item1, kv.Key.Item2,
+            kv.Value.Durations.Total, kv.Value.Durations.Percentile(0.95) ?? 0, kv.Value.Failed)).ToList(), perRanking);
     }
 
     /// <summary>Rows the default <see cref="TopEndpointsAsync"/> reads at most.</summary>
@@ -89,7 +87,15 @@ public enum EndpointSide
 }
 
 /// <summary>One server (with <paramref name="Port"/>) or client (port null) of the top lists.</summary>
-public sealed record HistoryEndpoint(System.Net.IPAddress Address, int? Port, long Connections, long P95Ns, long Failed);
+public sealed record HistoryEndpoint(System.Net.IPAddress Address, int? Port, long Connections, long P95Ns, long Failed)
+{
+    /// <summary>The first <paramref name="perRanking"/> of each ranking (connections, p95, failed
+    /// share), for a store that groups in the database but ranks here.</summary>
+    public static IReadOnlyList<HistoryEndpoint> Leaders(IReadOnlyList<HistoryEndpoint> all, int perRanking)
+        => [.. all.OrderByDescending(e => e.Connections).Take(perRanking)
+            .Union(all.OrderByDescending(e => e.P95Ns).ThenByDescending(e => e.Connections).Take(perRanking))
+            .Union(all.Where(e => e.Failed > 0).OrderByDescending(e => (double)e.Failed / e.Connections).ThenByDescending(e => e.Connections).Take(perRanking))];
+}
 
 /// <summary>One time bucket of a chart: how many connections ended in it and their duration percentiles.</summary>
 public sealed record HistoryBucket(DateTime StartUtc, long Count, long? P50Ns, long? P95Ns, long? P99Ns);

@@ -86,6 +86,32 @@ public sealed partial class PostgresHistoryStore
         return result;
     }
 
+    /// <summary>
+    /// The top lists: counts per (endpoint, duration bucket) and refused/RST counts, grouped in the
+    /// database over every matching row; p95 per endpoint from <see cref="DurationHistogram"/>
+    /// (the DuckDB store's and the Live page's definition) and the leaders ranked here.
+    /// </summary>
+    public async Task<IReadOnlyList<HistoryEndpoint>> TopEndpointsAsync(ConnectionFilter filter, EndpointSide side, int perRanking, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(perRanking);
+        var (addr, port) = side == EndpointSide.Server ? ("server_addr", "server_port") : ("client_addr", "NULL::integer");
+        var groups = new Dictionary<(string Addr, int? Port), (DurationHistogram Durations, long Failed)>();
+        await ReadAsync(cmd =>
+            $"SELECT {addr}, {port}, {DurationBucketSql} AS k, count(*), " +
+            $"count(*) FILTER (WHERE close_reason IN ({(int)CloseReason.Rst}, {(int)CloseReason.Refused})) " +
+            $"FROM connections {PostgresFilterSql.Where(filter, cmd)} GROUP BY 1, 2, 3",
+            r =>
+            {
+                var key = (r.GetString(0), r.IsDBNull(1) ? (int?)null : r.GetInt32(1));
+                if (!groups.TryGetValue(key, out var g))
+                    g = (new DurationHistogram(), 0);
+                g.Durations.Add((int)r.GetInt64(2), r.GetInt64(3));
+                groups[key] = (g.Durations, g.Failed + r.GetInt64(4));
+            }, ct);
+        return HistoryEndpoint.Leaders([.. groups.Select(kv => new HistoryEndpoint(System.Net.IPAddress.Parse(kv.Key.Addr), kv.Key.Port,
+            kv.Value.Durations.Total, kv.Value.Durations.Percentile(0.95) ?? 0, kv.Value.Failed))], perRanking);
+    }
+
     /// <summary><see cref="DurationHistogram.BucketOf"/> in SQL: 20 buckets per decade, one overflow bucket.</summary>
     private static readonly string DurationBucketSql =
         $"CASE WHEN duration_ns <= 1 THEN 0 ELSE least(CAST(floor(log(duration_ns::float8) * {DurationHistogram.BucketsPerDecade}) AS BIGINT), {DurationHistogram.BucketCount - 1}) END";

@@ -24,13 +24,12 @@ public sealed class ProbeOptionsTests
         => Assert.Equal(Path.Combine(AppContext.BaseDirectory, "bpf", "netracker.bpf.o"), new ProbeOptions().ResolvedBpfObjectPath);
 
     [Fact]
-    public void Ip_addr_json_gives_names_indexes_states_and_addresses()
+    public void Ip_addr_json_gives_the_addresses_of_each_interface()
     {
         const string json = """[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP"],"operstate":"UNKNOWN","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8},{"family":"inet6","local":"::1","prefixlen":128}]},{"ifindex":7,"ifname":"veth0","operstate":"DOWN","addr_info":[]}]""";
-        var list = ConnectionProbe.ParseIpAddr(json);
-        Assert.Equal(2, list.Count);
-        Assert.Equal(("lo", 1, "unknown"), (list[0].Name, list[0].IfIndex, list[0].OperState));
-        Assert.Equal(["127.0.0.1/8", "::1/128"], list[0].Addresses);
-        Assert.Equal(("veth0", 7, "down"), (list[1].Name, list[1].IfIndex, list[1].OperState));
+        var addresses = ConnectionProbe.ParseAddresses(json);
+        Assert.Equal(["lo", "veth0"], addresses.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["127.0.0.1/8", "::1/128"], addresses["lo"]);
+        Assert.Empty(addresses["veth0"]);
     }
 }

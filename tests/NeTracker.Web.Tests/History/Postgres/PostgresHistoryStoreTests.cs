@@ -55,6 +55,14 @@ public sealed class PostgresHistoryStoreTests(PostgresFixture pg) : IClassFixtur
             var ranged = filter with { FromUtc = SampleRecords.Epoch, ToUtc = SampleRecords.Epoch.AddSeconds(30) };
             Assert.Equal(await duck.Store.AggregateAsync(ranged, 12, Ct), await store.Store.AggregateAsync(ranged, 12, Ct));
             Assert.Equal((await duck.Store.HeatMapAsync(ranged, 7, Ct)).Cells, (await store.Store.HeatMapAsync(ranged, 7, Ct)).Cells);
+            foreach (var side in new[] { EndpointSide.Server, EndpointSide.Client })
+            {
+                // Both group in the database: the same leaders, whatever order each returns them in.
+                static IEnumerable<HistoryEndpoint> Sorted(IReadOnlyList<HistoryEndpoint> l) => l.OrderBy(e => e.Address.ToString()).ThenBy(e => e.Port);
+                var top = await store.Store.TopEndpointsAsync(filter, side, 5, Ct);
+                Assert.NotEmpty(top);
+                Assert.Equal(Sorted(await duck.Store.TopEndpointsAsync(filter, side, 5, Ct)), Sorted(top));
+            }
         }
         Assert.Equal(await duck.Store.InterfacesAsync(Ct), await store.Store.InterfacesAsync(Ct));
 
