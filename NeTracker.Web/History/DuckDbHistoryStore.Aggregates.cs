@@ -39,14 +39,7 @@ public sealed partial class DuckDbHistoryStore
                         (histograms[i] ??= new DurationHistogram()).Add(reader.GetInt16(1), reader.GetInt64(2));
                 }
             }
-            var result = new HistoryBucket[buckets];
-            for (var i = 0; i < buckets; i++)
-            {
-                var h = histograms[i];
-                result[i] = new HistoryBucket(new DateTime(from.Ticks + i * width, DateTimeKind.Utc), h?.Total ?? 0,
-                    h?.Percentile(0.50), h?.Percentile(0.95), h?.Percentile(0.99));
-            }
-            return result;
+            return HistoryBucket.From(histograms, from, width);
         }, ct);
     }
 

@@ -6,13 +6,10 @@ namespace NeTracker.Web.History;
 /// <summary>The background writer: open/migrate/import, appender batches, retry with back-off, drain on stop.</summary>
 public sealed partial class DuckDbHistoryStore
 {
-    private sealed record Failure(string Message, DateTime SinceUtc);
-
     private readonly Lock _gate = new();
     private readonly List<ConnectionRecord> _unwritten = [];
     private readonly CancellationTokenSource _abandon = new();
     private volatile DuckDBConnection? _writer;
-    private volatile Failure? _failure;
     private volatile string? _import;
     private int _schemaVersion;
     private DateTime? _lastWriteUtc;
@@ -139,7 +136,7 @@ public sealed partial class DuckDbHistoryStore
             while (reader.TryRead(out var batch))
                 lost += batch.Count;
             if (lost > 0)
-                _log.LogError("History: {Count} records were not written at shutdown: {Error}", lost, _failure?.Message);
+                _log.LogError("History: {Count} records were not written at shutdown: {Error}", lost, _health.Failure?.Message);
             Interlocked.Add(ref _pending, -lost);
             Interlocked.Add(ref _dropped, lost);
             Interlocked.Add(ref _droppedAccepted, lost);
@@ -256,23 +253,11 @@ public sealed partial class DuckDbHistoryStore
         }
     }
 
-    private void MarkHealthy()
-    {
-        if (_failure is { } f)
-        {
-            _log.LogInformation("History: writing to {Path} again (failing since {Since:O})", DatabasePath, f.SinceUtc);
-            _failure = null;
-        }
-    }
+    private void MarkHealthy() => _health.Recovered(DatabasePath);
 
     private void MarkFailing(Exception e)
     {
-        var message = HistoryErrors.Describe(e, DatabasePath);
-        if (_failure?.Message != message)
-        {
-            _log.LogError(e, "History: {Message}", message);
-            _failure = new Failure(message, _failure?.SinceUtc ?? _time.GetUtcNow().UtcDateTime);
-        }
+        _health.Failed(e, HistoryErrors.Describe(e, DatabasePath));
         // Reopen from scratch next time: the file may have been replaced, remounted or repaired, and
         // DuckDB invalidates an instance after a failed write; it is released when its last connection closes.
         CloseWriter();

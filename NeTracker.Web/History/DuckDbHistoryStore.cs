@@ -19,6 +19,7 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
     private readonly HistoryOptions _options;
     private readonly ILogger<DuckDbHistoryStore> _log;
     private readonly TimeProvider _time;
+    private readonly WriterHealth _health;
 
     /// <summary>
     /// One string for every connection: DuckDB.NET shares one database instance between the
@@ -39,6 +40,7 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
         _options = options.Value;
         _log = log;
         _time = time;
+        _health = new WriterHealth(log, time);
         DataDirectory = Path.GetFullPath(app.Value.DataDirectory);
         DatabasePath = Path.Combine(DataDirectory, HistoryOptions.FileName);
         _connectionString = new DuckDBConnectionStringBuilder
@@ -91,7 +93,7 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
     {
         get
         {
-            var failure = _failure;
+            var failure = _health.Failure;
             return new HistoryStats
             {
                 DatabasePath = DatabasePath,
@@ -135,7 +137,7 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
     private DuckDBConnection OpenReader()
     {
         if (_writer is null && !TryOpen())
-            throw new HistoryUnavailableException(_failure?.Message ?? $"{DatabasePath} is not open.");
+            throw new HistoryUnavailableException(_health.Failure?.Message ?? $"{DatabasePath} is not open.");
         var db = new DuckDBConnection(_connectionString);
         try
         {

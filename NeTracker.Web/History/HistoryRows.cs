@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Net;
 using DuckDB.NET.Data;
 using NeTracker.Probe.Model;
@@ -52,7 +53,9 @@ internal static class HistoryRows
             .AppendValue((sbyte)DurationBins.Of(r.DurationNs))
             .EndRow();
 
-    public static ConnectionRecord Read(DuckDBDataReader x) => new()
+    /// <summary>A row of <c>ReadColumns</c> in that order, from either provider (DuckDB, PostgreSQL:
+    /// both keep the columns in these types).</summary>
+    public static ConnectionRecord Read(DbDataReader x) => new()
     {
         Id = x.GetInt64(0),
         Host = x.GetString(1),

@@ -98,7 +98,22 @@ public sealed record HistoryEndpoint(System.Net.IPAddress Address, int? Port, lo
 }
 
 /// <summary>One time bucket of a chart: how many connections ended in it and their duration percentiles.</summary>
-public sealed record HistoryBucket(DateTime StartUtc, long Count, long? P50Ns, long? P95Ns, long? P99Ns);
+public sealed record HistoryBucket(DateTime StartUtc, long Count, long? P50Ns, long? P95Ns, long? P99Ns)
+{
+    /// <summary>The chart's buckets from one duration histogram per time bucket (null: none ended
+    /// in it), <paramref name="widthTicks"/> wide from <paramref name="from"/>.</summary>
+    public static HistoryBucket[] From(DurationHistogram?[] histograms, DateTime from, long widthTicks)
+    {
+        var result = new HistoryBucket[histograms.Length];
+        for (var i = 0; i < histograms.Length; i++)
+        {
+            var h = histograms[i];
+            result[i] = new HistoryBucket(new DateTime(from.Ticks + i * widthTicks, DateTimeKind.Utc), h?.Total ?? 0,
+                h?.Percentile(0.50), h?.Percentile(0.95), h?.Percentile(0.99));
+        }
+        return result;
+    }
+}
 
 /// <summary>The history database cannot be read right now; the message says why and what to do.</summary>
 public sealed class HistoryUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -28,7 +28,7 @@ public sealed partial class PostgresHistoryStore
             cmd.Parameters.AddWithValue("limit", (long)limit);
             cmd.Parameters.AddWithValue("offset", (long)offset);
             return $"SELECT {PostgresRows.ReadColumns} FROM connections {where} ORDER BY id {(ascending ? "ASC" : "DESC")} LIMIT @limit OFFSET @offset";
-        }, r => items.Add(PostgresRows.Read(r)), ct);
+        }, r => items.Add(HistoryRows.Read(r)), ct);
         return items;
     }
 
@@ -54,7 +54,7 @@ public sealed partial class PostgresHistoryStore
         cmd.CommandText = $"SELECT {PostgresRows.ReadColumns} FROM connections {PostgresFilterSql.Where(filter, cmd)} ORDER BY id";
         await using var reader = await Wrap(() => cmd.ExecuteReaderAsync(ct));
         while (await Wrap(() => reader.ReadAsync(ct)))
-            yield return PostgresRows.Read(reader);
+            yield return HistoryRows.Read(reader);
     }
 
     /// <remarks>
@@ -76,14 +76,7 @@ public sealed partial class PostgresHistoryStore
             if (i >= 0 && i < buckets)
                 (histograms[i] ??= new DurationHistogram()).Add((int)r.GetInt64(1), r.GetInt64(2));
         }, ct);
-        var result = new HistoryBucket[buckets];
-        for (var i = 0; i < buckets; i++)
-        {
-            var h = histograms[i];
-            result[i] = new HistoryBucket(new DateTime(from.Ticks + i * width, DateTimeKind.Utc), h?.Total ?? 0,
-                h?.Percentile(0.50), h?.Percentile(0.95), h?.Percentile(0.99));
-        }
-        return result;
+        return HistoryBucket.From(histograms, from, width);
     }
 
     /// <summary>

@@ -6,13 +6,10 @@ namespace NeTracker.Web.History.Postgres;
 /// <summary>The writer: migrate, ensure partitions, binary COPY into staging, INSERT … ON CONFLICT DO NOTHING, retry with back-off.</summary>
 public sealed partial class PostgresHistoryStore
 {
-    private sealed record Failure(string Message, DateTime SinceUtc);
-
     private const string Staging = "netracker_staging";
 
     private readonly List<Pending> _unwritten = [];
     private readonly CancellationTokenSource _abandon = new();
-    private volatile Failure? _failure;
     private volatile int _schemaVersion;
     private DateTime? _lastWriteUtc;
     private Task? _writerLoop, _retentionLoop;
@@ -110,7 +107,7 @@ public sealed partial class PostgresHistoryStore
             }
             _unwritten.Clear();
             if (lost > 0)
-                _log.LogError("History: {Count} records were not written at shutdown: {Error}", lost, _failure?.Message);
+                _log.LogError("History: {Count} records were not written at shutdown: {Error}", lost, _health.Failure?.Message);
             Interlocked.Add(ref _pending, -lost);
             Interlocked.Add(ref _dropped, lost);
             Interlocked.Add(ref _droppedAccepted, lost);
@@ -213,23 +210,11 @@ public sealed partial class PostgresHistoryStore
         }
     }
 
-    private void MarkHealthy()
-    {
-        if (_failure is { } f)
-        {
-            _log.LogInformation("History: writing to {Where} again (failing since {Since:O})", DatabasePath, f.SinceUtc);
-            _failure = null;
-        }
-    }
+    private void MarkHealthy() => _health.Recovered(DatabasePath);
 
     private void MarkFailing(Exception e)
     {
-        var message = PostgresErrors.Describe(e, DatabasePath);
-        if (_failure?.Message != message)
-        {
-            _log.LogError(e, "History: {Message}", message);
-            _failure = new Failure(message, _failure?.SinceUtc ?? _time.GetUtcNow().UtcDateTime);
-        }
+        _health.Failed(e, PostgresErrors.Describe(e, DatabasePath));
         // Connections broken by a server restart stay in the pool until used; clear them so the
         // next attempt opens a fresh one instead of failing on a dead socket once more.
         _source.Clear();

@@ -23,6 +23,7 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
     private readonly PostgresOptions _pg;
     private readonly ILogger<PostgresHistoryStore> _log;
     private readonly TimeProvider _time;
+    private readonly WriterHealth _health;
     private readonly NpgsqlDataSource _source;
     private readonly PostgresPartitions _partitions = new();
 
@@ -52,6 +53,7 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
         _pg = _options.Postgres;
         _log = log;
         _time = time;
+        _health = new WriterHealth(log, time);
         var builder = new NpgsqlConnectionStringBuilder(_pg.ConnectionString);
         // Fail fast while the server is away: the writer retries with back-off anyway, and a page
         // should show "unavailable" in seconds, not after Npgsql's 15 s default.
@@ -105,7 +107,7 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
         {
             Interlocked.Add(ref _refused, records.Count);
             throw new HistoryUnavailableException(
-                $"The history queue is full ({_options.MaxQueuedRecords} records waiting for PostgreSQL): {_failure?.Message ?? "the database is slower than ingest"}. Send again later.");
+                $"The history queue is full ({_options.MaxQueuedRecords} records waiting for PostgreSQL): {_health.Failure?.Message ?? "the database is slower than ingest"}. Send again later.");
         }
         return pending.Stored!.Task;
     }
@@ -126,7 +128,7 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
     {
         get
         {
-            var failure = _failure;
+            var failure = _health.Failure;
             return new HistoryStats
             {
                 DatabasePath = DatabasePath,
@@ -156,7 +158,7 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
     private async Task<NpgsqlConnection> OpenReaderAsync(CancellationToken ct)
     {
         if (_schemaVersion == 0)
-            throw new HistoryUnavailableException(_failure?.Message ?? $"{DatabasePath} is not ready yet.");
+            throw new HistoryUnavailableException(_health.Failure?.Message ?? $"{DatabasePath} is not ready yet.");
         try
         {
             return await _source.OpenConnectionAsync(ct);

@@ -75,36 +75,4 @@ internal static class PostgresRows
         else
             await copy.WriteAsync(value, NpgsqlDbType.Text, ct);
     }
-
-    public static ConnectionRecord Read(NpgsqlDataReader x) => new()
-    {
-        Id = x.GetInt64(0),
-        Host = x.GetString(1),
-        Interface = x.GetString(2),
-        IfIndex = x.GetInt32(3),
-        Direction = (Direction)x.GetInt32(4),
-        Family = (IpFamily)x.GetInt32(5),
-        ClientAddr = IPAddress.Parse(x.GetString(6)),
-        ClientPort = x.GetInt32(7),
-        ServerAddr = IPAddress.Parse(x.GetString(8)),
-        ServerPort = x.GetInt32(9),
-        StartUtc = new DateTime(x.GetInt64(10), DateTimeKind.Utc),
-        EndUtc = new DateTime(x.GetInt64(11), DateTimeKind.Utc),
-        DurationNs = x.GetInt64(12),
-        SynAckNs = x.IsDBNull(13) ? null : x.GetInt64(13),
-        AckNs = x.IsDBNull(14) ? null : x.GetInt64(14),
-        CloseReason = (CloseReason)x.GetInt32(15),
-        ClosedBy = (ClosedBy)x.GetInt32(16),
-        BytesIn = x.GetInt64(17),
-        BytesOut = x.GetInt64(18),
-        PacketsIn = x.GetInt64(19),
-        PacketsOut = x.GetInt64(20),
-        SynRetransmits = x.GetInt32(21),
-        Partial = x.GetBoolean(22),
-        Pid = x.IsDBNull(23) ? null : x.GetInt32(23),
-        Comm = x.IsDBNull(24) ? null : x.GetString(24),
-        Cgroup = x.IsDBNull(25) ? null : x.GetString(25),
-        Unit = x.IsDBNull(26) ? null : x.GetString(26),
-        OwnerSource = x.IsDBNull(27) ? null : (OwnerSource)x.GetInt32(27),
-    };
 }
