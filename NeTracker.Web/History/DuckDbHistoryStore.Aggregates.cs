@@ -78,13 +78,6 @@ public sealed partial class DuckDbHistoryStore
             return new HistoryHeatMap(from, TimeSpan.FromTicks(width), buckets, cells);
         }, ct);
     }
-    /// <summary>The range's start and the bucket width in ticks; the range must be given (the filter's from/to).</summary>
     private static (DateTime From, long WidthTicks) Buckets(ConnectionFilter filter, int buckets)
-    {
-        if (filter.FromUtc is not { } from || filter.ToUtc is not { } to || to <= from)
-            throw new ArgumentException("Aggregates need a time range with from < to.", nameof(filter));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(buckets);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(buckets, MaxBuckets);
-        return (from, Math.Max(1, (to.Ticks - from.Ticks + buckets - 1) / buckets));
-    }
+        => HistoryBucket.Range(filter, buckets, MaxBuckets);
 }

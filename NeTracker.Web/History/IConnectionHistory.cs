@@ -102,6 +102,16 @@ public sealed record HistoryBucket(DateTime StartUtc, long Count, long? P50Ns, l
 {
     /// <summary>The chart's buckets from one duration histogram per time bucket (null: none ended
     /// in it), <paramref name="widthTicks"/> wide from <paramref name="from"/>.</summary>
+    /// <summary>The range's start and the bucket width in ticks; the range must be given (the filter's from/to).</summary>
+    public static (DateTime From, long WidthTicks) Range(ConnectionFilter filter, int buckets, int maxBuckets)
+    {
+        if (filter.FromUtc is not { } from || filter.ToUtc is not { } to || to <= from)
+            throw new ArgumentException("Aggregates need a time range with from < to.", nameof(filter));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(buckets);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(buckets, maxBuckets);
+        return (from, Math.Max(1, (to.Ticks - from.Ticks + buckets - 1) / buckets));
+    }
+
     public static HistoryBucket[] From(DurationHistogram?[] histograms, DateTime from, long widthTicks)
     {
         var result = new HistoryBucket[histograms.Length];

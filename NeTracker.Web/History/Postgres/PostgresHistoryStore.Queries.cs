@@ -139,13 +139,7 @@ public sealed partial class PostgresHistoryStore
     }
 
     private static (DateTime From, long WidthTicks) Buckets(ConnectionFilter filter, int buckets)
-    {
-        if (filter.FromUtc is not { } from || filter.ToUtc is not { } to || to <= from)
-            throw new ArgumentException("Aggregates need a time range with from < to.", nameof(filter));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(buckets);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(buckets, MaxBuckets);
-        return (from, Math.Max(1, (to.Ticks - from.Ticks + buckets - 1) / buckets));
-    }
+        => HistoryBucket.Range(filter, buckets, MaxBuckets);
 
     /// <summary>One query on its own connection: <paramref name="sql"/> builds the text and parameters, <paramref name="row"/> takes each row.</summary>
     private async Task ReadAsync(Func<NpgsqlCommand, string> sql, Action<NpgsqlDataReader> row, CancellationToken ct)
