@@ -92,8 +92,13 @@ public sealed class TraceSessionFallbackTests : IDisposable
     {
         string dir = Path.Combine(_root, "per_cpu", "cpu0");
         Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "stats"),
+        // Written aside and renamed over: the session polls this file, and a read between
+        // WriteAllText's truncate and its write would see no counters (the kernel's stats file
+        // is produced whole on every read; a plain file is not).
+        var stats = Path.Combine(dir, "stats");
+        File.WriteAllText(stats + ".new",
             $"entries: 0\noverrun: {overrun}\ncommit overrun: 0\nbytes: 0\ndropped events: {dropped}\nread events: 0\n");
+        File.Move(stats + ".new", stats, overwrite: true);
     }
 
     /// <summary>Opens the FIFO as its writer (this waits for the reader), writes, closes.</summary>
