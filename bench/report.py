@@ -46,8 +46,28 @@ def main():
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump(result, f, indent=1)
         f.write("\n")
-    with open(os.path.join(a.out, "RESULTS.md"), "w") as f:
+    path = os.path.join(a.out, "RESULTS.md")
+    kept = hand_kept(path)
+    with open(path, "w") as f:
         f.write(markdown.render(result))
+        if kept:
+            f.write("\n" + kept)
+
+
+# Sections written by hand (other benches' figures, analyses) live after this line in RESULTS.md
+# and are carried over to the next generated file unchanged.
+HAND_KEPT_MARKER = "<!-- Sections below are kept by hand: bench/report.py carries them over to the next run. -->"
+
+
+def hand_kept(path):
+    """The hand-kept tail of an existing RESULTS.md (from the marker on), or "" without one."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except FileNotFoundError:
+        return ""
+    at = text.find(HAND_KEPT_MARKER)
+    return text[at:] if at >= 0 else ""
 
 
 if __name__ == "__main__":
