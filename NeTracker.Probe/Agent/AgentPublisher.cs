@@ -46,7 +46,10 @@ public sealed class AgentPublisher(AgentOptions options, AgentBuffer buffer, Fun
             {
                 break;
             }
-            catch (Exception e) when (e is HttpRequestException or System.Net.WebSockets.WebSocketException or HubException or InvalidOperationException or IOException or TimeoutException)
+            // A dashboard that goes away while a Publish waits for its ack cancels that invocation
+            // (TaskCanceledException, not our token): a lost connection like the others, not the end.
+            catch (Exception e) when (e is HttpRequestException or System.Net.WebSockets.WebSocketException or HubException or InvalidOperationException
+                                          or IOException or TimeoutException or OperationCanceledException)
             {
                 log.WriteLine($"agent: {url}: {e.Message}; {buffer.Count} records buffered, " +
                     (options.HubUrls.Count > 1 && failedInARow + 1 < options.HubUrls.Count
