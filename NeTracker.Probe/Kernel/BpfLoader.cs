@@ -67,7 +67,7 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
         var obj = options.ResolvedBpfObjectPath;
         if (!File.Exists(obj))
             throw new ProbeException($"the eBPF object {obj} is missing: build NeTracker.Probe (clang compiles bpf/netracker.bpf.c).");
-        Directory.CreateDirectory(Pins.Root);
+        SharedDirectory.CreateIn(Path.GetDirectoryName(Pins.Root)!, () => Directory.CreateDirectory(Pins.Root));
         var ownersMap = await LoadOwnersAsync(ct).ConfigureAwait(false);
         try
         {
@@ -131,9 +131,7 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
     {
         if (Directory.Exists(Pins.Root))
             Directory.Delete(Pins.Root, recursive: true);
-        var parent = Path.GetDirectoryName(Pins.Root);
-        if (parent is not null && Directory.Exists(parent) && !Directory.EnumerateFileSystemEntries(parent).Any())
-            Directory.Delete(parent);
+        SharedDirectory.RemoveIfEmpty(Path.GetDirectoryName(Pins.Root)!);
     }
 
     /// <summary>The maps whose size is configuration, with `bpftool map create` arguments.</summary>

@@ -12,8 +12,7 @@ public sealed class ClsactState(string directory)
 {
     public void RememberCreated(string dev, int ifindex)
     {
-        Directory.CreateDirectory(directory);
-        File.WriteAllText(PathOf(dev), ifindex.ToString(CultureInfo.InvariantCulture));
+        SharedDirectory.CreateIn(directory, () => File.WriteAllText(PathOf(dev), ifindex.ToString(CultureInfo.InvariantCulture)));
     }
 
     public bool WeCreated(string dev, int ifindex)
@@ -28,8 +27,7 @@ public sealed class ClsactState(string directory)
     {
         if (File.Exists(PathOf(dev)))
             File.Delete(PathOf(dev));
-        if (Directory.Exists(directory) && !Directory.EnumerateFileSystemEntries(directory).Any())
-            Directory.Delete(directory);
+        SharedDirectory.RemoveIfEmpty(directory);
     }
 
     private string PathOf(string dev) => Path.Combine(directory, "clsact-" + dev);
