@@ -23,8 +23,10 @@ public static class SharedDirectory
                 createInside();
                 return;
             }
-            // .NET reports a missing parent as either, depending on the call.
-            catch (IOException ex) when (ex is DirectoryNotFoundException or FileNotFoundException && attempt < Attempts)
+            // ENOENT comes as DirectoryNotFound- or FileNotFoundException depending on the call, and
+            // a directory removed between mkdir's EEXIST and .NET's check that it is one as "already
+            // exists": all are IOExceptions, and a real failure (a full disk) fails again each time.
+            catch (IOException) when (attempt < Attempts)
             {
             }
         }
