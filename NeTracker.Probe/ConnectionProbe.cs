@@ -238,7 +238,11 @@ public sealed partial class ConnectionProbe : IConnectionProbe
 
     /// <summary>The kernel's counters into <see cref="Counters"/> (losses, full tables per interface).</summary>
     private void RefreshKernelStats()
-        => _stats?.Refresh(Counters, _loader.Transport == ProbeTransport.Ringbuf, i => _names.Resolve(i));
+    {
+        _stats?.Refresh(Counters, _loader.Transport == ProbeTransport.Ringbuf, i => _names.Resolve(i));
+        if (_table is { } table)
+            Volatile.Write(ref Counters.HalfOpenNow, table.HalfOpenCount);
+    }
 
     /// <summary>Hands a batch on whole, or counts every record of it as dropped.</summary>
     private void Publish(IReadOnlyList<ConnectionRecord> batch)

@@ -113,12 +113,15 @@ public sealed class ProbeCounters
     /// the program was loaded. Also in <see cref="LostEvents"/>.</summary>
     public long RingBufferDrops;
 
-    /// <summary>Connections the kernel could not track or keep: a table was full (half-open SYNs
-    /// plus completed handshakes). Per interface in <see cref="DropsByInterface"/>.</summary>
+    /// <summary>Connections the kernel could not track: SYNs refused by the half-open quota or a
+    /// full table, partial entries refused. Per interface in <see cref="DropsByInterface"/>.</summary>
     public long KernelInsertFailures;
 
-    /// <summary>Of those, SYNs refused by a full half-open table (a flood).</summary>
+    /// <summary>Of those, SYNs refused by the half-open quota (a flood).</summary>
     public long HalfOpenFull;
+
+    /// <summary>Handshakes in progress now, as the kernel counts them against its quota.</summary>
+    public long HalfOpenNow;
 
     /// <summary>Connections the kernel opened (entered in a table), since the program was loaded.</summary>
     public long KernelOpened;

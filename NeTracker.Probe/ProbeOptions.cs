@@ -63,12 +63,14 @@ public sealed partial record ProbeOptions
 
     public int TraceBufferKbPerCpu { get; init; } = 8192;
 
-    /// <summary>Connections past the handshake the kernel can follow at once (preallocated,
-    /// ~220 bytes each: 131 072 ≈ 28 MiB). A full table refuses new ones, counted per interface.</summary>
+    /// <summary>Connections past the handshake the kernel can follow at once. Its table holds
+    /// this plus <see cref="MaxHalfOpen"/> entries (preallocated, ~220 bytes each: ≈ 42 MiB with
+    /// both defaults). A full table refuses new SYNs, counted per interface.</summary>
     public int MaxConnections { get; init; } = 131072;
 
-    /// <summary>Handshakes in progress the kernel can follow at once, apart from established
-    /// connections so that a SYN flood never pushes those out (65 536 ≈ 14 MiB).</summary>
+    /// <summary>The half-open quota: handshakes in progress the kernel follows at once, on top of
+    /// <see cref="MaxConnections"/>, so that a SYN flood never takes the room of established
+    /// connections. SYNs beyond it are refused, counted per interface.</summary>
     public int MaxHalfOpen { get; init; } = 65536;
 
     /// <summary>Batches of finished records waiting for the consumer; beyond it they are dropped

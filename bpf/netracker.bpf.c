@@ -11,10 +11,13 @@
  * Each packet goes through named steps: parse -> track (look up or create the entry) ->
  * account (bytes, packets) -> transition (handshake, FIN, RST) -> emit (once per connection).
  *
- * Two tables, so that a SYN flood can never push out an established connection: a SYN opens
- * an entry in "halfopen"; the client's ACK of the SYN-ACK moves it to "conns". Both are plain
- * hashes (no silent LRU eviction): a full table refuses the new entry and the refusal is
- * counted, per interface too (bpf/netracker.h, "Reconciliation").
+ * One table, "conns", for every connection from its first SYN, with a quota for the half-open
+ * ones so that a SYN flood can never crowd out established connections: the table holds
+ * MaxConnections + MaxHalfOpen entries and a SYN is refused while MaxHalfOpen handshakes are in
+ * progress ("halfopen_count"). A plain hash (no silent LRU eviction): what it refuses is
+ * counted, per interface too (bpf/netracker.h, "Reconciliation"). Why not two tables (a
+ * half-open one and a promotion into "conns" at the handshake's ACK, as before): the promotion
+ * was an insert and a delete per connection, ~15 % of the program's time (bench/FINDINGS.md).
  *
  * Concurrency: ingress and egress of one connection run on different CPUs at the same time
  * (simultaneous close sends both FINs at once). State only grows, with atomic or; whoever
@@ -31,21 +34,21 @@
 #include <bpf/bpf_endian.h>
 #include "netracker.h"
 
-/* Connections past the handshake (and partial ones, open before we attached). */
+/* Every connection followed, from its first SYN (and partial ones, open before we attached). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, NT_MAX_CONNS);
+	__uint(max_entries, NT_MAX_CONNS + NT_MAX_HALFOPEN);
 	__type(key, struct nt_key);
 	__type(value, struct nt_conn);
 } conns SEC(".maps");
 
-/* A SYN seen, the handshake not complete: where a flood churns, apart from "conns". */
+/* How many entries of "conns" are half-open (bpf/netracker.h, NT_HO_*): the flood's quota. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, NT_MAX_HALFOPEN);
-	__type(key, struct nt_key);
-	__type(value, struct nt_conn);
-} halfopen SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NT_HO_SLOTS);
+	__type(key, __u32);
+	__type(value, __s64);
+} halfopen_count SEC(".maps");
 
 /* ifindex -> what a full table refused there. Touched only when a table is full. */
 struct {
@@ -116,7 +119,7 @@ static __always_inline void stat_inc(__u32 idx)
 		*v += 1;	/* per-CPU: no atomics needed */
 }
 
-/* A full table refused an entry on this interface. */
+/* A SYN refused on this interface: the half-open quota, or (conns_full) the table, was full. */
 static __always_inline void count_full(__u32 ifindex, int conns_full)
 {
 	struct nt_ifdrops zero = {}, *d = bpf_map_lookup_elem(&ifdrops, &ifindex);
@@ -415,11 +418,51 @@ static __always_inline void emit_event(const struct nt_conn *c, const struct nt_
 	bpf_ringbuf_submit(e, wake);
 }
 
-/* Emits the connection (once), moves its key to the tombstones and deletes the entry from the
- * table it lives in. Callers have counted the current packet already, so the bytes of a FIN or
- * RST with data are included. */
+/* The entry is half-open (counted in the quota) and has not left it yet. */
+static __always_inline int is_halfopen(const struct nt_conn *c)
+{
+	return (c->flags & NT_C_HALFOPEN) && !(c->state & NT_S_HO_LEFT);
+}
+
+/* The entry leaves the half-open quota — its handshake completed, or it finished before that —
+ * exactly once, whichever CPU gets there first. */
+static __always_inline void leave_halfopen(struct nt_conn *c)
+{
+	__u32 idx = NT_HO_KERNEL;
+	__s64 *n;
+
+	if (!is_halfopen(c) || (__sync_fetch_and_or(&c->state, NT_S_HO_LEFT) & NT_S_HO_LEFT))
+		return;
+	n = bpf_map_lookup_elem(&halfopen_count, &idx);
+	if (n)
+		__sync_fetch_and_add(n, -1);
+}
+
+/* Room for one more half-open entry. Two CPUs may both take the last place: the quota is a
+ * bound give or take one entry per CPU, and the table has room for that. */
+static __always_inline int halfopen_room(const struct nt_config *cfg)
+{
+	__u32 k = NT_HO_KERNEL, u = NT_HO_SWEPT;
+	__s64 *kernel = bpf_map_lookup_elem(&halfopen_count, &k), *swept = bpf_map_lookup_elem(&halfopen_count, &u);
+	__s64 max = cfg->halfopen_max ? cfg->halfopen_max : NT_MAX_HALFOPEN;
+
+	return kernel && swept && *kernel - *swept < max;
+}
+
+/* A new half-open entry is in the table: it counts against the quota. */
+static __always_inline void count_halfopen(void)
+{
+	__u32 idx = NT_HO_KERNEL;
+	__s64 *n = bpf_map_lookup_elem(&halfopen_count, &idx);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/* Emits the connection (once), moves its key to the tombstones and deletes the entry. Callers
+ * have counted the current packet already, so the bytes of a FIN or RST with data are included. */
 static __always_inline void finish(struct nt_conn *c, const struct nt_key *k, const struct nt_config *cfg,
-				   __u64 now, __u32 reason, __u32 closed_by, int in_halfopen)
+				   __u64 now, __u32 reason, __u32 closed_by)
 {
 	__u32 old = __sync_fetch_and_or(&c->state, NT_S_CLOSED);
 
@@ -431,18 +474,8 @@ static __always_inline void finish(struct nt_conn *c, const struct nt_key *k, co
 		emit_event(c, k, cfg, now - c->start_ns, reason, closed_by);
 
 	tomb_put(k, now);
-	if (in_halfopen) {
-		/* Another CPU may have promoted this connection meanwhile: that copy is over too. */
-		struct nt_conn *moved = bpf_map_lookup_elem(&conns, k);
-
-		if (moved && moved->start_ns == c->start_ns) {
-			__sync_fetch_and_or(&moved->state, NT_S_CLOSED);
-			bpf_map_delete_elem(&conns, k);
-		}
-		bpf_map_delete_elem(&halfopen, k);
-	} else {
-		bpf_map_delete_elem(&conns, k);
-	}
+	leave_halfopen(c);
+	bpf_map_delete_elem(&conns, k);
 }
 
 /* Bytes and packets. "out" is what the local side sent: egress, or on loopback (where only
@@ -507,66 +540,6 @@ static __always_inline void init_conn(struct nt_conn *c, const struct nt_pkt *p,
 	c->last_ns = now;
 }
 
-/* Opens an entry in table (conns or halfopen) if the key is not there yet; on a race lost to
- * another CPU that CPU's entry is the one to use. A full table refuses it: a first SYN is
- * counted against the interface (once per connection: its retransmits find the table full
- * again but were never opened); a partial entry is counted apart. */
-static __always_inline struct nt_conn *insert(void *table, const struct nt_key *k, struct nt_conn *c)
-{
-	struct nt_conn *found;
-
-	if (!bpf_map_update_elem(table, k, c, BPF_NOEXIST)) {
-		stat_inc(NT_STAT_OPENED);
-		if (c->flags & NT_C_PARTIAL)
-			stat_inc(NT_STAT_PARTIAL);
-		return bpf_map_lookup_elem(table, k);
-	}
-	found = bpf_map_lookup_elem(table, k);
-	if (!found) {
-		if (c->flags & NT_C_PARTIAL)
-			stat_inc(NT_STAT_INSERT_FAIL);
-		else
-			count_full(k->ifindex, 0);
-	}
-	return found;
-}
-
-/* The handshake completed: the entry moves from "halfopen" to "conns". A full "conns" drops
- * the connection (counted). A packet of the same connection on another CPU may still update
- * the half-open copy between the copy and the delete; that packet's bytes are the price of
- * never holding a lock here. Returns 0 when the connection was dropped; *moved, when asked
- * for, is the entry in "conns" (the common case, the handshake's ACK, needs no lookup). */
-static __always_inline int promote(const struct nt_key *k, struct nt_conn *c, struct nt_conn **moved)
-{
-	struct nt_conn *m;
-
-	if (!bpf_map_update_elem(&conns, k, c, BPF_NOEXIST)) {
-		stat_inc(NT_STAT_PROMOTED);
-		if (moved)
-			*moved = bpf_map_lookup_elem(&conns, k);
-	} else {
-		m = bpf_map_lookup_elem(&conns, k);	/* another CPU promoted it first */
-		if (!m) {
-			__u64 now = c->last_ns;
-
-			/* Dropped, counted once: its later packets hit the tombstone, not a retry. */
-			count_full(k->ifindex, 1);
-			tomb_put(k, now);
-			bpf_map_delete_elem(&halfopen, k);
-			return 0;
-		}
-		if (moved)
-			*moved = m;
-	}
-	bpf_map_delete_elem(&halfopen, k);
-	return !moved || *moved;
-}
-
-static __always_inline __u32 first_fin(const struct nt_conn *c)
-{
-	return c->state & NT_S_FIN_C ? NT_BY_CLIENT : c->state & NT_S_FIN_S ? NT_BY_SERVER : NT_BY_NONE;
-}
-
 /* What one packet is, once parsed, for the steps after it. */
 struct nt_ctx {
 	struct __sk_buff *skb;
@@ -579,8 +552,36 @@ struct nt_ctx {
 	int egress;
 	int local;	/* on loopback */
 	int syn;	/* a bare SYN (no ACK, no RST) */
-	int in_ho;	/* the entry lives in "halfopen" */
 };
+
+/* Opens a partial entry if the key is not there yet; on a race lost to another CPU that CPU's
+ * entry is the one to use. What a full table (or, for a half-open one, the quota) refuses is
+ * counted. */
+static __always_inline struct nt_conn *insert_partial(const struct nt_ctx *x, struct nt_conn *c)
+{
+	struct nt_conn *found;
+
+	if ((c->flags & NT_C_HALFOPEN) && !halfopen_room(x->cfg)) {
+		stat_inc(NT_STAT_INSERT_FAIL);
+		return NULL;
+	}
+	if (!bpf_map_update_elem(&conns, &x->k, c, BPF_NOEXIST)) {
+		if (c->flags & NT_C_HALFOPEN)
+			count_halfopen();
+		stat_inc(NT_STAT_OPENED);
+		stat_inc(NT_STAT_PARTIAL);
+		return bpf_map_lookup_elem(&conns, &x->k);
+	}
+	found = bpf_map_lookup_elem(&conns, &x->k);
+	if (!found)
+		stat_inc(NT_STAT_INSERT_FAIL);
+	return found;
+}
+
+static __always_inline __u32 first_fin(const struct nt_conn *c)
+{
+	return c->state & NT_S_FIN_C ? NT_BY_CLIENT : c->state & NT_S_FIN_S ? NT_BY_SERVER : NT_BY_NONE;
+}
 
 /* The precise time of this packet, for a figure of the record. */
 static __always_inline __u64 precise_now(struct nt_ctx *x)
@@ -605,7 +606,7 @@ static __always_inline struct nt_conn *syn_on_known(struct nt_ctx *x, struct nt_
 		return c;
 	}
 	finish(c, &x->k, x->cfg, x->now,
-	       c->state & NT_S_SYNACK ? NT_CLOSE_TIMEOUT : NT_CLOSE_UNANSWERED, first_fin(c), x->in_ho);
+	       c->state & NT_S_SYNACK ? NT_CLOSE_TIMEOUT : NT_CLOSE_UNANSWERED, first_fin(c));
 	return NULL;
 }
 
@@ -613,8 +614,9 @@ static __always_inline void note_owner(struct nt_ctx *x, struct nt_conn *c, int 
 
 /* Step "track", a bare SYN whose key is not in "conns": the half-open entry is filled on the
  * stack (first bytes, owner) and inserted by one update, with no lookup before or after it.
- * *opened says it was (or that the table is full: counted, nothing to track); otherwise the
- * key is half-open already and that entry is returned, for syn_on_known(). */
+ * *opened says it was (or that it was refused: the quota — a flood — or a full table, counted
+ * per interface; nothing to track); otherwise another CPU opened the key just before and that
+ * entry is returned, for syn_on_known(). */
 static __always_inline struct nt_conn *open_syn(struct nt_ctx *x, int *opened)
 {
 	struct nt_conn fresh, *found;
@@ -624,15 +626,20 @@ static __always_inline struct nt_conn *open_syn(struct nt_ctx *x, int *opened)
 	fresh.syn_seq = x->p.seq;
 	account_fresh(&fresh, x->skb, &x->p, x->local ? 1 : x->egress);
 	note_owner(x, &fresh, 1);
-	x->in_ho = 1;
+	fresh.flags |= NT_C_HALFOPEN;
 	*opened = 1;
-	if (!bpf_map_update_elem(&halfopen, &x->k, &fresh, BPF_NOEXIST)) {
+	if (!halfopen_room(x->cfg)) {
+		count_full(x->k.ifindex, 0);
+		return NULL;
+	}
+	if (!bpf_map_update_elem(&conns, &x->k, &fresh, BPF_NOEXIST)) {
+		count_halfopen();
 		stat_inc(NT_STAT_OPENED);
 		return NULL;
 	}
-	found = bpf_map_lookup_elem(&halfopen, &x->k);
+	found = bpf_map_lookup_elem(&conns, &x->k);
 	if (!found) {
-		count_full(x->k.ifindex, 0);
+		count_full(x->k.ifindex, 1);
 		return NULL;
 	}
 	*opened = 0;
@@ -664,9 +671,13 @@ static __always_inline struct nt_conn *create(struct nt_ctx *x)
 		init_conn(&fresh, p, x->lo, bpf_ntohs(p->sport) >= bpf_ntohs(p->dport), x->egress, x->local, x->now);
 	fresh.flags |= NT_C_PARTIAL;
 	/* A SYN-ACK: the handshake is still to complete (half-open); anything else is past it. */
-	x->in_ho = !!(p->flags & TH_SYN);
-	fresh.state = x->in_ho ? NT_S_SYN | NT_S_SYNACK : NT_S_SYN | NT_S_SYNACK | NT_S_EST;
-	return insert(x->in_ho ? (void *)&halfopen : (void *)&conns, &x->k, &fresh);
+	if (p->flags & TH_SYN) {
+		fresh.flags |= NT_C_HALFOPEN;
+		fresh.state = NT_S_SYN | NT_S_SYNACK;
+	} else {
+		fresh.state = NT_S_SYN | NT_S_SYNACK | NT_S_EST;
+	}
+	return insert_partial(x, &fresh);
 }
 
 /* Step "owner": who owns the local socket (bpf/netracker_sock.bpf.c fills the maps). Only
@@ -724,7 +735,7 @@ static __always_inline void transition(struct nt_ctx *x, struct nt_conn *c, int 
 	if (fl & TH_RST) {
 		finish(c, &x->k, x->cfg, x->now,
 		       !is_client && !(c->state & NT_S_SYNACK) ? NT_CLOSE_REFUSED : NT_CLOSE_RST,
-		       is_client ? NT_BY_CLIENT : NT_BY_SERVER, x->in_ho);
+		       is_client ? NT_BY_CLIENT : NT_BY_SERVER);
 		return;
 	}
 	if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
@@ -736,12 +747,9 @@ static __always_inline void transition(struct nt_ctx *x, struct nt_conn *c, int 
 		c->ack_at = precise_now(x);
 		__sync_fetch_and_or(&c->state, NT_S_EST);
 	}
-	/* Past the handshake (or a FIN before we saw it complete): out of the flood's table. */
-	if (x->in_ho && (c->state & NT_S_EST || fl & TH_FIN)) {
-		if (!promote(&x->k, c, fl & TH_FIN ? &c : NULL))
-			return;
-		x->in_ho = 0;
-	}
+	/* Past the handshake (or a FIN before we saw it complete): out of the flood's quota. */
+	if (c->state & NT_S_EST || fl & TH_FIN)
+		leave_halfopen(c);
 	if (fl & TH_FIN) {
 		__u32 mine = is_client ? NT_S_FIN_C : NT_S_FIN_S;
 		__u32 theirs = is_client ? NT_S_FIN_S : NT_S_FIN_C;
@@ -750,7 +758,7 @@ static __always_inline void transition(struct nt_ctx *x, struct nt_conn *c, int 
 		/* The second side's first FIN ends it; the side that sent FIN first closed it. */
 		if (!(old & mine) && (old & theirs))
 			finish(c, &x->k, x->cfg, x->now, NT_CLOSE_FIN,
-			       is_client ? NT_BY_SERVER : NT_BY_CLIENT, x->in_ho);
+			       is_client ? NT_BY_SERVER : NT_BY_CLIENT);
 	}
 }
 
@@ -786,20 +794,7 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 	make_key(&x.k, &x.p, x.lo, skb->ifindex);
 	x.syn = (x.p.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN;
 
-	/* A SYN-ACK's entry is almost always half-open: look there first (one lookup, not two). */
-	if ((x.p.flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
-		c = bpf_map_lookup_elem(&halfopen, &x.k);
-		x.in_ho = !!c;
-		if (!c)
-			c = bpf_map_lookup_elem(&conns, &x.k);
-	} else {
-		x.in_ho = 0;
-		c = bpf_map_lookup_elem(&conns, &x.k);
-		if (!c && !x.syn) {	/* a bare SYN finds a half-open entry by failing to insert */
-			c = bpf_map_lookup_elem(&halfopen, &x.k);
-			x.in_ho = !!c;
-		}
-	}
+	c = bpf_map_lookup_elem(&conns, &x.k);
 	if (x.syn) {
 		if (!c) {
 			c = open_syn(&x, &opened);

@@ -137,8 +137,8 @@ enum nt_closed_by {
  * `bpftool -j map dump` (BTF formatted), so the field names below are part of the contract
  * with NeTracker.Probe/Kernel/ConnEntry.cs.
  */
-#define NT_MAX_CONNS		131072	/* hash: connections past the handshake (never evicted) */
-#define NT_MAX_HALFOPEN		65536	/* hash: SYN seen, handshake not complete (floods live here) */
+#define NT_MAX_CONNS		131072	/* connections past the handshake (never evicted) ... */
+#define NT_MAX_HALFOPEN		65536	/* ... plus handshakes in progress: "conns" holds both */
 #define NT_TOMB_SETS		16384	/* array: sets of recently closed keys (see struct nt_tomb_set) */
 #define NT_TOMB_WAYS		4	/* keys per set: 65 536 in all */
 #define NT_MAX_IFDROPS		1024	/* per-interface drop counters */
@@ -204,6 +204,7 @@ static __always_inline __u32 nt_tomb_set_of(const struct nt_key *k)
 #define NT_S_FIN_C	(1u << 3)	/* client sent FIN */
 #define NT_S_FIN_S	(1u << 4)	/* server sent FIN */
 #define NT_S_CLOSED	(1u << 5)	/* line emitted; entry about to be deleted */
+#define NT_S_HO_LEFT	(1u << 6)	/* a NT_C_HALFOPEN entry left the half-open quota */
 
 /* conn flags (set at creation) */
 #define NT_C_IPV6	(1u << 0)
@@ -211,6 +212,18 @@ static __always_inline __u32 nt_tomb_set_of(const struct nt_key *k)
 #define NT_C_PARTIAL	(1u << 2)
 #define NT_C_CLIENT_LO	(1u << 3)	/* the client is the key's "lo" endpoint */
 #define NT_C_LOCAL	(1u << 4)	/* seen on a loopback device: both ends local */
+#define NT_C_HALFOPEN	(1u << 5)	/* opened half-open: counted in the quota until NT_S_HO_LEFT */
+
+/*
+ * The half-open quota (map "halfopen_count", an array of __s64): half-open entries of "conns"
+ * = [NT_HO_KERNEL] - [NT_HO_SWEPT]. The kernel adds one when it opens a half-open entry and takes
+ * one away when that entry completes its handshake or finishes (atomically, once per entry:
+ * NT_S_HO_LEFT). User space, the only writer of [NT_HO_SWEPT], adds the half-open entries its
+ * sweeper removed (unanswered handshakes), so no slot ever has two kinds of writer.
+ */
+#define NT_HO_KERNEL	0
+#define NT_HO_SWEPT	1
+#define NT_HO_SLOTS	2
 
 struct nt_conn {
 	__u8	client_addr[16];
@@ -234,14 +247,13 @@ struct nt_conn {
 
 /*
  * Reconciliation (checked by a test): every connection the program opens (NT_STAT_OPENED) is,
- * at any moment, finished (an event or line, or swept by user space), live (in "conns" or
- * "halfopen"), or dropped (NT_STAT_CONNS_FULL: its handshake completed into a full table).
- * Nothing is evicted: both tables are plain hashes. What could not even be opened is counted
- * apart: NT_STAT_HALFOPEN_FULL, and per interface in the map "ifdrops".
+ * at any moment, finished (an event or line, or swept by user space) or live (in "conns").
+ * Nothing is evicted: "conns" is a plain hash. What could not even be opened is counted apart:
+ * NT_STAT_HALFOPEN_FULL, NT_STAT_CONNS_FULL, NT_STAT_INSERT_FAIL, and per interface in "ifdrops".
  */
 struct nt_ifdrops {
-	__u64	halfopen_full;	/* SYNs not tracked on this interface: half-open table full */
-	__u64	conns_full;	/* connections dropped on this interface: table full */
+	__u64	halfopen_full;	/* SYNs not tracked on this interface: the half-open quota was reached */
+	__u64	conns_full;	/* SYNs not tracked on this interface: the table was full */
 };
 
 /* Written by user space before the programs are attached; instance_id 0 = track nothing. */
@@ -250,6 +262,7 @@ struct nt_config {
 	__u32	tombstone_ms;	/* how long a closed key absorbs trailing packets; 0 = default */
 	__u32	transport;	/* NT_TRANSPORT_*: ring buffer event or trace line */
 	__u32	wakeup_bytes;	/* ring buffer: wake the reader only past this much pending data */
+	__u32	halfopen_max;	/* the half-open quota; 0 = NT_MAX_HALFOPEN */
 };
 
 /* Per-CPU counters (map "stats"), summed by user space. */
@@ -261,10 +274,9 @@ enum nt_stat {
 	NT_STAT_INSERT_FAIL = 4,	/* a partial connection (open before attach) refused: table full */
 	NT_STAT_RB_DROPS = 5,	/* events lost: ring buffer full (reserve failed) */
 	NT_STAT_EVENTS = 6,	/* events submitted to the ring buffer */
-	NT_STAT_HALFOPEN_FULL = 7,	/* SYNs not tracked: the half-open table was full */
-	NT_STAT_CONNS_FULL = 8,	/* connections dropped: the table was full when they completed */
-	NT_STAT_PROMOTED = 9,	/* handshakes completed: half-open -> conns */
-	NT_STAT_MAX = 10,
+	NT_STAT_HALFOPEN_FULL = 7,	/* SYNs not tracked: the half-open quota was reached (a flood) */
+	NT_STAT_CONNS_FULL = 8,	/* SYNs not tracked: the table was full (established connections) */
+	NT_STAT_MAX = 9,
 };
 
 #endif /* __NETRACKER_H */

@@ -105,7 +105,7 @@ public sealed class WatchCommand : ICliCommand
         foreach (var (name, d) in c.DropsByInterface)
         {
             if (d.HalfOpenFull + d.ConnsFull > 0)
-                w.WriteLine($"warning: {name}: {d.HalfOpenFull} half-open entries dropped (table full: SYN flood?), {d.ConnsFull} connections dropped (table full)");
+                w.WriteLine($"warning: {name}: {d.HalfOpenFull} SYNs not tracked (half-open quota reached: SYN flood?), {d.ConnsFull} SYNs not tracked (table full)");
         }
         if (c.TransportWarning.Length > 0)
             w.WriteLine($"warning: {c.TransportWarning}");

@@ -142,8 +142,9 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
         return
         [
             ("events", ["type", "ringbuf", "key", "0", "value", "0", "entries", N(options.RingBufferBytes)]),
-            ("conns", Table(options.MaxConnections)),
-            ("halfopen", Table(options.MaxHalfOpen)),
+            // One table for both, with MaxHalfOpen as the kernel's quota of handshakes in progress:
+            // a flood can never take the room of MaxConnections established ones.
+            ("conns", Table(options.MaxConnections + options.MaxHalfOpen)),
         ];
     }
 
@@ -155,13 +156,14 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
 
     private Task WriteConfigAsync(uint instanceId, CancellationToken ct)
     {
-        // struct nt_config { u32 instance_id; u32 tombstone_ms; u32 transport; u32 wakeup_bytes; }
-        // in host (little-endian) order.
-        var value = new byte[16];
+        // struct nt_config { u32 instance_id; u32 tombstone_ms; u32 transport; u32 wakeup_bytes;
+        // u32 halfopen_max; } in host (little-endian) order.
+        var value = new byte[20];
         BinaryPrimitives.WriteUInt32LittleEndian(value, instanceId);
         BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(4), (uint)Math.Clamp(options.TombstoneTtl.TotalMilliseconds, 1, uint.MaxValue));
         BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(8), (uint)Transport);
         BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(12), (uint)options.RingBufferWakeupBytes);
+        BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(16), (uint)options.MaxHalfOpen);
         return _bpftool.UpdateAsync(Pins.Config, ZeroKey, value, ct);
     }
 

@@ -3,14 +3,13 @@ using NeTracker.Probe.Model;
 
 namespace NeTracker.Probe.Kernel;
 
-/// <summary>One entry of the kernel's "conns" or (<see cref="HalfOpen"/>) "halfopen" table
-/// (struct nt_conn in bpf/netracker.h).</summary>
+/// <summary>One entry of the kernel's "conns" table (struct nt_conn in bpf/netracker.h).</summary>
 public sealed record ConnEntry(
     byte[] RawKey, int IfIndex, IpFamily Family,
     IPAddress ClientAddr, int ClientPort, IPAddress ServerAddr, int ServerPort,
     ulong StartNs, ulong SynAckAt, ulong AckAt, ulong LastNs,
     ulong BytesIn, ulong BytesOut, uint PacketsIn, uint PacketsOut,
-    uint State, uint SynRetransmits, uint Flags, bool HalfOpen = false)
+    uint State, uint SynRetransmits, uint Flags)
 {
     // NT_S_* and NT_C_* of bpf/netracker.h
     public const uint StateSynAck = 1u << 1;
@@ -18,15 +17,20 @@ public sealed record ConnEntry(
     public const uint StateFinClient = 1u << 3;
     public const uint StateFinServer = 1u << 4;
     public const uint StateClosed = 1u << 5;
+    public const uint StateHalfOpenLeft = 1u << 6;
     public const uint FlagOutbound = 1u << 1;
     public const uint FlagPartial = 1u << 2;
     public const uint FlagLocal = 1u << 4;
+    public const uint FlagHalfOpen = 1u << 5;
 
     public Direction Direction => (Flags & FlagLocal) != 0 ? Direction.Local
         : (Flags & FlagOutbound) != 0 ? Direction.Outbound : Direction.Inbound;
     public bool Partial => (Flags & FlagPartial) != 0;
     public bool Closed => (State & StateClosed) != 0;
     public bool Answered => (State & StateSynAck) != 0;
+
+    /// <summary>Counted in the kernel's half-open quota: a handshake in progress.</summary>
+    public bool HalfOpen => (Flags & FlagHalfOpen) != 0 && (State & StateHalfOpenLeft) == 0;
 
     /// <summary>Exactly one side has sent FIN.</summary>
     public bool HalfClosed => ((State & StateFinClient) != 0) != ((State & StateFinServer) != 0);

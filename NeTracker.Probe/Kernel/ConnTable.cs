@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using NeTracker.Probe.Model;
 using NeTracker.Probe.Native;
@@ -6,29 +7,34 @@ using NeTracker.Probe.RingBuffer;
 namespace NeTracker.Probe.Kernel;
 
 /// <summary>
-/// The kernel's two connection tables, "conns" (past the handshake) and "halfopen" (SYN seen,
-/// handshake not complete), read and pruned through bpf(2) on fds opened once. Every key is
-/// read before any entry is looked up or removed, so a removal never restarts the walk.
+/// The kernel's connection table "conns" (handshakes in progress and connections past them), read
+/// and pruned through bpf(2) on fds opened once. Every key is read before any entry is looked up
+/// or removed, so a removal never restarts the walk. Half-open entries this side removes are
+/// given back to the kernel's quota (map "halfopen_count", slot NT_HO_SWEPT: only user space
+/// writes it).
 /// </summary>
 public sealed class ConnTable : IDisposable
 {
+    private const uint SweptSlot = 1; // NT_HO_SWEPT
+
     private readonly BpfMap _conns;
-    private readonly BpfMap _halfOpen;
+    private readonly BpfMap _halfOpenCount;
     private readonly BpfMap _closed;
     private readonly Tombstones _tombstones;
+    private readonly Lock _sweptLock = new();
 
     public ConnTable(PinPaths pins)
     {
         _conns = new BpfMap(pins.Conns);
         try
         {
-            _halfOpen = new BpfMap(pins.HalfOpen);
+            _halfOpenCount = new BpfMap(pins.HalfOpenCount);
             _closed = new BpfMap(pins.Closed);
         }
         catch
         {
             _conns.Dispose();
-            _halfOpen?.Dispose();
+            _halfOpenCount?.Dispose();
             throw;
         }
         if (_closed.Info.ValueSize != Tombstones.SetSize || _closed.Info.MaxEntries != Tombstones.Sets)
@@ -38,60 +44,91 @@ public sealed class ConnTable : IDisposable
                                      + $"this probe expects {Tombstones.SetSize} and {Tombstones.Sets}: remove the pins of the older version.");
         }
         _tombstones = new Tombstones(_closed);
-        foreach (var map in new[] { _conns, _halfOpen })
+        if (_conns.Info.KeySize != NtKey.SizeOf || _conns.Info.ValueSize != NtConn.SizeOf)
         {
-            if (map.Info.KeySize == NtKey.SizeOf && map.Info.ValueSize == NtConn.SizeOf)
-                continue;
             Dispose();
-            throw new ProbeException($"the pinned table {map.Path} has key/value sizes {map.Info.KeySize}/{map.Info.ValueSize}, "
+            throw new ProbeException($"the pinned table {_conns.Path} has key/value sizes {_conns.Info.KeySize}/{_conns.Info.ValueSize}, "
                                      + $"this probe expects {NtKey.SizeOf}/{NtConn.SizeOf}: remove the pins of the older version.");
         }
     }
 
-    /// <summary>Capacity of "conns" and "halfopen" (as created, which may differ from the options
-    /// when a probe reuses an instance pinned earlier).</summary>
-    public (uint Conns, uint HalfOpen) Capacity => (_conns.Info.MaxEntries, _halfOpen.Info.MaxEntries);
+    /// <summary>Entries of "conns" (as created, which may differ from the options when a probe
+    /// reuses an instance pinned earlier): established connections and handshakes together.</summary>
+    public uint Capacity => _conns.Info.MaxEntries;
+
+    /// <summary>Half-open entries as the kernel counts them for its quota (kernel's count minus
+    /// what user space swept).</summary>
+    public long HalfOpenCount => ReadSlot(0) - ReadSlot(SweptSlot);
 
     public Task<List<ConnEntry>> DumpAsync(CancellationToken ct) => Task.Run(Dump, ct);
 
-    /// <summary>Every entry of both tables; an entry the kernel deleted during the walk is skipped.</summary>
+    /// <summary>Every entry of the table; an entry the kernel deleted during the walk is skipped.</summary>
     public List<ConnEntry> Dump()
     {
         var entries = new List<ConnEntry>();
         Span<byte> value = stackalloc byte[NtConn.SizeOf];
-        foreach (var (map, halfOpen) in new[] { (_conns, false), (_halfOpen, true) })
+        foreach (var key in _conns.Keys())
         {
-            foreach (var key in map.Keys())
-            {
-                if (map.Lookup(key, value))
-                    entries.Add(ToEntry(key, MemoryMarshal.Read<NtConn>(value), halfOpen));
-            }
+            if (_conns.Lookup(key, value))
+                entries.Add(ToEntry(key, MemoryMarshal.Read<NtConn>(value)));
         }
         return entries;
     }
 
     /// <summary>
     /// Removes entries; returns the ones this call removed (not those the kernel deleted first).
-    /// With <paramref name="tombstoneNs"/> each key of "conns" first goes to the tombstones, as
-    /// the kernel does when it closes a connection itself, so the packets that may still trail a
-    /// swept connection start nothing. Half-open keys get none: a SYN ignores tombstones, and a
-    /// flood's keys would push the real ones out of the tombstone sets.
+    /// With <paramref name="tombstoneNs"/> each key past its handshake first goes to the
+    /// tombstones, as the kernel does when it closes a connection itself, so the packets that may
+    /// still trail a swept connection start nothing. Half-open keys get none: a SYN ignores
+    /// tombstones, and a flood's keys would push the real ones out of the tombstone sets; they go
+    /// back to the kernel's half-open quota instead.
     /// </summary>
     public Task<HashSet<ConnEntry>> RemoveAsync(IReadOnlyList<ConnEntry> entries, ulong? tombstoneNs, CancellationToken ct)
         => Task.Run(() =>
         {
             var removed = new HashSet<ConnEntry>(ReferenceEqualityComparer.Instance);
+            long halfOpen = 0;
             foreach (var e in entries)
             {
                 if (tombstoneNs is not null && !e.HalfOpen)
                     _tombstones.Put(e.RawKey, tombstoneNs.Value);
-                if ((e.HalfOpen ? _halfOpen : _conns).Delete(e.RawKey))
-                    removed.Add(e);
+                if (!_conns.Delete(e.RawKey))
+                    continue;
+                removed.Add(e);
+                if (e.HalfOpen)
+                    halfOpen++;
             }
+            if (halfOpen > 0)
+                AddSwept(halfOpen);
             return removed;
         }, ct);
 
-    private static ConnEntry ToEntry(byte[] rawKey, in NtConn v, bool halfOpen)
+    /// <summary>Slot NT_HO_SWEPT grows by what this side removed. Its only writer is the process
+    /// that holds the instance (InstanceLock), so a read and a write make no lost update; a
+    /// handshake that completes between the dump and the delete was counted out by the kernel
+    /// too, which leaves the quota one entry larger than configured until the next load.</summary>
+    private void AddSwept(long n)
+    {
+        lock (_sweptLock)
+        {
+            Span<byte> key = stackalloc byte[4];
+            Span<byte> value = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt32LittleEndian(key, SweptSlot);
+            BinaryPrimitives.WriteInt64LittleEndian(value, ReadSlot(SweptSlot) + n);
+            if (!_halfOpenCount.Update(key, value))
+                throw new ProbeException($"cannot update {_halfOpenCount.Path}: the kernel's half-open quota would shrink by {n} entries.");
+        }
+    }
+
+    private long ReadSlot(uint slot)
+    {
+        Span<byte> key = stackalloc byte[4];
+        Span<byte> value = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt32LittleEndian(key, slot);
+        return _halfOpenCount.Lookup(key, value) ? BinaryPrimitives.ReadInt64LittleEndian(value) : 0;
+    }
+
+    private static ConnEntry ToEntry(byte[] rawKey, in NtConn v)
     {
         var k = MemoryMarshal.Read<NtKey>(rawKey);
         var family = k.Family == 6 ? IpFamily.Ipv6 : IpFamily.Ipv4;
@@ -99,7 +136,7 @@ public sealed class ConnTable : IDisposable
             rawKey, (int)k.IfIndex, family,
             NtEvent.Address(v.ClientAddr, family == IpFamily.Ipv6), v.ClientPort, NtEvent.Address(v.ServerAddr, family == IpFamily.Ipv6), v.ServerPort,
             v.StartNs, v.SynackAt, v.AckAt, v.LastNs, v.BytesIn, v.BytesOut, v.PacketsIn, v.PacketsOut,
-            v.State, v.SynRetransmits, v.Flags, halfOpen);
+            v.State, v.SynRetransmits, v.Flags);
     }
 
     /// <summary>The key's tombstone stamp (tests: what the kernel and the sweeper left).</summary>
@@ -108,7 +145,7 @@ public sealed class ConnTable : IDisposable
     public void Dispose()
     {
         _conns.Dispose();
-        _halfOpen.Dispose();
+        _halfOpenCount.Dispose();
         _closed.Dispose();
     }
 }

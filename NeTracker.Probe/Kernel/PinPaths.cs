@@ -15,7 +15,7 @@ public sealed record PinPaths(string Root)
     public string Config => Path.Combine(Maps, "config");
     public string Stats => Path.Combine(Maps, "stats");
     public string Events => Path.Combine(Maps, "events");
-    public string HalfOpen => Path.Combine(Maps, "halfopen");
+    public string HalfOpenCount => Path.Combine(Maps, "halfopen_count");
     public string IfDrops => Path.Combine(Maps, "ifdrops");
 
     /// <summary>The cgroup programs of process attribution and their maps, loaded before the TC
@@ -31,5 +31,5 @@ public sealed record PinPaths(string Root)
 
     /// <summary>Everything a loaded instance needs is pinned (an instance pinned by an older
     /// version, without a ring buffer, is not: it is reloaded).</summary>
-    public bool Complete => new[] { Ingress, Egress, Conns, HalfOpen, Closed, IfDrops, Config, Stats, Events }.All(File.Exists);
+    public bool Complete => new[] { Ingress, Egress, Conns, HalfOpenCount, Closed, IfDrops, Config, Stats, Events }.All(File.Exists);
 }

@@ -42,7 +42,7 @@ public sealed class TableSweeper(ConnTable table, ProbeOptions options, Func<ulo
         }
         await table.RemoveAsync(remove, now, ct).ConfigureAwait(false);
         // Reported only when this sweep removed it: the kernel may have finished it (its own
-        // event) or promoted it in between.
+        // event) in between.
         var removed = await table.RemoveAsync([.. swept.Select(s => s.Entry)], now, ct).ConfigureAwait(false);
         return new SweepResult(active, [.. swept.Where(s => removed.Contains(s.Entry))]);
     }

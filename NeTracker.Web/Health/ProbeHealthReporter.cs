@@ -52,13 +52,15 @@ public sealed class ProbeHealthReporter(ProbeHostedService probeHost) : IHealthR
                 $"{N(Interlocked.Read(ref c.OwnersUnnamed))} left unnamed: held by unrelated processes, or gone"));
             items.Add(Counter("Channel drops (probe → dashboard)", Interlocked.Read(ref c.ChannelDrops)));
             items.Add(Counter("Kernel table full (connections not tracked)", Interlocked.Read(ref c.KernelInsertFailures)));
+            items.Add(new("Handshakes in progress (half-open quota)", N(Volatile.Read(ref c.HalfOpenNow)), HealthLevel.Info,
+                "counted against NeTracker:Probe:MaxHalfOpen; a SYN flood fills the quota, not the room of established connections"));
             foreach (var (name, d) in Volatile.Read(ref c.DropsByInterface).OrderBy(kv => kv.Key, StringComparer.Ordinal))
             {
                 items.Add(new($"Half-open entries dropped on {name}", N(d.HalfOpenFull), d.HalfOpenFull == 0 ? HealthLevel.Ok : HealthLevel.Warning,
-                    "SYNs not tracked: the half-open table was full (a SYN flood?). Established connections are unaffected."));
+                    "SYNs not tracked: the half-open quota was reached (a SYN flood?). Established connections are unaffected."));
                 if (d.ConnsFull > 0)
-                    items.Add(new($"Connections dropped on {name}", N(d.ConnsFull), HealthLevel.Warning,
-                        "the connection table was full when their handshake completed: raise NeTracker:Probe:MaxConnections."));
+                    items.Add(new($"Connections not tracked on {name}", N(d.ConnsFull), HealthLevel.Warning,
+                        "SYNs not tracked: the connection table was full: raise NeTracker:Probe:MaxConnections."));
             }
             items.Add(Counter("Read errors", Interlocked.Read(ref c.ReadErrors)));
             items.Add(new("Records emitted", N(Interlocked.Read(ref c.RecordsEmitted))));

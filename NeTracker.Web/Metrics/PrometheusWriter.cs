@@ -40,8 +40,10 @@ public static class PrometheusWriter
             sb.Append(c, $"netracker_probe_transport{{transport=\"{Escape(counters.Transport)}\"}} 1\n");
             Counter(sb, "netracker_lost_events_total", "Events the kernel could not deliver (ring buffer full, or trace buffer overrun).", Interlocked.Read(ref counters.LostEvents));
             Counter(sb, "netracker_malformed_events_total", "Ring-buffer events of an unknown size or version, refused.", Interlocked.Read(ref counters.MalformedEvents));
-            Counter(sb, "netracker_kernel_table_full_total", "Connections the kernel could not track: its table was full.", Interlocked.Read(ref counters.KernelInsertFailures));
-            Header(sb, "netracker_table_dropped_total", "counter", "Entries a full kernel table refused, per interface and table.");
+            Counter(sb, "netracker_kernel_table_full_total", "Connections the kernel could not track: the half-open quota or its table was full.", Interlocked.Read(ref counters.KernelInsertFailures));
+            Header(sb, "netracker_halfopen_entries", "gauge", "Handshakes in progress the kernel follows now (its half-open quota is NeTracker:Probe:MaxHalfOpen).");
+            sb.Append(c, $"netracker_halfopen_entries {Volatile.Read(ref counters.HalfOpenNow)}\n");
+            Header(sb, "netracker_table_dropped_total", "counter", "SYNs not tracked, per interface: table=\"halfopen\" the half-open quota was reached, table=\"conns\" the table was full.");
             foreach (var (name, d) in Volatile.Read(ref counters.DropsByInterface).OrderBy(kv => kv.Key, StringComparer.Ordinal))
             {
                 sb.Append(c, $"netracker_table_dropped_total{{interface=\"{Escape(name)}\",table=\"halfopen\"}} {d.HalfOpenFull}\n");

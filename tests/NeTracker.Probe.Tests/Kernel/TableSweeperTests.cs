@@ -44,14 +44,26 @@ public sealed class TableSweeperTests
     }
 
     [Fact]
-    public void A_handshake_that_never_completes_drains_from_the_half_open_table_answered_or_partial()
+    public void A_handshake_that_never_completes_drains_from_the_half_open_quota_answered_or_partial()
     {
         const uint synAndSynAck = 1 | 2; // a flood's SYN answered by a SYN-ACK nobody acknowledges
-        Assert.Null(TableSweeper.Classify(Entry(synAndSynAck, 5 * S) with { HalfOpen = true }, 14 * S, Options));
-        Assert.Equal(CloseReason.Unanswered, TableSweeper.Classify(Entry(synAndSynAck, 5 * S) with { HalfOpen = true }, 16 * S, Options));
+        var halfOpen = Entry(synAndSynAck, 5 * S, ConnEntry.FlagHalfOpen);
+        Assert.True(halfOpen.HalfOpen);
+        Assert.Null(TableSweeper.Classify(halfOpen, 14 * S, Options));
+        Assert.Equal(CloseReason.Unanswered, TableSweeper.Classify(halfOpen, 16 * S, Options));
         // SYN-ACK backscatter first seen mid-handshake: partial, half-open, must drain too.
         Assert.Equal(CloseReason.Unanswered,
-            TableSweeper.Classify(Entry(synAndSynAck, 5 * S, ConnEntry.FlagPartial) with { HalfOpen = true }, 16 * S, Options));
+            TableSweeper.Classify(Entry(synAndSynAck, 5 * S, ConnEntry.FlagPartial | ConnEntry.FlagHalfOpen), 16 * S, Options));
+    }
+
+    [Fact]
+    public void An_entry_leaves_the_half_open_quota_once_the_kernel_says_so()
+    {
+        const uint established = 1 | 2 | 4;
+        var left = Entry(established | ConnEntry.StateHalfOpenLeft, 5 * S, ConnEntry.FlagHalfOpen);
+        Assert.False(left.HalfOpen);
+        Assert.Equal("established", left.StateName);
+        Assert.Null(TableSweeper.Classify(left, 16 * S, Options)); // past its handshake: no age limit
     }
 
     [Fact]
