@@ -93,7 +93,10 @@ public sealed class WatchCommand : ICliCommand
             n += batch.Count;
         }
         if (n > 0)
+        {
+            output.Flush();
             await env.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
         return n;
     }
 

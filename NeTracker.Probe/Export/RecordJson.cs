@@ -13,13 +13,27 @@ public static class RecordJson
 {
     public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions());
 
-    /// <summary>Applies the schema conventions to an existing options object (ASP.NET, SignalR).</summary>
+    /// <summary>Applies the schema conventions to an existing options object (ASP.NET, SignalR).
+    /// Records are written by <see cref="RecordJsonConverter"/> and read by the contract-based
+    /// serializer under the same conventions.</summary>
     public static JsonSerializerOptions Configure(JsonSerializerOptions o)
+    {
+        ConfigureContract(o);
+        o.Converters.Add(new RecordJsonConverter(ConfigureContract(new JsonSerializerOptions(o))));
+        return o;
+    }
+
+    /// <summary>The conventions without the record's own writer: what it must agree with (tests),
+    /// and what reads records.</summary>
+    internal static JsonSerializerOptions ConfigureContract(JsonSerializerOptions o)
     {
         o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         o.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
-        o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
-        o.Converters.Add(new IpAddressConverter());
+        if (!o.Converters.OfType<IpAddressConverter>().Any())
+        {
+            o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+            o.Converters.Add(new IpAddressConverter());
+        }
         return o;
     }
 
@@ -28,14 +42,7 @@ public static class RecordJson
         public override IPAddress Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
             => IPAddress.Parse(reader.GetString() ?? throw new JsonException("address is null"));
 
-        // Formatted in place: ToString would allocate (and keep) a string per address.
         public override void Write(Utf8JsonWriter writer, IPAddress value, JsonSerializerOptions options)
-        {
-            Span<byte> utf8 = stackalloc byte[64];
-            if (value.TryFormat(utf8, out var n))
-                writer.WriteStringValue(utf8[..n]);
-            else
-                writer.WriteStringValue(value.ToString());
-        }
+            => RecordJsonConverter.WriteAddress(writer, value);
     }
 }

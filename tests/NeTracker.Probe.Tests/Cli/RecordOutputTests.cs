@@ -31,6 +31,7 @@ public class RecordOutputTests
         output.WriteHeader();
         foreach (var r in records)
             output.Write(r);
+        output.Flush();
         return w.ToString();
     }
 
