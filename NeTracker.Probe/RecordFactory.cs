@@ -11,6 +11,7 @@ namespace NeTracker.Probe;
 public sealed class RecordFactory(string host, InterfaceNames names, KernelClock clock, OwnerResolver? owners = null)
 {
     private readonly OwnerResolver _owners = owners ?? new OwnerResolver(null);
+    private readonly AddressCache _addresses = new();
 
     /// <summary>A decoded <c>struct nt_event</c>; the caller has checked its size, version and ranges.</summary>
     public ConnectionRecord FromEvent(in NtEvent ev)
@@ -25,9 +26,9 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
             IfIndex = (int)ev.IfIndex,
             Direction = (Direction)ev.Direction,
             Family = ipv6 ? IpFamily.Ipv6 : IpFamily.Ipv4,
-            ClientAddr = NtEvent.Address(ev.ClientAddr, ipv6),
+            ClientAddr = _addresses.Get(ev.ClientAddr, ipv6),
             ClientPort = ev.ClientPort,
-            ServerAddr = NtEvent.Address(ev.ServerAddr, ipv6),
+            ServerAddr = _addresses.Get(ev.ServerAddr, ipv6),
             ServerPort = ev.ServerPort,
             StartUtc = clock.ToUtc(ev.StartNs),
             EndUtc = clock.ToUtc(ev.StartNs + ev.DurationNs),
