@@ -9,7 +9,11 @@
 #     REV  a git revision (its probe is built from that revision too), "." for the work tree as
 #          it is (its Release build), or a directory holding the *.bpf.c and *.h of an
 #          experiment (run with the work tree's probe, so it must keep the C#-visible layout).
+#     REV+MACRO  the same, compiled with -DMACRO: the floors built into bpf/netracker.bpf.c are
+#          NT_BENCH_FLOOR_CALL (return at once: the cost of a run itself, bpf_stats included)
+#          and NT_BENCH_FLOOR_PARSE (return after parsing: headers, clock, key, no table).
 #     e.g. sudo bench/bpf_ab.sh --rounds 6 before=HEAD after=.
+#          sudo bench/bpf_ab.sh now=. parse=.+NT_BENCH_FLOOR_PARSE call=.+NT_BENCH_FLOOR_CALL
 #
 # The workload is the plain connect/close client of bench/run.sh (server closes first), 4 threads.
 set -euo pipefail
@@ -51,7 +55,11 @@ sysctl -qw kernel.bpf_stats_enabled=1
 # One probe directory per variant, with that variant's objects.
 INC=(-I/usr/include/"$(uname -m)"-linux-gnu)
 for v in "${VARIANTS[@]}"; do
-	name="${v%%=*}" rev="${v#*=}"
+	name="${v%%=*}" rev="${v#*=}" defines=()
+	while [[ "$rev" == *+* ]]; do
+		defines+=("-D${rev##*+}")
+		rev="${rev%+*}"
+	done
 	if [ "$rev" = . ] || [ -d "$rev" ]; then
 		cp -r "$PROBE_DIR" "$WORK/probe-$name"
 		src="$([ "$rev" = . ] && echo "$ROOT/bpf" || echo "$rev")"
@@ -64,7 +72,7 @@ for v in "${VARIANTS[@]}"; do
 		src="$WORK/tree-$name/bpf"
 	fi
 	for o in netracker netracker_sock; do
-		clang -O2 -g -target bpf -mcpu=v3 -I"$src" "${INC[@]}" -c "$src/$o.bpf.c" -o "$WORK/probe-$name/bpf/$o.bpf.o" \
+		clang -O2 -g -target bpf -mcpu=v3 "${defines[@]}" -I"$src" "${INC[@]}" -c "$src/$o.bpf.c" -o "$WORK/probe-$name/bpf/$o.bpf.o" \
 			|| die "cannot compile $o.bpf.c of $v"
 	done
 done
