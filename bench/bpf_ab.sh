@@ -32,22 +32,12 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ "${#VARIANTS[@]}" -ge 1 ] || { echo "usage: $0 [--rounds N] [--seconds S] NAME=REV [NAME=REV ...]" >&2; exit 2; }
-BUILD_CONFIG=Release
 
 # shellcheck source=lib/common.sh
 source "$BENCH/lib/common.sh"
 # shellcheck source=lib/hosts.sh
 source "$BENCH/lib/hosts.sh"
-
-[ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, tc, BPF statistics)."
-require bpftool clang python3 ip dotnet git
-PROBE_DIR="$ROOT/NeTracker.Probe/bin/$BUILD_CONFIG/net10.0"
-[ -f "$PROBE_DIR/NeTracker.Probe.dll" ] || die "build first: dotnet build NeTracker.slnx -c Release"
-
-WORK="$(mktemp -d /tmp/ntbpfab.XXXXXX)"
-trap run_cleanups EXIT
-trap 'exit 130' INT TERM
-on_exit "rm -rf '$WORK'"
+side_script_start "network namespaces, tc, BPF statistics" ntbpfab bpftool clang python3 ip dotnet git
 BPF_STATS_BEFORE="$(sysctl -n kernel.bpf_stats_enabled)"
 on_exit "sysctl -qw kernel.bpf_stats_enabled=$BPF_STATS_BEFORE"
 sysctl -qw kernel.bpf_stats_enabled=1
@@ -95,15 +85,8 @@ for round in $(seq 1 "$ROUNDS"); do
 		say "round $round/$ROUNDS: $name (load $(cut -d' ' -f1 /proc/loadavg))"
 		if [ "$name" != A ]; then
 			inst="ab$(printf '%04x' $((RANDOM % 65536)))"
-			dotnet "$WORK/probe-$name/NeTracker.Probe.dll" watch --interface "$VETH" --format jsonl \
-				--transport ringbuf --instance "$inst" >"$WORK/out-$name-$round" 2>"$WORK/err-$name-$round" &
-			pid=$!
-			track "$pid"
-			for i in $(seq 1 300); do
-				grep -qs "^watching" "$WORK/err-$name-$round" && break
-				kill -0 "$pid" 2>/dev/null || die "the probe ($name) failed: $(cat "$WORK/err-$name-$round")"
-				sleep 0.1
-			done
+			watch_start "$WORK/probe-$name/NeTracker.Probe.dll" ringbuf "$inst" "$WORK/out-$name-$round" "$WORK/err-$name-$round"
+			pid="$WATCH_PID"
 		fi
 		"$WORK/ntb-conn" "$SERVER_IP" "$PORT_CLOSE" 2 1 >/dev/null # warm-up
 		sleep 1

@@ -26,16 +26,7 @@ done
 source "$BENCH/lib/common.sh"
 # shellcheck source=lib/hosts.sh
 source "$BENCH/lib/hosts.sh"
-
-[ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, tc, perf -a)."
-require bpftool clang python3 ip dotnet perf
-PROBE_DIR="$ROOT/NeTracker.Probe/bin/Release/net10.0"
-[ -f "$PROBE_DIR/NeTracker.Probe.dll" ] || die "build first: dotnet build NeTracker.slnx -c Release"
-
-WORK="$(mktemp -d /tmp/ntbpfprof.XXXXXX)"
-trap run_cleanups EXIT
-trap 'exit 130' INT TERM
-on_exit "rm -rf '$WORK'"
+side_script_start "network namespaces, tc, perf -a" ntbpfprof bpftool clang python3 ip dotnet perf
 
 cp -r "$PROBE_DIR" "$WORK/probe"
 if [ "$REV" != . ]; then
@@ -50,15 +41,8 @@ compile_native
 hosts_up
 
 inst="pf$(printf '%04x' $((RANDOM % 65536)))"
-dotnet "$WORK/probe/NeTracker.Probe.dll" watch --interface "$VETH" --format jsonl --transport ringbuf \
-	--instance "$inst" >/dev/null 2>"$WORK/probe.err" &
-pid=$!
-track "$pid"
-for _ in $(seq 1 300); do
-	grep -qs "^watching" "$WORK/probe.err" && break
-	kill -0 "$pid" 2>/dev/null || die "the probe failed: $(cat "$WORK/probe.err")"
-	sleep 0.1
-done
+watch_start "$WORK/probe/NeTracker.Probe.dll" ringbuf "$inst" /dev/null "$WORK/probe.err"
+pid="$WATCH_PID"
 "$WORK/ntb-conn" "$SERVER_IP" "$PORT_CLOSE" 4 $((SECONDS_PER_RUN + 2)) >/dev/null &
 load=$!
 sleep 1
@@ -67,18 +51,10 @@ wait "$load" || true
 stop_pid "$pid" TERM 150
 perf script -i "$WORK/perf.data" -F ip,sym 2>/dev/null >"$WORK/perf.txt"
 
-python3 - "$WORK/perf.txt" <<'PY'
+PYTHONPATH="$BENCH/report" python3 - "$WORK/perf.txt" <<'PY'
 import collections, re, sys
-# perf script: one sample = a block of "addr sym" lines, leaf first, blank line between samples.
-blocks, cur = [], []
-for line in open(sys.argv[1]):
-    line = line.strip()
-    if not line:
-        if cur: blocks.append(cur); cur = []
-        continue
-    parts = line.split(None, 1)
-    cur.append(re.sub(r"\+0x[0-9a-f]+$", "", parts[1]) if len(parts) > 1 else "?")
-if cur: blocks.append(cur)
+import perfsamples
+blocks = perfsamples.read(sys.argv[1])
 total = len(blocks)
 prog = collections.Counter(); where = collections.defaultdict(collections.Counter)
 for frames in blocks:

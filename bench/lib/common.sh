@@ -92,3 +92,35 @@ find_tcplife() {
 	done
 	return 1
 }
+
+# The start of a side script (bpf_ab.sh, bpf_profile.sh, probe_profile.sh): root, its tools, the
+# Release build of the probe, and a work directory removed on exit. Sets PROBE_DIR and WORK.
+#   side_script_start "WHY ROOT" WORK_PREFIX TOOL...
+side_script_start() {
+	local why="$1" prefix="$2"
+	shift 2
+	[ "$(id -u)" -eq 0 ] || die "run as root ($why)."
+	require "$@"
+	PROBE_DIR="$ROOT/NeTracker.Probe/bin/Release/net10.0"
+	[ -f "$PROBE_DIR/NeTracker.Probe.dll" ] || die "build first: dotnet build NeTracker.slnx -c Release"
+	WORK="$(mktemp -d "/tmp/$prefix.XXXXXX")"
+	trap run_cleanups EXIT
+	trap 'exit 130' INT TERM
+	on_exit "rm -rf '$WORK'"
+}
+
+# Starts the console probe watching $VETH (jsonl into OUT, messages into ERR) and returns once it
+# is attached. Sets WATCH_PID.
+#   watch_start DLL TRANSPORT INSTANCE OUT ERR
+watch_start() {
+	local dll="$1" transport="$2" instance="$3" out="$4" err="$5" i
+	dotnet "$dll" watch --interface "$VETH" --format jsonl --transport "$transport" --instance "$instance" >"$out" 2>"$err" &
+	WATCH_PID=$!
+	track "$WATCH_PID"
+	for i in $(seq 1 300); do
+		grep -qs "^watching" "$err" && return 0
+		kill -0 "$WATCH_PID" 2>/dev/null || die "the console probe ($transport) failed: $(cat "$err")"
+		sleep 0.1
+	done
+	die "the console probe ($transport) did not attach within 30 s: $(cat "$err")"
+}

@@ -23,23 +23,15 @@ probe_transport() {
 
 #   probecli_up CFG ROUND   → WATCHED_PID, PROBE_INSTANCE, PROBE_CPU0, PROBE_ROUND_START_NS
 probecli_up() {
-	local cfg="$1" round="$2" i
+	local cfg="$1" round="$2"
 	PROBE_OUT="$WORK/probe-$cfg-$round.jsonl"
 	PROBE_ERR="$WORK/probe-$cfg-$round.err"
 	PROBE_INSTANCE="bench$(printf '%04x' $((RANDOM % 65536)))"
 	# Ctrl-C or a failure mid-round: stop the tool (it detaches) and remove what it would have.
 	on_exit "probecli_cleanup $PROBE_INSTANCE"
-	dotnet "$PROBE_DLL" watch --interface "$VETH" --format jsonl --transport "$(probe_transport "$cfg")" \
-		--instance "$PROBE_INSTANCE" >"$PROBE_OUT" 2>"$PROBE_ERR" &
-	WATCHED_PID=$!
+	watch_start "$PROBE_DLL" "$(probe_transport "$cfg")" "$PROBE_INSTANCE" "$PROBE_OUT" "$PROBE_ERR"
+	WATCHED_PID="$WATCH_PID"
 	WATCHED_NAME=NeTracker.Probe
-	track "$WATCHED_PID"
-	for i in $(seq 1 300); do
-		grep -qs "^watching" "$PROBE_ERR" && break
-		kill -0 "$WATCHED_PID" 2>/dev/null || die "the console probe ($cfg) failed: $(cat "$PROBE_ERR")"
-		[ "$i" -eq 300 ] && die "the console probe ($cfg) did not attach within 30 s: $(cat "$PROBE_ERR")"
-		sleep 0.1
-	done
 	"$WORK/ntb-conn" "$SERVER_IP" "$PORT_CLOSE" 2 "$PROBE_WARMUP_SECONDS" >/dev/null
 	# Every warm-up connection had closed when ntb-conn returned: the round counts only records
 	# that started after this instant.
