@@ -47,10 +47,10 @@ public sealed record InterfaceState(
     IReadOnlyList<string> ForeignFilters,
     long Records)
 {
-    /// <summary>SYNs on this interface the kernel could not track: its half-open table was full (a flood).</summary>
+    /// <summary>SYNs on this interface the kernel could not track: its half-open quota was reached (a flood).</summary>
     public long HalfOpenDropped { get; init; }
 
-    /// <summary>Connections on this interface dropped at the end of their handshake: the table was full.</summary>
+    /// <summary>SYNs on this interface the kernel could not track: its connection table was full.</summary>
     public long ConnsDropped { get; init; }
 }
 
