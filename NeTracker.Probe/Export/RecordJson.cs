@@ -19,7 +19,8 @@ public static class RecordJson
     public static JsonSerializerOptions Configure(JsonSerializerOptions o)
     {
         ConfigureContract(o);
-        o.Converters.Add(new RecordJsonConverter(ConfigureContract(new JsonSerializerOptions(o))));
+        // Read with a copy taken before the record's own writer is added: the contract alone.
+        o.Converters.Add(new RecordJsonConverter(new JsonSerializerOptions(o)));
         return o;
     }
 
@@ -29,11 +30,8 @@ public static class RecordJson
     {
         o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         o.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
-        if (!o.Converters.OfType<IpAddressConverter>().Any())
-        {
-            o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
-            o.Converters.Add(new IpAddressConverter());
-        }
+        o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        o.Converters.Add(new IpAddressConverter());
         return o;
     }
 

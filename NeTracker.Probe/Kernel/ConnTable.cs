@@ -15,6 +15,7 @@ namespace NeTracker.Probe.Kernel;
 /// </summary>
 public sealed class ConnTable : IDisposable
 {
+    private const uint KernelSlot = 0; // NT_HO_KERNEL
     private const uint SweptSlot = 1; // NT_HO_SWEPT
 
     private readonly BpfMap _conns;
@@ -58,7 +59,7 @@ public sealed class ConnTable : IDisposable
 
     /// <summary>Half-open entries as the kernel counts them for its quota (kernel's count minus
     /// what user space swept).</summary>
-    public long HalfOpenCount => ReadSlot(0) - ReadSlot(SweptSlot);
+    public long HalfOpenCount => ReadSlot(KernelSlot) - ReadSlot(SweptSlot);
 
     public Task<List<ConnEntry>> DumpAsync(CancellationToken ct) => Task.Run(Dump, ct);
 
