@@ -612,37 +612,35 @@ static __always_inline struct nt_conn *syn_on_known(struct nt_ctx *x, struct nt_
 
 static __always_inline void note_owner(struct nt_ctx *x, struct nt_conn *c, int is_client);
 
-/* Step "track", a bare SYN whose key is not in "conns": the half-open entry is filled on the
- * stack (first bytes, owner) and inserted by one update, with no lookup before or after it.
- * *opened says it was (or that it was refused: the quota — a flood — or a full table, counted
- * per interface; nothing to track); otherwise another CPU opened the key just before and that
- * entry is returned, for syn_on_known(). */
+/* Step "track", a bare SYN: the half-open entry is filled on the stack (first bytes, owner)
+ * and inserted by one update, with no lookup before it — a first SYN is the common case.
+ * *opened says it was inserted (or refused: the quota — a flood — or a full table, counted per
+ * interface; nothing to track). Otherwise the key is there already — a retransmission, a reused
+ * port, another CPU's SYN just before — and that entry is returned, for syn_on_known(); a flood
+ * that fills the quota does not hide a tracked connection's retransmitted SYN. */
 static __always_inline struct nt_conn *open_syn(struct nt_ctx *x, int *opened)
 {
 	struct nt_conn fresh, *found;
+	int room = halfopen_room(x->cfg);
 
-	init_conn(&fresh, &x->p, x->lo, 1, x->egress, x->local, x->now);
-	fresh.state = NT_S_SYN;
-	fresh.syn_seq = x->p.seq;
-	account_fresh(&fresh, x->skb, &x->p, x->local ? 1 : x->egress);
-	note_owner(x, &fresh, 1);
-	fresh.flags |= NT_C_HALFOPEN;
-	*opened = 1;
-	if (!halfopen_room(x->cfg)) {
-		count_full(x->k.ifindex, 0);
-		return NULL;
-	}
-	if (!bpf_map_update_elem(&conns, &x->k, &fresh, BPF_NOEXIST)) {
-		count_halfopen();
-		stat_inc(NT_STAT_OPENED);
-		return NULL;
+	if (room) {
+		init_conn(&fresh, &x->p, x->lo, 1, x->egress, x->local, x->now);
+		fresh.state = NT_S_SYN;
+		fresh.syn_seq = x->p.seq;
+		account_fresh(&fresh, x->skb, &x->p, x->local ? 1 : x->egress);
+		note_owner(x, &fresh, 1);
+		fresh.flags |= NT_C_HALFOPEN;
+		if (!bpf_map_update_elem(&conns, &x->k, &fresh, BPF_NOEXIST)) {
+			count_halfopen();
+			stat_inc(NT_STAT_OPENED);
+			*opened = 1;
+			return NULL;
+		}
 	}
 	found = bpf_map_lookup_elem(&conns, &x->k);
-	if (!found) {
-		count_full(x->k.ifindex, 1);
-		return NULL;
-	}
-	*opened = 0;
+	*opened = !found;
+	if (!found)
+		count_full(x->k.ifindex, room);
 	return found;
 }
 
@@ -802,13 +800,12 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 	return x.k.lo_port == 7 && x.syn ? TC_ACT_OK : TC_ACT_UNSPEC;
 #endif
 
-	c = bpf_map_lookup_elem(&conns, &x.k);
 	if (x.syn) {
-		if (!c) {
-			c = open_syn(&x, &opened);
-			if (opened)
-				return TC_ACT_UNSPEC;
-		}
+		/* A first SYN is the common case: insert without looking up first (open_syn looks
+		 * up only when the key is there already — a retransmission or a reused port). */
+		c = open_syn(&x, &opened);
+		if (opened)
+			return TC_ACT_UNSPEC;
 		c = syn_on_known(&x, c);
 		if (c) {
 			is_client = 1;
@@ -819,6 +816,7 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 		}
 		return TC_ACT_UNSPEC;
 	}
+	c = bpf_map_lookup_elem(&conns, &x.k);
 	if (!c) {
 		c = create(&x);
 		if (!c)

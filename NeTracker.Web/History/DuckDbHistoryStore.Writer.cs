@@ -16,9 +16,10 @@ public sealed partial class DuckDbHistoryStore
     private Task? _writerLoop, _retentionLoop;
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    // Commit now instead of at the end of CommitInterval (a flush, a stop, a full batch waiting).
-    // Set by the requester before it completes _commitNow; reset by the writer before it drains.
-    private int _commitRequested;
+    // Commit without gathering until every record accepted before this count is written or dropped
+    // (a flush, a stop, a full batch waiting): several commits when more than a batch is waiting.
+    // Raised by the requester before it completes _commitNow.
+    private long _commitThrough;
     private TaskCompletionSource _commitNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Accepted records given up at shutdown (as opposed to rejected by a full queue at Enqueue).
@@ -70,14 +71,21 @@ public sealed partial class DuckDbHistoryStore
         }
     }
 
-    /// <summary>Ends the writer's current gathering wait (or its next one) at once.</summary>
+    /// <summary>Ends the writer's gathering waits at once until what is accepted now is written.</summary>
     private void RequestCommit()
     {
-        // Full fences on both sides (here and in GatherAsync): either the writer sees the flag, or
+        var target = Interlocked.Read(ref _accepted);
+        long seen;
+        while (target > (seen = Interlocked.Read(ref _commitThrough)) && Interlocked.CompareExchange(ref _commitThrough, target, seen) != seen)
+        {
+        }
+        // Full fences on both sides (here and in GatherAsync): either the writer sees the target, or
         // this sees the completion source the writer waits on.
-        Interlocked.Exchange(ref _commitRequested, 1);
         Volatile.Read(ref _commitNow).TrySetResult();
     }
+
+    private bool CommitRequested =>
+        Interlocked.Read(ref _written) + Interlocked.Read(ref _droppedAccepted) < Interlocked.Read(ref _commitThrough);
 
     /// <summary>
     /// Waits up to <see cref="HistoryOptions.CommitInterval"/> after the first records of a commit
@@ -89,13 +97,12 @@ public sealed partial class DuckDbHistoryStore
             return;
         var now = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Interlocked.Exchange(ref _commitNow, now);
-        if (Interlocked.CompareExchange(ref _commitRequested, 0, 0) == 0)
+        if (!CommitRequested)
         {
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
             await Task.WhenAny(now.Task, Task.Delay(_options.CommitInterval, _time, wait.Token)).ConfigureAwait(false);
             await wait.CancelAsync().ConfigureAwait(false);
         }
-        Interlocked.Exchange(ref _commitRequested, 0);
         _abandon.Token.ThrowIfCancellationRequested();
     }
 
@@ -109,18 +116,21 @@ public sealed partial class DuckDbHistoryStore
         {
             while (true)
             {
-                if (_unwritten.Count == 0)
+                // Commits of exactly MaxBatchRecords while more wait (whole DuckDB row groups, see
+                // HistoryOptions); what is left over waits for the next commit.
+                if (_unwritten.Count < _options.MaxBatchRecords)
                 {
-                    if (!await reader.WaitToReadAsync(_abandon.Token).ConfigureAwait(false))
+                    if (_unwritten.Count == 0 && !await reader.WaitToReadAsync(_abandon.Token).ConfigureAwait(false))
                         return;
                     if (Interlocked.Read(ref _pending) < _options.MaxBatchRecords)
                         await GatherAsync().ConfigureAwait(false);
                     while (_unwritten.Count < _options.MaxBatchRecords && reader.TryRead(out var batch))
                         _unwritten.AddRange(batch);
                 }
-                if (TryWrite(_unwritten))
+                var count = Math.Min(_unwritten.Count, _options.MaxBatchRecords);
+                if (TryWrite(_unwritten, count))
                 {
-                    _unwritten.Clear();
+                    _unwritten.RemoveRange(0, count);
                     delay = _options.RetryDelay;
                     continue;
                 }
@@ -145,32 +155,35 @@ public sealed partial class DuckDbHistoryStore
     }
 
     /// <summary>
-    /// One appender for the whole list inside one explicit transaction, so a batch is stored whole or
+    /// The first <paramref name="count"/> records through one appender inside one explicit
+    /// transaction, so a batch is stored whole or
     /// not at all: a full disk can fail the appender's own flush half-way, and without the
     /// transaction the retry stored those rows twice. After a failure, rows the database already
     /// holds (ids at or below its highest) are skipped as well.
     /// </summary>
-    private bool TryWrite(List<ConnectionRecord> records)
+    private bool TryWrite(List<ConnectionRecord> unwritten, int count)
     {
         try
         {
             lock (_gate)
             {
                 var writer = OpenWriter();
-                IEnumerable<ConnectionRecord> toWrite = records;
+                var stored = long.MinValue;
                 if (Interlocked.Read(ref _failedWrites) > 0)
                 {
                     using var highest = writer.CreateCommand();
                     highest.CommandText = "SELECT coalesce(max(id), 0) FROM connections";
-                    var stored = Convert.ToInt64(highest.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-                    toWrite = records.Where(r => r.Id > stored);
+                    stored = Convert.ToInt64(highest.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
                 }
                 using var tx = writer.BeginTransaction();
                 var appender = writer.CreateAppender("connections");
                 try
                 {
-                    foreach (var r in toWrite)
-                        HistoryRows.Append(appender, r);
+                    for (var i = 0; i < count; i++)
+                    {
+                        if (unwritten[i].Id > stored)
+                            HistoryRows.Append(appender, unwritten[i]);
+                    }
                     appender.Close();
                 }
                 finally
@@ -179,12 +192,12 @@ public sealed partial class DuckDbHistoryStore
                 }
                 tx.Commit();
             }
-            var max = records[^1].Id;
+            var max = unwritten[count - 1].Id;
             if (max > Interlocked.Read(ref _persistedMaxId))
                 Interlocked.Exchange(ref _persistedMaxId, max);
-            Interlocked.Add(ref _rows, records.Count);
-            Interlocked.Add(ref _written, records.Count);
-            Interlocked.Add(ref _pending, -records.Count);
+            Interlocked.Add(ref _rows, count);
+            Interlocked.Add(ref _written, count);
+            Interlocked.Add(ref _pending, -count);
             _lastWriteUtc = _time.GetUtcNow().UtcDateTime;
             MarkHealthy();
             SignalProgress();

@@ -13,9 +13,11 @@ public sealed class ValidateHistoryOptions : IValidateOptions<HistoryOptions>
             errors.Add($"{s}:RetentionInterval must be between 00:00:01 and 1.00:00:00 (is {o.RetentionInterval}).");
         if (o.MaxQueuedRecords is < 1_000 or > 10_000_000)
             errors.Add($"{s}:MaxQueuedRecords must be between 1000 and 10000000 (is {o.MaxQueuedRecords}).");
-        // Below DuckDB's appender flush size (204 800 rows), so one batch is one commit.
-        if (o.MaxBatchRecords is < 1 or > 100_000)
-            errors.Add($"{s}:MaxBatchRecords must be between 1 and 100000 (is {o.MaxBatchRecords}).");
+        // At most DuckDB's appender flush size (204 800 rows), so one batch is one append.
+        if (o.MaxBatchRecords is < 1 or > 204_800)
+            errors.Add($"{s}:MaxBatchRecords must be between 1 and 204800 (is {o.MaxBatchRecords}).");
+        else if (o.MaxBatchRecords > o.MaxQueuedRecords)
+            errors.Add($"{s}:MaxBatchRecords ({o.MaxBatchRecords}) must not exceed MaxQueuedRecords ({o.MaxQueuedRecords}): a full batch could never gather.");
         if (o.CommitInterval < TimeSpan.Zero || o.CommitInterval > TimeSpan.FromMinutes(1))
             errors.Add($"{s}:CommitInterval must be between 00:00:00 and 00:01:00 (is {o.CommitInterval}).");
         if (o.MemoryLimitMiB is < 64 or > 1_048_576)

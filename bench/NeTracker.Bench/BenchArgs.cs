@@ -4,7 +4,7 @@ namespace NeTracker.Bench;
 public sealed record BenchArgs
 {
     public const string Usage =
-        "usage: NeTracker.Bench subscribe --hub URL --key KEY --out FILE [--interface NAME] [--protocol json|messagepack] [--source groups|stream]\n" +
+        "usage: NeTracker.Bench subscribe --hub URL --key KEY --out FILE (a {n} in it: SIGHUP moves to the next) [--interface NAME] [--protocol json|messagepack] [--source groups|stream]\n" +
         "       NeTracker.Bench publish --hub URL --key KEY --count N [--batch N] [--pace-stats URL] [--live RECORDS_PER_S] [--agent NAME]";
 
     public Uri Hub { get; private init; } = null!;

@@ -12,10 +12,13 @@ namespace NeTracker.Bench;
 /// A real subscriber of /hubs/connections: every record of every ReceiveBatch is written as one
 /// line {"arrived_ns": unix ns when the batch arrived, "r": the record as sent}, so bench/report.py
 /// measures close → subscriber latency (arrival − end_utc) and matches records to the pcap.
-/// Prints "subscribed" once the hub has accepted the subscription; stops on SIGTERM/SIGINT.
+/// Prints "subscribed" once the hub has accepted the subscription; stops on SIGTERM/SIGINT;
+/// SIGHUP moves on to the next output file (<see cref="RecordLines"/>).
 /// </summary>
 public static class HubSubscriber
 {
+    private static long ArrivedNs() => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
+
     public static async Task<int> RunAsync(BenchArgs o, CancellationToken stop)
     {
         if (o.Out is null)
@@ -23,39 +26,56 @@ public static class HubSubscriber
             Console.Error.WriteLine("subscribe needs --out FILE");
             return 2;
         }
-        await using var file = new StreamWriter(o.Out, append: false) { AutoFlush = false };
-        var gate = new object();
-        long records = 0, batches = 0;
+        using var lines = new RecordLines(o.Out);
+        // SIGHUP: the next file (a "{n}" in --out), so one warmed-up process serves a whole bench.
+        using var hup = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, c =>
+        {
+            c.Cancel = true;
+            lock (lines.Gate)
+                lines.Next();
+        });
 
         var builder = new HubConnectionBuilder().WithUrl(o.Hub, h => h.Headers["X-Api-Key"] = o.Key);
         if (o.MessagePack)
             builder.AddMessagePackProtocol(m => m.SerializerOptions = RecordMessagePack.Options);
         await using var hub = builder.Build();
-        // Raw elements: the file keeps exactly what the hub sent, whatever the naming policy.
-        // MessagePack batches are written as JSON of the same schema.
+        // JSON: the raw elements, so the file keeps exactly what the hub sent, whatever the naming
+        // policy. MessagePack: the records, written as JSON of the same schema.
         if (o.MessagePack)
-            hub.On<IReadOnlyList<ConnectionRecord>>("ReceiveBatch", batch => Write(JsonSerializer.SerializeToElement(batch, RecordJson.Options)));
-        else
-            hub.On<JsonElement>("ReceiveBatch", Write);
-
-        void Write(JsonElement batch)
         {
-            var arrived = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
-            lock (gate)
+            hub.On<IReadOnlyList<ConnectionRecord>>("ReceiveBatch", batch =>
+            {
+                var arrived = ArrivedNs();
+                lock (lines.Gate)
+                {
+                    foreach (var r in batch)
+                    {
+                        JsonSerializer.Serialize(lines.Begin(arrived), r, RecordJson.Options);
+                        lines.End();
+                    }
+                    lines.EndBatch();
+                }
+            });
+        }
+        else
+        {
+            hub.On<JsonElement>("ReceiveBatch", WriteElements);
+        }
+
+        void WriteElements(JsonElement batch)
+        {
+            var arrived = ArrivedNs();
+            lock (lines.Gate)
             {
                 foreach (var r in batch.EnumerateArray())
                 {
-                    file.Write("{\"arrived_ns\":");
-                    file.Write(arrived);
-                    file.Write(",\"r\":");
-                    file.Write(r.GetRawText());
-                    file.Write("}\n");
-                    records++;
+                    r.WriteTo(lines.Begin(arrived));
+                    lines.End();
                 }
-                batches++;
-                file.Flush(); // the bench waits for this file to stop growing before it moves on
+                lines.EndBatch();
             }
         }
+
         hub.On("ReceiveStats", (object? _) => { });
 
         try
@@ -66,7 +86,7 @@ public static class HubSubscriber
                 // The hub's stream reads the dashboard's live store (what its pages show), not the hub groups.
                 Console.WriteLine("subscribed");
                 await foreach (var batch in hub.StreamAsync<JsonElement>("StreamRecords", o.Interface, 0, stop))
-                    Write(batch);
+                    WriteElements(batch);
             }
             else
             {
@@ -83,10 +103,10 @@ public static class HubSubscriber
             Console.Error.WriteLine($"subscriber: {o.Hub}: {e.Message}");
             return 1;
         }
-        lock (gate)
+        lock (lines.Gate)
         {
-            file.Flush();
-            Console.Error.WriteLine($"subscriber: {records} records in {batches} batches");
+            lines.EndBatch();
+            Console.Error.WriteLine($"subscriber: {lines.Records} records in {lines.Batches - 1} batches");
         }
         return 0;
     }

@@ -91,6 +91,7 @@ public static class PipelineBench
         var process = Process.GetCurrentProcess();
         process.Refresh();
         var cpu0 = process.TotalProcessorTime;
+        var subCpu0 = SubscriberCpu(sub);
         var alloc0 = GC.GetTotalAllocatedBytes(precise: true);
         var gc0 = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         var received0 = ingest.Received;
@@ -102,13 +103,16 @@ public static class PipelineBench
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpu0).TotalMicroseconds;
         var records = ingest.Received - received0;
+        // Once it has read what was sent: the file it writes stops at the last record.
+        await Task.Delay(TimeSpan.FromSeconds(1), stop);
+        var subCpu = (SubscriberCpu(sub) - subCpu0).TotalMicroseconds;
         var alloc = GC.GetTotalAllocatedBytes(precise: true) - alloc0;
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(c,
             $"{{\"rate\":{rate},\"records\":{records},\"wall_s\":{wall:0.00},\"cpu_us_per_record\":{cpu / records:0.00}," +
             $"\"alloc_bytes_per_record\":{(double)alloc / records:0.0},\"gc\":[{GC.CollectionCount(0) - gc0.Item1},{GC.CollectionCount(1) - gc0.Item2},{GC.CollectionCount(2) - gc0.Item3}]," +
             $"\"server_gc\":{(GCSettings.IsServerGC ? "true" : "false")},\"latency_mode\":\"{GCSettings.LatencyMode}\",\"peak_rss_mib\":{process.PeakWorkingSet64 / 1048576.0:0}," +
-            $"\"subscriber\":{(subscriber ? "\"" + protocol + "\"" : "null")}}}"));
+            $"\"subscriber\":{(subscriber ? "\"" + protocol + "\"" : "null")},\"subscriber_cpu_us_per_record\":{subCpu / records:0.00}}}"));
 
         await app.StopAsync(CancellationToken.None);
         if (sub is not null && !sub.HasExited)
@@ -137,6 +141,14 @@ public static class PipelineBench
     {
         while (ingest.Received < records)
             await Task.Delay(5, stop);
+    }
+
+    private static TimeSpan SubscriberCpu(Process? sub)
+    {
+        if (sub is null)
+            return TimeSpan.Zero;
+        sub.Refresh();
+        return sub.TotalProcessorTime;
     }
 
     // The existing subscribe command, in its own process, so its reading is not counted here.

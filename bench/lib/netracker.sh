@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # Configuration B: the real dashboard process (NeTracker.Web with its in-process probe, store,
 # history and hub) attached to the veth through its configuration (NeTracker:Interfaces), plus
-# a real SignalR subscriber (bench/NeTracker.Bench) on /hubs/connections. A fresh process per
-# round, started before and stopped after, so (A) and (C) run with no NeTracker process at all.
+# a real SignalR subscriber (bench/NeTracker.Bench) on /hubs/connections. Both are started once
+# and warmed up; the dashboard is attached only during (B) rounds (below).
 
 BUILD_CONFIG="${NETRACKER_CONFIGURATION:-Release}"
 WEB_DLL="$ROOT/NeTracker.Web/bin/$BUILD_CONFIG/net10.0/NeTracker.Web.dll"
@@ -69,25 +69,44 @@ netracker_start() {
 	dashboard_start main $(profile_env)
 	DASH_MAIN_PID="$DASH_PID"
 	on_exit "stop_pid $DASH_PID TERM 150; netracker_leftovers $DASH_INSTANCE"
-	say "warming up the dashboard ($WARMUP_SECONDS s of connections, not measured)"
+	subscriber_start
+	say "warming up the dashboard and the subscriber ($WARMUP_SECONDS s of connections, not measured)"
 	dashboard_attach
 	"$WORK/ntb-conn" "$SERVER_IP" "$PORT_CLOSE" 2 "$WARMUP_SECONDS" >/dev/null
 	wait_drained 120
 	dashboard_detach
 }
 
-netracker_up() {
-	local round="$1" i
-	SUB_OUT="$WORK/subscriber-$round.jsonl"
-	dotnet "$BENCH_DLL" subscribe --hub "$DASH_URL/hubs/connections" --key "$API_KEY" --out "$SUB_OUT" \
-		>"$WORK/subscriber-$round.log" 2>&1 &
+# One hub subscriber for the whole run, like the dashboard: started once with the MessagePack
+# protocol (what the README recommends to a subscriber that takes every record) and warmed up with
+# it. A subscriber started per round spent most of its CPU compiling itself (JIT) in the round —
+# on the cores the workload needs. SIGHUP moves it to the next file (subscriber-N.jsonl).
+subscriber_start() {
+	SUB_SEQ=0
+	SUB_PATTERN="$WORK/subscriber-{n}.jsonl"
+	dotnet "$BENCH_DLL" subscribe --hub "$DASH_URL/hubs/connections" --key "$API_KEY" --out "$SUB_PATTERN" \
+		--protocol messagepack >"$WORK/subscriber.log" 2>&1 &
 	SUB_PID=$!
 	track "$SUB_PID"
+	on_exit "stop_pid $SUB_PID TERM"
 	for i in $(seq 1 200); do
-		grep -q subscribed "$WORK/subscriber-$round.log" && break
-		kill -0 "$SUB_PID" 2>/dev/null || die "the hub subscriber failed: $(cat "$WORK/subscriber-$round.log")"
-		[ "$i" -eq 200 ] && die "the hub subscriber did not subscribe within 20 s"
+		grep -q subscribed "$WORK/subscriber.log" && return 0
+		kill -0 "$SUB_PID" 2>/dev/null || die "the hub subscriber failed: $(cat "$WORK/subscriber.log")"
 		sleep 0.1
+	done
+	die "the hub subscriber did not subscribe within 20 s"
+}
+
+netracker_up() {
+	local round="$1" i
+	kill -0 "$SUB_PID" 2>/dev/null || die "the hub subscriber is gone: $(cat "$WORK/subscriber.log")"
+	SUB_SEQ=$((SUB_SEQ + 1))
+	SUB_OUT="$WORK/subscriber-$SUB_SEQ.jsonl"
+	kill -HUP "$SUB_PID"
+	for i in $(seq 1 100); do
+		[ -e "$SUB_OUT" ] && break
+		[ "$i" -eq 100 ] && die "the hub subscriber did not open $SUB_OUT"
+		sleep 0.05
 	done
 	fetch_stats "$WORK/stats-$round-before.json"
 	ROUND_CPU0="$(cpu_ticks "$DASH_PID")"
@@ -108,7 +127,6 @@ netracker_down() {
 	record B "$round" round_cpu "$(($(cpu_ticks "$DASH_PID") - ROUND_CPU0))" "\"clk_tck\":$CLK_TCK,\"drain_ms\":${DRAIN_MS:-0}"
 	fetch_stats "$WORK/stats-$round.json"
 	record B "$round" probe_stats 0 "\"stats\":$(cat "$WORK/stats-$round.json"),\"before\":$(cat "$WORK/stats-$round-before.json")"
-	stop_pid "$SUB_PID" TERM
 	record B "$round" netracker_output 0 "\"file\":\"$SUB_OUT\""
 	WATCHED_PID="" HELPER_PID=""
 }

@@ -220,7 +220,7 @@ def _cpu_memory(s, memory):
             rows.append(f"| {NAMES[cfg]} | {proc} | {_med(c['cpu_pct'], '{:.1f}')} | {_med(c['cpu_pct_per_kcps'], '{:.2f}')} "
                         f"| {_med(c.get('cpu_us_per_connection'), '{:.2f}')} | {_med(c.get('cpu_us_per_tick'), '{:.2f}')} |")
         if c.get("subscriber_cpu_pct"):
-            rows.append(f"| {NAMES[cfg]} | hub subscriber (bench tool, not NeTracker) | {_med(c['subscriber_cpu_pct'], '{:.1f}')} | | | |")
+            rows.append(f"| {NAMES[cfg]} | hub subscriber (bench tool, not NeTracker; MessagePack) | {_med(c['subscriber_cpu_pct'], '{:.1f}')} | | | |")
         if c.get("idle_dashboard_cpu_pct") is not None and cfg != "B":
             rows.append(f"| {NAMES[cfg]} | NeTracker.Web, running but detached | {_med(c['idle_dashboard_cpu_pct'], '{:.1f}')} | | | |")
     rows.append("")
@@ -264,8 +264,9 @@ def _method(p):
         "- Bulk: `iperf3 -c` one stream. Accuracy: `ntb-conn` holding connections a known time with tcpdump on the veth.",
         "- (B) is the real dashboard process (temp data dir, test instance name, API key), started once, warmed up "
         "with 8 s of unmeasured connections, then attached to the veth through `POST /api/interfaces/{name}/attach` "
-        "for each (B) round and detached after it; a real SignalR subscriber (`bench/NeTracker.Bench subscribe`) is "
-        "connected to `/hubs/connections` during the round. A (B) round ends when every record reached the "
+        "for each (B) round and detached after it; a real SignalR subscriber (`bench/NeTracker.Bench subscribe "
+        "--protocol messagepack`, one process for the whole run, warmed up with the dashboard) takes every record from "
+        "`/hubs/connections` and writes it to a file. A (B) round ends when every record reached the "
         "subscriber and the history writer's queue is empty, so no deferred work spills into the next round.",
         "- (C) is `tcplife -D <ports>` (client sockets of the bench ports, one line per connection) logging to a file.",
         "- (P) and (T) are `NeTracker.Probe watch --interface <veth> --format jsonl --transport ringbuf|trace` "

@@ -171,6 +171,31 @@ public sealed class HistoryStoreTests
     }
 
     [Fact]
+    public async Task Writer_commits_at_most_a_full_batch_at_a_time_and_writes_everything_waiting_without_the_clock()
+    {
+        await using var t = await TestStore.StartAsync(configure: o => (o.CommitInterval, o.MaxBatchRecords) = (TimeSpan.FromSeconds(1), 1000), realTime: false);
+        var records = SampleRecords.Make(3100);
+
+        // Two and a half commits' worth, in ingest-sized batches: no clock needed for any of it,
+        // the half included (it was waiting when a full batch asked for a commit).
+        for (var i = 0; i < 2500; i += 500)
+            t.Store.Enqueue(records[i..(i + 500)]);
+        await SchemaAndRetentionTests.WaitUntilAsync(() => t.Store.Stats.Written == 2500);
+
+        // Less than a commit waits for the clock again ...
+        t.Store.Enqueue(records[2500..2800]);
+        await Task.Delay(300, Ct);
+        Assert.Equal(2500, t.Store.Stats.Written);
+        // ... unless flushed.
+        t.Store.Enqueue(records[2800..]);
+        await t.Store.FlushAsync(Ct);
+        Assert.Equal(3100, t.Store.Stats.Written);
+        Assert.Equal(0, t.Store.Stats.Queued);
+
+        Assert.Equal(records, await t.Store.QueryAsync(ConnectionFilter.None, 4000, ascending: true, ct: Ct));
+    }
+
+    [Fact]
     public async Task Interfaces_lists_each_stored_interface_once_in_order()
     {
         await using var t = await TestStore.StartAsync();
