@@ -10,7 +10,8 @@ namespace NeTracker.Web.History;
 /// <summary>
 /// Connection history in one embedded DuckDB file. Ingest hands batches to <see cref="Enqueue"/>,
 /// which never blocks or throws; one background writer drains a bounded queue through DuckDB's
-/// appender, one commit per batch, and retries what it could not write (Writer.cs). Queries open
+/// appender — gathering for CommitInterval, committing whole row groups while more wait
+/// (HistoryOptions.MaxBatchRecords) — and retries what it could not write (Writer.cs). Queries open
 /// their own connections to the same database instance (Queries.cs, Aggregates.cs), so reads
 /// never wait for the writer; DuckDB's MVCC gives each a consistent snapshot.
 /// </summary>

@@ -22,6 +22,13 @@ public sealed class HubBroadcaster(
 {
     private static readonly TimeSpan MinSendInterval = TimeSpan.FromMilliseconds(100);
     private const int MaxBatchesPerSend = 256;
+
+    /// <summary>
+    /// Records per hub message at most: a busy interval goes out as several messages. One message
+    /// of a whole interval at 20 000 connections/s (~2 000 records, ~600 KB) held more transport
+    /// buffers at once than the shared pool keeps, so each send allocated them anew (bench/RESULTS.md).
+    /// </summary>
+    internal const int MaxRecordsPerMessage = 256;
     private long _sendFailures;
     private long _batchesSeen;
 
@@ -69,7 +76,7 @@ public sealed class HubBroadcaster(
     private async Task SendAsync(IReadOnlyList<ConnectionRecord> batch)
     {
         if (subscribers.Has(ConnectionsHub.AllGroup))
-            await To(ConnectionsHub.AllGroup).ReceiveBatch(batch);
+            await SendWindowsAsync(To(ConnectionsHub.AllGroup), batch);
         var groups = subscribers.Groups(except: ConnectionsHub.AllGroup);
         if (groups.Count == 0)
             return;
@@ -88,8 +95,14 @@ public sealed class HubBroadcaster(
         foreach (var (name, list) in byInterface)
         {
             if (list.Count > 0)
-                await To(ConnectionsHub.InterfaceGroup(name)).ReceiveBatch(list);
+                await SendWindowsAsync(To(ConnectionsHub.InterfaceGroup(name)), list);
         }
+    }
+
+    private static async Task SendWindowsAsync(IConnectionsClient client, IReadOnlyList<ConnectionRecord> batch)
+    {
+        foreach (var window in RecordSlice.Windows(batch, MaxRecordsPerMessage))
+            await client.ReceiveBatch(window);
     }
 
     // One member: straight into its connection, without the group send's serialised copy.

@@ -68,9 +68,11 @@ public static class SyntheticPublisher
         return 0;
     }
 
-    // The history writer is slower than ingest; beyond its queue it drops (and counts) records.
-    // Pacing keeps it under MaxBacklog, so the memory figure is for records actually stored.
-    private const long MaxBacklog = 50_000;
+    // The history writer is slower than ingest; beyond its queue (200 000 by default) it drops (and
+    // counts) records. Pacing keeps it under MaxBacklog, so the memory figure is for records
+    // actually stored — above one commit's worth (a DuckDB row group, 122 880), as under a busy
+    // ingest: below it, every commit would wait for the writer's CommitInterval.
+    private const long MaxBacklog = 150_000;
 
     private static async Task WaitForHistoryAsync(HttpClient http, Uri stats, CancellationToken stop)
     {

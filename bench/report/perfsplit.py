@@ -1,9 +1,11 @@
 """Splits a `perf script` of the dashboard process into the parts of the pipeline.
 
-Each sample goes to the first component found walking its call chain from the thread's root
-towards the leaf (async continuations start at the state machine of the component that awaited),
-so library frames (System.Text.Json, DuckDB, the runtime) are charged to the component that
-called them. GC and JIT threads are their own parts; what matches nothing is "other runtime".
+Each sample goes to the innermost component on its call chain (walking from the leaf towards the
+thread's root), so library frames (System.Text.Json, MessagePack, DuckDB, the runtime) are charged
+to the component that called them, and work one component runs inline on another's thread — the
+hub's broadcaster serialising a batch inside ingest's loop — to the one doing it. (Walking from the
+root charged that serialisation to ingest: ~80 % of what earlier runs called "ingest + live store"
+was the hub's.) GC and JIT threads are their own parts; what matches nothing is "other runtime".
 """
 import sys
 from collections import Counter
@@ -52,7 +54,7 @@ def classify(comm, frames):
         return "runtime: garbage collector"
     if "Tiered" in comm:
         return "runtime: JIT (tiered compilation)"
-    for f in reversed(frames):  # root first
+    for f in frames:  # leaf first: the innermost component
         for part, markers in PARTS:
             if any(m in f for m in markers):
                 return part

@@ -46,7 +46,8 @@ public sealed class MillionRowBench
         {
             t.Store.Enqueue(b);
             // Keep the writer busy without overflowing the queue: what is measured is the writer's pace.
-            while (t.Store.Stats.Queued > 100_000)
+            // Above MaxBatchRecords, so that it commits whole batches as a busy ingest makes it do.
+            while (t.Store.Stats.Queued > t.Options.MaxQueuedRecords - 2 * Batch)
                 await Task.Delay(1, Ct); // back-pressure, not a wait for a result
         }
         await t.Store.FlushAsync(Ct);
