@@ -9,7 +9,9 @@ namespace NeTracker.Probe;
 /// </summary>
 public static class SharedDirectory
 {
-    private const int Attempts = 10;
+    // Losing the race ten times in a row happened in CI (six writers on two cores): each loss
+    // backs off a little longer, at random, so that the one removing the directory gets past.
+    private const int Attempts = 50;
 
     /// <summary>Creates <paramref name="directory"/> and runs <paramref name="createInside"/>, again
     /// from the mkdir when the directory was removed in between.</summary>
@@ -28,6 +30,7 @@ public static class SharedDirectory
             // exists": all are IOExceptions, and a real failure (a full disk) fails again each time.
             catch (IOException) when (attempt < Attempts)
             {
+                Thread.Sleep(Random.Shared.Next(attempt));
             }
         }
     }
