@@ -616,8 +616,8 @@ static __always_inline void note_owner(struct nt_ctx *x, struct nt_conn *c, int 
  * and inserted by one update, with no lookup before it — a first SYN is the common case.
  * *opened says it was inserted (or refused: the quota — a flood — or a full table, counted per
  * interface; nothing to track). Otherwise the key is there already — a retransmission, a reused
- * port, another CPU's SYN just before — and that entry is returned, for syn_on_known(); a flood
- * that fills the quota does not hide a tracked connection's retransmitted SYN. */
+ * port, another CPU's SYN just before — and that entry is returned, for syn_on_known(), also
+ * while a flood fills the quota (tests/NeTracker.Kernel.Tests/Probe/HalfOpenQuotaTests). */
 static __always_inline struct nt_conn *open_syn(struct nt_ctx *x, int *opened)
 {
 	struct nt_conn fresh, *found;
@@ -801,9 +801,7 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 #endif
 
 	if (x.syn) {
-		/* A first SYN is the common case: insert without looking up first (open_syn looks
-		 * up only when the key is there already — a retransmission or a reused port). */
-		c = open_syn(&x, &opened);
+		c = open_syn(&x, &opened);	/* inserts first: no lookup for a first SYN */
 		if (opened)
 			return TC_ACT_UNSPEC;
 		c = syn_on_known(&x, c);

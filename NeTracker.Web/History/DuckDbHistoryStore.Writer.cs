@@ -74,11 +74,7 @@ public sealed partial class DuckDbHistoryStore
     /// <summary>Ends the writer's gathering waits at once until what is accepted now is written.</summary>
     private void RequestCommit()
     {
-        var target = Interlocked.Read(ref _accepted);
-        long seen;
-        while (target > (seen = Interlocked.Read(ref _commitThrough)) && Interlocked.CompareExchange(ref _commitThrough, target, seen) != seen)
-        {
-        }
+        RaiseTo(ref _commitThrough, Interlocked.Read(ref _accepted));
         // Full fences on both sides (here and in GatherAsync): either the writer sees the target, or
         // this sees the completion source the writer waits on.
         Volatile.Read(ref _commitNow).TrySetResult();
@@ -156,9 +152,8 @@ public sealed partial class DuckDbHistoryStore
 
     /// <summary>
     /// The first <paramref name="count"/> records through one appender inside one explicit
-    /// transaction, so a batch is stored whole or
-    /// not at all: a full disk can fail the appender's own flush half-way, and without the
-    /// transaction the retry stored those rows twice. After a failure, rows the database already
+    /// transaction, so a batch is stored whole or not at all: a full disk can fail the appender's
+    /// own flush half-way, and without the transaction the retry stored those rows twice. After a failure, rows the database already
     /// holds (ids at or below its highest) are skipped as well.
     /// </summary>
     private bool TryWrite(List<ConnectionRecord> unwritten, int count)

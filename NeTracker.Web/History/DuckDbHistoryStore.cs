@@ -83,9 +83,14 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
         Interlocked.Add(ref _accepted, batch.Count);
         if (pending >= _options.MaxBatchRecords)
             RequestCommit();
-        var max = batch[^1].Id;
+        RaiseTo(ref _enqueuedMaxId, batch[^1].Id);
+    }
+
+    /// <summary>Sets <paramref name="field"/> to <paramref name="value"/> if that is higher, atomically.</summary>
+    private static void RaiseTo(ref long field, long value)
+    {
         long seen;
-        while (max > (seen = Interlocked.Read(ref _enqueuedMaxId)) && Interlocked.CompareExchange(ref _enqueuedMaxId, max, seen) != seen)
+        while (value > (seen = Interlocked.Read(ref field)) && Interlocked.CompareExchange(ref field, value, seen) != seen)
         {
         }
     }

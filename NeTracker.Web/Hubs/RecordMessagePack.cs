@@ -329,15 +329,9 @@ public static class RecordMessagePack
             else writer.WriteNil();
         }
 
-        // The keys the switch below knows (the record schema's names).
-        private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> RecordKeys = new HashSet<string>(
-        [
-            "id", "host", "interface", "ifindex", "direction", "family",
-            "client_addr", "client_port", "server_addr", "server_port", "start_utc", "end_utc",
-            "duration_ns", "synack_ns", "ack_ns", "close_reason", "closed_by", "bytes_in",
-            "bytes_out", "packets_in", "packets_out", "syn_retransmits", "partial", "pid",
-            "comm", "cgroup", "unit", "owner_source"
-        ], StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+        // The schema's names, the keys the switch below knows: read without making a string.
+        private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> KeyNames =
+            new HashSet<string>(SchemaNames.Columns, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 
         public ConnectionRecord? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
         {
@@ -363,7 +357,7 @@ public static class RecordMessagePack
             byte[]? scratch = null;
             for (var i = 0; i < n; i++)
             {
-                switch (Known(RecordKeys, ReadUtf8(ref reader, ref scratch)))
+                switch (Known(KeyNames, ReadUtf8(ref reader, ref scratch)))
                 {
                     case "id": id = reader.ReadInt64(); break;
                     case "host": host = reader.ReadString(); break;
