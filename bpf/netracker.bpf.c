@@ -145,22 +145,11 @@ static __always_inline void v4_mapped(__u8 *dst, __be32 addr)
 	__builtin_memcpy(dst + 12, &addr, 4);
 }
 
-static __always_inline int key_eq(const struct nt_key *a, const struct nt_key *b)
-{
-	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
-	int i;
-
-#pragma unroll
-	for (i = 0; i < (int)(sizeof(*a) / 4); i++)
-		if (x[i] != y[i])
-			return 0;
-	return 1;
-}
-
 /* The key finished less than ttl ago. */
 static __always_inline int tomb_hit(const struct nt_key *k, __u64 now, __u64 ttl)
 {
-	__u32 set = nt_tomb_set_of(k);
+	__u64 h = nt_key_hash(k);
+	__u32 set = nt_tomb_set_of(h);
 	struct nt_tomb_set *s = bpf_map_lookup_elem(&closed, &set);
 	int i;
 
@@ -169,7 +158,7 @@ static __always_inline int tomb_hit(const struct nt_key *k, __u64 now, __u64 ttl
 #pragma unroll
 	for (i = 0; i < NT_TOMB_WAYS; i++)
 		/* Signed: a coarse "now" may be up to a tick before a precise stamp (see handle()). */
-		if (s->way[i].closed_ns && (__s64)(now - s->way[i].closed_ns) < (__s64)ttl && key_eq(&s->way[i].key, k))
+		if (s->way[i].hash == h && s->way[i].closed_ns && (__s64)(now - s->way[i].closed_ns) < (__s64)ttl)
 			return 1;
 	return 0;
 }
@@ -178,17 +167,17 @@ static __always_inline int tomb_hit(const struct nt_key *k, __u64 now, __u64 ttl
  * way with the oldest stamp (an empty way has stamp 0). */
 static __always_inline void tomb_put(const struct nt_key *k, __u64 now)
 {
-	__u32 set = nt_tomb_set_of(k), victim = 0;
+	__u64 h = nt_key_hash(k), oldest = ~0ull;
+	__u32 set = nt_tomb_set_of(h), victim = 0;
 	struct nt_tomb_set *s = bpf_map_lookup_elem(&closed, &set);
 	struct nt_tomb *t;
-	__u64 oldest = ~0ull;
 	int i;
 
 	if (!s)
 		return;
 #pragma unroll
 	for (i = 0; i < NT_TOMB_WAYS; i++) {
-		if (key_eq(&s->way[i].key, k)) {
+		if (s->way[i].hash == h) {
 			victim = i;
 			break;
 		}
@@ -198,8 +187,8 @@ static __always_inline void tomb_put(const struct nt_key *k, __u64 now)
 		}
 	}
 	t = &s->way[victim & (NT_TOMB_WAYS - 1)];
+	t->hash = h;
 	t->closed_ns = now;
-	t->key = *k;
 }
 
 /* A header at off: in place when it is in the linear data, else copied into buf.

@@ -160,17 +160,21 @@ struct nt_key {
 /*
  * Tombstones: keys of recently finished connections, so that the packets trailing one (its last
  * ACK, a retransmitted FIN, a late RST) never start a "partial" connection. A set-associative
- * cache in an array ("closed"): a key lives in set nt_tomb_set_of(key), in one of NT_TOMB_WAYS
+ * cache in an array ("closed"): a key lives in set nt_tomb_set_of(hash), in one of NT_TOMB_WAYS
  * ways; a new key takes the way with the oldest stamp. Why not an LRU hash: its update took
  * ~40 % of nt_egress's time (bench/bpf_ab.sh, bench/FINDINGS.md); an array slot is a few
- * stores, with no lock and no list to maintain. Losing a tombstone (four newer closes in one
- * set within its TTL, or two CPUs writing one way at once) only lets a trailing packet start a
- * partial entry, which the sweeper ages out; the way is written stamp first, key last.
+ * stores, with no lock and no list to maintain.
+ * A way keeps the key's 64-bit hash (nt_key_hash), not the 48-byte key, so that a set is one
+ * cache line: every close writes a set and the trailing ACK reads it, and with whole keys a set
+ * was four lines of a 4 MiB array, all read to compare (bench/FINDINGS.md, round 6). Two keys of
+ * one hash would let a trailing packet of the one hide a partial start of the other for the
+ * TTL: with 64 bits, not a case that happens by chance.
+ * Losing a tombstone (four newer closes in one set within its TTL, or two CPUs writing one way
+ * at once) only lets a trailing packet start a partial entry, which the sweeper ages out.
  * User space writes tombstones too (NeTracker.Probe/Kernel/Tombstones.cs, same hash).
  */
 struct nt_tomb {
-	struct nt_key key;
-	__u32	key_pad;
+	__u64	hash;		/* nt_key_hash() of the key */
 	__u64	closed_ns;	/* 0 = empty way */
 };
 
@@ -178,23 +182,28 @@ struct nt_tomb_set {
 	struct nt_tomb way[NT_TOMB_WAYS];
 };
 
-/* FNV-1a over the key's eleven 32-bit words (host order), then murmur3's finaliser so that
- * the low bits used as the set index depend on every word. */
-static __always_inline __u32 nt_tomb_set_of(const struct nt_key *k)
+/* FNV-1a (64-bit) over the key's twelve 32-bit words (host order), then murmur3's 64-bit
+ * finaliser so that the low bits used as the set index depend on every word. */
+static __always_inline __u64 nt_key_hash(const struct nt_key *k)
 {
 	const __u32 *w = (const __u32 *)k;
-	__u32 h = 2166136261u;
+	__u64 h = 14695981039346656037ull;
 	int i;
 
 #pragma unroll
 	for (i = 0; i < (int)(sizeof(*k) / 4); i++)
-		h = (h ^ w[i]) * 16777619u;
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h & (NT_TOMB_SETS - 1);
+		h = (h ^ w[i]) * 1099511628211ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+static __always_inline __u32 nt_tomb_set_of(__u64 hash)
+{
+	return (__u32)hash & (NT_TOMB_SETS - 1);
 }
 
 /* state bits of struct nt_conn; only ever set, with atomic or */

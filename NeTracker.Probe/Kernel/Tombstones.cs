@@ -4,12 +4,12 @@ using NeTracker.Probe.Native;
 
 namespace NeTracker.Probe.Kernel;
 
-/// <summary><c>struct nt_tomb</c> of bpf/netracker.h: one way of a tombstone set.</summary>
+/// <summary><c>struct nt_tomb</c> of bpf/netracker.h: one way of a tombstone set (the key's
+/// <see cref="Tombstones.Hash"/>, not the key: a set is one cache line).</summary>
 [StructLayout(LayoutKind.Sequential)]
 public struct NtTomb
 {
-    public NtKey Key;
-    public uint KeyPad;
+    public ulong Hash;
     public ulong ClosedNs;
 
     public static int SizeOf => Unsafe.SizeOf<NtTomb>();
@@ -31,27 +31,31 @@ internal sealed class Tombstones(BpfMap map)
 
     public static int SetSize => NtTomb.SizeOf * Ways;
 
-    /// <summary>nt_tomb_set_of() of bpf/netracker.h: FNV-1a over the key's 32-bit words in host
-    /// order, murmur3's finaliser, the low bits.</summary>
-    public static uint SetOf(ReadOnlySpan<byte> key)
+    /// <summary>nt_key_hash() of bpf/netracker.h: 64-bit FNV-1a over the key's 32-bit words in
+    /// host order, then murmur3's 64-bit finaliser.</summary>
+    public static ulong Hash(ReadOnlySpan<byte> key)
     {
-        var h = 2166136261u;
+        var h = 14695981039346656037ul;
         foreach (var w in MemoryMarshal.Cast<byte, uint>(key[..NtKey.SizeOf]))
-            h = (h ^ w) * 16777619u;
-        h ^= h >> 16;
-        h *= 0x85ebca6bu;
-        h ^= h >> 13;
-        h *= 0xc2b2ae35u;
-        h ^= h >> 16;
-        return h & (Sets - 1);
+            h = (h ^ w) * 1099511628211ul;
+        h ^= h >> 33;
+        h *= 0xff51afd7ed558ccdul;
+        h ^= h >> 33;
+        h *= 0xc4ceb9fe1a85ec53ul;
+        h ^= h >> 33;
+        return h;
     }
+
+    /// <summary>nt_tomb_set_of() of bpf/netracker.h: the hash's low bits.</summary>
+    public static uint SetOf(ulong hash) => (uint)hash & (Sets - 1);
 
     /// <summary>Remembers the key as finished at <paramref name="closedNs"/> (CLOCK_MONOTONIC, the
     /// kernel's bpf_ktime_get_ns).</summary>
     public void Put(ReadOnlySpan<byte> key, ulong closedNs)
     {
+        var hash = Hash(key);
         Span<byte> setKey = stackalloc byte[4];
-        MemoryMarshal.Write(setKey, SetOf(key));
+        MemoryMarshal.Write(setKey, SetOf(hash));
         Span<byte> value = stackalloc byte[SetSize];
         if (!map.Lookup(setKey, value))
             return;
@@ -60,7 +64,7 @@ internal sealed class Tombstones(BpfMap map)
         var oldest = ulong.MaxValue;
         for (var i = 0; i < ways.Length; i++)
         {
-            if (MemoryMarshal.AsBytes(new ReadOnlySpan<NtKey>(in ways[i].Key)).SequenceEqual(key[..NtKey.SizeOf]))
+            if (ways[i].Hash == hash)
             {
                 victim = i;
                 break;
@@ -68,7 +72,7 @@ internal sealed class Tombstones(BpfMap map)
             if (ways[i].ClosedNs < oldest)
                 (oldest, victim) = (ways[i].ClosedNs, i);
         }
-        ways[victim].Key = MemoryMarshal.Read<NtKey>(key);
+        ways[victim].Hash = hash;
         ways[victim].ClosedNs = closedNs;
         map.Update(setKey, value);
     }
@@ -76,14 +80,15 @@ internal sealed class Tombstones(BpfMap map)
     /// <summary>The stamp of the key's tombstone, or null when it has none.</summary>
     public ulong? Find(ReadOnlySpan<byte> key)
     {
+        var hash = Hash(key);
         Span<byte> setKey = stackalloc byte[4];
-        MemoryMarshal.Write(setKey, SetOf(key));
+        MemoryMarshal.Write(setKey, SetOf(hash));
         Span<byte> value = stackalloc byte[SetSize];
         if (!map.Lookup(setKey, value))
             return null;
         foreach (var way in MemoryMarshal.Cast<byte, NtTomb>(value))
         {
-            if (way.ClosedNs != 0 && MemoryMarshal.AsBytes(new ReadOnlySpan<NtKey>(in way.Key)).SequenceEqual(key[..NtKey.SizeOf]))
+            if (way.ClosedNs != 0 && way.Hash == hash)
                 return way.ClosedNs;
         }
         return null;

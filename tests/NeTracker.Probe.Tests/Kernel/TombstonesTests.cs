@@ -4,14 +4,14 @@ using NeTracker.Probe.Kernel;
 namespace NeTracker.Probe.Tests.Kernel;
 
 /// <summary>
-/// The sweeper writes tombstones the kernel reads: Tombstones.SetOf must pick the set that
-/// nt_tomb_set_of() of bpf/netracker.h picks for every key. Proven by compiling the header's
-/// function for the host with clang and running both over the same keys.
+/// The sweeper writes tombstones the kernel reads: Tombstones.Hash must be nt_key_hash() of
+/// bpf/netracker.h for every key (the set and the tag a way keeps). Proven by compiling the
+/// header's functions for the host with clang and running both over the same keys.
 /// </summary>
 public sealed class TombstonesTests
 {
     [Fact]
-    public void The_set_of_a_key_is_the_header_function_s()
+    public void The_hash_and_set_of_a_key_are_the_header_functions_()
     {
         var random = new Random(20261130);
         var keys = Enumerable.Range(0, 2000).Select(i =>
@@ -28,14 +28,16 @@ public sealed class TombstonesTests
             return k;
         }).ToList();
 
-        var c = HeaderSets(keys);
+        var c = HeaderHashes(keys);
 
-        Assert.Equal(c, keys.Select(k => Tombstones.SetOf(k)).ToList());
-        // 2000 keys thrown at random into 16 384 sets land in ~1 882 distinct ones.
-        Assert.True(c.Distinct().Count() > 1840, $"2000 keys fell into only {c.Distinct().Count()} sets");
+        Assert.Equal(c.Select(h => h.Hash), keys.Select(k => Tombstones.Hash(k)));
+        Assert.Equal(c.Select(h => h.Set), c.Select(h => Tombstones.SetOf(h.Hash)));
+        // 2000 keys thrown at random into 16 384 sets land in ~1 882 distinct ones; no two share a hash.
+        Assert.True(c.Select(h => h.Set).Distinct().Count() > 1840, $"2000 keys fell into only {c.Select(h => h.Set).Distinct().Count()} sets");
+        Assert.Equal(keys.Count, c.Select(h => h.Hash).Distinct().Count());
     }
 
-    private static List<uint> HeaderSets(List<byte[]> keys)
+    private static List<(ulong Hash, uint Set)> HeaderHashes(List<byte[]> keys)
     {
         var dir = Directory.CreateTempSubdirectory("nt-tomb-");
         try
@@ -58,13 +60,15 @@ public sealed class TombstonesTests
                 				return 0;
                 			b[i] = (unsigned char)x;
                 		}
-                		printf("%u\n", nt_tomb_set_of(&k));
+                		unsigned long long h = nt_key_hash(&k);
+                		printf("%llu %u\n", h, nt_tomb_set_of(h));
                 	}
                 }
                 """);
             Run("clang", ["-O2", "-I", Path.Combine(RepoPaths.Root, "bpf"), source, "-o", exe], null);
             var output = Run(exe, [], string.Join('\n', keys.Select(Convert.ToHexString)));
-            return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(uint.Parse).ToList();
+            return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(line => line.Split(' ')).Select(f => (ulong.Parse(f[0]), uint.Parse(f[1]))).ToList();
         }
         finally
         {
