@@ -22,6 +22,14 @@ public interface IConnectionProbe : IAsyncDisposable
     /// <summary>Detaches; idempotent. Connections still open are reported with reason <c>detached</c>.</summary>
     Task<InterfaceState> DetachAsync(string interfaceName, CancellationToken ct);
 
+    /// <summary>Instead of starting: takes the instance away everywhere (filters, cgroup programs,
+    /// pins), also when its interfaces are gone or another version pinned it. Refuses while a
+    /// process reads it.</summary>
+    Task<InstanceRemoval> RemoveInstanceAsync(CancellationToken ct);
+
+    /// <summary>The names of every instance pinned in this bpffs, this one included when it is.</summary>
+    IReadOnlyList<string> PinnedInstances { get; }
+
     /// <summary>Every interface on the host with NeTracker's and foreign filters.</summary>
     Task<IReadOnlyList<InterfaceState>> ListInterfacesAsync(CancellationToken ct);
 

@@ -99,6 +99,7 @@ case " $CONFIGS " in *" B "* | *" P "* | *" T "*) ensure_built ;; esac
 compile_native
 hosts_up
 case " $CONFIGS " in *" B "*) netracker_start ;; esac
+settle 60
 
 config_up() {
 	WATCHED_PID="" WATCHED_NAME="" HELPER_PID=""

@@ -18,7 +18,7 @@ public sealed class AttachCommand : ICliCommand
         => InterfaceVerb.RunAsync(args, env, (probe, name) => probe.AttachAsync(name, stop), stop);
 }
 
-/// <summary>`detach`: removes NeTracker's filters (never anyone else's).</summary>
+/// <summary>`detach`: removes NeTracker's filters (never anyone else's); with --all, the whole instance.</summary>
 public sealed class DetachCommand : ICliCommand
 {
     public string Name => "detach";
@@ -27,12 +27,31 @@ public sealed class DetachCommand : ICliCommand
 
     public IReadOnlyList<CliOption> Options { get; } =
     [
-        new("interface", "NAME", "interface to detach from (repeat for several); required", Repeatable: true),
+        new("interface", "NAME", "interface to detach from (repeat for several); required unless --all", Repeatable: true),
+        new("all", null, "every interface, and remove the instance: its cgroup programs and pins (also when its interfaces are gone or another version pinned it)"),
         new("instance", "NAME", $"probe instance (default {ProbeCommandLine.DefaultInstance})"),
     ];
 
     public Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
-        => InterfaceVerb.RunAsync(args, env, (probe, name) => probe.DetachAsync(name, stop), stop);
+    {
+        if (!args.Has("all"))
+            return InterfaceVerb.RunAsync(args, env, (probe, name) => probe.DetachAsync(name, stop), stop);
+        if (args.Interfaces(required: false).Count > 0)
+            throw new UsageException("--all detaches every interface: give either --all or --interface");
+        return RemoveAsync(args.Instance(), env, stop);
+    }
+
+    private static async Task<int> RemoveAsync(string instance, CliEnvironment env, CancellationToken stop)
+    {
+        await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false, ReadEvents: false));
+        var removed = await probe.RemoveInstanceAsync(stop).ConfigureAwait(false);
+        foreach (var name in removed.Interfaces)
+            env.Out.WriteLine($"{name}: detached");
+        env.Out.WriteLine(removed.PinsRemoved || removed.CgroupPrograms > 0 || removed.Interfaces.Count > 0
+            ? $"instance {instance}: removed ({removed.Interfaces.Count} interfaces, {removed.CgroupPrograms} cgroup programs, pins {(removed.PinsRemoved ? "removed" : "none")})"
+            : $"instance {instance}: nothing to remove");
+        return ProbeCommandLine.Ok;
+    }
 }
 
 /// <summary>What attach and detach share: one probe, the verb on every interface, one line each.</summary>

@@ -26,7 +26,16 @@ public sealed class StatusCommand : ICliCommand
         if (missing.Count > 0)
             throw new ProbeException($"no interface named {string.Join(", ", missing)}");
         Write(env.Out, instance, only.Count == 0 ? all : all.Where(i => only.Contains(i.Name)).ToList(), probe.Counters);
+        WriteOthers(env.Out, probe.PinnedInstances.Where(n => n != instance).ToList());
         return ProbeCommandLine.Ok;
+    }
+
+    /// <summary>Other instances' programs keep running with no process behind them when one was
+    /// killed (its cgroup programs run for every connect(2) of the host): name them, with the way out.</summary>
+    internal static void WriteOthers(TextWriter w, IReadOnlyList<string> others)
+    {
+        if (others.Count > 0)
+            w.WriteLine($"other instances pinned here: {string.Join(", ", others)} (`status --instance NAME` shows one; `detach --all --instance NAME` removes one whose probe is gone)");
     }
 
     internal static void Write(TextWriter w, string instance, IReadOnlyList<InterfaceState> interfaces, ProbeCounters c)

@@ -45,7 +45,7 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
         }
         // An instance pinned without the owner program (older version, or attribution was off)
         // has TC programs reading an empty map of their own: reload to share the real one.
-        if (Pins.Complete && (!options.ProcessAttribution || Owners.Loaded))
+        if (Pins.Complete && (!options.ProcessAttribution || Owners.Loaded) && !PinnedByAnotherVersion())
         {
             var id = await ReadInstanceIdAsync(ct).ConfigureAwait(false);
             if (id != 0)
@@ -102,6 +102,31 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
         {
             RemovePins(); // stopped in the middle of the load: no half-loaded instance (or staging map) stays pinned
             throw;
+        }
+    }
+
+    /// <summary>True when the pinned tables have another layout than this probe's (pinned by
+    /// another version of NeTracker, e.g. before an upgrade): such an instance is reloaded like an
+    /// incomplete one — its filters are pointed at the new programs by the probe's start, and
+    /// connections open across the reload are reported as partial — instead of refusing to start.</summary>
+    private bool PinnedByAnotherVersion()
+    {
+        try
+        {
+            using var conns = new BpfMap(Pins.Conns);
+            using var closed = new BpfMap(Pins.Closed);
+            if (conns.Info.KeySize == NtKey.SizeOf && conns.Info.ValueSize == NtConn.SizeOf
+                && closed.Info.ValueSize == Tombstones.SetSize && closed.Info.MaxEntries == Tombstones.Sets)
+                return false;
+            logger?.LogWarning("the instance pinned at {Pins} has tables of another NeTracker version (conns {Key}/{Value} bytes, "
+                               + "tombstones {SetSize} bytes × {Sets}): reloading it", Pins.Root, conns.Info.KeySize, conns.Info.ValueSize,
+                closed.Info.ValueSize, closed.Info.MaxEntries);
+            return true;
+        }
+        catch (ProbeException ex)
+        {
+            logger?.LogWarning("the instance pinned at {Pins} cannot be read ({Message}): reloading it", Pins.Root, ex.Message);
+            return true;
         }
     }
 

@@ -42,14 +42,14 @@ public sealed class ConnTable : IDisposable
         {
             Dispose();
             throw new ProbeException($"the pinned tombstones {_closed.Path} have value size {_closed.Info.ValueSize} and {_closed.Info.MaxEntries} sets, "
-                                     + $"this probe expects {Tombstones.SetSize} and {Tombstones.Sets}: remove the pins of the older version.");
+                                     + $"this probe expects {Tombstones.SetSize} and {Tombstones.Sets}: remove that instance with `NeTracker.Probe detach --all --instance {Path.GetFileName(pins.Root)}` (its filters, cgroup programs and pins).");
         }
         _tombstones = new Tombstones(_closed);
         if (_conns.Info.KeySize != NtKey.SizeOf || _conns.Info.ValueSize != NtConn.SizeOf)
         {
             Dispose();
             throw new ProbeException($"the pinned table {_conns.Path} has key/value sizes {_conns.Info.KeySize}/{_conns.Info.ValueSize}, "
-                                     + $"this probe expects {NtKey.SizeOf}/{NtConn.SizeOf}: remove the pins of the older version.");
+                                     + $"this probe expects {NtKey.SizeOf}/{NtConn.SizeOf}: remove that instance with `NeTracker.Probe detach --all --instance {Path.GetFileName(pins.Root)}` (its filters, cgroup programs and pins).");
         }
     }
 

@@ -6,6 +6,15 @@ public sealed record PinPaths(string Root)
     public static PinPaths For(string bpffsRoot, string instanceName)
         => new(Path.Combine(bpffsRoot, "netracker", instanceName));
 
+    /// <summary>The instances pinned under a bpffs root (directory names; none when nothing is).</summary>
+    public static IReadOnlyList<string> InstancesUnder(string bpffsRoot)
+    {
+        var dir = Path.Combine(bpffsRoot, "netracker");
+        return Directory.Exists(dir)
+            ? Directory.EnumerateDirectories(dir).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList()
+            : [];
+    }
+
     public string Progs => Path.Combine(Root, "progs");
     public string Maps => Path.Combine(Root, "maps");
     public string Ingress => Path.Combine(Progs, "nt_ingress");

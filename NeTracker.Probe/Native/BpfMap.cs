@@ -20,7 +20,15 @@ internal sealed unsafe class BpfMap : IDisposable
     public BpfMap(string pinnedPath)
     {
         _fd = BpfSyscall.ObjGetPinned(pinnedPath);
-        Info = BpfSyscall.GetMapInfo(_fd);
+        try
+        {
+            Info = BpfSyscall.GetMapInfo(_fd);
+        }
+        catch
+        {
+            Libc.Close(_fd); // a pin that is no map (or a map the kernel will not describe): no fd left open
+            throw;
+        }
         Path = pinnedPath;
     }
 

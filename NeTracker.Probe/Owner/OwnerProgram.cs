@@ -94,17 +94,17 @@ public sealed class OwnerProgram(ProbeOptions options, PinPaths pins, ILogger? l
         return now.Count > 0;
     }
 
-    /// <summary>Detaches this instance's programs from the cgroup root, and only them. Returns true when any was attached.</summary>
-    public async Task<bool> DetachAsync(CancellationToken ct)
+    /// <summary>Detaches this instance's programs from the cgroup root, and only them. Returns how many were attached.</summary>
+    public async Task<int> DetachAsync(CancellationToken ct)
     {
         if (CgroupRoot is not { } root || !Directory.Exists(pins.Owner))
-            return false;
+            return 0;
         var attached = await AttachedIdsAsync(ct).ConfigureAwait(false);
         foreach (var (name, type) in Programs.Where(p => attached.Contains(p.Name)))
             await _bpftool.RunAsync(["cgroup", "detach", root, type, "pinned", pins.OwnerProgram(name)], ct).ConfigureAwait(false);
         if (attached.Count > 0)
             logger?.LogInformation("detached {Programs} from the cgroup v2 root {Root}", string.Join(", ", attached), root);
-        return attached.Count > 0;
+        return attached.Count;
     }
 
     /// <summary>Every program attached to the cgroup root (NeTracker's and others').</summary>

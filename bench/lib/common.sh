@@ -76,6 +76,19 @@ others_cpu_pct() {
 	}'
 }
 
+# Waits (up to MAX seconds) for a second in which other work used under 10 % of the CPUs: after
+# this run's own start-up (builds, the dashboard's warm-up, whose tiered JIT, history commit and
+# checkpoint go on for seconds after its last connection) so that the first round does not start
+# on a machine still busy with it — and is then flagged busy for it.
+settle() {
+	local max="$1" i pct
+	for i in $(seq 1 "$max"); do
+		pct="$(others_cpu_pct)"
+		awk -v p="$pct" 'BEGIN { exit !(p < 10) }' && return 0
+	done
+	say "the machine did not settle under 10 % within $max s (last second: $pct %); going on"
+}
+
 require() {
 	local c
 	for c in "$@"; do

@@ -7,7 +7,9 @@ using NeTracker.Kernel.Tests.Harness;
 using NeTracker.Probe;
 using NeTracker.Probe.Cli;
 using NeTracker.Probe.Export;
+using NeTracker.Probe.Kernel;
 using NeTracker.Probe.Model;
+using NeTracker.Probe.Owner;
 
 namespace NeTracker.Kernel.Tests.ConsoleTool;
 
@@ -84,6 +86,69 @@ public sealed class ConsoleToolTests : IAsyncLifetime
         Assert.Equal(ProbeCommandLine.Ok, await Run("detach", "--interface", _net.ClientHost));
         Assert.Contains($"{_net.ClientHost}: detached", _out.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("bpf", await Shell.Tc("filter", "show", "dev", _net.ClientHost, "ingress"), StringComparison.Ordinal);
+    }
+
+    [KernelFact]
+    public async Task Detach_all_removes_an_instance_whose_probe_was_killed_after_its_interface_was_deleted()
+    {
+        // What a SIGKILLed probe leaves when its veth goes with a namespace: pins, and cgroup
+        // programs that run for every connect(2) of the host, with no interface to detach from.
+        var doomed = await TestNetwork.CreateAsync();
+        var pins = PinPaths.For(AttachedProbe.TestOptions(_instance).BpffsRoot, _instance);
+        var owner = new OwnerProgram(AttachedProbe.TestOptions(_instance), pins);
+        IReadOnlyCollection<uint> ids;
+        try
+        {
+            Assert.Equal(ProbeCommandLine.Ok, await Run("attach", "--interface", doomed.ClientHost));
+            ids = (await owner.ProgramIdsAsync(Ct)).Values.ToList();
+            Assert.Equal(OwnerProgram.Programs.Count, (await owner.ListAttachedAsync(Ct)).Count(p => ids.Contains(p.Id)));
+        }
+        finally
+        {
+            await doomed.DisposeAsync();
+        }
+        Assert.True(Directory.Exists(pins.Root));
+
+        _out.Clear();
+        Assert.Equal(ProbeCommandLine.Ok, await ProbeCommandLine.RunAsync(
+            ["status", "--interface", _net.ClientHost, "--instance", "cli" + TestNetwork.NewSuffix()], Env, Ct));
+        Assert.Matches($@"other instances pinned here: .*\b{_instance}\b", _out.ToString());
+
+        _out.Clear();
+        Assert.Equal(ProbeCommandLine.Ok, await Run("detach", "--all"));
+        Assert.Contains($"instance {_instance}: removed (0 interfaces, {OwnerProgram.Programs.Count} cgroup programs, pins removed)",
+            _out.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(await owner.ListAttachedAsync(Ct), p => ids.Contains(p.Id));
+        Assert.False(Directory.Exists(pins.Root));
+
+        _out.Clear();
+        Assert.Equal(ProbeCommandLine.Ok, await Run("detach", "--all"));
+        Assert.Contains($"instance {_instance}: nothing to remove", _out.ToString(), StringComparison.Ordinal);
+    }
+
+    [KernelFact]
+    public async Task Detach_all_takes_the_instance_off_every_interface_and_refuses_while_a_probe_reads_it()
+    {
+        Assert.Equal(ProbeCommandLine.Ok, await Run("attach", "--interface", _net.ClientHost, "--interface", _net.ServerHost));
+        var watch = Run("watch", "--interface", _net.ClientHost, "--duration", "3");
+        await Eventually.TrueAsync(() => _err.ToString().Contains("watching", StringComparison.Ordinal));
+        Assert.Equal(ProbeCommandLine.RuntimeError, await Run("detach", "--all"));
+        Assert.Contains("already read by another process", _err.ToString(), StringComparison.Ordinal);
+        Assert.Contains("bpf", await Shell.Tc("filter", "show", "dev", _net.ClientHost, "ingress"), StringComparison.Ordinal);
+        Assert.Equal(ProbeCommandLine.Ok, await watch);
+
+        _out.Clear();
+        Assert.Equal(ProbeCommandLine.Ok, await Run("detach", "--all"));
+        string output = _out.ToString();
+        Assert.Contains($"{_net.ClientHost}: detached", output, StringComparison.Ordinal);
+        Assert.Contains($"{_net.ServerHost}: detached", output, StringComparison.Ordinal);
+        Assert.Contains($"instance {_instance}: removed (2 interfaces, ", output, StringComparison.Ordinal);
+        foreach (var dev in new[] { _net.ClientHost, _net.ServerHost })
+        {
+            Assert.DoesNotContain("bpf", await Shell.Tc("filter", "show", "dev", dev, "ingress"), StringComparison.Ordinal);
+            Assert.DoesNotContain("bpf", await Shell.Tc("filter", "show", "dev", dev, "egress"), StringComparison.Ordinal);
+        }
+        Assert.False(Directory.Exists(PinPaths.For(AttachedProbe.TestOptions(_instance).BpffsRoot, _instance).Root));
     }
 
     [KernelFact]

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using NeTracker.Kernel.Tests.Harness;
 using NeTracker.Probe;
+using NeTracker.Probe.Kernel;
 using NeTracker.Probe.Model;
 
 namespace NeTracker.Kernel.Tests.Probe;
@@ -146,6 +148,41 @@ public sealed class AttachTests : IAsyncLifetime
         await second.Probe.DetachAsync(net.ClientHost, Ct);
         await second.Probe.DisposeAsync();
         Assert.False(Directory.Exists(second.Probe.Pins.Root));
+    }
+
+    [KernelFact]
+    public async Task An_instance_pinned_by_another_version_is_reloaded_and_its_interfaces_stay_watched()
+    {
+        var net = await NetworkAsync();
+        var options = AttachedProbe.TestOptions();
+        uint firstId;
+        await using (var first = new ConnectionProbe(options))
+        {
+            await first.StartAsync(Ct);
+            await first.AttachAsync(net.ClientHost, Ct);
+            firstId = first.InstanceId;
+        }
+        // What an upgrade finds: the previous version's tombstones were 224-byte sets of whole keys.
+        var pins = PinPaths.For(options.BpffsRoot, options.InstanceName);
+        File.Delete(pins.Closed);
+        await ToolRunner.RunCheckedAsync("bpftool", ["map", "create", pins.Closed, "type", "array", "key", "4", "value", "224",
+            "entries", "16384", "name", "closed"], Ct);
+
+        var second = await ProbeAsync(options); // before: "remove the pins of the older version"
+        Assert.NotEqual(firstId, second.Probe.InstanceId);
+        Assert.True(Assert.Single(await second.Probe.ListInterfacesAsync(Ct), i => i.Name == net.ClientHost).Attached);
+        using (var closed = JsonDocument.Parse(await ToolRunner.RunCheckedAsync("bpftool", ["-j", "map", "show", "pinned", pins.Closed], Ct)))
+            Assert.NotEqual(224, closed.RootElement.GetProperty("bytes_value").GetInt32());
+
+        var port = Tcp.NewPort();
+        using var listener = await Tcp.ListenAsync(net.Server, TestNetwork.ServerV4, port);
+        using (var client = await Tcp.NewSocketAsync(net.Client, AddressFamily.InterNetwork))
+        {
+            await client.ConnectAsync(TestNetwork.ServerV4, port, Ct);
+            Tcp.Abort(client);
+        }
+        var record = Assert.Single(await second.Records.WaitAsync(r => r.ServerPort == port, 1));
+        Assert.False(record.Partial);
     }
 
     [KernelFact]

@@ -36,6 +36,7 @@ public class ProbeCommandLineTests
     [InlineData(new[] { "watch", "--interface", "a-very-long-interface-name" }, "interface")]
     [InlineData(new[] { "attach", "--interface", "eth0", "--instance", "../x" }, "--instance must be 1-32 characters")]
     [InlineData(new[] { "detach" }, "at least one --interface")]
+    [InlineData(new[] { "detach", "--all", "--interface", "eth0" }, "give either --all or --interface")]
     [InlineData(new[] { "status", "--interface", "-x" }, "interface")]
     public async Task Bad_command_lines_exit_2_with_a_clear_message_and_never_touch_the_probe(string[] args, string message)
     {
@@ -67,6 +68,7 @@ public class ProbeCommandLineTests
     [InlineData("watch", "--interface", "eth0", "--interface=eth1", "--format=JSONL", "--duration", "1.5")]
     [InlineData("attach", "--interface", "eth0")]
     [InlineData("detach", "--interface", "eth0", "--instance", "ci_2")]
+    [InlineData("detach", "--all", "--instance", "ci_2")]
     [InlineData("status")]
     public async Task Valid_command_lines_reach_the_probe_and_a_probe_failure_exits_1(params string[] args)
     {

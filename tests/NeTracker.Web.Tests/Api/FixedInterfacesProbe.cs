@@ -28,6 +28,10 @@ internal sealed class FixedInterfacesProbe : IConnectionProbe
 
     public Task<InterfaceState> DetachAsync(string interfaceName, CancellationToken ct) => Change("detach", interfaceName, false);
 
+    public IReadOnlyList<string> PinnedInstances => [];
+
+    public Task<InstanceRemoval> RemoveInstanceAsync(CancellationToken ct) => Task.FromResult(new InstanceRemoval([], 0, false));
+
     public Task<IReadOnlyList<InterfaceState>> ListInterfacesAsync(CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<InterfaceState>>([State("lo", 1, false), State("veth-nt0", 7, false), State(FailingInterface, 9, false)]);
 
