@@ -38,6 +38,27 @@ public sealed class AttachTests : IAsyncLifetime
         return probe;
     }
 
+    /// <summary>A probe that attaches and is disposed while attached: filters and pins stay for
+    /// the next probe of the instance. Returns its instance id.</summary>
+    private static async Task<uint> AttachAndLeaveAsync(ProbeOptions options, string dev)
+    {
+        await using var first = new ConnectionProbe(options);
+        await first.StartAsync(Ct);
+        await first.AttachAsync(dev, Ct);
+        return first.InstanceId;
+    }
+
+    /// <summary>One connection from the client to a fresh server port, reset by the client; the port.</summary>
+    private static async Task<int> ConnectAndAbortAsync(TestNetwork net)
+    {
+        var port = Tcp.NewPort();
+        using var listener = await Tcp.ListenAsync(net.Server, TestNetwork.ServerV4, port);
+        using var client = await Tcp.NewSocketAsync(net.Client, AddressFamily.InterNetwork);
+        await client.ConnectAsync(TestNetwork.ServerV4, port, Ct);
+        Tcp.Abort(client);
+        return port;
+    }
+
     private static async Task<bool> HasClsactAsync(string dev) => (await Shell.Tc("qdisc", "show", "dev", dev)).Contains("clsact", StringComparison.Ordinal);
 
     [KernelFact]
@@ -124,25 +145,13 @@ public sealed class AttachTests : IAsyncLifetime
     {
         var net = await NetworkAsync();
         var options = AttachedProbe.TestOptions();
-        uint firstId;
-        await using (var first = new ConnectionProbe(options))
-        {
-            await first.StartAsync(Ct);
-            await first.AttachAsync(net.ClientHost, Ct);
-            firstId = first.InstanceId;
-        } // disposed while attached: filters and pins stay for the next probe
+        uint firstId = await AttachAndLeaveAsync(options, net.ClientHost);
 
         var second = await ProbeAsync(options);
         Assert.Equal(firstId, second.Probe.InstanceId);
         Assert.True(Assert.Single(await second.Probe.ListInterfacesAsync(Ct), i => i.Name == net.ClientHost).Attached);
 
-        var port = Tcp.NewPort();
-        using var listener = await Tcp.ListenAsync(net.Server, TestNetwork.ServerV4, port);
-        using (var client = await Tcp.NewSocketAsync(net.Client, AddressFamily.InterNetwork))
-        {
-            await client.ConnectAsync(TestNetwork.ServerV4, port, Ct);
-            Tcp.Abort(client);
-        }
+        int port = await ConnectAndAbortAsync(net);
         await second.Records.WaitAsync(r => r.ServerPort == port, 1);
 
         await second.Probe.DetachAsync(net.ClientHost, Ct);
@@ -155,13 +164,7 @@ public sealed class AttachTests : IAsyncLifetime
     {
         var net = await NetworkAsync();
         var options = AttachedProbe.TestOptions();
-        uint firstId;
-        await using (var first = new ConnectionProbe(options))
-        {
-            await first.StartAsync(Ct);
-            await first.AttachAsync(net.ClientHost, Ct);
-            firstId = first.InstanceId;
-        }
+        uint firstId = await AttachAndLeaveAsync(options, net.ClientHost);
         // What an upgrade finds: the previous version's tombstones were 224-byte sets of whole keys.
         var pins = PinPaths.For(options.BpffsRoot, options.InstanceName);
         File.Delete(pins.Closed);
@@ -174,13 +177,7 @@ public sealed class AttachTests : IAsyncLifetime
         using (var closed = JsonDocument.Parse(await ToolRunner.RunCheckedAsync("bpftool", ["-j", "map", "show", "pinned", pins.Closed], Ct)))
             Assert.NotEqual(224, closed.RootElement.GetProperty("bytes_value").GetInt32());
 
-        var port = Tcp.NewPort();
-        using var listener = await Tcp.ListenAsync(net.Server, TestNetwork.ServerV4, port);
-        using (var client = await Tcp.NewSocketAsync(net.Client, AddressFamily.InterNetwork))
-        {
-            await client.ConnectAsync(TestNetwork.ServerV4, port, Ct);
-            Tcp.Abort(client);
-        }
+        int port = await ConnectAndAbortAsync(net);
         var record = Assert.Single(await second.Records.WaitAsync(r => r.ServerPort == port, 1));
         Assert.False(record.Partial);
     }
