@@ -47,8 +47,9 @@ public sealed class DetachCommand : ICliCommand
         var removed = await probe.RemoveInstanceAsync(stop).ConfigureAwait(false);
         foreach (var name in removed.Interfaces)
             env.Out.WriteLine($"{name}: detached");
-        env.Out.WriteLine(removed.PinsRemoved || removed.CgroupPrograms > 0 || removed.Interfaces.Count > 0
-            ? $"instance {instance}: removed ({removed.Interfaces.Count} interfaces, {removed.CgroupPrograms} cgroup programs, pins {(removed.PinsRemoved ? "removed" : "none")})"
+        env.Out.WriteLine(removed.PinsRemoved || removed.CgroupPrograms > 0 || removed.Interfaces.Count > 0 || removed.TraceInstanceRemoved
+            ? $"instance {instance}: removed ({removed.Interfaces.Count} interfaces, {removed.CgroupPrograms} cgroup programs, pins {(removed.PinsRemoved ? "removed" : "none")}"
+              + (removed.TraceInstanceRemoved ? ", tracefs instance removed)" : ")")
             : $"instance {instance}: nothing to remove");
         return ProbeCommandLine.Ok;
     }

@@ -185,18 +185,31 @@ public sealed class TraceSession : IAsyncDisposable
         Tracefs.Write(enable, "1");
     }
 
-    private void RemoveInstance()
+    private void RemoveInstance() => Dismantle(Directory, _logger);
+
+    /// <summary>Removes the tracefs instance a probe killed with SIGKILL left (its buffer keeps
+    /// BufferKbPerCpu of memory on every CPU until removed). False when there is none.</summary>
+    public static bool RemoveLeftover(TraceOptions options, ILogger? logger)
+    {
+        string dir = Path.Combine(options.TracefsRoot, "instances", options.InstanceDirectoryName);
+        if (!System.IO.Directory.Exists(dir))
+            return false;
+        Dismantle(dir, logger);
+        return !System.IO.Directory.Exists(dir);
+    }
+
+    private static void Dismantle(string dir, ILogger? logger)
     {
         try
         {
-            Tracefs.Write(Path.Combine(Directory, EventDir, "enable"), "0");
-            Tracefs.Write(Path.Combine(Directory, EventDir, "filter"), "0");
+            Tracefs.Write(Path.Combine(dir, EventDir, "enable"), "0");
+            Tracefs.Write(Path.Combine(dir, EventDir, "filter"), "0");
         }
         catch (ProbeException e)
         {
-            _logger?.LogWarning("{Error}", e.Message);
+            logger?.LogWarning("{Error}", e.Message);
         }
-        TryRemove(Directory, _logger);
+        TryRemove(dir, logger);
     }
 
     /// <summary>rmdir of an instance fails with EBUSY while a file in it is still open; the

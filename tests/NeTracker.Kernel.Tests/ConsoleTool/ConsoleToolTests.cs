@@ -30,8 +30,12 @@ public sealed class ConsoleToolTests : IAsyncLifetime
     {
         // Whatever a failed test left attached: detach through the tool itself, then the network.
         await Run("detach", "--interface", _net.ServerHost, "--interface", _net.ClientHost);
+        if (Directory.Exists(TraceInstance))
+            Directory.Delete(TraceInstance); // rmdir: a tracefs instance goes with its files
         await _net.DisposeAsync();
     }
+
+    private string TraceInstance => $"/sys/kernel/tracing/instances/netracker-{_instance}";
 
     private CliEnvironment Env => new(
         TextWriter.Synchronized(new StringWriter(_out)), TextWriter.Synchronized(new StringWriter(_err)),
@@ -108,6 +112,8 @@ public sealed class ConsoleToolTests : IAsyncLifetime
             await doomed.DisposeAsync();
         }
         Assert.True(Directory.Exists(pins.Root));
+        // A trace-transport probe killed the same way leaves its tracefs instance too.
+        Directory.CreateDirectory(TraceInstance);
 
         _out.Clear();
         Assert.Equal(ProbeCommandLine.Ok, await ProbeCommandLine.RunAsync(
@@ -116,8 +122,9 @@ public sealed class ConsoleToolTests : IAsyncLifetime
 
         _out.Clear();
         Assert.Equal(ProbeCommandLine.Ok, await Run("detach", "--all"));
-        Assert.Contains($"instance {_instance}: removed (0 interfaces, {OwnerProgram.Programs.Count} cgroup programs, pins removed)",
+        Assert.Contains($"instance {_instance}: removed (0 interfaces, {OwnerProgram.Programs.Count} cgroup programs, pins removed, tracefs instance removed)",
             _out.ToString(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(TraceInstance));
         Assert.DoesNotContain(await owner.ListAttachedAsync(Ct), p => ids.Contains(p.Id));
         Assert.False(Directory.Exists(pins.Root));
 
@@ -187,7 +194,7 @@ public sealed class ConsoleToolTests : IAsyncLifetime
              doc.RootElement.GetProperty("client_addr").GetString(), doc.RootElement.GetProperty("server_port").GetInt32(),
              doc.RootElement.GetProperty("bytes_in").GetInt32())); // the client's payload arrives at ClientHost's ingress
         Assert.DoesNotContain("bpf", await Shell.Tc("filter", "show", "dev", _net.ClientHost, "ingress"), StringComparison.Ordinal);
-        Assert.False(Directory.Exists($"/sys/kernel/tracing/instances/netracker-{_instance}"));
+        Assert.False(Directory.Exists(TraceInstance));
     }
 
     /// <summary>The client connects, sends <paramref name="payload"/> bytes and closes first;
