@@ -115,12 +115,9 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
         {
             using var conns = new BpfMap(Pins.Conns);
             using var closed = new BpfMap(Pins.Closed);
-            if (conns.Info.KeySize == NtKey.SizeOf && conns.Info.ValueSize == NtConn.SizeOf
-                && closed.Info.ValueSize == Tombstones.SetSize && closed.Info.MaxEntries == Tombstones.Sets)
+            if (ConnTable.LayoutMismatch(conns, closed) is not { } mismatch)
                 return false;
-            logger?.LogWarning("the instance pinned at {Pins} has tables of another NeTracker version (conns {Key}/{Value} bytes, "
-                               + "tombstones {SetSize} bytes × {Sets}): reloading it", Pins.Root, conns.Info.KeySize, conns.Info.ValueSize,
-                closed.Info.ValueSize, closed.Info.MaxEntries);
+            logger?.LogWarning("the instance pinned at {Pins} is another NeTracker version's ({Mismatch}): reloading it", Pins.Root, mismatch);
             return true;
         }
         catch (ProbeException ex)

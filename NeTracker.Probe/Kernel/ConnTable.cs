@@ -38,19 +38,26 @@ public sealed class ConnTable : IDisposable
             _halfOpenCount?.Dispose();
             throw;
         }
-        if (_closed.Info.ValueSize != Tombstones.SetSize || _closed.Info.MaxEntries != Tombstones.Sets)
+        if (LayoutMismatch(_conns, _closed) is { } mismatch)
         {
             Dispose();
-            throw new ProbeException($"the pinned tombstones {_closed.Path} have value size {_closed.Info.ValueSize} and {_closed.Info.MaxEntries} sets, "
-                                     + $"this probe expects {Tombstones.SetSize} and {Tombstones.Sets}: remove that instance with `NeTracker.Probe detach --all --instance {Path.GetFileName(pins.Root)}` (its filters, cgroup programs and pins).");
+            throw new ProbeException($"{mismatch}: remove that instance with `NeTracker.Probe detach --all --instance {Path.GetFileName(pins.Root)}` (its filters, cgroup programs and pins).");
         }
         _tombstones = new Tombstones(_closed);
-        if (_conns.Info.KeySize != NtKey.SizeOf || _conns.Info.ValueSize != NtConn.SizeOf)
-        {
-            Dispose();
-            throw new ProbeException($"the pinned table {_conns.Path} has key/value sizes {_conns.Info.KeySize}/{_conns.Info.ValueSize}, "
-                                     + $"this probe expects {NtKey.SizeOf}/{NtConn.SizeOf}: remove that instance with `NeTracker.Probe detach --all --instance {Path.GetFileName(pins.Root)}` (its filters, cgroup programs and pins).");
-        }
+    }
+
+    /// <summary>How pinned tables differ from this probe's layout (pinned by another version of
+    /// NeTracker), or null when they match: the one rule the loader (which reloads such pins) and
+    /// this table (which refuses them) both apply.</summary>
+    internal static string? LayoutMismatch(BpfMap conns, BpfMap closed)
+    {
+        if (conns.Info.KeySize != NtKey.SizeOf || conns.Info.ValueSize != NtConn.SizeOf)
+            return $"the pinned table {conns.Path} has key/value sizes {conns.Info.KeySize}/{conns.Info.ValueSize}, "
+                   + $"this probe expects {NtKey.SizeOf}/{NtConn.SizeOf}";
+        if (closed.Info.ValueSize != Tombstones.SetSize || closed.Info.MaxEntries != Tombstones.Sets)
+            return $"the pinned tombstones {closed.Path} have value size {closed.Info.ValueSize} and {closed.Info.MaxEntries} sets, "
+                   + $"this probe expects {Tombstones.SetSize} and {Tombstones.Sets}";
+        return null;
     }
 
     /// <summary>Entries of "conns" (as created, which may differ from the options when a probe

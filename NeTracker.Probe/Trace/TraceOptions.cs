@@ -11,6 +11,9 @@ public sealed record TraceOptions(string InstanceName, int BufferKbPerCpu = 8192
     /// <summary>The tracefs directory name of the instance.</summary>
     public string InstanceDirectoryName => "netracker-" + InstanceName;
 
+    /// <summary>The instance's directory under tracefs.</summary>
+    public string InstanceDirectory => Path.Combine(TracefsRoot, "instances", InstanceDirectoryName);
+
     /// <summary>Throws <see cref="ProbeException"/> for a name that is not a plain directory name.</summary>
     public void Validate()
     {

@@ -125,8 +125,7 @@ public sealed class TraceSession : IAsyncDisposable
 
     private static string? TryCreateInstance(TraceOptions options, ILogger? logger)
     {
-        string instances = Path.Combine(options.TracefsRoot, "instances");
-        string dir = Path.Combine(instances, options.InstanceDirectoryName);
+        string dir = options.InstanceDirectory;
         if (System.IO.Directory.Exists(Path.Combine(dir, EventDir)))
         {
             // A leftover of a crashed run: take it over, starting from an empty buffer.
@@ -191,7 +190,7 @@ public sealed class TraceSession : IAsyncDisposable
     /// BufferKbPerCpu of memory on every CPU until removed). False when there is none.</summary>
     public static bool RemoveLeftover(TraceOptions options, ILogger? logger)
     {
-        string dir = Path.Combine(options.TracefsRoot, "instances", options.InstanceDirectoryName);
+        string dir = options.InstanceDirectory;
         if (!System.IO.Directory.Exists(dir))
             return false;
         Dismantle(dir, logger);
