@@ -17,6 +17,15 @@ public sealed class TcObjectSelectionTests
     public async Task The_trace_transport_runs_its_own_object_which_has_no_ring_buffer()
     {
         await using var net = await TestNetwork.CreateAsync();
+        if (!KernelFeatures.Host.TraceVprintk)
+        {
+            // Linux < 5.16: refused at start, saying what is missing and what to use instead.
+            await using var refused = new ConnectionProbe(AttachedProbe.TestOptions(transport: ProbeTransport.Trace));
+            var ex = await Assert.ThrowsAsync<ProbeException>(() => refused.StartAsync(Ct));
+            Assert.Contains("bpf_trace_vprintk", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("--transport ringbuf", ex.Message, StringComparison.Ordinal);
+            return;
+        }
         await using var probe = await AttachedProbe.StartAsync(AttachedProbe.TestOptions(transport: ProbeTransport.Trace), net.ClientHost);
         Assert.Equal("trace", probe.Probe.Counters.TcObject);
         Assert.False(File.Exists(probe.Probe.Pins.Events), "the trace object pins no ring buffer");
@@ -28,6 +37,17 @@ public sealed class TcObjectSelectionTests
     {
         await using var net = await TestNetwork.CreateAsync();
         var options = AttachedProbe.TestOptions() with { TcVariant = TcVariant.Compat, ReadEvents = false };
+        if (!KernelFeatures.Host.FullTcObject)
+        {
+            // Linux < 5.12: the full object forced here is refused by the verifier, and nothing stays pinned.
+            var forced = new BpfLoader(options with { TcVariant = TcVariant.Full });
+            var ex = await Assert.ThrowsAsync<ProbeException>(() => forced.LoadAsync(Ct));
+            Assert.Contains("loading the eBPF program failed", ex.Message, StringComparison.Ordinal);
+            Assert.Null(TcObjects.Pinned(forced.Pins));
+            await forced.Owners.DetachAsync(CancellationToken.None);
+            forced.RemovePins();
+            return;
+        }
         var first = new BpfLoader(options);
         try
         {
