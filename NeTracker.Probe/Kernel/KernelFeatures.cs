@@ -61,36 +61,29 @@ public sealed record KernelFeatures(
     public TcVariant SelectTc(TcVariant requested)
         => requested != TcVariant.Auto ? requested : FullTcObject ? TcVariant.Full : TcVariant.Compat;
 
+    /// <summary>Each flag: its name, whether it is present, and what its absence turns off.</summary>
+    private IEnumerable<(string Name, bool Present, string Effect)> Flags =>
+    [
+        (nameof(Ringbuf), Ringbuf, "no BPF ring buffer (Linux ≥ 5.8): events travel by the trace transport"),
+        (nameof(AtomicFetch), AtomicFetch, "no atomic fetch operations (Linux ≥ 5.12): the compat TC object (spin-locked state, precise clock)"),
+        (nameof(KtimeCoarse), KtimeCoarse, "no bpf_ktime_get_coarse_ns (Linux ≥ 5.11): the compat TC object (precise clock on every packet)"),
+        (nameof(TraceVprintk), TraceVprintk, "no bpf_trace_vprintk (Linux ≥ 5.16): the trace transport is unavailable"),
+        (nameof(Btf), Btf, "no BTF: maps cannot describe their layout, process attribution is off"),
+        (nameof(SkStorage), SkStorage, "no socket storage maps: process attribution is off"),
+        (nameof(CgroupSockHooks), CgroupSockHooks, "no cgroup socket hooks (CONFIG_CGROUP_BPF): process attribution is off"),
+        (nameof(CgroupLink), CgroupLink, "no bpf_link for cgroup programs (Linux ≥ 5.7): cgroup programs attach without links"),
+        (nameof(Tcx), Tcx, "no tcx (Linux ≥ 6.6): TC programs attach as netlink tc filters"),
+    ];
+
+    /// <summary>What the absence of one flag (by name) turns off, with the kernel's answer; null when it is present.</summary>
+    public string? DegradationOf(string flag)
+        => Flags.Where(f => f.Name == flag && !f.Present)
+            .Select(f => Reasons.TryGetValue(f.Name, out var why) && why.Length > 0 ? $"{f.Effect} ({why})" : f.Effect)
+            .FirstOrDefault();
+
     /// <summary>One line per missing feature: what it costs NeTracker here (Health, `status`).</summary>
-    public IReadOnlyList<string> Degradations
-    {
-        get
-        {
-            var lines = new List<string>();
-            void Missing(bool present, string name, string effect)
-            {
-                if (!present)
-                    lines.Add(Reasons.TryGetValue(name, out var why) ? $"{effect} ({why})" : effect);
-            }
-            Missing(Ringbuf, nameof(Ringbuf), "no BPF ring buffer (Linux ≥ 5.8): events travel by the trace transport");
-            Missing(AtomicFetch, nameof(AtomicFetch), "no atomic fetch operations (Linux ≥ 5.12): the compat TC object (spin-locked state, precise clock)");
-            Missing(KtimeCoarse, nameof(KtimeCoarse), "no bpf_ktime_get_coarse_ns (Linux ≥ 5.11): the compat TC object (precise clock on every packet)");
-            Missing(TraceVprintk, nameof(TraceVprintk), "no bpf_trace_vprintk (Linux ≥ 5.16): the trace transport is unavailable");
-            Missing(Btf, nameof(Btf), "no BTF: maps cannot describe their layout, process attribution is off");
-            Missing(SkStorage, nameof(SkStorage), "no socket storage maps: process attribution is off");
-            Missing(CgroupSockHooks, nameof(CgroupSockHooks), "no cgroup socket hooks (CONFIG_CGROUP_BPF): process attribution is off");
-            Missing(CgroupLink, nameof(CgroupLink), "no bpf_link for cgroup programs (Linux ≥ 5.7): cgroup programs attach without links");
-            Missing(Tcx, nameof(Tcx), "no tcx (Linux ≥ 6.6): TC programs attach as netlink tc filters");
-            return lines;
-        }
-    }
+    public IReadOnlyList<string> Degradations => Flags.Select(f => DegradationOf(f.Name)).OfType<string>().ToList();
 
     /// <summary>The flags as `name=yes|no`, for the log line at start and `status`.</summary>
-    public string Summary
-        => string.Join(' ', new (string Name, bool On)[]
-        {
-            (nameof(Ringbuf), Ringbuf), (nameof(AtomicFetch), AtomicFetch), (nameof(KtimeCoarse), KtimeCoarse),
-            (nameof(TraceVprintk), TraceVprintk), (nameof(Btf), Btf), (nameof(SkStorage), SkStorage),
-            (nameof(CgroupSockHooks), CgroupSockHooks), (nameof(CgroupLink), CgroupLink), (nameof(Tcx), Tcx),
-        }.Select(f => $"{f.Name}={(f.On ? "yes" : "no")}"));
+    public string Summary => string.Join(' ', Flags.Select(f => $"{f.Name}={(f.Present ? "yes" : "no")}"));
 }
