@@ -45,6 +45,10 @@ public static class KernelFeatureProbe
             return ok;
         }
 
+        // Linux < 5.11 charges maps to RLIMIT_MEMLOCK: without this the probes below would read a
+        // full limit (EPERM) as missing features. Root may lift it; a process that may not would
+        // be refused its maps anyway.
+        Libc.RaiseMemlockLimit();
         // A plain array exists on every kernel with BPF: refused, the process lacks the privileges.
         var array = BpfSyscall.MapCreate(MapArray, 4, 4, 1, 0);
         if (array >= 0)
