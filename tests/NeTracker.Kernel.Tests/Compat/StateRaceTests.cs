@@ -27,7 +27,6 @@ public sealed partial class StateRaceTests
     [InlineData(TcVariant.Compat)]
     public async Task Fins_raced_on_two_cpus_emit_each_connection_exactly_once(TcVariant variant)
     {
-        Assert.SkipWhen(variant == TcVariant.Full && !KernelFeatures.Host.FullTcObject, "this kernel has no atomic fetch operations: only the compat object runs here");
         Assert.SkipWhen(Environment.ProcessorCount < 2, "needs two CPUs to race on");
         await using var net = await TestNetwork.CreateAsync();
         var loader = new BpfLoader(AttachedProbe.TestOptions() with
@@ -36,6 +35,12 @@ public sealed partial class StateRaceTests
         });
         try
         {
+            if (variant == TcVariant.Full && !KernelFeatures.Host.FullTcObject)
+            {
+                // No atomic fetch operations here (Linux < 5.12): the verifier refuses the full object.
+                await Assert.ThrowsAsync<NeTracker.Probe.ProbeException>(() => loader.LoadAsync(Ct));
+                return;
+            }
             await loader.LoadAsync(Ct);
             Assert.Equal(variant == TcVariant.Full ? TcObjectKind.Full : TcObjectKind.Compat, loader.TcObject);
             var ifindex = (int)NativeNet.if_nametoindex(net.ClientHost);
