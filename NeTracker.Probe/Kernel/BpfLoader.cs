@@ -68,6 +68,8 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
         if (!File.Exists(obj))
             throw new ProbeException($"the eBPF object {obj} is missing: build NeTracker.Probe (clang compiles bpf/netracker.bpf.c).");
         SharedDirectory.CreateIn(Path.GetDirectoryName(Pins.Root)!, () => Directory.CreateDirectory(Pins.Root));
+        // The lease map first: both objects' programs check the one map (bpf/netracker_lease.h).
+        await _bpftool.RunAsync(["map", "create", Pins.Staging("lease"), "type", "array", "key", "4", "value", "8", "entries", "1", "name", "lease"], ct).ConfigureAwait(false);
         var ownersMap = await LoadOwnersAsync(ct).ConfigureAwait(false);
         try
         {
@@ -84,8 +86,9 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
                 foreach (var (name, pin) in Owners.SharedMaps)
                     load.AddRange(["map", "name", name, "pinned", pin]);
             }
-            load.AddRange(["pinmaps", Pins.Maps]);
+            load.AddRange(["map", "name", "lease", "pinned", Pins.Staging("lease"), "pinmaps", Pins.Maps]);
             await _bpftool.RunAsync(load, ct).ConfigureAwait(false);
+            File.Delete(Pins.Staging("lease"));
             foreach (var (name, _) in sized)
                 File.Delete(Pins.Staging(name));
             var instanceId = NewInstanceId();
@@ -138,7 +141,7 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
         }
         try
         {
-            return await Owners.LoadAsync(ct).ConfigureAwait(false);
+            return await Owners.LoadAsync(ct, Pins.Staging("lease")).ConfigureAwait(false);
         }
         catch (ProbeException ex)
         {
