@@ -62,6 +62,7 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
         // Pins about to be removed may hold an attached owner program: detach it first, or it
         // would run on, unreachable, until reboot.
         await Owners.DetachAsync(ct).ConfigureAwait(false);
+        using var keptLinks = Tc.TcxLinks.Kept.Take(Pins.Links); // the interfaces stay attached across the reload
         RemovePins();
 
         var obj = options.ResolvedBpfObjectPath;
@@ -91,6 +92,7 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
             File.Delete(Pins.Staging("lease"));
             foreach (var (name, _) in sized)
                 File.Delete(Pins.Staging(name));
+            keptLinks.PinAgain();
             var instanceId = NewInstanceId();
             await WriteConfigAsync(instanceId, ct).ConfigureAwait(false);
             logger?.LogInformation("loaded {Object} pinned at {Pins} (instance id {Id:x8})", obj, Pins.Root, instanceId);

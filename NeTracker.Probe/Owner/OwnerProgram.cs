@@ -228,8 +228,8 @@ public sealed class OwnerProgram(ProbeOptions options, PinPaths pins, ILogger? l
             using (link)
                 link.Detach();
         }
-        foreach (var (name, _) in Programs)
-            File.Delete(pins.Link(LinkPin(name)));
+        foreach (var pin in Programs.Select(p => pins.Link(LinkPin(p.Name))).Where(File.Exists))
+            File.Delete(pin);
         var left = await AttachedIdsAsync(ct).ConfigureAwait(false);
         foreach (var (name, type) in Programs.Where(p => left.Contains(p.Name)))
             await _bpftool.RunAsync(["cgroup", "detach", root, type, "pinned", pins.OwnerProgram(name)], ct).ConfigureAwait(false);

@@ -16,6 +16,7 @@ public sealed class TcAttacher(TcOptions options, string sysClassNet = Interface
     private TcxLinks? _tcx;
     private string? _ingressPin;
     private string? _egressPin;
+    private string? _linkDirectory;
 
     public TcOptions Options => options;
 
@@ -23,7 +24,7 @@ public sealed class TcAttacher(TcOptions options, string sysClassNet = Interface
     /// kernel has them and <paramref name="useTcx"/> allows; netlink tc filters otherwise.</summary>
     public void UsePrograms(string ingressPin, string egressPin, string linkDirectory, bool holdLinks, bool useTcx)
     {
-        (_ingressPin, _egressPin) = (ingressPin, egressPin);
+        (_ingressPin, _egressPin, _linkDirectory) = (ingressPin, egressPin, linkDirectory);
         _tcx = useTcx && Native.BpfLink.TcxSupported ? new TcxLinks(linkDirectory, holdLinks) : null;
     }
 
@@ -43,8 +44,17 @@ public sealed class TcAttacher(TcOptions options, string sysClassNet = Interface
             _tcx.AdoptPinned(ifindex, _ingressPin, _egressPin!);
     }
 
+    /// <summary>The ids of the programs at an interface's tcx hook (empty without tcx or interface).</summary>
+    public static IReadOnlyList<uint> TcxProgramIds(string dev, TcHook hook, string sysClassNet = InterfaceName.SysClassNet)
+        => new NetDevices(sysClassNet).IfIndexOf(dev) is { } ifindex ? (IReadOnlyList<uint>?)Native.BpfLink.TcxPrograms(ifindex, TcxLinks.AttachType(hook)) ?? [] : [];
+
+    /// <summary>This instance's programs, and the ones its pinned links run (an earlier load's, until re-pointed).</summary>
     private IReadOnlySet<uint> OurPrograms()
-        => new[] { _ingressPin, _egressPin }.Select(p => p is null ? null : Native.PinnedProgram.IdOf(p)).OfType<uint>().ToHashSet();
+    {
+        var ids = TcxLinks.PinnedPrograms(_linkDirectory);
+        ids.UnionWith(new[] { _ingressPin, _egressPin }.Select(p => p is null ? null : Native.PinnedProgram.IdOf(p)).OfType<uint>());
+        return ids;
+    }
 
     /// <summary>NeTracker's and everyone else's filters on both hooks.</summary>
     public async Task<TcFilterSet> ShowAsync(string dev, CancellationToken ct)

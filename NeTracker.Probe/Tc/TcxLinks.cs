@@ -28,7 +28,7 @@ internal sealed class TcxLinks(string linkDirectory, bool hold)
                 held.Update(prog.Fd, prog.Id);
             return;
         }
-        if (hold && Adopt(ifindex, hook, prog))
+        if (Adopt(ifindex, hook, prog))
             return;
         var running = Running(new HashSet<uint> { prog.Id }, ifindex, hook);
         var already = running.Count > 0; // held by another process, or pinned: attached already
@@ -49,7 +49,8 @@ internal sealed class TcxLinks(string linkDirectory, bool hold)
         }
     }
 
-    /// <summary>A link a stopped run pinned: held again (pointed at this program), pin removed.</summary>
+    /// <summary>A link a stopped run pinned: pointed at this program, and held again by a reader
+    /// (pin removed) or left pinned by anyone else.</summary>
     private bool Adopt(int ifindex, TcHook hook, PinnedProgram prog)
     {
         var pin = PinOf(ifindex, hook);
@@ -64,9 +65,66 @@ internal sealed class TcxLinks(string linkDirectory, bool hold)
         }
         if (link.ProgramId != prog.Id)
             link.Update(prog.Fd, prog.Id);
+        if (!hold)
+        {
+            link.Dispose();
+            return true;
+        }
         _held[(ifindex, hook)] = link;
         File.Delete(pin);
         return true;
+    }
+
+    /// <summary>The programs the links pinned in <paramref name="directory"/> run: this instance's,
+    /// also when they are an earlier load's (a reload re-points them at the next attach).</summary>
+    public static HashSet<uint> PinnedPrograms(string? directory)
+    {
+        var ids = new HashSet<uint>();
+        if (directory is null || !Directory.Exists(directory))
+            return ids;
+        foreach (var pin in Directory.EnumerateFiles(directory, "tcx_*"))
+        {
+            try
+            {
+                using var link = BpfLink.OpenPinned(pin);
+                if (link is not null)
+                    ids.Add(link.ProgramId);
+            }
+            catch (ProbeException)
+            {
+                // removed meanwhile, or not a link: not ours to show
+            }
+        }
+        return ids;
+    }
+
+    /// <summary>Holds the pinned tcx links while the instance's pins are removed and made again
+    /// (a reload), and pins them back: the interfaces stay watched across an upgrade.</summary>
+    public sealed class Kept(string directory, List<(string Name, BpfLink Link)> links) : IDisposable
+    {
+        public static Kept Take(string directory)
+        {
+            var links = new List<(string, BpfLink)>();
+            if (Directory.Exists(directory))
+            {
+                foreach (var pin in Directory.EnumerateFiles(directory, "tcx_*"))
+                {
+                    if (BpfLink.OpenPinned(pin) is { } link)
+                        links.Add((Path.GetFileName(pin), link));
+                }
+            }
+            return new Kept(directory, links);
+        }
+
+        public void PinAgain()
+        {
+            if (links.Count > 0)
+                Directory.CreateDirectory(directory);
+            foreach (var (name, link) in links)
+                link.Pin(Path.Combine(directory, name));
+        }
+
+        public void Dispose() => links.ForEach(l => l.Link.Dispose());
     }
 
     /// <summary>Adopts the pinned links of an interface already attached (a restarted reader).</summary>
@@ -95,7 +153,8 @@ internal sealed class TcxLinks(string linkDirectory, bool hold)
                 held.Dispose();
                 any = true;
             }
-            File.Delete(PinOf(ifindex, hook));
+            if (File.Exists(PinOf(ifindex, hook)))
+                File.Delete(PinOf(ifindex, hook));
         }
         return DetachRunning(ifindex, ourPrograms) || any;
     }
