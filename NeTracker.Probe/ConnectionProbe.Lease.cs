@@ -31,6 +31,12 @@ public sealed partial class ConnectionProbe
         Counters.Attachment = _attacher.Mode;
     }
 
+    public async Task StopReadingAsync()
+    {
+        await _readStop.CancelAsync().ConfigureAwait(false);
+        await _readLoop.ConfigureAwait(false);
+    }
+
     private void CloseLease()
     {
         _lease?.Dispose();

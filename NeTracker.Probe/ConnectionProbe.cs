@@ -28,6 +28,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
     private readonly Channel<IReadOnlyList<ConnectionRecord>> _records;
     private readonly SemaphoreSlim _tcLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _readStop = new();
 
     /// <summary>name → ifindex of the interfaces this instance is attached to.</summary>
     private readonly ConcurrentDictionary<string, int> _attached = new(StringComparer.Ordinal);
@@ -135,7 +136,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
             return; // attach, detach, status: the tables and filters, no events
         _source = source;
         _leaseLoop = Task.Run(() => LeaseLoopAsync(_stop.Token), CancellationToken.None);
-        _readLoop = source.RunAsync(Publish, _stop.Token);
+        _readLoop = source.RunAsync(Publish, _readStop.Token);
         _sweepLoop = Task.Run(() => SweepLoopAsync(_stop.Token), CancellationToken.None);
     }
 
@@ -216,6 +217,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
             }
         }
         await _stop.CancelAsync().ConfigureAwait(false);
+        await _readStop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_readLoop, _sweepLoop, _leaseLoop).ConfigureAwait(false);
         if (_source is not null)
             await _source.DisposeAsync().ConfigureAwait(false);
@@ -239,6 +241,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
         _stats?.Dispose();
         _instanceLock?.Dispose();
         _stop.Dispose();
+        _readStop.Dispose();
         _tcLock.Dispose();
     }
 

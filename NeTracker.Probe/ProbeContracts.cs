@@ -42,6 +42,12 @@ public interface IConnectionProbe : IAsyncDisposable
 
     ProbeCounters Counters { get; }
 
+    /// <summary>Stops reading events (the programs keep running): what was read is in
+    /// <see cref="Records"/> for the consumer to take, what comes later waits in the kernel's
+    /// buffer for the next start. A consumer that stops calls it first, then drains Records: at a
+    /// restart nothing read is lost and nothing is read twice.</summary>
+    Task StopReadingAsync() => Task.CompletedTask;
+
     /// <summary>What another pinned instance is doing, for status: its lease and attachments.</summary>
     string DescribePinned(string instance) => "";
 }

@@ -139,7 +139,7 @@ public sealed class FailSafeTests
             await Task.Delay(TimeSpan.FromSeconds(1), Ct); // time under test: a duplicate would arrive now
             var rows = await RecordsAsync(http, net.ClientHost);
             var summary = $"made {total}, stored {rows.Count}, distinct {rows.Select(r => r.ClientPort).Distinct().Count()}, partial {rows.Count(r => r.Partial)}";
-            Console.WriteLine($"restart: {summary}");
+            TestContext.Current.TestOutputHelper?.WriteLine($"restart: {summary}");
             Assert.True(rows.Count == total, summary);
             Assert.True(rows.Select(r => (r.ClientPort, r.ServerPort)).Distinct().Count() == total, summary);
             Assert.True(rows.All(r => !r.Partial), summary);
