@@ -5,7 +5,9 @@
 # at once, bpf/netracker_lease.h), and the wall time per connection with nothing attached,
 # active, dormant. kernel.bpf_stats_enabled=1, `bpftool prog show` run_time_ns / run_cnt, the
 # method of bench/owner_cost.sh. The instance is attached by the console tool (`attach`, which
-# pins its links and leases them for --lease seconds); dormant = the lease set to 0.
+# pins its links and leases them for --lease seconds); dormant = the lease set to 0. "floor" is
+# the TC object built with -DNT_BENCH_FLOOR_CALL (returns before any work) on tc filters: what a
+# run costs as measured here (the call and bpf_stats' own clock reads), the dormant run's bound.
 # Usage: sudo bench/dormant_cost.sh [CONNECTIONS=3000] [ROUNDS=2] [--tc-filters]
 # Uses only 198.19.251.0/30 on a veth it creates; removes everything it made on exit.
 set -euo pipefail
@@ -22,14 +24,21 @@ NS="ntdc$S" H="ntdch$S" P="ntdcp$S" INSTANCE="dormbench-$S"
 PINS="/sys/fs/bpf/netracker/$INSTANCE"
 OLD_STATS="$(sysctl -n kernel.bpf_stats_enabled)"
 
+FLOOR="/sys/fs/bpf/netracker-floor-$S"
+WORK="$(mktemp -d)"
 cleanup() {
 	set +e
+	tc qdisc del dev "$H" clsact 2>/dev/null
+	rm -rf "$FLOOR" "$WORK"
 	[ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null
 	"${CLI[@]}" detach --all --instance "$INSTANCE" >/dev/null 2>&1
 	ip netns del "$NS" 2>/dev/null; ip link del "$H" 2>/dev/null
 	sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
 }
 trap cleanup EXIT
+
+clang -O2 -g -target bpf -mcpu=v3 -DNT_BENCH_FLOOR_CALL -I"$ROOT/bpf" -I/usr/include/"$(uname -m)"-linux-gnu \
+	-c "$ROOT/bpf/netracker.bpf.c" -o "$WORK/floor.o"
 
 ip netns add "$NS"
 ip link add "$H" type veth peer name "$P" netns "$NS"
@@ -70,7 +79,7 @@ stat_of() { # pinned prog -> "run_time_ns run_cnt"
 	bpftool -j prog show pinned "$1" | python3 -c 'import json,sys; p=json.load(sys.stdin); print(p.get("run_time_ns",0), p.get("run_cnt",0))'
 }
 PROGS=("$PINS/progs/nt_egress" "$PINS/progs/nt_ingress" "$PINS/owner/progs/nt_connect4")
-stats() { for p in "${PROGS[@]}"; do stat_of "$p"; done | tr '\n' ' '; }
+stats() { for p in "${PROGS[@]}"; do if [ -e "$p" ]; then stat_of "$p"; else echo 0 0; fi; done | tr '\n' ' '; }
 
 measure() { # $1 = phase name
 	local before after wall
@@ -104,4 +113,15 @@ for round in $(seq "$ROUNDS"); do
 	# Dormant: the lease run out (0 = expired), everything else as it was.
 	bpftool map update pinned "$PINS/maps/lease" key 0 0 0 0 value 0 0 0 0 0 0 0 0
 	measure dormant
+	"${CLI[@]}" detach --all --instance "$INSTANCE" >/dev/null
+	# The floor: programs that return at once, on tc filters (no connect4 here: its column is 0).
+	bpftool prog loadall "$WORK/floor.o" "$FLOOR" type classifier
+	tc qdisc add dev "$H" clsact
+	tc filter add dev "$H" ingress pref 20000 handle 0x4e54 bpf da pinned "$FLOOR/nt_ingress"
+	tc filter add dev "$H" egress pref 20000 handle 0x4e54 bpf da pinned "$FLOOR/nt_egress"
+	PROGS=("$FLOOR/nt_egress" "$FLOOR/nt_ingress" "$FLOOR/none")
+	measure floor
+	PROGS=("$PINS/progs/nt_egress" "$PINS/progs/nt_ingress" "$PINS/owner/progs/nt_connect4")
+	tc qdisc del dev "$H" clsact
+	rm -rf "$FLOOR"
 done
