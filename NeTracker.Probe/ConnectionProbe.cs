@@ -109,6 +109,8 @@ public sealed partial class ConnectionProbe : IConnectionProbe
             _factory = new RecordFactory(Environment.MachineName, _names, _clock, NewOwnerResolver());
             Counters.TransportWarning = _loader.TransportWarning;
             Counters.Transport = _loader.Transport == ProbeTransport.Ringbuf ? "ringbuf" : "trace";
+            Counters.TcObject = TcObjects.Name(_loader.TcObject);
+            Volatile.Write(ref Counters.KernelDegradations, _loader.Features.Degradations);
             RefreshKernelStats();
             if (_options.ReadEvents)
                 source = await OpenSourceAsync(ct).ConfigureAwait(false);

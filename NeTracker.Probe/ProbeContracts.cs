@@ -109,6 +109,12 @@ public sealed class ProbeCounters
     /// <summary>Why the configured transport is not the one in use (empty when it is).</summary>
     public string TransportWarning = "";
 
+    /// <summary>The TC object in use: "full", "compat" (Linux 5.10 instructions) or "trace".</summary>
+    public string TcObject = "";
+
+    /// <summary>What this kernel lacks and what that turns off, one line each (KernelFeatures.Degradations).</summary>
+    public IReadOnlyList<string> KernelDegradations = [];
+
     /// <summary>Why records carry no owner (pid, comm, cgroup); empty when they do.</summary>
     public string OwnerWarning = "";
 

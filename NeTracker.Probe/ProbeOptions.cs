@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using NeTracker.Probe.Events;
+using NeTracker.Probe.Kernel;
 
 namespace NeTracker.Probe;
 
@@ -86,6 +87,10 @@ public sealed partial record ProbeOptions
     /// leaves them attached for a later probe to find (the console tool's `attach`).</summary>
     public bool DetachOnDispose { get; init; }
 
+    /// <summary>The ring-buffer TC object: auto (what the kernel accepts, probed at start), full or
+    /// compat (the Linux 5.10 one, forced). Auto defers to the NETRACKER_TC_VARIANT environment variable.</summary>
+    public TcVariant TcVariant { get; init; } = TcVariant.Auto;
+
     /// <summary>How long the programs keep working after their reader last renewed the lease
     /// (bpf/netracker_lease.h): the restart window of what stays attached without a process
     /// (links pinned at a stop, tc filters on kernels without tcx). Past it they return at once.</summary>
@@ -129,6 +134,8 @@ public sealed partial record ProbeOptions
             problems.Add("RingBufferWakeupBytes must be at least 0 and less than RingBufferBytes.");
         if (RingBufferPoll < TimeSpan.FromMilliseconds(1) || RingBufferPoll > TimeSpan.FromSeconds(1))
             problems.Add("RingBufferPoll must be between 1 ms and 1 s.");
+        if (!Enum.IsDefined(TcVariant))
+            problems.Add("TcVariant must be auto, full or compat.");
         if (!Enum.IsDefined(Transport))
             problems.Add("Transport must be ringbuf or trace.");
         if (MaxConnections is < 64 or > 16_777_216 || MaxHalfOpen is < 64 or > 16_777_216)

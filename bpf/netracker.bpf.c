@@ -4,6 +4,15 @@
  * one event when it finishes: a binary struct nt_event into the ring buffer "events" (the
  * default transport), or an NTv1 text line with bpf_printk (the trace transport).
  *
+ * One source, three objects (bpf/bpf.targets), so that what a kernel lacks never stops the rest
+ * from loading; user space picks one by asking the kernel what it accepts
+ * (NeTracker.Probe/Kernel/KernelFeatures.cs), never by its version string:
+ * - netracker.bpf.o: ring buffer; atomic fetch-or on the state word, the coarse clock (Linux 5.12);
+ * - netracker_compat.bpf.o (NT_COMPAT): ring buffer; nothing newer than Linux 5.10 — the state
+ *   word changes under a bpf_spin_lock (see state_or()), and every packet reads the precise clock;
+ * - netracker_trace.bpf.o (NT_TRACE): the trace transport, which needs bpf_trace_vprintk (5.16)
+ *   and so keeps the full object's instructions.
+ *
  * A passive observer: every path returns TC_ACT_UNSPEC and no packet byte is written.
  * Headers are read in place when they sit in the linear part of the skb (the common case)
  * and copied with bpf_skb_load_bytes when they do not.
@@ -20,8 +29,9 @@
  * was an insert and a delete per connection, ~15 % of the program's time (bench/FINDINGS.md).
  *
  * Concurrency: ingress and egress of one connection run on different CPUs at the same time
- * (simultaneous close sends both FINs at once). State only grows, with atomic or; whoever
- * sets NT_S_CLOSED first is the one that emits, so each connection is emitted once.
+ * (simultaneous close sends both FINs at once). State only grows, by state_or(); whoever
+ * sets NT_S_CLOSED first is the one that emits, so each connection is emitted once. Counters
+ * grow by atomic add whose result is unused: the one atomic operation Linux 5.10 has.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -81,6 +91,7 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+#ifndef NT_TRACE
 /* The event stream. User space creates it first with the configured size and the loader
  * reuses that pinned map (bpftool "map name events pinned PATH"), so this size is only the
  * fallback; a pinned buffer also keeps events while the reader restarts. */
@@ -88,6 +99,22 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, NT_RINGBUF_DEFAULT);
 } events SEC(".maps");
+#endif
+
+#ifdef NT_COMPAT
+/* The locks under which the compat object changes a connection's state word (state_or()): one
+ * stripe per key hash, so both CPUs of one connection take the same lock. */
+struct nt_state_lock {
+	struct bpf_spin_lock lock;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NT_STATE_LOCKS);
+	__type(key, __u32);
+	__type(value, struct nt_state_lock);
+} state_locks SEC(".maps");
+#endif
 
 #include "netracker_owner_maps.h"	/* "owners", "connecting": process attribution */
 #include "netracker_lease.h"	/* "lease": programs without a reader go dormant */
@@ -322,6 +349,54 @@ static __always_inline __u32 direction_of(const struct nt_conn *c)
 	return c->flags & NT_C_OUTBOUND ? NT_DIR_OUTBOUND : NT_DIR_INBOUND;
 }
 
+/*
+ * Sets bits of a connection's state word and returns the word as it was before: whoever finds a
+ * bit unset in the returned value is the one CPU that set it. finish() relies on it to emit each
+ * connection exactly once (NT_S_CLOSED), leave_halfopen() to leave the quota once (NT_S_HO_LEFT),
+ * transition() to know which FIN was the second.
+ *
+ * Full object: one atomic fetch-or (BPF_ATOMIC | BPF_FETCH, Linux 5.12).
+ * Compat object (NT_COMPAT, Linux 5.10 has only atomic add without fetch): the load, the or and
+ * the store happen under the bpf_spin_lock of the key's stripe. It is as sound as the fetch-or
+ * because (1) every write of a live entry's state word, on either CPU, goes through this function
+ * (the only other write is the initial value, on the stack, before the entry is inserted; user
+ * space never writes it), and (2) both CPUs of a connection derive the stripe from the same key,
+ * so they take the same lock: the read-modify-writes of one word are serialised, and exactly one
+ * of two concurrent callers sees a bit unset. Plain reads elsewhere (c->state & X) are hints, as
+ * with the full object. The critical section holds no helper call (the verifier's rule for spin
+ * locks). An array lookup with an index below max_entries cannot fail; if it did, the bits count
+ * as already set, so nobody emits twice (the sweeper reports the entry later).
+ * tests/NeTracker.Kernel.Tests/Compat/CompatVariantTests drive a simultaneous close through both.
+ */
+static __always_inline __u32 state_or(struct nt_conn *c, const struct nt_key *k, __u32 bits)
+{
+#ifdef NT_COMPAT
+	__u32 stripe = (__u32)nt_key_hash(k) & (NT_STATE_LOCKS - 1), old;
+	struct nt_state_lock *l = bpf_map_lookup_elem(&state_locks, &stripe);
+
+	if (!l)
+		return bits;
+	bpf_spin_lock(&l->lock);
+	old = c->state;
+	c->state = old | bits;
+	bpf_spin_unlock(&l->lock);
+	return old;
+#else
+	return __sync_fetch_and_or(&c->state, bits);
+#endif
+}
+
+/* The clock for packets whose time is no figure of a record (see handle()). */
+static __always_inline __u64 coarse_now(void)
+{
+#ifdef NT_COMPAT
+	return bpf_ktime_get_ns();	/* bpf_ktime_get_coarse_ns is Linux 5.11 */
+#else
+	return bpf_ktime_get_coarse_ns();
+#endif
+}
+
+#ifdef NT_TRACE
 /* The trace transport: one NTv1 line (bpf/netracker.h), readable with cat. */
 static __always_inline void emit_line(const struct nt_conn *c, const struct nt_key *k, __u32 instance,
 				      __u64 dur, __u32 reason, __u32 closed_by)
@@ -349,6 +424,7 @@ static __always_inline void emit_line(const struct nt_conn *c, const struct nt_k
 		   (__u64)c->packets_in << 32 | c->packets_out);
 	stat_inc(NT_STAT_LINES);
 }
+#else
 
 /* The owner travels only when known (NT_EV_OWNER); otherwise the fields are zero. */
 static __always_inline void copy_owner(struct nt_event *e, const struct nt_conn *c)
@@ -407,6 +483,7 @@ static __always_inline void emit_event(const struct nt_conn *c, const struct nt_
 		? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	bpf_ringbuf_submit(e, wake);
 }
+#endif
 
 /* The entry is half-open (counted in the quota) and has not left it yet. */
 static __always_inline int is_halfopen(const struct nt_conn *c)
@@ -416,16 +493,16 @@ static __always_inline int is_halfopen(const struct nt_conn *c)
 
 /* The entry leaves the half-open quota — its handshake completed, or it finished before that —
  * exactly once, whichever CPU gets there first. */
-static __always_inline void leave_halfopen(struct nt_conn *c)
+static __always_inline void leave_halfopen(struct nt_conn *c, const struct nt_key *k)
 {
 	__u32 idx = NT_HO_KERNEL;
 	__s64 *n;
 
-	if (!is_halfopen(c) || (__sync_fetch_and_or(&c->state, NT_S_HO_LEFT) & NT_S_HO_LEFT))
+	if (!is_halfopen(c) || (state_or(c, k, NT_S_HO_LEFT) & NT_S_HO_LEFT))
 		return;
 	n = bpf_map_lookup_elem(&halfopen_count, &idx);
 	if (n)
-		__sync_fetch_and_add(n, -1);
+		__sync_fetch_and_add(n, -1);	/* result unused: a plain atomic add (Linux 5.10 has it) */
 }
 
 /* Room for one more half-open entry. Two CPUs may both take the last place: the quota is a
@@ -454,17 +531,18 @@ static __always_inline void count_halfopen(void)
 static __always_inline void finish(struct nt_conn *c, const struct nt_key *k, const struct nt_config *cfg,
 				   __u64 now, __u32 reason, __u32 closed_by)
 {
-	__u32 old = __sync_fetch_and_or(&c->state, NT_S_CLOSED);
+	__u32 old = state_or(c, k, NT_S_CLOSED);
 
 	if (old & NT_S_CLOSED)
 		return;
-	if (cfg->transport == NT_TRANSPORT_TRACE)
-		emit_line(c, k, cfg->instance_id, now - c->start_ns, reason, closed_by);
-	else
-		emit_event(c, k, cfg, now - c->start_ns, reason, closed_by);
+#ifdef NT_TRACE
+	emit_line(c, k, cfg->instance_id, now - c->start_ns, reason, closed_by);
+#else
+	emit_event(c, k, cfg, now - c->start_ns, reason, closed_by);
+#endif
 
 	tomb_put(k, now);
-	leave_halfopen(c);
+	leave_halfopen(c, k);
 	bpf_map_delete_elem(&conns, k);
 }
 
@@ -729,20 +807,20 @@ static __always_inline void transition(struct nt_ctx *x, struct nt_conn *c, int 
 	if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
 		if (!is_client && !(c->state & NT_S_SYNACK)) {
 			c->synack_at = x->now;
-			__sync_fetch_and_or(&c->state, NT_S_SYNACK);
+			state_or(c, &x->k, NT_S_SYNACK);
 		}
 	} else if ((fl & TH_ACK) && is_client && (c->state & NT_S_SYNACK) && !(c->state & NT_S_EST)) {
 		c->ack_at = precise_now(x);
-		__sync_fetch_and_or(&c->state, NT_S_EST);
+		state_or(c, &x->k, NT_S_EST);
 	}
 	/* Past the handshake (or a FIN before we saw it complete): out of the flood's quota. */
 	if (c->state & NT_S_EST || fl & TH_FIN)
-		leave_halfopen(c);
+		leave_halfopen(c, &x->k);
 	if (fl & TH_FIN) {
 		__u32 mine = is_client ? NT_S_FIN_C : NT_S_FIN_S;
 		__u32 theirs = is_client ? NT_S_FIN_S : NT_S_FIN_C;
 
-		old = __sync_fetch_and_or(&c->state, mine);
+		old = state_or(c, &x->k, mine);
 		/* The second side's first FIN ends it; the side that sent FIN first closed it. */
 		if (!(old & mine) && (old & theirs))
 			finish(c, &x->k, x->cfg, x->now, NT_CLOSE_FIN,
@@ -780,7 +858,7 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 	 * The rest (data, plain ACKs, trailing packets) only refresh last_ns and compare with
 	 * tombstones, for which CLOCK_MONOTONIC_COARSE (at most a tick behind) is enough. */
 	x.precise = !!(x.p.flags & (TH_SYN | TH_FIN | TH_RST));
-	x.now = x.precise ? bpf_ktime_get_ns() : bpf_ktime_get_coarse_ns();
+	x.now = x.precise ? bpf_ktime_get_ns() : coarse_now();
 	x.lo = src_is_lo(&x.p);
 	make_key(&x.k, &x.p, x.lo, skb->ifindex);
 	x.syn = (x.p.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN;

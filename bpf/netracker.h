@@ -142,6 +142,7 @@ enum nt_closed_by {
 #define NT_TOMB_SETS		16384	/* array: sets of recently closed keys (see struct nt_tomb_set) */
 #define NT_TOMB_WAYS		4	/* keys per set: 65 536 in all */
 #define NT_MAX_IFDROPS		1024	/* per-interface drop counters */
+#define NT_STATE_LOCKS		1024	/* compat object: spin-lock stripes for the state word */
 #define NT_RINGBUF_DEFAULT	(4u << 20)	/* bytes; user space creates "events" with its own size */
 #define NT_TOMBSTONE_NS_DEFAULT	(60ull * 1000000000ull)	/* TIME_WAIT-like default */
 
@@ -206,7 +207,7 @@ static __always_inline __u32 nt_tomb_set_of(__u64 hash)
 	return (__u32)hash & (NT_TOMB_SETS - 1);
 }
 
-/* state bits of struct nt_conn; only ever set, with atomic or */
+/* state bits of struct nt_conn; only ever set, by state_or() (bpf/netracker.bpf.c) */
 #define NT_S_SYN	(1u << 0)	/* first SYN seen */
 #define NT_S_SYNACK	(1u << 1)	/* SYN-ACK seen */
 #define NT_S_EST	(1u << 2)	/* client's ACK of the SYN-ACK seen (or partial) */

@@ -41,6 +41,15 @@ public sealed class StatusCommand : ICliCommand
             w.WriteLine($"  {name}: {state}");
     }
 
+    /// <summary>The TC object in use, and one line per kernel feature missing here with what it turns off.</summary>
+    internal static void WriteKernel(TextWriter w, ProbeCounters c)
+    {
+        if (c.TcObject.Length > 0)
+            w.WriteLine($"tc object: {c.TcObject}");
+        foreach (var line in c.KernelDegradations)
+            w.WriteLine($"kernel: {line}");
+    }
+
     internal static void Write(TextWriter w, string instance, IReadOnlyList<InterfaceState> interfaces, ProbeCounters c)
     {
         const string Row = "{0,-15} {1,7} {2,-8} {3,-9} {4,8}  {5,-40} {6}";
@@ -49,6 +58,7 @@ public sealed class StatusCommand : ICliCommand
             : $"instance {instance}: transport trace ({c.TraceSource}), {c.TraceBufferKbPerCpu} KB per CPU");
         if (c.TransportWarning.Length > 0)
             w.WriteLine($"warning: {c.TransportWarning}");
+        WriteKernel(w, c);
         if (c.Lease.Length > 0)
             w.WriteLine($"lease: {c.Lease}; attached through {c.Attachment}");
         w.WriteLine(string.Format(CultureInfo.InvariantCulture, Row, "INTERFACE", "IFINDEX", "STATE", "NETRACKER", "RECORDS", "ADDRESSES", "FOREIGN FILTERS"));

@@ -11,14 +11,19 @@ namespace NeTracker.Probe.Kernel;
 public sealed record LoadedProgram(uint InstanceId, PinPaths Pins, bool Reused);
 
 /// <summary>
-/// Loads netracker.bpf.o once per instance with `bpftool prog loadall ... pinmaps`, so the
+/// Loads the instance's TC object once with `bpftool prog loadall ... pinmaps`, so the
 /// ingress and egress programs share one connection table (two `tc ... bpf obj` loads would
-/// make two). A probe that restarts finds the pins and reuses them, instance id included.
+/// make two). Which object: the trace transport's, or for the ring buffer the full one or the
+/// compat one, as <see cref="KernelFeatures"/> say this kernel can load (<see cref="TcObject"/>).
+/// A probe that restarts finds the pins and reuses them, instance id included.
 /// </summary>
-public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
+public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null, KernelFeatures? features = null)
 {
     private static readonly byte[] ZeroKey = [0, 0, 0, 0];
     private readonly BpfTool _bpftool = new(options.BpftoolPath);
+
+    /// <summary>What the kernel accepts, probed once per process (or given, in tests).</summary>
+    public KernelFeatures Features => features ??= KernelFeatures.Host;
 
     public PinPaths Pins { get; } = PinPaths.For(options.BpffsRoot, options.InstanceName);
 
@@ -27,6 +32,9 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
     public ProbeTransport Transport { get; private set; } = options.Transport;
 
     public string TransportWarning { get; private set; } = "";
+
+    /// <summary>The TC object this instance runs: "full", "compat" or "trace" (after <see cref="LoadAsync"/>).</summary>
+    public TcObjectKind TcObject { get; private set; }
 
     /// <summary>The cgroup programs whose maps ("owners", "connecting") the TC programs read.</summary>
     public OwnerProgram Owners { get; } = new(options, PinPaths.For(options.BpffsRoot, options.InstanceName), logger);
@@ -37,19 +45,28 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
     public async Task<LoadedProgram> LoadAsync(CancellationToken ct)
     {
         await EnsureBpffsAsync(ct).ConfigureAwait(false);
-        if (Transport == ProbeTransport.Ringbuf && !BpfSyscall.RingbufSupported(out var why))
-        {
-            Transport = ProbeTransport.Trace;
-            TransportWarning = $"ring buffer unavailable, using the trace transport: {why}";
+        var f = Features;
+        logger?.LogInformation("kernel features: {Features}", f.Summary);
+        foreach (var line in f.Degradations)
+            logger?.LogInformation("kernel: {Degradation}", line);
+        (Transport, TransportWarning) = TcObjects.ChooseTransport(options.Transport, f);
+        if (TransportWarning.Length > 0)
             logger?.LogWarning("{Warning}", TransportWarning);
-        }
+        var wanted = TcObjects.Choose(Transport, f, TcObjects.Requested(options.TcVariant, Environment.GetEnvironmentVariable(TcObjects.VariantEnvironment)));
+        var pinned = TcObjects.Pinned(Pins);
         // An instance pinned without the owner program (older version, or attribution was off)
-        // has TC programs reading an empty map of their own: reload to share the real one.
-        if (Pins.Complete && (!options.ProcessAttribution || Owners.Loaded) && !PinnedByAnotherVersion())
+        // has TC programs reading an empty map of their own: reload to share the real one. A
+        // reader that wants another object than the pinned one (another transport, a forced
+        // variant) reloads too; attach/detach/status take whatever is pinned.
+        if (Pins.Complete && pinned is { } p && (p == wanted || !options.ReadEvents)
+            && (!options.ProcessAttribution || Owners.Loaded) && !PinnedByAnotherVersion())
         {
             var id = await ReadInstanceIdAsync(ct).ConfigureAwait(false);
             if (id != 0)
             {
+                TcObject = p;
+                if (!options.ReadEvents)
+                    Transport = p == TcObjectKind.Trace ? ProbeTransport.Trace : ProbeTransport.Ringbuf;
                 // A reader may want another transport than the last run; the ring buffer keeps
                 // its size and whatever events waited in it. Attach/detach/status read nothing
                 // and leave the reader's choice alone.
@@ -65,9 +82,10 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
         using var keptLinks = Tc.TcxLinks.Kept.Take(Pins.Links); // the interfaces stay attached across the reload
         RemovePins();
 
-        var obj = options.ResolvedBpfObjectPath;
+        var obj = TcObjects.PathOf(options, wanted);
         if (!File.Exists(obj))
             throw new ProbeException($"the eBPF object {obj} is missing: build NeTracker.Probe (clang compiles bpf/netracker.bpf.c).");
+        TcObject = wanted;
         SharedDirectory.CreateIn(Path.GetDirectoryName(Pins.Root)!, () => Directory.CreateDirectory(Pins.Root));
         // The lease map first: both objects' programs check the one map (bpf/netracker_lease.h).
         await _bpftool.RunAsync(["map", "create", Pins.Staging("lease"), "type", "array", "key", "4", "value", "8", "entries", "1", "name", "lease"], ct).ConfigureAwait(false);
@@ -76,7 +94,7 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
         {
             // The sized maps are created first and the load reuses them: the object's own sizes
             // are only defaults. Each is pinned again under maps/ by the load.
-            var sized = SizedMaps();
+            var sized = SizedMaps(wanted);
             foreach (var (name, args) in sized)
                 await _bpftool.RunAsync(["map", "create", Pins.Staging(name), .. args, "name", name], ct).ConfigureAwait(false);
             List<string> load = ["prog", "loadall", obj, Pins.Progs, "type", "classifier"];
@@ -95,7 +113,7 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
             keptLinks.PinAgain();
             var instanceId = NewInstanceId();
             await WriteConfigAsync(instanceId, ct).ConfigureAwait(false);
-            logger?.LogInformation("loaded {Object} pinned at {Pins} (instance id {Id:x8})", obj, Pins.Root, instanceId);
+            logger?.LogInformation("loaded {Object} ({Kind}) pinned at {Pins} (instance id {Id:x8})", obj, TcObjects.Name(wanted), Pins.Root, instanceId);
             return new LoadedProgram(instanceId, Pins, Reused: false);
         }
         catch (ProbeException ex)
@@ -162,17 +180,16 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null)
     }
 
     /// <summary>The maps whose size is configuration, with `bpftool map create` arguments.</summary>
-    private List<(string Name, string[] Args)> SizedMaps()
+    private List<(string Name, string[] Args)> SizedMaps(TcObjectKind kind)
     {
         static string N(long v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
         string[] Table(int entries) => ["type", "hash", "key", N(NtKey.SizeOf), "value", N(NtConn.SizeOf), "entries", N(entries)];
-        return
-        [
-            ("events", ["type", "ringbuf", "key", "0", "value", "0", "entries", N(options.RingBufferBytes)]),
-            // One table for both, with MaxHalfOpen as the kernel's quota of handshakes in progress:
-            // a flood can never take the room of MaxConnections established ones.
-            ("conns", Table(options.MaxConnections + options.MaxHalfOpen)),
-        ];
+        // One table for both, with MaxHalfOpen as the kernel's quota of handshakes in progress:
+        // a flood can never take the room of MaxConnections established ones.
+        List<(string, string[])> maps = [("conns", Table(options.MaxConnections + options.MaxHalfOpen))];
+        if (kind != TcObjectKind.Trace) // the trace object has no ring buffer
+            maps.Insert(0, ("events", ["type", "ringbuf", "key", "0", "value", "0", "entries", N(options.RingBufferBytes)]));
+        return maps;
     }
 
     public async Task<uint> ReadInstanceIdAsync(CancellationToken ct)

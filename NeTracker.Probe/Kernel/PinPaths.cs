@@ -27,6 +27,9 @@ public sealed record PinPaths(string Root)
     public string HalfOpenCount => Path.Combine(Maps, "halfopen_count");
     public string IfDrops => Path.Combine(Maps, "ifdrops");
 
+    /// <summary>Only the compat object's (its spin locks); TcObjects.Pinned tells the objects apart by it.</summary>
+    public string StateLocks => Path.Combine(Maps, "state_locks");
+
     /// <summary>The cgroup programs of process attribution and their maps, loaded before the TC
     /// object, which reuses the maps by these pins.</summary>
     public string Owner => Path.Combine(Root, "owner");
@@ -45,7 +48,7 @@ public sealed record PinPaths(string Root)
     /// load to reuse (bpffs refuses names with a dot).</summary>
     public string Staging(string map) => Path.Combine(Root, map + "_new");
 
-    /// <summary>Everything a loaded instance needs is pinned (an instance pinned by an older
-    /// version, without a ring buffer, is not: it is reloaded).</summary>
-    public bool Complete => new[] { Ingress, Egress, Conns, HalfOpenCount, Closed, IfDrops, Config, Stats, Events, Lease }.All(File.Exists);
+    /// <summary>Everything a loaded instance needs is pinned, whichever object it runs (the ring
+    /// buffer only where the object has one: the loader compares the kind, TcObjects.Pinned).</summary>
+    public bool Complete => new[] { Ingress, Egress, Conns, HalfOpenCount, Closed, IfDrops, Config, Stats, Lease }.All(File.Exists);
 }

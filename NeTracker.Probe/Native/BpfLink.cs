@@ -171,10 +171,6 @@ internal sealed unsafe class BpfLink : IDisposable
         return list;
     }
 
-    /// <summary>Whether this kernel has tcx links (Linux 6.6+): asked of loopback's ingress hook,
-    /// which every network namespace has.</summary>
-    public static bool TcxSupported { get; } = TcxPrograms(1, AttachTcxIngress) is not null;
-
     private const uint LinkTypeTcx = 11;
 
     private static (uint Id, uint ProgramId, int IfIndex, uint AttachType) ReadInfo(int fd)

@@ -5,15 +5,20 @@ namespace NeTracker.Probe.Native;
 
 /// <summary>
 /// The bpf(2) commands the probe issues itself, without a bpftool process: open a pinned map,
-/// ask what it is, read one element, and probe whether the kernel has ring buffers. Attribute
+/// ask what it is, read one element, and probe what the kernel accepts (ring buffers, tiny
+/// programs, BTF, links: <see cref="Kernel.KernelFeatureProbe"/>). Attribute
 /// layouts are union bpf_attr's (include/uapi/linux/bpf.h); each command reads only its prefix.
 /// </summary>
 internal static unsafe class BpfSyscall
 {
-    private const int MapCreate = 0;
+    private const int MapCreateCmd = 0;
     private const int MapLookupElem = 1;
     private const int ObjGet = 7;
     private const int ObjGetInfoByFd = 15;
+    private const int ProgLoadCmd = 5;
+    private const int ProgQueryCmd = 16;
+    private const int BtfLoadCmd = 18;
+    private const int LinkCreateCmd = 28;
 
     public const uint MapTypeRingbuf = 27;
 
@@ -81,7 +86,7 @@ internal static unsafe class BpfSyscall
         new Span<byte>(attr, 20).Clear();
         *(uint*)attr = MapTypeRingbuf;
         *(uint*)(attr + 12) = (uint)Math.Max(Environment.SystemPageSize, 4096);
-        var fd = Call(MapCreate, attr, 20);
+        var fd = Call(MapCreateCmd, attr, 20);
         if (fd < 0)
         {
             reason = $"the kernel refused a BPF ring buffer: {Libc.Describe(Marshal.GetLastPInvokeError())}";
@@ -90,6 +95,96 @@ internal static unsafe class BpfSyscall
         Libc.Close((int)fd);
         reason = "";
         return true;
+    }
+
+    /// <summary>BPF_PROG_LOAD of raw instructions (8 bytes each). Returns the fd, or -errno with
+    /// the verifier's last line in <paramref name="log"/>. The caller closes the fd.</summary>
+    public static int ProgLoad(uint type, uint expectedAttachType, ReadOnlySpan<byte> insns, out string log)
+    {
+        var license = "GPL\0"u8;
+        var logBuf = new byte[64 << 10];
+        fixed (byte* i = insns)
+        fixed (byte* l = license)
+        fixed (byte* b = logBuf)
+        {
+            var attr = stackalloc byte[72];
+            new Span<byte>(attr, 72).Clear();
+            *(uint*)attr = type;
+            *(uint*)(attr + 4) = (uint)(insns.Length / 8);
+            *(ulong*)(attr + 8) = (ulong)i;
+            *(ulong*)(attr + 16) = (ulong)l;
+            *(uint*)(attr + 24) = 1; // log_level: the verifier says why it refused
+            *(uint*)(attr + 28) = (uint)logBuf.Length;
+            *(ulong*)(attr + 32) = (ulong)b;
+            *(uint*)(attr + 68) = expectedAttachType;
+            var fd = Call(ProgLoadCmd, attr, 72);
+            var errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+            log = LastLine(logBuf);
+            return fd < 0 ? -errno : (int)fd;
+        }
+    }
+
+    /// <summary>BPF_BTF_LOAD of a raw BTF blob. Returns the fd or -errno.</summary>
+    public static int BtfLoad(ReadOnlySpan<byte> btf)
+    {
+        fixed (byte* p = btf)
+        {
+            var attr = stackalloc byte[28];
+            new Span<byte>(attr, 28).Clear();
+            *(ulong*)attr = (ulong)p;
+            *(uint*)(attr + 16) = (uint)btf.Length;
+            var fd = Call(BtfLoadCmd, attr, 28);
+            return fd < 0 ? -Marshal.GetLastPInvokeError() : (int)fd;
+        }
+    }
+
+    /// <summary>BPF_MAP_CREATE, optionally with BTF key/value type ids. Returns the fd or -errno.</summary>
+    public static int MapCreate(uint type, uint keySize, uint valueSize, uint maxEntries, uint flags,
+                                int btfFd = 0, uint btfKeyType = 0, uint btfValueType = 0)
+    {
+        var attr = stackalloc byte[60];
+        new Span<byte>(attr, 60).Clear();
+        *(uint*)attr = type;
+        *(uint*)(attr + 4) = keySize;
+        *(uint*)(attr + 8) = valueSize;
+        *(uint*)(attr + 12) = maxEntries;
+        *(uint*)(attr + 16) = flags;
+        *(uint*)(attr + 48) = (uint)btfFd;
+        *(uint*)(attr + 52) = btfKeyType;
+        *(uint*)(attr + 56) = btfValueType;
+        var fd = Call(MapCreateCmd, attr, 60);
+        return fd < 0 ? -Marshal.GetLastPInvokeError() : (int)fd;
+    }
+
+    /// <summary>BPF_LINK_CREATE (prog_fd, target_fd or ifindex, attach_type). Returns the fd or -errno.</summary>
+    public static int LinkCreate(int progFd, int target, uint attachType)
+    {
+        var attr = stackalloc byte[16];
+        new Span<byte>(attr, 16).Clear();
+        *(uint*)attr = (uint)progFd;
+        *(int*)(attr + 4) = target;
+        *(uint*)(attr + 8) = attachType;
+        var fd = Call(LinkCreateCmd, attr, 16);
+        return fd < 0 ? -Marshal.GetLastPInvokeError() : (int)fd;
+    }
+
+    /// <summary>BPF_PROG_QUERY of an attach point (a cgroup fd, or an ifindex for tcx), counting
+    /// only. Returns 0 or -errno.</summary>
+    public static int ProgQuery(int target, uint attachType)
+    {
+        var attr = stackalloc byte[28];
+        new Span<byte>(attr, 28).Clear();
+        *(int*)attr = target;
+        *(uint*)(attr + 4) = attachType;
+        return Call(ProgQueryCmd, attr, 28) < 0 ? -Marshal.GetLastPInvokeError() : 0;
+    }
+
+    /// <summary>The last non-empty line of a NUL-terminated verifier log.</summary>
+    private static string LastLine(byte[] log)
+    {
+        var end = Array.IndexOf(log, (byte)0);
+        var text = Encoding.UTF8.GetString(log, 0, end < 0 ? log.Length : end);
+        return text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
     }
 
     /// <summary>How many CPUs a per-CPU map holds values for (possible CPUs, not online ones).</summary>

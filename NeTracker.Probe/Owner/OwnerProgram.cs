@@ -112,6 +112,8 @@ public sealed class OwnerProgram(ProbeOptions options, PinPaths pins, ILogger? l
 
     private bool TryAttachLink(string root, string name)
     {
+        if (!KernelFeatures.Host.CgroupLink)
+            return false; // before 5.7: attached the old way, bounded by the lease
         using var prog = new PinnedProgram(pins.OwnerProgram(name));
         var cgroup = Libc.Open(root, Libc.O_RDONLY | Libc.O_CLOEXEC);
         if (cgroup < 0)

@@ -20,12 +20,15 @@ public sealed class TcAttacher(TcOptions options, string sysClassNet = Interface
 
     public TcOptions Options => options;
 
+    /// <summary>The kernel has tcx (6.6+), as the start's feature probe found (KernelFeatures).</summary>
+    private static bool TcxAvailable => KernelFeatures.Host.Tcx;
+
     /// <summary>Attachments go through tcx links (held or pinned, see <see cref="TcxLinks"/>) where the
     /// kernel has them and <paramref name="useTcx"/> allows; netlink tc filters otherwise.</summary>
     public void UsePrograms(string ingressPin, string egressPin, string linkDirectory, bool holdLinks, bool useTcx)
     {
         (_ingressPin, _egressPin, _linkDirectory) = (ingressPin, egressPin, linkDirectory);
-        _tcx = useTcx && Native.BpfLink.TcxSupported ? new TcxLinks(linkDirectory, holdLinks) : null;
+        _tcx = useTcx && TcxAvailable ? new TcxLinks(linkDirectory, holdLinks) : null;
     }
 
     /// <summary>"tcx links" or "tc filters": how this attacher puts programs on interfaces.</summary>
@@ -71,7 +74,7 @@ public sealed class TcAttacher(TcOptions options, string sysClassNet = Interface
             foreach (var f in TcJson.ParseFilters(result.StandardOutput, hook))
                 (IsOurs(f) ? ours : foreign).Add(f);
         }
-        if (Native.BpfLink.TcxSupported)
+        if (TcxAvailable)
         {
             var (tcxOurs, tcxForeign) = TcxLinks.Show(ifindex, OurPrograms());
             ours.AddRange(tcxOurs);
@@ -118,7 +121,7 @@ public sealed class TcAttacher(TcOptions options, string sysClassNet = Interface
         }
         var before = await ShowAsync(dev, ct).ConfigureAwait(false);
         bool links = _tcx is not null ? _tcx.Detach(ifindex.Value, OurPrograms())
-            : Native.BpfLink.TcxSupported && TcxLinks.DetachRunning(ifindex.Value, OurPrograms());
+            : TcxAvailable && TcxLinks.DetachRunning(ifindex.Value, OurPrograms());
         foreach (var hook in new[] { TcHook.Ingress, TcHook.Egress })
         {
             if (before.Ours.Any(f => f.Hook == hook && f.Kind == "bpf"))
@@ -140,7 +143,7 @@ public sealed class TcAttacher(TcOptions options, string sysClassNet = Interface
     public async Task<IReadOnlySet<string>> DevicesWithHooksAsync(CancellationToken ct)
     {
         var devices = new HashSet<string>(await DevicesWithClsactAsync(ct).ConfigureAwait(false), StringComparer.Ordinal);
-        if (!Native.BpfLink.TcxSupported)
+        if (!TcxAvailable)
             return devices;
         var ours = OurPrograms();
         if (ours.Count == 0)

@@ -28,6 +28,14 @@ public sealed class ProbeHealthReporter(ProbeHostedService probeHost) : IHealthR
             var warning = Volatile.Read(ref c.TransportWarning);
             items.Add(new("Transport", c.Transport, warning.Length == 0 ? HealthLevel.Ok : HealthLevel.Warning,
                 warning.Length > 0 ? warning : c.Transport == "ringbuf" ? "binary events from a BPF ring buffer" : "text lines from trace_pipe"));
+            items.Add(new("TC object", c.TcObject, HealthLevel.Info, c.TcObject switch
+            {
+                "compat" => "the Linux 5.10 variant: state changes under a spin lock, no atomic fetch operations",
+                "trace" => "the trace transport's program (bpf_trace_vprintk)",
+                _ => "ring buffer, atomic fetch operations",
+            }));
+            foreach (var line in Volatile.Read(ref c.KernelDegradations))
+                items.Add(new("Kernel feature missing", line.Split(':')[0], HealthLevel.Info, line));
             if (c.Transport == "ringbuf")
             {
                 items.Add(new("Ring buffer", string.Create(CultureInfo.InvariantCulture, $"{Interlocked.Read(ref c.RingBufferBytes) / 1024:N0} KiB")));

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using NeTracker.Kernel.Tests.Harness;
 using NeTracker.Probe.Events;
+using NeTracker.Probe.Kernel;
 using NeTracker.Probe.Model;
 
 namespace NeTracker.Kernel.Tests.Probe;
@@ -16,6 +17,12 @@ public abstract class LifecycleFixture : IAsyncLifetime
     /// <summary>How events reach the probe: every lifecycle test runs on both transports.</summary>
     protected abstract ProbeTransport Transport { get; }
 
+    /// <summary>The ring-buffer TC object: what the kernel accepts, or one forced (the compat tests).</summary>
+    protected virtual TcVariant Variant => TcVariant.Auto;
+
+    /// <summary>The TC object the probe must be running (null: any); every test of the class fails otherwise.</summary>
+    protected virtual string? ExpectedTcObject => null;
+
     public TestNetwork Net { get; private set; } = null!;
     public AttachedProbe Probe { get; private set; } = null!;
 
@@ -25,7 +32,9 @@ public abstract class LifecycleFixture : IAsyncLifetime
         if (!Privileges.IsRoot)
             return;
         Net = await TestNetwork.CreateAsync();
-        Probe = await AttachedProbe.StartAsync(AttachedProbe.TestOptions(transport: Transport), Net.ClientHost, Net.ServerHost);
+        Probe = await AttachedProbe.StartAsync(AttachedProbe.TestOptions(transport: Transport) with { TcVariant = Variant }, Net.ClientHost, Net.ServerHost);
+        if (ExpectedTcObject is { } expected && Probe.Probe.Counters.TcObject != expected)
+            throw new InvalidOperationException($"the probe runs the {Probe.Probe.Counters.TcObject} TC object, not {expected}");
         await WarmUpAsync();
     }
 
