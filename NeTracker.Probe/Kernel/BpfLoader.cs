@@ -88,7 +88,7 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null, Kern
         TcObject = wanted;
         SharedDirectory.CreateIn(Path.GetDirectoryName(Pins.Root)!, () => Directory.CreateDirectory(Pins.Root));
         // The lease map first: both objects' programs check the one map (bpf/netracker_lease.h).
-        await _bpftool.RunAsync(["map", "create", Pins.Staging("lease"), "type", "array", "key", "4", "value", "8", "entries", "1", "name", "lease"], ct).ConfigureAwait(false);
+        await _bpftool.RunAsync(["map", "create", Pins.Staging("lease"), "type", "array", "key", "4", "value", "24", "entries", "1", "name", "lease"], ct).ConfigureAwait(false);
         var ownersMap = await LoadOwnersAsync(ct).ConfigureAwait(false);
         try
         {
