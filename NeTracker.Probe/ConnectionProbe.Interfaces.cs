@@ -12,7 +12,7 @@ public sealed partial class ConnectionProbe
     public async Task<IReadOnlyList<InterfaceState>> ListInterfacesAsync(CancellationToken ct)
     {
         var addresses = ParseAddresses(await ToolRunner.RunCheckedAsync(_options.IpPath, ["-j", "addr", "show"], ct).ConfigureAwait(false));
-        var withClsact = await _attacher.DevicesWithClsactAsync(ct).ConfigureAwait(false);
+        var withClsact = await _attacher.DevicesWithHooksAsync(ct).ConfigureAwait(false);
         var list = new List<InterfaceState>();
         foreach (var (name, ifindex) in _devices.All().OrderBy(d => d.Value))
         {
@@ -49,7 +49,7 @@ public sealed partial class ConnectionProbe
     /// When the program was loaded afresh the filters still point at the old one: re-point them.</summary>
     private async Task RecogniseAttachedAsync(CancellationToken ct)
     {
-        foreach (var name in await _attacher.DevicesWithClsactAsync(ct).ConfigureAwait(false))
+        foreach (var name in await _attacher.DevicesWithHooksAsync(ct).ConfigureAwait(false))
         {
             if (_devices.IfIndexOf(name) is not { } ifindex)
                 continue;
@@ -58,6 +58,8 @@ public sealed partial class ConnectionProbe
                 continue;
             if (!_program!.Reused)
                 await _attacher.AttachAsync(name, _program.Pins.Ingress, _program.Pins.Egress, ct).ConfigureAwait(false);
+            else
+                _attacher.AdoptPinned(name); // the links a stop pinned to stay: held by this reader again
             _attached[name] = ifindex;
             _names.Remember(name, ifindex);
         }

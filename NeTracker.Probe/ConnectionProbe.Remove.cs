@@ -29,7 +29,8 @@ public sealed partial class ConnectionProbe
         await _tcLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            foreach (var name in await _attacher.DevicesWithClsactAsync(ct).ConfigureAwait(false))
+            _attacher.UsePrograms(_loader.Pins.Ingress, _loader.Pins.Egress, _loader.Pins.Links, holdLinks: false, _options.UseTcx);
+            foreach (var name in await _attacher.DevicesWithHooksAsync(ct).ConfigureAwait(false))
             {
                 if ((await SafeShowAsync(name, ct).ConfigureAwait(false)).Ours.Count > 0
                     && await _attacher.DetachAsync(name, ct).ConfigureAwait(false))

@@ -28,6 +28,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
     private readonly Channel<IReadOnlyList<ConnectionRecord>> _records;
     private readonly SemaphoreSlim _tcLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _readStop = new();
 
     /// <summary>name → ifindex of the interfaces this instance is attached to.</summary>
     private readonly ConcurrentDictionary<string, int> _attached = new(StringComparer.Ordinal);
@@ -46,6 +47,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
     private RecordFactory? _factory;
     private Task _readLoop = Task.CompletedTask;
     private Task _sweepLoop = Task.CompletedTask;
+    private Task _leaseLoop = Task.CompletedTask;
     private IReadOnlyList<ActiveConnection> _active = [];
 
     public ConnectionProbe(ProbeOptions options, ILogger<ConnectionProbe>? logger = null, TimeProvider? time = null)
@@ -100,6 +102,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
         try
         {
             _program = await _loader.LoadAsync(ct).ConfigureAwait(false);
+            OpenLease();
             _table = new ConnTable(_program.Pins);
             _stats = new KernelStats(_program.Pins);
             _sweeper = new TableSweeper(_table, _options, () => _clock.NowNs);
@@ -123,6 +126,9 @@ public sealed partial class ConnectionProbe : IConnectionProbe
             _table?.Dispose();
             _stats?.Dispose();
             (_table, _stats) = (null, null);
+            _attacher.ReleaseLinks();
+            _loader.Owners.ReleaseLinks();
+            CloseLease();
             instanceLock?.Dispose();
             throw;
         }
@@ -131,7 +137,8 @@ public sealed partial class ConnectionProbe : IConnectionProbe
         if (source is null)
             return; // attach, detach, status: the tables and filters, no events
         _source = source;
-        _readLoop = source.RunAsync(Publish, _stop.Token);
+        _leaseLoop = Task.Run(() => LeaseLoopAsync(_stop.Token), CancellationToken.None);
+        _readLoop = source.RunAsync(Publish, _readStop.Token);
         _sweepLoop = Task.Run(() => SweepLoopAsync(_stop.Token), CancellationToken.None);
     }
 
@@ -152,6 +159,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
         {
             var ifindex = _devices.IfIndexOf(interfaceName)
                           ?? throw new ProbeException($"interface '{interfaceName}' does not exist: pick one from the interface list.");
+            RenewLeaseForAttach();
             await _attacher.AttachAsync(interfaceName, _program.Pins.Ingress, _program.Pins.Egress, ct).ConfigureAwait(false);
             _attached[interfaceName] = ifindex;
             _vanished.TryRemove(interfaceName, out _);
@@ -211,7 +219,8 @@ public sealed partial class ConnectionProbe : IConnectionProbe
             }
         }
         await _stop.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(_readLoop, _sweepLoop).ConfigureAwait(false);
+        await _readStop.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_readLoop, _sweepLoop, _leaseLoop).ConfigureAwait(false);
         if (_source is not null)
             await _source.DisposeAsync().ConfigureAwait(false);
         // The programs stay loaded while any interface still uses them (a later `status` or a
@@ -220,14 +229,21 @@ public sealed partial class ConnectionProbe : IConnectionProbe
         {
             _attached.Clear(); // only vanished ones were left
             await DetachOwnerProgramAsync(CancellationToken.None).ConfigureAwait(false);
+            _attacher.ReleaseLinks();
             _loader.RemovePins();
         }
+        else if (_program is not null)
+        {
+            StayAttached();
+        }
+        CloseLease();
         _records.Writer.TryComplete();
         RefreshKernelStats();
         _table?.Dispose();
         _stats?.Dispose();
         _instanceLock?.Dispose();
         _stop.Dispose();
+        _readStop.Dispose();
         _tcLock.Dispose();
     }
 
@@ -242,6 +258,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
     private void RefreshKernelStats()
     {
         _stats?.Refresh(Counters, _loader.Transport == ProbeTransport.Ringbuf, i => _names.Resolve(i));
+        RefreshLeaseState();
         if (_table is { } table)
             Volatile.Write(ref Counters.HalfOpenNow, table.HalfOpenCount);
     }

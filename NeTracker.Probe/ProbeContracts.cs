@@ -41,6 +41,15 @@ public interface IConnectionProbe : IAsyncDisposable
     IReadOnlyList<ActiveConnection> ActiveConnections { get; }
 
     ProbeCounters Counters { get; }
+
+    /// <summary>Stops reading events (the programs keep running): what was read is in
+    /// <see cref="Records"/> for the consumer to take, what comes later waits in the kernel's
+    /// buffer for the next start. A consumer that stops calls it first, then drains Records: at a
+    /// restart nothing read is lost and nothing is read twice.</summary>
+    Task StopReadingAsync() => Task.CompletedTask;
+
+    /// <summary>What another pinned instance is doing, for status: its lease and attachments.</summary>
+    string DescribePinned(string instance) => "";
 }
 
 /// <summary>A failure a user can act on: the message says what happened and what to do.</summary>
@@ -152,4 +161,11 @@ public sealed class ProbeCounters
     /// <summary>"instance" (own tracefs instance) or "global" (fallback).</summary>
     public string TraceSource = "none";
     public DateTime StartedUtc = DateTime.UtcNow;
+
+    /// <summary>The instance's lease (what its programs do without a reader): "active, expires in
+    /// 57 s", "dormant since T"; empty before the start.</summary>
+    public string Lease = "";
+
+    /// <summary>How programs are attached: "tcx links" or "tc filters", and the cgroup links.</summary>
+    public string Attachment = "";
 }

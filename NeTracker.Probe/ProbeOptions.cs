@@ -91,6 +91,15 @@ public sealed partial record ProbeOptions
     /// compat (the Linux 5.10 one, forced). Auto defers to the NETRACKER_TC_VARIANT environment variable.</summary>
     public TcVariant TcVariant { get; init; } = TcVariant.Auto;
 
+    /// <summary>How long the programs keep working after their reader last renewed the lease
+    /// (bpf/netracker_lease.h): the restart window of what stays attached without a process
+    /// (links pinned at a stop, tc filters on kernels without tcx). Past it they return at once.</summary>
+    public TimeSpan LeaseWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Attach to interfaces through tcx links where the kernel has them (6.6+); false:
+    /// netlink tc filters everywhere (what kernels without tcx get).</summary>
+    public bool UseTcx { get; init; } = true;
+
     public string ResolvedBpfObjectPath
         => BpfObjectPath ?? Path.Combine(AppContext.BaseDirectory, "bpf", "netracker.bpf.o");
 
@@ -131,6 +140,8 @@ public sealed partial record ProbeOptions
             problems.Add("Transport must be ringbuf or trace.");
         if (MaxConnections is < 64 or > 16_777_216 || MaxHalfOpen is < 64 or > 16_777_216)
             problems.Add("MaxConnections and MaxHalfOpen must be between 64 and 16777216.");
+        if (LeaseWindow < TimeSpan.FromSeconds(1) || LeaseWindow > TimeSpan.FromDays(1))
+            problems.Add("LeaseWindow must be between 1 s and 1 day.");
         if (ChannelCapacity is < 16 or > 10_000_000)
             problems.Add("ChannelCapacity must be between 16 and 10000000.");
         return problems;

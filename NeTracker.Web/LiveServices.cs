@@ -38,10 +38,11 @@ public static class LiveServices
                 probeOptions with
                 {
                     InstanceName = sp.GetRequiredService<IOptions<NeTrackerOptions>>().Value.InstanceName,
-                    // Detach at shutdown unless told to stay: staying attached keeps watching while
-                    // the dashboard restarts, and the pinned ring buffer hands the next start
-                    // every connection that closed meanwhile (up to its size).
-                    DetachOnDispose = builder.Configuration.GetValue($"{ProbeOptionsSection}:StayAttachedOnStop", false) is false,
+                    // Stay attached at shutdown unless told not to: the programs keep watching
+                    // while the dashboard restarts, for one lease window (LeaseWindow, 60 s), and
+                    // the pinned ring buffer hands the next start every connection that closed
+                    // meanwhile (up to its size). With no start in the window they go dormant.
+                    DetachOnDispose = builder.Configuration.GetValue($"{ProbeOptionsSection}:StayAttachedOnStop", true) is false,
                 },
                 sp.GetService<ILogger<ConnectionProbe>>(),
                 sp.GetRequiredService<TimeProvider>()));

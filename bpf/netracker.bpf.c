@@ -117,6 +117,7 @@ struct {
 #endif
 
 #include "netracker_owner_maps.h"	/* "owners", "connecting": process attribution */
+#include "netracker_lease.h"	/* "lease": programs without a reader go dormant */
 
 #define ETH_P_8021Q_	0x8100
 #define ETH_P_8021AD_	0x88A8
@@ -899,12 +900,14 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 SEC("tc")
 int nt_ingress(struct __sk_buff *skb)
 {
+	NT_LEASE_OR_RETURN(TC_ACT_UNSPEC);
 	return handle(skb, 0);
 }
 
 SEC("tc")
 int nt_egress(struct __sk_buff *skb)
 {
+	NT_LEASE_OR_RETURN(TC_ACT_UNSPEC);
 	return handle(skb, 1);
 }
 

@@ -33,6 +33,7 @@
 #include "netracker.h"
 
 #include "netracker_owner_maps.h"
+#include "netracker_lease.h"
 
 static __always_inline void fill_owner(struct nt_owner *o)
 {
@@ -63,12 +64,14 @@ static __always_inline int note_connect(struct bpf_sock_addr *ctx)
 SEC("cgroup/connect4")
 int nt_connect4(struct bpf_sock_addr *ctx)
 {
+	NT_LEASE_OR_RETURN(1);
 	return note_connect(ctx);
 }
 
 SEC("cgroup/connect6")
 int nt_connect6(struct bpf_sock_addr *ctx)
 {
+	NT_LEASE_OR_RETURN(1);
 	return note_connect(ctx);
 }
 
@@ -87,12 +90,14 @@ static __always_inline int note_bind(struct bpf_sock *sk)
 SEC("cgroup/post_bind4")
 int nt_post_bind4(struct bpf_sock *sk)
 {
+	NT_LEASE_OR_RETURN(1);
 	return note_bind(sk);
 }
 
 SEC("cgroup/post_bind6")
 int nt_post_bind6(struct bpf_sock *sk)
 {
+	NT_LEASE_OR_RETURN(1);
 	return note_bind(sk);
 }
 

@@ -26,6 +26,8 @@ public sealed class AgentCommand : ICliCommand
         new("buffer", "RECORDS", "records held while the dashboard is unreachable (default 200000)"),
         new("instance", "NAME", "probe instance (default agent)"),
         new("transport", "ringbuf|trace", "how events reach the agent: binary ring buffer (default) or trace_pipe text"),
+        CliOptions.Lease,
+        CliOptions.TcFilters,
     ];
 
     public async Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
@@ -34,7 +36,8 @@ public sealed class AgentCommand : ICliCommand
         var interfaces = args.Interfaces(required: true);
         var instance = args.Has("instance") ? args.Instance() : "agent";
 
-        await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false, args.Transport()));
+        await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false, args.Transport(),
+            LeaseWindow: args.Seconds("lease"), UseTcx: !args.Has("tc-filters")));
         await probe.StartAsync(stop).ConfigureAwait(false);
         foreach (var name in interfaces)
             await probe.AttachAsync(name, stop).ConfigureAwait(false);

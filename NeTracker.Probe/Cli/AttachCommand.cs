@@ -5,13 +5,15 @@ public sealed class AttachCommand : ICliCommand
 {
     public string Name => "attach";
 
-    public string Summary => "attach NeTracker to interfaces (stays attached; watch or the dashboard reads it)";
+    public string Summary => "attach NeTracker to interfaces (stays attached; works for --lease seconds unless watch or the dashboard reads it)";
 
     public IReadOnlyList<CliOption> Options { get; } =
     [
         new("interface", "NAME", "interface to attach to (repeat for several); required", Repeatable: true),
         new("instance", "NAME", $"probe instance (default {ProbeCommandLine.DefaultInstance})"),
         new("transport", "ringbuf|trace", "how events reach the tool: binary ring buffer (default) or trace_pipe text"),
+        CliOptions.Lease,
+        CliOptions.TcFilters,
     ];
 
     public Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
@@ -62,7 +64,8 @@ internal static class InterfaceVerb
         Func<IConnectionProbe, string, Task<InterfaceState>> verb, CancellationToken stop)
     {
         var interfaces = args.Interfaces(required: true);
-        await using var probe = env.CreateProbe(new ProbeRequest(args.Instance(), DetachOnDispose: false, args.Transport(), ReadEvents: false));
+        await using var probe = env.CreateProbe(new ProbeRequest(args.Instance(), DetachOnDispose: false, args.Transport(), ReadEvents: false,
+            LeaseWindow: args.Seconds("lease"), UseTcx: !args.Has("tc-filters")));
         await probe.StartAsync(stop).ConfigureAwait(false);
         int exit = ProbeCommandLine.Ok;
         foreach (string name in interfaces)

@@ -1,9 +1,11 @@
 using NeTracker.Probe.Events;
 namespace NeTracker.Probe.Cli;
 
-/// <summary>What a probe is asked for: its instance, and whether disposing it detaches everything.</summary>
+/// <summary>What a probe is asked for: its instance, and whether disposing it detaches everything.
+/// <paramref name="LeaseWindow"/>: how long what stays attached works without a reader (null: the default);
+/// <paramref name="UseTcx"/>: false attaches with netlink tc filters even where the kernel has tcx.</summary>
 public sealed record ProbeRequest(string InstanceName, bool DetachOnDispose, ProbeTransport Transport = ProbeTransport.Ringbuf,
-    bool ReadEvents = true);
+    bool ReadEvents = true, TimeSpan? LeaseWindow = null, bool UseTcx = true);
 
 /// <summary>Where a command writes, and how it gets a probe (tests pass their own writers).</summary>
 public sealed record CliEnvironment(TextWriter Out, TextWriter Error, Func<ProbeRequest, IConnectionProbe> CreateProbe)

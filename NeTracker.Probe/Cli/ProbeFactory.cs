@@ -10,5 +10,7 @@ internal static class ProbeFactory
             DetachOnDispose = request.DetachOnDispose,
             Transport = request.Transport,
             ReadEvents = request.ReadEvents,
+            LeaseWindow = request.LeaseWindow ?? new ProbeOptions().LeaseWindow,
+            UseTcx = request.UseTcx,
         });
 }

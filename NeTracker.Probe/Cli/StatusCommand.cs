@@ -26,16 +26,19 @@ public sealed class StatusCommand : ICliCommand
         if (missing.Count > 0)
             throw new ProbeException($"no interface named {string.Join(", ", missing)}");
         Write(env.Out, instance, only.Count == 0 ? all : all.Where(i => only.Contains(i.Name)).ToList(), probe.Counters);
-        WriteOthers(env.Out, probe.PinnedInstances.Where(n => n != instance).ToList());
+        WriteOthers(env.Out, probe.PinnedInstances.Where(n => n != instance).Select(n => (n, probe.DescribePinned(n))).ToList());
         return ProbeCommandLine.Ok;
     }
 
     /// <summary>Other instances' programs keep running with no process behind them when one was
     /// killed (its cgroup programs run for every connect(2) of the host): name them, with the way out.</summary>
-    internal static void WriteOthers(TextWriter w, IReadOnlyList<string> others)
+    internal static void WriteOthers(TextWriter w, IReadOnlyList<(string Name, string State)> others)
     {
-        if (others.Count > 0)
-            w.WriteLine($"other instances pinned here: {string.Join(", ", others)} (`status --instance NAME` shows one; `detach --all --instance NAME` removes one whose probe is gone)");
+        if (others.Count == 0)
+            return;
+        w.WriteLine($"other instances pinned here: {string.Join(", ", others.Select(o => o.Name))} (`status --instance NAME` shows one; `detach --all --instance NAME` removes one whose probe is gone)");
+        foreach (var (name, state) in others.Where(o => o.State.Length > 0))
+            w.WriteLine($"  {name}: {state}");
     }
 
     /// <summary>The TC object in use, and one line per kernel feature missing here with what it turns off.</summary>
@@ -56,6 +59,8 @@ public sealed class StatusCommand : ICliCommand
         if (c.TransportWarning.Length > 0)
             w.WriteLine($"warning: {c.TransportWarning}");
         WriteKernel(w, c);
+        if (c.Lease.Length > 0)
+            w.WriteLine($"lease: {c.Lease}; attached through {c.Attachment}");
         w.WriteLine(string.Format(CultureInfo.InvariantCulture, Row, "INTERFACE", "IFINDEX", "STATE", "NETRACKER", "RECORDS", "ADDRESSES", "FOREIGN FILTERS"));
         foreach (var i in interfaces)
         {

@@ -22,6 +22,8 @@ public sealed class WatchCommand : ICliCommand
         new("duration", "SECONDS", "stop after this long (default: until Ctrl-C / SIGTERM)"),
         new("instance", "NAME", $"probe instance (default {ProbeCommandLine.DefaultInstance})"),
         new("transport", "ringbuf|trace", "how events reach the tool: binary ring buffer (default) or trace_pipe text"),
+        CliOptions.Lease,
+        CliOptions.TcFilters,
     ];
 
     public async Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
@@ -31,7 +33,8 @@ public sealed class WatchCommand : ICliCommand
         var duration = args.Seconds("duration");
         string instance = args.Instance();
 
-        await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false, args.Transport()));
+        await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false, args.Transport(),
+            LeaseWindow: args.Seconds("lease"), UseTcx: !args.Has("tc-filters")));
         await probe.StartAsync(stop).ConfigureAwait(false);
         var alreadyAttached = (await probe.ListInterfacesAsync(stop).ConfigureAwait(false))
             .Where(i => i.Attached).Select(i => i.Name).ToHashSet(StringComparer.Ordinal);

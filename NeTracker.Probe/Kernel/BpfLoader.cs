@@ -80,6 +80,7 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null, Kern
         // Pins about to be removed may hold an attached owner program: detach it first, or it
         // would run on, unreachable, until reboot.
         await Owners.DetachAsync(ct).ConfigureAwait(false);
+        using var keptLinks = Tc.TcxLinks.Kept.Take(Pins.Links); // the interfaces stay attached across the reload
         RemovePins();
 
         var obj = TcObjects.PathOf(options, wanted);
@@ -87,6 +88,8 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null, Kern
             throw new ProbeException($"the eBPF object {obj} is missing: build NeTracker.Probe (clang compiles bpf/netracker.bpf.c).");
         TcObject = wanted;
         SharedDirectory.CreateIn(Path.GetDirectoryName(Pins.Root)!, () => Directory.CreateDirectory(Pins.Root));
+        // The lease map first: both objects' programs check the one map (bpf/netracker_lease.h).
+        await _bpftool.RunAsync(["map", "create", Pins.Staging("lease"), "type", "array", "key", "4", "value", "24", "entries", "1", "name", "lease"], ct).ConfigureAwait(false);
         var ownersMap = await LoadOwnersAsync(ct).ConfigureAwait(false);
         try
         {
@@ -103,10 +106,12 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null, Kern
                 foreach (var (name, pin) in Owners.SharedMaps)
                     load.AddRange(["map", "name", name, "pinned", pin]);
             }
-            load.AddRange(["pinmaps", Pins.Maps]);
+            load.AddRange(["map", "name", "lease", "pinned", Pins.Staging("lease"), "pinmaps", Pins.Maps]);
             await _bpftool.RunAsync(load, ct).ConfigureAwait(false);
+            File.Delete(Pins.Staging("lease"));
             foreach (var (name, _) in sized)
                 File.Delete(Pins.Staging(name));
+            keptLinks.PinAgain();
             var instanceId = NewInstanceId();
             await WriteConfigAsync(instanceId, ct).ConfigureAwait(false);
             logger?.LogInformation("loaded {Object} ({Kind}) pinned at {Pins} (instance id {Id:x8})", obj, TcObjects.Name(wanted), Pins.Root, instanceId);
@@ -157,7 +162,7 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null, Kern
         }
         try
         {
-            return await Owners.LoadAsync(ct).ConfigureAwait(false);
+            return await Owners.LoadAsync(ct, Pins.Staging("lease")).ConfigureAwait(false);
         }
         catch (ProbeException ex)
         {

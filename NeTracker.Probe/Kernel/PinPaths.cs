@@ -37,11 +37,18 @@ public sealed record PinPaths(string Root)
     public string Owners => Path.Combine(Owner, "maps", "owners");
     public string Connecting => Path.Combine(Owner, "maps", "connecting");
 
+    /// <summary>The lease both objects' programs check (bpf/netracker_lease.h).</summary>
+    public string Lease => Path.Combine(Maps, "lease");
+
+    /// <summary>Links pinned to stay attached while no process holds them (a restart window).</summary>
+    public string Links => Path.Combine(Root, "links");
+    public string Link(string name) => Path.Combine(Links, name);
+
     /// <summary>Where the loader pins a map it creates with a configured size, for the object's
     /// load to reuse (bpffs refuses names with a dot).</summary>
     public string Staging(string map) => Path.Combine(Root, map + "_new");
 
     /// <summary>Everything a loaded instance needs is pinned, whichever object it runs (the ring
     /// buffer only where the object has one: the loader compares the kind, TcObjects.Pinned).</summary>
-    public bool Complete => new[] { Ingress, Egress, Conns, HalfOpenCount, Closed, IfDrops, Config, Stats }.All(File.Exists);
+    public bool Complete => new[] { Ingress, Egress, Conns, HalfOpenCount, Closed, IfDrops, Config, Stats, Lease }.All(File.Exists);
 }

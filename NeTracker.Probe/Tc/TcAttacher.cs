@@ -13,7 +13,51 @@ public sealed class TcAttacher(TcOptions options, string sysClassNet = Interface
     private readonly NetDevices _devices = new(sysClassNet);
     private readonly ClsactState _state = new(options.StateDirectory);
 
+    private TcxLinks? _tcx;
+    private string? _ingressPin;
+    private string? _egressPin;
+    private string? _linkDirectory;
+
     public TcOptions Options => options;
+
+    /// <summary>The kernel has tcx (6.6+), as the start's feature probe found (KernelFeatures).</summary>
+    private static bool TcxAvailable => KernelFeatures.Host.Tcx;
+
+    /// <summary>Attachments go through tcx links (held or pinned, see <see cref="TcxLinks"/>) where the
+    /// kernel has them and <paramref name="useTcx"/> allows; netlink tc filters otherwise.</summary>
+    public void UsePrograms(string ingressPin, string egressPin, string linkDirectory, bool holdLinks, bool useTcx)
+    {
+        (_ingressPin, _egressPin, _linkDirectory) = (ingressPin, egressPin, linkDirectory);
+        _tcx = useTcx && TcxAvailable ? new TcxLinks(linkDirectory, holdLinks) : null;
+    }
+
+    /// <summary>"tcx links" or "tc filters": how this attacher puts programs on interfaces.</summary>
+    public string Mode => _tcx is null ? "tc filters" : "tcx links";
+
+    /// <summary>Stopping but staying attached: the held tcx links are pinned (the lease bounds them).</summary>
+    public void PinLinksToStay() => _tcx?.PinToStay();
+
+    /// <summary>Lets go of the held tcx links: each detaches.</summary>
+    public void ReleaseLinks() => _tcx?.Release();
+
+    /// <summary>A restarted reader takes over the tcx links its previous run pinned.</summary>
+    public void AdoptPinned(string dev)
+    {
+        if (_tcx is not null && _devices.IfIndexOf(dev) is { } ifindex && _ingressPin is not null)
+            _tcx.AdoptPinned(ifindex, _ingressPin, _egressPin!);
+    }
+
+    /// <summary>The ids of the programs at an interface's tcx hook (empty without tcx or interface).</summary>
+    public static IReadOnlyList<uint> TcxProgramIds(string dev, TcHook hook, string sysClassNet = InterfaceName.SysClassNet)
+        => new NetDevices(sysClassNet).IfIndexOf(dev) is { } ifindex ? (IReadOnlyList<uint>?)Native.BpfLink.TcxPrograms(ifindex, TcxLinks.AttachType(hook)) ?? [] : [];
+
+    /// <summary>This instance's programs, and the ones its pinned links run (an earlier load's, until re-pointed).</summary>
+    private IReadOnlySet<uint> OurPrograms()
+    {
+        var ids = TcxLinks.PinnedPrograms(_linkDirectory);
+        ids.UnionWith(new[] { _ingressPin, _egressPin }.Select(p => p is null ? null : Native.PinnedProgram.IdOf(p)).OfType<uint>());
+        return ids;
+    }
 
     /// <summary>NeTracker's and everyone else's filters on both hooks.</summary>
     public async Task<TcFilterSet> ShowAsync(string dev, CancellationToken ct)
@@ -30,12 +74,27 @@ public sealed class TcAttacher(TcOptions options, string sysClassNet = Interface
             foreach (var f in TcJson.ParseFilters(result.StandardOutput, hook))
                 (IsOurs(f) ? ours : foreign).Add(f);
         }
+        if (TcxAvailable)
+        {
+            var (tcxOurs, tcxForeign) = TcxLinks.Show(ifindex, OurPrograms());
+            ours.AddRange(tcxOurs);
+            foreign.AddRange(tcxForeign);
+        }
         return new TcFilterSet(ours, foreign, EgressOnly: IsLoopback(ifindex));
     }
 
     public async Task AttachAsync(string dev, string ingressProgram, string egressProgram, CancellationToken ct)
     {
         var ifindex = RequireInterface(dev);
+        if (_tcx is not null)
+        {
+            if (!IsLoopback(ifindex))
+                _tcx.Attach(ifindex, TcHook.Ingress, ingressProgram);
+            _tcx.Attach(ifindex, TcHook.Egress, egressProgram);
+            // Filters of an earlier run (before tcx, or another version) would see every packet a second time.
+            await DeleteOurFiltersAsync(dev, ct).ConfigureAwait(false);
+            return;
+        }
         await EnsureClsactAsync(dev, ifindex, ct).ConfigureAwait(false);
         if (!IsLoopback(ifindex))
             await RunAsync(dev, TcArguments.FilterReplace(options, dev, TcHook.Ingress, ingressProgram), ct).ConfigureAwait(false);
@@ -61,9 +120,11 @@ public sealed class TcAttacher(TcOptions options, string sysClassNet = Interface
             return false;
         }
         var before = await ShowAsync(dev, ct).ConfigureAwait(false);
+        bool links = _tcx is not null ? _tcx.Detach(ifindex.Value, OurPrograms())
+            : TcxAvailable && TcxLinks.DetachRunning(ifindex.Value, OurPrograms());
         foreach (var hook in new[] { TcHook.Ingress, TcHook.Egress })
         {
-            if (before.Has(hook))
+            if (before.Ours.Any(f => f.Hook == hook && f.Kind == "bpf"))
                 await RunAsync(dev, TcArguments.FilterDelete(options, dev, hook), ct).ConfigureAwait(false);
         }
         if (_state.WeCreated(dev, ifindex.Value))
@@ -74,7 +135,34 @@ public sealed class TcAttacher(TcOptions options, string sysClassNet = Interface
             // Someone else's filters now live on it: from here on the qdisc is theirs too.
             _state.Forget(dev);
         }
-        return before.Ours.Count > 0;
+        return before.Ours.Count > 0 || links;
+    }
+
+    /// <summary>Interfaces that may carry this instance's programs: those with a clsact qdisc
+    /// (filters) and those with one of its programs at a tcx hook.</summary>
+    public async Task<IReadOnlySet<string>> DevicesWithHooksAsync(CancellationToken ct)
+    {
+        var devices = new HashSet<string>(await DevicesWithClsactAsync(ct).ConfigureAwait(false), StringComparer.Ordinal);
+        if (!TcxAvailable)
+            return devices;
+        var ours = OurPrograms();
+        if (ours.Count == 0)
+            return devices;
+        foreach (var (name, ifindex) in _devices.All())
+        {
+            if (TcxLinks.Show(ifindex, ours).Ours.Count > 0)
+                devices.Add(name);
+        }
+        return devices;
+    }
+
+    private async Task DeleteOurFiltersAsync(string dev, CancellationToken ct)
+    {
+        if (!(await DevicesWithClsactAsync(ct).ConfigureAwait(false)).Contains(dev))
+            return;
+        var set = await ShowAsync(dev, ct).ConfigureAwait(false);
+        foreach (var f in set.Ours.Where(f => f.Kind == "bpf"))
+            await RunAsync(dev, TcArguments.FilterDelete(options, dev, f.Hook), ct).ConfigureAwait(false);
     }
 
     /// <summary>Interfaces with a clsact qdisc: the only ones that can hold filters.</summary>

@@ -58,6 +58,13 @@ public sealed class ProbeHealthReporter(ProbeHostedService probeHost) : IHealthR
                 ownerWarning.Length > 0 ? ownerWarning : $"pid, comm and cgroup of local sockets (cgroup connect/bind programs on {c.CgroupRoot})"));
             items.Add(new("Owners named from /proc (sockets older than the probe)", N(Interlocked.Read(ref c.OwnersFromProc)), HealthLevel.Info,
                 $"{N(Interlocked.Read(ref c.OwnersUnnamed))} left unnamed: held by unrelated processes, or gone"));
+            var lease = Volatile.Read(ref c.Lease);
+            if (lease.Length > 0)
+                items.Add(new("Lease (programs without a reader)", lease, lease.StartsWith("active", StringComparison.Ordinal) ? HealthLevel.Ok : HealthLevel.Warning,
+                    $"attached through {Volatile.Read(ref c.Attachment)}; a stop stays attached this long for a restart (NeTracker:Probe:LeaseWindow), then the programs return at once"));
+            foreach (var other in probe.PinnedInstances.Where(n => n != probe.InstanceName))
+                items.Add(new($"Other instance pinned: {other}", probe.DescribePinned(other), HealthLevel.Warning,
+                    "programs of another instance; `netracker detach --all --instance NAME` removes one whose probe is gone"));
             items.Add(Counter("Channel drops (probe → dashboard)", Interlocked.Read(ref c.ChannelDrops)));
             items.Add(Counter("Kernel table full (connections not tracked)", Interlocked.Read(ref c.KernelInsertFailures)));
             items.Add(new("Handshakes in progress (half-open quota)", N(Volatile.Read(ref c.HalfOpenNow)), HealthLevel.Info,

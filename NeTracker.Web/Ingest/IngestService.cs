@@ -99,6 +99,14 @@ public sealed class IngestService(
         var rest = new List<IReadOnlyList<ConnectionRecord>>();
         while (_incoming.Reader.TryRead(out var batch))
             rest.Add(batch);
+        // The probe's reader stops, and what it had read is taken too: events after this wait in
+        // the pinned ring buffer for the next start, so a restart neither loses nor repeats any.
+        if (probeHost.Probe is { } probe)
+        {
+            await probe.StopReadingAsync();
+            while (probe.Records.TryRead(out var batch))
+                rest.Add(batch);
+        }
         Ingest(rest);
     }
 

@@ -48,7 +48,7 @@ public sealed class LiveDashboardTests : IAsyncLifetime
         await page.Locator("#interfaces-title[data-interactive=true]").WaitForAsync();
         await ClickAndConfirmAsync(page, $"[data-action=attach][data-interface={veth}]", "Attach");
         await page.Locator($"[data-action=detach][data-interface={veth}]").WaitForAsync();
-        Assert.Contains("bpf", await TestLink.Run(ct, "tc", "filter", "show", "dev", veth, "ingress"));
+        Assert.Contains("nt_ingress", await NeTracker.Testing.Hooks.ShowAsync(veth, "ingress"));
 
         // Real traffic: 30 inbound connections of different lifetimes, 5 refused, 3 kept open,
         // and outbound iperf3 runs into the namespace.
@@ -99,7 +99,7 @@ public sealed class LiveDashboardTests : IAsyncLifetime
         await ClickAndConfirmAsync(page, $"[data-action=detach][data-interface={veth}]", "Detach");
         await page.Locator($"[data-action=attach][data-interface={veth}]").WaitForAsync();
         foreach (var hook in new[] { "ingress", "egress" })
-            Assert.DoesNotContain("bpf", await TestLink.Run(ct, "tc", "filter", "show", "dev", veth, hook));
+            Assert.DoesNotContain("nt_", await NeTracker.Testing.Hooks.ShowAsync(veth, hook));
     }
 
     private static async Task ClickAndConfirmAsync(IPage page, string button, string confirm)

@@ -42,6 +42,8 @@ public sealed partial class StateRaceTests
                 return;
             }
             await loader.LoadAsync(Ct);
+            using (var lease = new InstanceLease(loader.Pins.Lease))
+                lease.Renew(TimeSpan.FromMinutes(5)); // no reader renews it here: without a lease the programs return at once
             Assert.Equal(variant == TcVariant.Full ? TcObjectKind.Full : TcObjectKind.Compat, loader.TcObject);
             var ifindex = (int)NativeNet.if_nametoindex(net.ClientHost);
             using var egress = new Prog(loader.Pins.Egress, ifindex);

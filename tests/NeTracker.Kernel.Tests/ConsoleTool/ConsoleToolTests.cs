@@ -68,7 +68,7 @@ public sealed class ConsoleToolTests : IAsyncLifetime
         // At ServerHost the client's payload leaves towards the server: egress, bytes_out.
         Assert.Equal(["100", "101", "102"], rows.Select(c => c[18]).Order());
         Assert.Contains("3 connections (ringbuf); lost events 0", _err.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("bpf", await Shell.Tc("filter", "show", "dev", _net.ServerHost, "ingress"), StringComparison.Ordinal);
+        Assert.DoesNotContain("nt_ingress", await Hooks.ShowAsync(_net.ServerHost, "ingress"), StringComparison.Ordinal);
     }
 
     [KernelFact]
@@ -84,12 +84,12 @@ public sealed class ConsoleToolTests : IAsyncLifetime
 
         // watch on an interface attached before it: it must stay attached afterwards.
         Assert.Equal(ProbeCommandLine.Ok, await Run("watch", "--interface", _net.ClientHost, "--duration", "1"));
-        Assert.Contains("bpf", await Shell.Tc("filter", "show", "dev", _net.ClientHost, "ingress"), StringComparison.Ordinal);
+        Assert.Contains("nt_ingress", await Hooks.ShowAsync(_net.ClientHost, "ingress"), StringComparison.Ordinal);
 
         _out.Clear();
         Assert.Equal(ProbeCommandLine.Ok, await Run("detach", "--interface", _net.ClientHost));
         Assert.Contains($"{_net.ClientHost}: detached", _out.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("bpf", await Shell.Tc("filter", "show", "dev", _net.ClientHost, "ingress"), StringComparison.Ordinal);
+        Assert.DoesNotContain("nt_ingress", await Hooks.ShowAsync(_net.ClientHost, "ingress"), StringComparison.Ordinal);
     }
 
     [KernelFact]
@@ -141,7 +141,7 @@ public sealed class ConsoleToolTests : IAsyncLifetime
         await Eventually.TrueAsync(() => _err.ToString().Contains("watching", StringComparison.Ordinal));
         Assert.Equal(ProbeCommandLine.RuntimeError, await Run("detach", "--all"));
         Assert.Contains("already read by another process", _err.ToString(), StringComparison.Ordinal);
-        Assert.Contains("bpf", await Shell.Tc("filter", "show", "dev", _net.ClientHost, "ingress"), StringComparison.Ordinal);
+        Assert.Contains("nt_ingress", await Hooks.ShowAsync(_net.ClientHost, "ingress"), StringComparison.Ordinal);
         Assert.Equal(ProbeCommandLine.Ok, await watch);
 
         _out.Clear();
@@ -152,8 +152,8 @@ public sealed class ConsoleToolTests : IAsyncLifetime
         Assert.Contains($"instance {_instance}: removed (2 interfaces, ", output, StringComparison.Ordinal);
         foreach (var dev in new[] { _net.ClientHost, _net.ServerHost })
         {
-            Assert.DoesNotContain("bpf", await Shell.Tc("filter", "show", "dev", dev, "ingress"), StringComparison.Ordinal);
-            Assert.DoesNotContain("bpf", await Shell.Tc("filter", "show", "dev", dev, "egress"), StringComparison.Ordinal);
+            Assert.DoesNotContain("nt_ingress", await Hooks.ShowAsync(dev, "ingress"), StringComparison.Ordinal);
+            Assert.DoesNotContain("nt_egress", await Hooks.ShowAsync(dev, "egress"), StringComparison.Ordinal);
         }
         Assert.False(Directory.Exists(PinPaths.For(AttachedProbe.TestOptions(_instance).BpffsRoot, _instance).Root));
     }
@@ -193,7 +193,7 @@ public sealed class ConsoleToolTests : IAsyncLifetime
             (doc.RootElement.GetProperty("direction").GetString(), doc.RootElement.GetProperty("family").GetString(),
              doc.RootElement.GetProperty("client_addr").GetString(), doc.RootElement.GetProperty("server_port").GetInt32(),
              doc.RootElement.GetProperty("bytes_in").GetInt32())); // the client's payload arrives at ClientHost's ingress
-        Assert.DoesNotContain("bpf", await Shell.Tc("filter", "show", "dev", _net.ClientHost, "ingress"), StringComparison.Ordinal);
+        Assert.DoesNotContain("nt_ingress", await Hooks.ShowAsync(_net.ClientHost, "ingress"), StringComparison.Ordinal);
         Assert.False(Directory.Exists(TraceInstance));
     }
 

@@ -77,7 +77,7 @@ public sealed class AgentFleetTests
             await agentB.StopAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(0, agentA.ExitCode);
             Assert.Contains("7 dropped on overflow", agentB.Output);
-            Assert.DoesNotContain("handle 0x4e54", await Shell.Tc("filter", "show", "dev", netA.ServerHost, "egress"));
+            Assert.DoesNotContain("nt_egress", await Hooks.ShowAsync(netA.ServerHost, "egress"));
         }
         finally
         {

@@ -89,12 +89,12 @@ public sealed class InterfacesPageTests : DashboardContext, IAsyncLifetime
 
         await ClickAndConfirm(cut, attach, "Attach");
         cut.WaitForElement($"[data-action=detach][data-interface={_veth}]", TimeSpan.FromSeconds(30));
-        Assert.Contains("bpf", await Tc(ct, "filter", "show", "dev", _veth, "ingress"));
+        Assert.Contains("nt_ingress", await NeTracker.Testing.Hooks.ShowAsync(_veth, "ingress"));
         cut.WaitForAssertion(() => Assert.Contains($"Attached to {_veth}", cut.Markup));
 
         await ClickAndConfirm(cut, $"[data-action=detach][data-interface={_veth}]", "Detach");
         cut.WaitForElement(attach, TimeSpan.FromSeconds(30));
-        Assert.DoesNotContain("bpf", await Tc(ct, "filter", "show", "dev", _veth, "ingress"));
+        Assert.DoesNotContain("nt_ingress", await NeTracker.Testing.Hooks.ShowAsync(_veth, "ingress"));
 
         // The interface disappears between listing and clicking: the probe's message is shown.
         await Ip(ct, "link", "del", _veth);
@@ -111,8 +111,6 @@ public sealed class InterfacesPageTests : DashboardContext, IAsyncLifetime
         await button.ClickAsync(new());
         await click;
     }
-
-    private static async Task<string> Tc(CancellationToken ct, params string[] args) => await Run("tc", args, ct);
 
     private static async Task Ip(CancellationToken ct, params string[] args) => await Run("ip", args, ct);
 
