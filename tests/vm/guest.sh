@@ -42,14 +42,18 @@ for module in $GUEST_MODULES; do
 	modprobe "$module" || { say "modprobe $module failed"; echo 97 >"$RESULTS/exit-code"; exit 1; }
 done
 sysctl -qw net.core.bpf_jit_enable=1 2>/dev/null
+# PID 1 starts with the kernel's 1024 open files; a host's login session has far more, and the
+# burst and flood tests hold thousands of sockets.
+sysctl -qw fs.file-max=1048576
+ulimit -n 1048576
 
-export DOTNET_ROOT HOME=/root DOTNET_CLI_HOME=/tmp/dotnet-home DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 \
+export DOTNET_ROOT NETRACKER_TEST_CLIENT_LAG_MS HOME=/root DOTNET_CLI_HOME=/tmp/dotnet-home DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 \
 	DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 TMPDIR=/tmp
 say "kernel $(uname -r), $(nproc) CPUs; running the kernel tests"
 cd "$REPO/tests/NeTracker.Kernel.Tests/bin/$CONFIG/net10.0" || { echo 98 >"$RESULTS/exit-code"; exit 1; }
 mapfile -t filters <"$RESULTS/filters"
 start=$(date +%s)
-./NeTracker.Kernel.Tests -noColor -noLogo "${filters[@]}" -trx "$RESULTS/NeTracker.Kernel.Tests.trx"
+./NeTracker.Kernel.Tests -noColor -noLogo -reporter verbose "${filters[@]}" -trx "$RESULTS/NeTracker.Kernel.Tests.trx"
 rc=$?
 say "tests finished with exit code $rc after $(($(date +%s) - start)) s"
 echo "$rc" >"$RESULTS/exit-code"

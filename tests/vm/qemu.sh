@@ -58,8 +58,11 @@ run_kernel() {
 	dir="$RESULTS_ROOT/NeTracker.Kernel.Tests@linux-$KERNEL_VERSION"
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	printf 'MODULES_TREE=%q\nCONFIG=%q\nGUEST_MODULES=%q\nDOTNET_ROOT=%q\n' "$KERNEL_TREE" "$CONFIG" "$GUEST_MODULES" \
-		"$(dirname "$(readlink -f "$(command -v dotnet)")")" >"$dir/guest.env"
+	# Under TCG the test client's clock lags the hook's by several ms (user space is emulated).
+	local lag_ms=1
+	[ "$accel" = tcg ] && lag_ms=50
+	printf 'MODULES_TREE=%q\nCONFIG=%q\nGUEST_MODULES=%q\nDOTNET_ROOT=%q\nNETRACKER_TEST_CLIENT_LAG_MS=%q\n' \
+		"$KERNEL_TREE" "$CONFIG" "$GUEST_MODULES" "$(dirname "$(readlink -f "$(command -v dotnet)")")" "$lag_ms" >"$dir/guest.env"
 	write_filters >"$dir/filters"
 	: >"$dir/console.log"
 	[ "$accel" = kvm ] && cpu=host
