@@ -12,7 +12,14 @@
 set -euo pipefail
 
 vm_say() { printf '\033[1;34m[matrix]\033[0m %s\n' "$*" >&2; }
-vm_die() { printf '\033[1;31m[matrix] error:\033[0m %s\n' "$*" >&2; exit 1; }
+# The last error also goes to a file, so the failure trx of a kernel can say why.
+VM_ERROR_FILE="$(mktemp)"
+trap 'rm -f "$VM_ERROR_FILE"' EXIT
+vm_die() {
+	printf '\033[1;31m[matrix] error:\033[0m %s\n' "$*" >&2
+	echo "$*" >"$VM_ERROR_FILE"
+	exit 1
+}
 
 VM_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$VM_DIR/../.." && pwd)"
@@ -34,14 +41,17 @@ shift
 ASSEMBLY="$REPO/tests/NeTracker.Kernel.Tests/bin/$CONFIG/net10.0/NeTracker.Kernel.Tests"
 [ -x "$ASSEMBLY" ] || vm_die "$ASSEMBLY is not built (dotnet build tests/NeTracker.Kernel.Tests -c $CONFIG)"
 
-# One xunit -method filter per line of matrix.tests (comments and blank lines aside).
+# One xunit -method (or, for '!', -method-) filter per line of matrix.tests.
 write_filters() {
 	local pattern
 	if [ -n "${NETRACKER_VM_FILTER:-}" ]; then
 		for pattern in $NETRACKER_VM_FILTER; do printf -- '-method\n%s\n' "$pattern"; done
 	else
 		sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$VM_DIR/matrix.tests" | while read -r pattern; do
-			printf -- '-method\n%s\n' "$pattern"
+			case "$pattern" in
+			!*) printf -- '-method-\n%s\n' "${pattern#!}" ;;
+			*) printf -- '-method\n%s\n' "$pattern" ;;
+			esac
 		done
 	fi
 }

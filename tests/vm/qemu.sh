@@ -51,7 +51,7 @@ run_kernel() {
 	local series="$1" accel="$2" dir qemu_pid tail_pid status=0 started elapsed cpu=max
 	if ! (kernel_prepare "$series"); then
 		failed_trx "$RESULTS_ROOT/NeTracker.Kernel.Tests@linux-$series" "kernel matrix: linux $series" \
-			"the Debian $series kernel could not be fetched or prepared (see the log above)"
+			"the Debian $series kernel could not be fetched or prepared: $(cat "$VM_ERROR_FILE")"
 		return 1
 	fi
 	kernel_prepare "$series"
@@ -77,11 +77,11 @@ run_kernel() {
 		</dev/null >"$dir/qemu.log" 2>&1 &
 	qemu_pid=$!
 	# timeout passes a TERM on to QEMU: an interrupted matrix leaves no VM behind.
-	trap 'kill $qemu_pid 2>/dev/null' EXIT
+	trap 'kill $qemu_pid 2>/dev/null; rm -f "$VM_ERROR_FILE"' EXIT
 	tail -n +1 -F --pid=$qemu_pid "$dir/console.log" 2>/dev/null | sed -u "s/^/  [$series] /" >&2 &
 	tail_pid=$!
 	wait $qemu_pid || status=$?
-	trap - EXIT
+	trap 'rm -f "$VM_ERROR_FILE"' EXIT
 	wait $tail_pid 2>/dev/null || true
 	elapsed=$(($(date +%s) - started))
 	echo "$elapsed" >"$dir/wall-seconds"
