@@ -58,12 +58,15 @@ run_kernel() {
 	dir="$RESULTS_ROOT/NeTracker.Kernel.Tests@linux-$KERNEL_VERSION"
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	# Under TCG the test client's clock lags the hook's by several ms (user space is emulated).
-	local lag_ms=1
-	[ "$accel" = tcg ] && lag_ms=50
-	printf 'MODULES_TREE=%q\nCONFIG=%q\nGUEST_MODULES=%q\nDOTNET_ROOT=%q\nNETRACKER_TEST_CLIENT_LAG_MS=%q\n' \
-		"$KERNEL_TREE" "$CONFIG" "$GUEST_MODULES" "$(dirname "$(readlink -f "$(command -v dotnet)")")" "$lag_ms" >"$dir/guest.env"
-	write_filters >"$dir/filters"
+	# Under TCG the test client's clock runs tens of ms past the hook's (user space is emulated):
+	# the timed checks get 50 times their slack (ClientClock.cs).
+	local slack=1
+	[ "$accel" = tcg ] && slack=50
+	printf 'MODULES_TREE=%q\nCONFIG=%q\nGUEST_MODULES=%q\nDOTNET_ROOT=%q\nNETRACKER_TEST_CLOCK_SLACK=%q\n' \
+		"$KERNEL_TREE" "$CONFIG" "$GUEST_MODULES" "$(dirname "$(readlink -f "$(command -v dotnet)")")" "$slack" >"$dir/guest.env"
+	write_filters "$series" >"$dir/filters"
+	# No filter would run the whole project, which no guest finishes in time.
+	[ -s "$dir/filters" ] || vm_die "no test selected for $series (tests/vm/matrix.tests)"
 	: >"$dir/console.log"
 	[ "$accel" = kvm ] && cpu=host
 	vm_say "linux $KERNEL_VERSION: booting ($accel, 2 vCPUs, 3 GiB; timeout ${TIMEOUT}s)"
@@ -71,7 +74,7 @@ run_kernel() {
 	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp 2 -m 3G \
 		-display none -no-reboot -nic none -serial "file:$dir/console.log" \
 		-kernel "$KERNEL_IMAGE" -initrd "$KERNEL_INITRD" \
-		-append "console=ttyS0 quiet loglevel=4 panic=-1 nt.repo=$REPO" \
+		-append "console=ttyS0 quiet loglevel=4 panic=-1 mitigations=off nt.repo=$REPO" \
 		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$dir,mount_tag=results,security_model=none" \
 		</dev/null >"$dir/qemu.log" 2>&1 &
