@@ -99,9 +99,15 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
     {
         if (records.Count == 0)
             return Task.FromResult<IReadOnlyList<ConnectionRecord>>([]);
-        var keyed = new KeyedRecord[records.Count];
+        // A refused record is null in its place (Resilience/RecordGate.cs): its sequence number is skipped.
+        var keyed = new List<KeyedRecord>(records.Count);
         for (var i = 0; i < records.Count; i++)
-            keyed[i] = new KeyedRecord(agent, run, firstSeq + i, records[i]);
+        {
+            if (records[i] is { } r)
+                keyed.Add(new KeyedRecord(agent, run, firstSeq + i, r));
+        }
+        if (keyed.Count == 0)
+            return Task.FromResult<IReadOnlyList<ConnectionRecord>>([]);
         var pending = new Pending(keyed, new(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!TryQueue(pending))
         {
