@@ -18,8 +18,14 @@ public sealed class HubBroadcaster(
     IHubContext<ConnectionsHub, IConnectionsClient> hub,
     TimeProvider time,
     ILogger<HubBroadcaster> logger,
-    RemoteRecords? remote = null) : BackgroundService
+    RemoteRecords? remote = null,
+    Resilience.BackgroundLoops? loops = null) : BackgroundService
 {
+    /// <summary>The name this loop reports under (Health, /healthz, netracker_loop_*).</summary>
+    public const string LoopName = "hub broadcaster";
+
+    private readonly Resilience.BackgroundLoops _loops = loops ?? new(time, Microsoft.Extensions.Logging.Abstractions.NullLogger<Resilience.BackgroundLoops>.Instance);
+
     private static readonly TimeSpan MinSendInterval = TimeSpan.FromMilliseconds(100);
     private const int MaxBatchesPerSend = 256;
 
@@ -38,8 +44,9 @@ public sealed class HubBroadcaster(
     /// <summary>Sends that failed (logged); SignalR itself buffers per connection and closes a connection that cannot keep up.</summary>
     public long SendFailures => Interlocked.Read(ref _sendFailures);
 
+    // Supervised: a send that fails is counted and the loop goes on; a loop that faults anyway is restarted.
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(SendBatchesAsync(stoppingToken), SendStatsAsync(stoppingToken));
+        Task.WhenAll(_loops.RunAsync(LoopName, SendBatchesAsync, stoppingToken), _loops.RunAsync(LoopName + " (stats)", SendStatsAsync, stoppingToken));
 
     private async Task SendBatchesAsync(CancellationToken ct)
     {
@@ -70,6 +77,7 @@ public sealed class HubBroadcaster(
         {
             Interlocked.Increment(ref _sendFailures);
             logger.LogWarning(ex, "Sending a batch to hub subscribers failed");
+            _loops.SetAside(LoopName, batch.Count, $"a batch could not be sent to hub subscribers: {ex.GetType().Name}: {ex.Message}");
         }
     }
 

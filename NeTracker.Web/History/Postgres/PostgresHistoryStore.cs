@@ -40,14 +40,16 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
     // Unbounded channel, bounded by _pending (in records), as in the DuckDB store.
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
 
+    private readonly Resilience.BackgroundLoops _loops;
     private long _pending, _accepted, _written, _duplicates, _dropped, _refused, _failedWrites, _retentionDeleted, _rows, _bytes;
 
     /// <summary>Only for the Parquet export's scratch files (Export.cs).</summary>
     private readonly string _dataDirectory;
 
     public PostgresHistoryStore(IOptions<Configuration.NeTrackerOptions> app, IOptions<HistoryOptions> options,
-        ILogger<PostgresHistoryStore> log, TimeProvider time)
+        ILogger<PostgresHistoryStore> log, TimeProvider time, Resilience.BackgroundLoops? loops = null)
     {
+        _loops = loops ?? new Resilience.BackgroundLoops(time, Microsoft.Extensions.Logging.Abstractions.NullLogger<Resilience.BackgroundLoops>.Instance);
         _dataDirectory = Path.GetFullPath(app.Value.DataDirectory);
         _options = options.Value;
         _pg = _options.Postgres;
@@ -146,6 +148,7 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
                 FileBytes = Interlocked.Read(ref _bytes),
                 Queued = Interlocked.Read(ref _pending),
                 Written = Interlocked.Read(ref _written),
+                SetAside = Interlocked.Read(ref _setAside),
                 Dropped = Interlocked.Read(ref _dropped),
                 FailedWrites = Interlocked.Read(ref _failedWrites),
                 RetentionDeleted = Interlocked.Read(ref _retentionDeleted),
