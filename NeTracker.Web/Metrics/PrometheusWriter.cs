@@ -19,8 +19,8 @@ public static class PrometheusWriter
         RecordRefusals? refusals = null, BackgroundLoops? loops = null)
     {
         var sb = new StringBuilder();
-        Section(sb, loops, "durations", s => Durations(s, metrics));
-        Section(sb, loops, "close reasons", s => Closed(s, metrics));
+        Section(sb, loops, "durations", s => Durations(s, metrics, loops));
+        Section(sb, loops, "close reasons", s => Closed(s, metrics, loops));
         Section(sb, loops, "probe", s => Probe(s, counters, activeConnections));
         Section(sb, loops, "refusals", s => Refusals(s, refusals, metrics));
         Section(sb, loops, "loops", s => Loops(s, loops));
@@ -44,30 +44,32 @@ public static class PrometheusWriter
     /// <summary>The name /metrics reports its own recoveries under (Health, netracker_loop_*).</summary>
     public const string MetricsLoop = "metrics";
 
-    private static void Durations(StringBuilder sb, ConnectionMetrics metrics)
+    // Series by series: one that cannot be written (a label no validated record holds) is left out alone.
+    private static void Durations(StringBuilder sb, ConnectionMetrics metrics, BackgroundLoops? loops)
     {
-        var c = CultureInfo.InvariantCulture;
         Header(sb, "netracker_connection_duration_seconds", "histogram", "Lifetime of finished TCP connections, first SYN to close.");
         foreach (var (key, h) in metrics.Durations.OrderBy(k => k.Key))
-        {
-            var labels = $"host=\"{Escape(key.Host)}\",interface=\"{Escape(key.Interface)}\",direction=\"{SchemaNames.Of(key.Direction)}\"";
-            var counts = h.CumulativeCounts();
-            for (var i = 0; i < ConnectionMetrics.BucketBounds.Length; i++)
-                sb.Append(c, $"netracker_connection_duration_seconds_bucket{{{labels},le=\"{ConnectionMetrics.BucketBounds[i]}\"}} {counts[i]}\n");
-            sb.Append(c, $"netracker_connection_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {counts[^1]}\n");
-            sb.Append(c, $"netracker_connection_duration_seconds_sum{{{labels}}} {h.SumSeconds}\n");
-            sb.Append(c, $"netracker_connection_duration_seconds_count{{{labels}}} {counts[^1]}\n");
-        }
+            Section(sb, loops, "durations", s => DurationSeries(s, key, h));
     }
 
-    private static void Closed(StringBuilder sb, ConnectionMetrics metrics)
+    private static void DurationSeries(StringBuilder sb, (string Host, string Interface, Direction Direction) key, ConnectionMetrics.DurationHistogram h)
     {
         var c = CultureInfo.InvariantCulture;
+        var labels = $"host=\"{Escape(key.Host)}\",interface=\"{Escape(key.Interface)}\",direction=\"{SchemaNames.Of(key.Direction)}\"";
+        var counts = h.CumulativeCounts();
+        for (var i = 0; i < ConnectionMetrics.BucketBounds.Length; i++)
+            sb.Append(c, $"netracker_connection_duration_seconds_bucket{{{labels},le=\"{ConnectionMetrics.BucketBounds[i]}\"}} {counts[i]}\n");
+        sb.Append(c, $"netracker_connection_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {counts[^1]}\n");
+        sb.Append(c, $"netracker_connection_duration_seconds_sum{{{labels}}} {h.SumSeconds}\n");
+        sb.Append(c, $"netracker_connection_duration_seconds_count{{{labels}}} {counts[^1]}\n");
+    }
 
+    private static void Closed(StringBuilder sb, ConnectionMetrics metrics, BackgroundLoops? loops)
+    {
+        var c = CultureInfo.InvariantCulture;
         Header(sb, "netracker_connections_closed_total", "counter", "Finished connections by close reason.");
         foreach (var (key, n) in metrics.Closed.OrderBy(k => k.Key))
-            sb.Append(c, $"netracker_connections_closed_total{{host=\"{Escape(key.Host)}\",interface=\"{Escape(key.Interface)}\",close_reason=\"{SchemaNames.Of(key.Reason)}\"}} {n}\n");
-
+            Section(sb, loops, "close reasons", s => s.Append(c, $"netracker_connections_closed_total{{host=\"{Escape(key.Host)}\",interface=\"{Escape(key.Interface)}\",close_reason=\"{SchemaNames.Of(key.Reason)}\"}} {n}\n"));
     }
 
     private static void Probe(StringBuilder sb, ProbeCounters? counters, int activeConnections)
