@@ -13,10 +13,12 @@ public static class MetricsServices
 
     /// <summary>GET /metrics for Prometheus (and the OpenTelemetry collector's Prometheus receiver).</summary>
     public static IEndpointConventionBuilder MapNeTrackerMetrics(this IEndpointRouteBuilder app)
-        => app.MapGet("/metrics", (ConnectionMetrics metrics, ProbeHostedService probeHost, Resilience.RecordRefusals refusals, Resilience.BackgroundLoops loops) =>
+        => app.MapGet("/metrics", (ConnectionMetrics metrics, ProbeHostedService probeHost, Resilience.RecordRefusals refusals, Resilience.BackgroundLoops loops, Resilience.BoundsReport bounds) =>
         {
             var probe = probeHost.Probe;
-            var text = PrometheusWriter.Write(metrics, probe?.Counters, probe?.ActiveConnections.Count ?? 0, refusals, loops);
+            var sb = new System.Text.StringBuilder(PrometheusWriter.Write(metrics, probe?.Counters, probe?.ActiveConnections.Count ?? 0, refusals, loops));
+            bounds.WriteMetrics(sb);
+            var text = sb.ToString();
             return Results.Text(text, PrometheusWriter.ContentType);
         });
 }

@@ -103,9 +103,11 @@ public static class PrometheusWriter
     private static void Refusals(StringBuilder sb, RecordRefusals? refusals, ConnectionMetrics metrics)
     {
         var c = CultureInfo.InvariantCulture;
-        Counter(sb, "netracker_metric_series_folded_total", $"Records counted under host=\"{ConnectionMetrics.Other}\" because the label sets were at NeTracker:Limits:MetricSeries.", metrics.Folded);
         if (refusals is null)
+        {
+            Counter(sb, "netracker_metric_series_folded_total", $"Records counted under host=\"{ConnectionMetrics.Other}\" because the label sets were at NeTracker:Limits:MetricSeries.", metrics.Folded);
             return;
+        }
         Header(sb, "netracker_records_refused_total", "counter", "Records from outside refused at the boundary, never stored, per sending agent and reason (field:kind).");
         foreach (var (key, n) in refusals.Counts.OrderBy(k => k.Key))
             sb.Append(c, $"netracker_records_refused_total{{agent=\"{Escape(key.Agent)}\",reason=\"{Escape(key.Reason)}\"}} {n}\n");

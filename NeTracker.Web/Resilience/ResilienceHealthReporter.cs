@@ -5,9 +5,9 @@ using NeTracker.Web.Health;
 namespace NeTracker.Web.Resilience;
 
 /// <summary>Health page section "Background loops": each loop, what it set aside, its restarts, the last reason.</summary>
-public sealed class ResilienceHealthReporter(BackgroundLoops loops, TimeProvider time) : IHealthReporter
+public sealed class ResilienceHealthReporter(BackgroundLoops loops, BoundsReport bounds, TimeProvider time) : IHealthReporter
 {
-    public string Title => "Background loops";
+    public string Title => "Background loops and bounds";
 
     public ValueTask<IReadOnlyList<HealthItem>> ReportAsync(CancellationToken ct)
     {
@@ -27,6 +27,7 @@ public sealed class ResilienceHealthReporter(BackgroundLoops loops, TimeProvider
         }
         if (items.Count == 0)
             items.Add(new("Loops", "none started yet", HealthLevel.Info));
+        items.AddRange(bounds.HealthItems);
         return ValueTask.FromResult<IReadOnlyList<HealthItem>>(items);
     }
 }

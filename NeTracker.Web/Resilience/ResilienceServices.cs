@@ -16,6 +16,7 @@ public static class ResilienceServices
         services.AddSingleton<RecordGate>();
         services.AddSingleton<BackgroundLoops>();
         services.AddSingleton<ExportGate>();
+        services.AddSingleton<BoundsReport>();
         services.AddSingleton<IHealthReporter, ResilienceHealthReporter>();
         // Degraded, not Unhealthy: a loop that recovered works again; the reason stays visible.
         services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(

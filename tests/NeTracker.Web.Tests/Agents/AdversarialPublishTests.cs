@@ -81,10 +81,10 @@ public sealed class AdversarialPublishTests : IAsyncLifetime
         await Eventually.TrueAsync(async () => await history.CountAsync(ConnectionFilter.None, ct) >= valid.Count, "every valid record in history", seconds: 60);
         var stored = await history.QueryAsync(ConnectionFilter.None, Batches * PerBatch, ct: ct);
         Assert.Equal(valid.Count, stored.Count);
-        Assert.True(valid.SetEquals(stored.Select(r => r.ClientPort)), "each valid record stored once");
-        var live = _app.Services.GetRequiredService<ConnectionStore>().Query(ConnectionFilter.None);
-        Assert.True(valid.SetEquals(live.Select(r => r.ClientPort)));
-        Assert.Equal(valid.Count, live.Count);
+        Assert.True(valid.SetEquals(stored.Select(r => r.ClientPort)),
+            $"each valid record stored once; missing {string.Join(",", valid.Except(stored.Select(r => r.ClientPort)).Take(20))}, unexpected {string.Join(",", stored.Select(r => r.ClientPort).Except(valid).Take(20))}");
+        // The live view folds floods of alike connections, so it is counted, not listed.
+        Assert.Equal(valid.Count, _app.Services.GetRequiredService<ConnectionStore>().TotalAppended);
 
         Assert.Equal(refusedTotal, _app.Services.GetRequiredService<RecordRefusals>().Of("agent-x"));
         Assert.Equal(Batches * PerBatch - valid.Count, refusedTotal);

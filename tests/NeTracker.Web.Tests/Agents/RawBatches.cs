@@ -73,18 +73,21 @@ internal static class RawBatches
     {
         var o = new JsonObject();
         foreach (var (k, v) in fields)
-            o[k] = v switch
-            {
-                null => null,
-                DateTime t => SchemaNames.Of(t),
-                string s => s,
-                bool b => b,
-                int i => i,
-                long l => l,
-                double d => d,
-                object[] a => new JsonArray([.. a.Select(x => JsonValue.Create(x?.ToString()))]),
-                _ => JsonValue.Create(v.ToString()),
-            };
+            o[k] = Json(v);
         return o;
     }
+
+    private static JsonNode? Json(object? v) => v switch
+    {
+        null => null,
+        DateTime t => SchemaNames.Of(t),
+        string s => s,
+        bool b => b,
+        int i => i,
+        long l => l,
+        double d => d,
+        object?[] a => new JsonArray([.. a.Select(Json)]),
+        Dictionary<string, object?> m => Json(m),
+        _ => throw new ArgumentException($"no JSON for {v.GetType().Name}"),
+    };
 }

@@ -112,7 +112,7 @@ public sealed class LoopSurvivalTests
         Assert.Equal(990, metrics.Folded);
         var other = metrics.Durations.Single(d => d.Key.Host == ConnectionMetrics.Other);
         Assert.Equal(990, other.Value.CumulativeCounts()[^1]);
-        Assert.Contains("netracker_metric_series_folded_total 990", PrometheusWriter.Write(metrics, null, 0, new RecordRefusals()));
+        Assert.Contains("netracker_metric_series_folded_total 990", PrometheusWriter.Write(metrics, null, 0));
     }
 
     [Fact]
