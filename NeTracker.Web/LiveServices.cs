@@ -52,6 +52,7 @@ public static class LiveServices
         services.AddSingleton<IngestService>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestService>());
         services.AddSingleton<HubSubscribers>();
+        services.AddSingleton<SubscriberQueues>();
         services.AddSingleton<HubBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<HubBroadcaster>());
 
