@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using NeTracker.Probe.Agent;
+using NeTracker.Web.Hubs;
+
+namespace NeTracker.Web.Security;
+
+/// <summary>
+/// A filter on every hub — the connections hub and Blazor's circuits alike. On the connections
+/// hub each method needs its scope: Publish needs <c>publish</c> (and the agent name the key is
+/// bound to, <see cref="AgentBinding"/>), every other method <c>read</c> — so a method added later
+/// is not open to an agent key. And every open connection is checked again every
+/// <see cref="SecurityOptions.RevalidationInterval"/>: one whose session was signed out, whose
+/// password changed, whose session outlived its absolute lifetime or whose key was removed or
+/// changed is closed — which also ends a Blazor circuit (it cannot reconnect without a session).
+/// </summary>
+public sealed class HubGuard(SessionRegistry sessions, ApiKeyRing ring, AgentBinding binding, ILogger<HubGuard> logger)
+    : IHubFilter
+{
+    private readonly ConcurrentDictionary<string, HubCallerContext> _open = new(StringComparer.Ordinal);
+
+    public int OpenConnections => _open.Count;
+
+    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocation, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        var user = invocation.Context.User ?? new ClaimsPrincipal();
+        if (Problem(user) is { } problem)
+        {
+            invocation.Context.Abort();
+            throw new HubException($"this connection has ended: {problem}.");
+        }
+        if (invocation.Hub is ConnectionsHub)
+        {
+            var method = invocation.HubMethodName;
+            var scope = method == nameof(ConnectionsHub.Publish) ? KeyScopes.Publish : KeyScopes.Read;
+            if (!KeyScopes.Has(user, scope))
+                throw new HubException($"{method} needs the '{scope}' scope, which the key '{user.FindFirstValue(KeyScopes.KeyNameClaim)}' does not have.");
+            if (scope == KeyScopes.Publish && invocation.HubMethodArguments is [AgentBatch batch, ..]
+                && binding.Refusal(user, batch) is { } refusal)
+            {
+                logger.LogWarning("Refused a batch from agent '{Agent}': {Reason}", Printable(batch.Agent), refusal);
+                throw new HubException("batch refused: " + refusal);
+            }
+        }
+        return await next(invocation);
+    }
+
+    public Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    {
+        _open[context.Context.ConnectionId] = context.Context;
+        return next(context);
+    }
+
+    public Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
+    {
+        _open.TryRemove(context.Context.ConnectionId, out _);
+        return next(context, exception);
+    }
+
+    /// <summary>Closes every open connection whose credentials no longer hold; returns how many.</summary>
+    public int Revalidate()
+    {
+        var closed = 0;
+        foreach (var (id, context) in _open)
+        {
+            if (Problem(context.User ?? new ClaimsPrincipal()) is not { } problem)
+                continue;
+            logger.LogInformation("Closing hub connection {Connection} of {User}: {Problem}.", id, context.User?.Identity?.Name, problem);
+            _open.TryRemove(id, out _);
+            context.Abort();
+            closed++;
+        }
+        return closed;
+    }
+
+    /// <summary>Why a connection's principal no longer holds, or null.</summary>
+    private string? Problem(ClaimsPrincipal user)
+    {
+        if (user.Identity?.IsAuthenticated != true)
+            return null; // The endpoint's policy decided at connect; nothing to revoke.
+        if (KeyScopes.IsApiKey(user))
+            return ring.IsCurrent(user.FindFirstValue(KeyScopes.KeyIdClaim), user.FindFirstValue(KeyScopes.KeyNameClaim))
+                ? null
+                : "its API key was removed or changed";
+        return sessions.Problem(user);
+    }
+
+    private static string Printable(string? s) => new((s ?? "").Take(64).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+}
+
+/// <summary>Runs <see cref="HubGuard.Revalidate"/> every <see cref="SecurityOptions.RevalidationInterval"/>.</summary>
+public sealed class HubRevalidation(HubGuard guard, IOptionsMonitor<SecurityOptions> options, TimeProvider time, ILogger<HubRevalidation> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.CurrentValue.RevalidationInterval, time, stoppingToken);
+                guard.Revalidate();
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // Never stop checking: one bad principal must not leave every other connection unchecked.
+                logger.LogError(e, "Hub revalidation failed; trying again.");
+            }
+        }
+    }
+}
