@@ -19,20 +19,29 @@ namespace NeTracker.Web.Security;
 public sealed class HubGuard(SessionRegistry sessions, ApiKeyRing ring, AgentBinding binding, ILogger<HubGuard> logger)
     : IHubFilter
 {
-    private readonly ConcurrentDictionary<string, HubCallerContext> _open = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Open> _open = new(StringComparer.Ordinal);
+
+    /// <param name="Circuit">A Blazor circuit's connection: closed one pass after its problem is seen, so that the page's
+    /// <see cref="SessionGuard"/> can take the browser to the login form first.</param>
+    private sealed record Open(HubCallerContext Context, bool Circuit)
+    {
+        public bool Condemned { get; set; }
+    }
 
     public int OpenConnections => _open.Count;
 
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocation, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         var user = invocation.Context.User ?? new ClaimsPrincipal();
-        if (Problem(user) is { } problem)
-        {
-            invocation.Context.Abort();
-            throw new HubException($"this connection has ended: {problem}.");
-        }
+        // A circuit's own traffic (render acknowledgements, JS interop answers) goes on until
+        // Revalidate closes it, so that its SessionGuard can still send the page to the login form.
         if (invocation.Hub is ConnectionsHub)
         {
+            if (Problem(user) is { } problem)
+            {
+                invocation.Context.Abort();
+                throw new HubException($"this connection has ended: {problem}.");
+            }
             var method = invocation.HubMethodName;
             var scope = method == nameof(ConnectionsHub.Publish) ? KeyScopes.Publish : KeyScopes.Read;
             if (!KeyScopes.Has(user, scope))
@@ -49,7 +58,7 @@ public sealed class HubGuard(SessionRegistry sessions, ApiKeyRing ring, AgentBin
 
     public Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
-        _open[context.Context.ConnectionId] = context.Context;
+        _open[context.Context.ConnectionId] = new Open(context.Context, context.Hub is not ConnectionsHub);
         return next(context);
     }
 
@@ -63,10 +72,16 @@ public sealed class HubGuard(SessionRegistry sessions, ApiKeyRing ring, AgentBin
     public int Revalidate()
     {
         var closed = 0;
-        foreach (var (id, context) in _open)
+        foreach (var (id, open) in _open)
         {
+            var context = open.Context;
             if (Problem(context.User ?? new ClaimsPrincipal()) is not { } problem)
                 continue;
+            if (open.Circuit && !open.Condemned)
+            {
+                open.Condemned = true;
+                continue;
+            }
             logger.LogInformation("Closing hub connection {Connection} of {User}: {Problem}.", id, context.User?.Identity?.Name, problem);
             _open.TryRemove(id, out _);
             context.Abort();
@@ -75,8 +90,8 @@ public sealed class HubGuard(SessionRegistry sessions, ApiKeyRing ring, AgentBin
         return closed;
     }
 
-    /// <summary>Why a connection's principal no longer holds, or null.</summary>
-    private string? Problem(ClaimsPrincipal user)
+    /// <summary>Why a connection's (or circuit's) principal no longer holds, or null.</summary>
+    public string? Problem(ClaimsPrincipal user)
     {
         if (user.Identity?.IsAuthenticated != true)
             return null; // The endpoint's policy decided at connect; nothing to revoke.

@@ -54,12 +54,18 @@ public sealed class SameOrigin(RequestDelegate next, IOptionsMonitor<SecurityOpt
     internal static string? Refusal(HttpRequest request, IReadOnlyList<string> allowed)
     {
         var origin = request.Headers.Origin.ToString();
+        var site = request.Headers["Sec-Fetch-Site"].ToString();
         if (origin.Length == 0)
         {
             // No Origin: not a browser (scripts, curl) — or an old browser's same-origin GET, which
             // Sec-Fetch-Site would then call same-origin. A browser never omits both across origins.
-            var site = request.Headers["Sec-Fetch-Site"].ToString();
-            return site is "" or "same-origin" or "none" ? null : $"cross-origin request refused (Sec-Fetch-Site: {site}).";
+            return site is "" or "same-origin" or "none" ? null : $"cross-origin request refused (Sec-Fetch-Site: {Printable(site)}).";
+        }
+        if (origin == "null")
+        {
+            // What Chromium sends for a form POST under Referrer-Policy: no-referrer (ours), and what a
+            // sandboxed frame sends: only the browser's own Sec-Fetch-Site tells them apart.
+            return site == "same-origin" ? null : $"cross-origin request refused: Origin null (Sec-Fetch-Site: {Printable(site)}).";
         }
         var own = Normalize($"{request.Scheme}://{request.Host.Value}");
         var presented = Normalize(origin);

@@ -51,6 +51,9 @@ public sealed class SameOriginTests
 
         Assert.Equal(HttpStatusCode.Forbidden, await NegotiateAsync(browser, negotiate, ("Origin", "http://localhost:5081"), ct));
         Assert.Equal(HttpStatusCode.Forbidden, await NegotiateAsync(browser, negotiate, ("Origin", "null"), ct));
+        Assert.Equal(HttpStatusCode.Forbidden, await NegotiateAsync(browser, negotiate, ("Origin", "null"), ct, ("Sec-Fetch-Site", "cross-site")));
+        // Chromium's form POST under Referrer-Policy: no-referrer.
+        Assert.Equal(HttpStatusCode.OK, await NegotiateAsync(browser, negotiate, ("Origin", "null"), ct, ("Sec-Fetch-Site", "same-origin")));
         Assert.Equal(HttpStatusCode.Forbidden, await NegotiateAsync(browser, negotiate, ("Sec-Fetch-Site", "same-site"), ct));
         Assert.Equal(HttpStatusCode.OK, await NegotiateAsync(browser, negotiate, ("Origin", Own), ct));
         Assert.Equal(HttpStatusCode.OK, await NegotiateAsync(browser, negotiate, ("Origin", "https://NeTracker.example.org"), ct));
@@ -78,10 +81,12 @@ public sealed class SameOriginTests
         return (response.StatusCode, await response.Content.ReadAsStringAsync(ct));
     }
 
-    private static async Task<HttpStatusCode> NegotiateAsync(HttpClient client, string path, (string Name, string Value) header, CancellationToken ct)
+    private static async Task<HttpStatusCode> NegotiateAsync(HttpClient client, string path, (string Name, string Value) header, CancellationToken ct,
+        params (string Name, string Value)[] more)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path);
-        request.Headers.Add(header.Name, header.Value);
+        foreach (var (name, value) in more.Prepend(header))
+            request.Headers.Add(name, value);
         using var response = await client.SendAsync(request, ct);
         return response.StatusCode;
     }

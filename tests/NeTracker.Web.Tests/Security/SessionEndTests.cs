@@ -82,7 +82,7 @@ public sealed class SessionEndTests
         ((IConfigurationRoot)app.Services.GetRequiredService<IConfiguration>()).Reload();
 
         Assert.Same(closed, await Task.WhenAny(closed, Task.Delay(TimeSpan.FromSeconds(10), ct)));
-        TestContext.Current.SendDiagnosticMessage($"hub connection closed {removed.ElapsedMilliseconds} ms after the key was removed");
+        TestContext.Current.TestOutputHelper?.WriteLine($"hub connection closed {removed.ElapsedMilliseconds} ms after the key was removed");
         Assert.True(removed.Elapsed < TimeSpan.FromSeconds(5), $"closed after {removed.Elapsed}");
     }
 
@@ -106,7 +106,7 @@ public sealed class SessionEndTests
         await Sessions.SignOutAsync(browser, ct);
 
         Assert.Same(closed, await Task.WhenAny(closed, Task.Delay(TimeSpan.FromSeconds(10), ct)));
-        TestContext.Current.SendDiagnosticMessage($"hub connection closed {signedOut.ElapsedMilliseconds} ms after sign-out");
+        TestContext.Current.TestOutputHelper?.WriteLine($"hub connection closed {signedOut.ElapsedMilliseconds} ms after sign-out");
         Assert.True(signedOut.Elapsed < TimeSpan.FromSeconds(5), $"closed after {signedOut.Elapsed}");
     }
 
