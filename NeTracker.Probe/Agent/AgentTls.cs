@@ -31,9 +31,10 @@ public static class AgentTls
     /// <summary>A pinned fingerprint in the canonical form (upper-case hex, no separators); null when it is not 64 hex digits.</summary>
     public static string? NormalizeFingerprint(string? fingerprint)
     {
-        var hex = new string((fingerprint ?? "").Where(c => c is not (':' or ' ')).ToArray()).ToUpperInvariant();
-        if (hex.StartsWith("SHA256", StringComparison.Ordinal))
-            hex = hex["SHA256".Length..].TrimStart('=');
+        // Also as `openssl x509 -fingerprint -sha256` prints it: "sha256 Fingerprint=AB:CD:…".
+        var value = fingerprint ?? "";
+        value = value[(value.LastIndexOf('=') + 1)..];
+        var hex = new string(value.Where(c => c is not (':' or ' ')).ToArray()).ToUpperInvariant();
         return hex.Length == 64 && hex.All(char.IsAsciiHexDigit) ? hex : null;
     }
 
