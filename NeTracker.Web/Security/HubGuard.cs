@@ -58,6 +58,14 @@ public sealed class HubGuard(SessionRegistry sessions, ApiKeyRing ring, AgentBin
 
     public Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
+        var user = context.Context.User ?? new ClaimsPrincipal();
+        // A circuit runs the pages, and the Interfaces page attaches and detaches: as much as a
+        // signed-in admin, so a key needs read and admin for it (a read key still gets the prerendered HTML).
+        if (context.Hub is not ConnectionsHub && KeyScopes.IsApiKey(user) && !(KeyScopes.Has(user, KeyScopes.Read) && KeyScopes.Has(user, KeyScopes.Admin)))
+        {
+            logger.LogWarning("Refused a Blazor circuit to the key '{Key}': it needs the read and admin scopes.", user.FindFirstValue(KeyScopes.KeyNameClaim));
+            throw new HubException("a Blazor circuit needs the read and admin scopes.");
+        }
         _open[context.Context.ConnectionId] = new Open(context.Context, context.Hub is not ConnectionsHub);
         return next(context);
     }
