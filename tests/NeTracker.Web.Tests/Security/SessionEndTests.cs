@@ -72,7 +72,20 @@ public sealed class SessionEndTests
         const string key = NeTrackerAppFactory.ApiKey + "-removable";
         await File.WriteAllTextAsync(file, $$"""{ "NeTracker": { "Security": { "ApiKeys": { "1": { "Name": "removable", "Key": "{{key}}" } } } } }""", ct);
         await using var app = new ConfigFileApp(file);
-        await using var hub = Hub(app, o => o.Headers["X-Api-Key"] = key);
+        // A WebSocket: authenticated once, when it opens (long polling would re-authenticate every poll).
+        await using var hub = Hub(app, o =>
+        {
+            o.Headers["X-Api-Key"] = key;
+            o.Transports = HttpTransportType.WebSockets;
+            o.SkipNegotiation = true;
+            var server = (Microsoft.AspNetCore.TestHost.TestServer)app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>();
+            o.WebSocketFactory = async (context, token) =>
+            {
+                var ws = server.CreateWebSocketClient();
+                ws.ConfigureRequest = r => r.Headers["X-Api-Key"] = key;
+                return await ws.ConnectAsync(context.Uri, token);
+            };
+        });
         var closed = Closed(hub);
         await hub.StartAsync(ct);
         await hub.InvokeAsync("Subscribe", (string?)null, ct);
@@ -97,6 +110,15 @@ public sealed class SessionEndTests
         {
             o.Headers.Remove("X-Api-Key");
             o.Headers["Cookie"] = cookie;
+            o.Transports = HttpTransportType.WebSockets;
+            o.SkipNegotiation = true;
+            var server = (Microsoft.AspNetCore.TestHost.TestServer)app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>();
+            o.WebSocketFactory = async (context, token) =>
+            {
+                var ws = server.CreateWebSocketClient();
+                ws.ConfigureRequest = r => r.Headers["Cookie"] = cookie;
+                return await ws.ConnectAsync(context.Uri, token);
+            };
         });
         var closed = Closed(hub);
         await hub.StartAsync(ct);
