@@ -95,6 +95,7 @@ public static class LiveServices
         }
     }
 
+    // Any authenticated caller connects (an agent key has only publish); each method asks for its scope (Security/HubGuard.cs).
     public static void MapNeTrackerLive(this WebApplication app) =>
-        app.MapHub<ConnectionsHub>(ConnectionsHub.Path);
+        app.MapHub<ConnectionsHub>(ConnectionsHub.Path).RequireAuthorization(Security.KeyScopes.Connect);
 }

@@ -115,7 +115,11 @@ public sealed class AgentPublisher(AgentOptions options, AgentBuffer buffer, Fun
     }
 
     private HubConnection Build(Uri url) => new HubConnectionBuilder()
-        .WithUrl(url, o => o.Headers["X-Api-Key"] = options.ApiKey)
+        .WithUrl(url, o =>
+        {
+            o.Headers["X-Api-Key"] = options.ApiKey;
+            AgentTls.Apply(o, options, log);
+        })
         .AddJsonProtocol(o => RecordJson.Configure(o.PayloadSerializerOptions))
         .Build();
 }
