@@ -38,9 +38,9 @@ public static class RecordJson
     private sealed class IpAddressConverter : JsonConverter<IPAddress>
     {
         public override IPAddress Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-            => IPAddress.TryParse(reader.GetString() ?? throw new JsonException("address is null"), out var a)
-                ? a
-                : throw new JsonException($"'{reader.GetString()}' is not an IPv4 or IPv6 address");
+            => Model.RecordAddress.TryParse(reader.GetString() ?? throw new JsonException("address is null"), out var a)
+                ? a!
+                : throw new JsonException("an address is not an IPv4 address (four decimal parts) or an IPv6 address");
 
         public override void Write(Utf8JsonWriter writer, IPAddress value, JsonSerializerOptions options)
             => RecordJsonConverter.WriteAddress(writer, value);

@@ -10,7 +10,8 @@ namespace NeTracker.Probe.Model;
 public sealed record RecordProblem(string Field, string Kind, string Message)
 {
     public const string Null = "null", Undefined = "undefined", TooLong = "too_long", Text = "text",
-        Range = "out_of_range", Time = "time_window", Inconsistent = "inconsistent", Undecodable = "undecodable";
+        Range = "out_of_range", Time = "time_window", Inconsistent = "inconsistent", Undecodable = "undecodable",
+        OtherHost = "other_host";
 
     /// <summary>The counter key: field and kind, e.g. <c>direction:undefined</c>.</summary>
     public string Key => $"{Field}:{Kind}";

@@ -1,4 +1,5 @@
 using DuckDB.NET.Data;
+using DuckDB.NET.Native;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Resilience;
 
@@ -26,13 +27,11 @@ public sealed partial class DuckDbHistoryStore
     }
 
     /// <summary>Failures of a value written, not of the storage: what converting a record can throw,
-    /// and DuckDB's errors about a value. Anything else faults the loop, which is restarted.</summary>
+    /// and DuckDB's errors about a value (by its error type: the message words differ between an
+    /// appender and a statement, "Failed to append: NOT NULL constraint failed" against "Constraint Error"). Anything else faults the loop, which is restarted.</summary>
     internal static bool IsRecordFailure(Exception e) =>
         e is NullReferenceException or ArgumentException or ArithmeticException or FormatException or InvalidCastException or IndexOutOfRangeException
-        || e is DuckDBException d && (d.Message.Contains("Constraint Error", StringComparison.Ordinal)
-                                      || d.Message.Contains("Conversion Error", StringComparison.Ordinal)
-                                      || d.Message.Contains("Invalid Input Error", StringComparison.Ordinal)
-                                      || d.Message.Contains("Out of Range Error", StringComparison.Ordinal));
+        || e is DuckDBException { ErrorType: DuckDBErrorType.Constraint or DuckDBErrorType.Conversion or DuckDBErrorType.InvalidInput or DuckDBErrorType.OutOfRange };
 
     /// <summary>
     /// Writes <paramref name="count"/> records from <paramref name="offset"/> whose batch failed on a

@@ -138,9 +138,9 @@ public static partial class RecordMessagePack
             if (reader.TryReadNil())
                 return null;
             byte[]? scratch = null;
-            return IPAddress.TryParse(ReadUtf8(ref reader, ref scratch), out var a)
+            return RecordAddress.TryParse(ReadUtf8(ref reader, ref scratch), out var a)
                 ? a
-                : throw new MessagePackSerializationException("an address is not an IPv4 or IPv6 address");
+                : throw new MessagePackSerializationException("an address is not an IPv4 address (four decimal parts) or an IPv6 address");
         }
     }
 

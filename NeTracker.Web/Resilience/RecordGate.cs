@@ -30,7 +30,7 @@ public sealed class RecordGate(RecordRefusals refusals, IOptions<LimitsOptions> 
         {
             var problem = received?.DecodeProblem(i) is { } undecodable
                 ? new RecordProblem("record", RecordProblem.Undecodable, undecodable)
-                : RecordValidator.Check(records[i], now, _window);
+                : RecordValidator.Check(records[i], now, _window) ?? OtherHost(records[i], batch.Agent);
             if (problem is null)
                 continue;
             kept ??= [.. records];
@@ -44,6 +44,12 @@ public sealed class RecordGate(RecordRefusals refusals, IOptions<LimitsOptions> 
             batch.Agent, refused.Count, records.Count, batch.FirstSeq, refused[0].Seq, refused[0].Reason);
         return (kept!, refused);
     }
+
+    /// <summary>An agent publishes its own host's records only (an empty host is filled in with its name).</summary>
+    private static RecordProblem? OtherHost(ConnectionRecord r, string agent) =>
+        string.IsNullOrEmpty(r.Host) || string.Equals(r.Host, agent, StringComparison.Ordinal)
+            ? null
+            : new RecordProblem("host", RecordProblem.OtherHost, $"host: '{r.Host}' is another host than the agent '{agent}'; an agent publishes its own host's records only");
 
     /// <summary>The valid records of <paramref name="records"/> (another replica's), the others counted under <paramref name="source"/>.</summary>
     public ConnectionRecord[] Valid(IReadOnlyList<ConnectionRecord> records, string source)

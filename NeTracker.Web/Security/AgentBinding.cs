@@ -8,9 +8,9 @@ namespace NeTracker.Web.Security;
 /// Which agent names a caller may publish as. A key bound to names (ApiKeys:N:Agents) publishes
 /// only as those. A key without scopes (the rights from before scopes) or a signed-in browser may
 /// use any name not bound to another key, up to <see cref="SecurityOptionsValidation.MaxAgentsPerKey"/>
-/// names per key per run. Either way every record's host is the agent's own name (or empty, and
-/// then the dashboard fills in the name), so no caller writes records for another host or resets
-/// another agent's ledger.
+/// names per key per run. A record that names another host than its agent is refused alone, by
+/// <see cref="NeTracker.Web.Resilience.RecordGate"/>; so no caller writes records for another host
+/// or resets another agent's ledger.
 /// </summary>
 public sealed class AgentBinding(ApiKeyRing ring)
 {
@@ -38,15 +38,6 @@ public sealed class AgentBinding(ApiKeyRing ring)
                     return $"the key '{keyName}' published as {SecurityOptionsValidation.MaxAgentsPerKey} agent names already; " +
                         "bind it to its names (NeTracker:Security:ApiKeys:N:Agents) or give each group of agents its own key.";
                 names.Add(agent);
-            }
-        }
-        if (batch.Records is { } records)
-        {
-            for (var i = 0; i < records.Count; i++)
-            {
-                var host = records[i]?.Host;
-                if (!string.IsNullOrEmpty(host) && !string.Equals(host, agent, StringComparison.Ordinal))
-                    return $"record {i} names the host '{Printable(host)}'; the agent '{Printable(agent)}' publishes records of its own host only.";
             }
         }
         return null;

@@ -48,7 +48,7 @@ public sealed class AdversarialPublishTests : IAsyncLifetime
             var hostileShare = b % 10 == 3 ? 1.0 : b % 10 == 7 ? 0.0 : 0.5;
             for (var i = 0; i < PerBatch; i++)
             {
-                var fields = HostileRecords.Valid(random, port, now);
+                var fields = HostileRecords.Valid(random, "agent-x", port, now);
                 if (random.NextDouble() < hostileShare)
                 {
                     var field = HostileRecords.Mutate(random, fields);

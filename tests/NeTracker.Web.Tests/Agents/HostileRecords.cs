@@ -22,7 +22,7 @@ internal static class HostileRecords
     private static readonly Dictionary<string, Func<Random, Dictionary<string, object?>, object?>[]> Wrong = new()
     {
         ["id"] = [(r, _) => (long)r.Next(1, int.MaxValue), (_, _) => -1L, (_, _) => "one"],
-        ["host"] = [(_, _) => new string('h', RecordLimits.MaxHostChars + 1), (r, _) => $"ho{(char)r.Next(0, 32)}st", (_, _) => "a\u007fb", (_, _) => "x\u0085y", (_, _) => 42],
+        ["host"] = [(_, _) => new string('h', RecordLimits.MaxHostChars + 1), (r, _) => $"ho{(char)r.Next(0, 32)}st", (_, _) => "a\u007fb", (_, _) => "x\u0085y", (_, _) => 42, (r, _) => $"host-{r.Next(5)}"],
         ["interface"] = [(_, _) => "", (_, _) => "eth 0", (_, _) => "-veth", (_, _) => new string('e', 16), (_, _) => "a/b", (_, _) => "if\n0", (_, _) => 7],
         ["ifindex"] = [(r, _) => -r.Next(1, 1000), (_, _) => "seven", (_, _) => 1e20, (_, _) => 3_000_000_000L],
         ["direction"] = [(r, _) => r.Next(3, 1000), (_, _) => -1, (_, _) => "sideways", (_, _) => "INBOUND!"],
@@ -59,15 +59,15 @@ internal static class HostileRecords
 
     public static IReadOnlyCollection<string> Fields => [.. Wrong.Keys, .. WrongNullable.Keys];
 
-    /// <summary>A valid record from <paramref name="r"/>, unique by its client port, ending now.</summary>
-    public static Dictionary<string, object?> Valid(Random r, int clientPort, DateTime now)
+    /// <summary>A valid record of the agent <paramref name="agent"/> from <paramref name="r"/>, unique by its client port, ending now.</summary>
+    public static Dictionary<string, object?> Valid(Random r, string agent, int clientPort, DateTime now)
     {
         var v6 = r.Next(4) == 0;
         var duration = (long)r.Next(1, 2_000_000) * r.Next(1, 1000);
         var record = Records.Make(0, iface: $"veth{r.Next(3)}", durationNs: duration, endUtc: now.AddMilliseconds(-r.Next(0, 60_000)),
             reason: (CloseReason)r.Next(7), direction: (Direction)r.Next(3),
             client: v6 ? "2001:db8::2" : "198.18.0.2", clientPort: clientPort, server: v6 ? "2001:db8::1" : "198.18.0.1",
-            serverPort: r.Next(1, 65_536), host: r.Next(2) == 0 ? "" : $"host-{r.Next(5)}");
+            serverPort: r.Next(1, 65_536), host: r.Next(2) == 0 ? "" : agent);
         if (r.Next(2) == 0)
             record = record with { Pid = r.Next(1, 100_000), Comm = "nginx", Cgroup = "/system.slice/nginx.service", Unit = "nginx.service", OwnerSource = OwnerSource.Kernel };
         if (r.Next(3) == 0)

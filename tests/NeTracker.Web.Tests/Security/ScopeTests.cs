@@ -8,7 +8,7 @@ using NeTracker.Web.Security;
 
 namespace NeTracker.Web.Tests.Security;
 
-/// <summary>Keys carry scopes (read, publish, admin); an agent key publishes only as its bound name, only its own host's records.</summary>
+/// <summary>Keys carry scopes (read, publish, admin); an agent key publishes only as its bound name, only its own host's records (another host's are refused one by one).</summary>
 public sealed class ScopeTests
 {
     [Fact]
@@ -52,8 +52,10 @@ public sealed class ScopeTests
 
         var other = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<AgentAck>("Publish", Batch("agent-b"), ct));
         Assert.Contains("may publish only as 'agent-a', not as 'agent-b'", other.Message, StringComparison.Ordinal);
-        var foreignHost = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<AgentAck>("Publish", Batch("agent-a", host: "db-1"), ct));
-        Assert.Contains("record 0 names the host 'db-1'", foreignHost.Message, StringComparison.Ordinal);
+        // A record of another host is refused alone (and counted); the batch is answered.
+        var foreignHost = await hub.InvokeAsync<AgentAck>("Publish", Batch("agent-a", host: "db-1"), ct);
+        var refusal = Assert.Single(foreignHost.Refused ?? []);
+        Assert.Contains("'db-1' is another host than the agent 'agent-a'", refusal.Reason, StringComparison.Ordinal);
         var subscribe = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync("Subscribe", (string?)null, ct));
         Assert.Contains("needs the 'read' scope", subscribe.Message, StringComparison.Ordinal);
     }
