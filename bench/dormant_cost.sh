@@ -15,6 +15,8 @@ N="${1:-3000}"
 ROUNDS="${2:-2}"
 MODE="${3:-}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=bench/lib/veth_echo.sh
+. "$ROOT/bench/lib/veth_echo.sh"
 [ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
 CLI=(dotnet "$ROOT/NeTracker.Probe/bin/Release/net10.0/NeTracker.Probe.dll")
 [ -f "${CLI[1]}" ] || { echo "build first: dotnet build NeTracker.Probe/NeTracker.Probe.csproj -c Release" >&2; exit 1; }
@@ -30,7 +32,7 @@ cleanup() {
 	set +e
 	tc qdisc del dev "$H" clsact 2>/dev/null
 	rm -rf "$FLOOR" "$WORK"
-	[ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null
+	[ -n "${ECHO_PID:-}" ] && kill "$ECHO_PID" 2>/dev/null
 	"${CLI[@]}" detach --all --instance "$INSTANCE" >/dev/null 2>&1
 	ip netns del "$NS" 2>/dev/null; ip link del "$H" 2>/dev/null
 	sysctl -qw kernel.bpf_stats_enabled="$OLD_STATS"
@@ -45,41 +47,12 @@ ip link add "$H" type veth peer name "$P" netns "$NS"
 ip addr add 198.19.251.1/30 dev "$H"; ip link set "$H" up
 ip -n "$NS" addr add 198.19.251.2/30 dev "$P"; ip -n "$NS" link set "$P" up; ip -n "$NS" link set lo up
 
-ip netns exec "$NS" python3 - <<'PY' &
-import asyncio
-async def handle(r, w):
-    await r.read(100); w.write(b"x" * 100); await w.drain(); w.close()
-async def main():
-    await asyncio.start_server(handle, "198.19.251.2", 8080, backlog=4096)
-    await asyncio.sleep(3600)
-asyncio.run(main())
-PY
-SERVER_PID=$!
-sleep 1
+echo_server "$NS" 198.19.251.2
 
-burst() { # N connections from this host (connect4 runs: they are local sockets); prints wall seconds
-	python3 - "$N" <<'PY'
-import asyncio, sys, time
-n = int(sys.argv[1])
-async def one(sem):
-    async with sem:
-        r, w = await asyncio.open_connection("198.19.251.2", 8080)
-        w.write(b"y" * 10); await w.drain()
-        await r.read(1000); w.close(); await w.wait_closed()
-async def main():
-    sem = asyncio.Semaphore(20)
-    t = time.monotonic()
-    await asyncio.gather(*(one(sem) for _ in range(n)))
-    print(time.monotonic() - t)
-asyncio.run(main())
-PY
-}
+burst() { connection_burst 198.19.251.2 "$N" 20; } # prints wall seconds
 
-stat_of() { # pinned prog -> "run_time_ns run_cnt"
-	bpftool -j prog show pinned "$1" | python3 -c 'import json,sys; p=json.load(sys.stdin); print(p.get("run_time_ns",0), p.get("run_cnt",0))'
-}
 PROGS=("$PINS/progs/nt_egress" "$PINS/progs/nt_ingress" "$PINS/owner/progs/nt_connect4")
-stats() { for p in "${PROGS[@]}"; do if [ -e "$p" ]; then stat_of "$p"; else echo 0 0; fi; done | tr '\n' ' '; }
+stats() { for p in "${PROGS[@]}"; do if [ -e "$p" ]; then prog_stat "$p"; else echo 0 0; fi; done | tr '\n' ' '; }
 
 measure() { # $1 = phase name
 	local before after wall

@@ -12,6 +12,8 @@ set -euo pipefail
 N="${1:-5000}"
 ROUNDS="${2:-2}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=bench/lib/veth_echo.sh
+. "$ROOT/bench/lib/veth_echo.sh"
 [ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 1; }
 
 S="$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -24,7 +26,7 @@ INC=(-I"$ROOT/bpf" -I/usr/include/"$(uname -m)"-linux-gnu)
 
 cleanup() {
 	set +e
-	[ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null
+	[ -n "${ECHO_PID:-}" ] && kill "$ECHO_PID" 2>/dev/null
 	for p in connect4 connect6 post_bind4 post_bind6; do
 		[ -e "$PINS/owner/progs/nt_$p" ] && bpftool cgroup detach "$CG" "$p" pinned "$PINS/owner/progs/nt_$p"
 	done
@@ -60,43 +62,16 @@ load() { # $1 = with|without: loads that object (sharing the owners map) and poi
 	bpftool prog loadall "$OUT/$1.o" "$PINS/progs" type classifier \
 		map name events pinned "$PINS/events_new" map name owners pinned "$PINS/owner/maps/owners" map name connecting pinned "$PINS/owner/maps/connecting" map name lease pinned "$PINS/owner/maps/lease" pinmaps "$PINS/maps"
 	rm -f "$PINS/events_new"
-	# instance id 1, transport ringbuf, wakeup past 1 MiB: nobody reads, drops are counted, never block
-	bpftool map update pinned "$PINS/maps/config" key 0 0 0 0 value hex 01 00 00 00 60 ea 00 00 00 00 00 00 00 00 10 00
+	# instance id 1, tombstones 60 s, transport ringbuf, wakeup past 1 MiB (nobody reads: drops are counted, never block), default half-open quota
+	bpftool map update pinned "$PINS/maps/config" key 0 0 0 0 value hex 01 00 00 00 60 ea 00 00 00 00 00 00 00 00 10 00 00 00 00 00
 	tc filter replace dev "$H" ingress pref 20000 handle 0x4e54 bpf da pinned "$PINS/progs/nt_ingress"
 	tc filter replace dev "$H" egress pref 20000 handle 0x4e54 bpf da pinned "$PINS/progs/nt_egress"
 }
 
-stat_of() { # pinned prog -> "run_time_ns run_cnt"
-	bpftool -j prog show pinned "$1" | python3 -c 'import json,sys; p=json.load(sys.stdin); print(p.get("run_time_ns",0), p.get("run_cnt",0))'
-}
 
-ip netns exec "$NS" python3 - <<'PY' &
-import asyncio
-async def handle(r, w):
-    await r.read(100); w.write(b"x" * 100); await w.drain(); w.close()
-async def main():
-    await asyncio.start_server(handle, "198.19.250.2", 8080, backlog=4096)
-    await asyncio.sleep(3600)
-asyncio.run(main())
-PY
-SERVER_PID=$!
-sleep 1
+echo_server "$NS" 198.19.250.2
 
-burst() {
-	python3 - "$N" <<'PY'
-import asyncio, sys
-n = int(sys.argv[1])
-async def one(sem):
-    async with sem:
-        r, w = await asyncio.open_connection("198.19.250.2", 8080)
-        w.write(b"y" * 10); await w.drain()
-        await r.read(1000); w.close(); await w.wait_closed()
-async def main():
-    sem = asyncio.Semaphore(50)
-    await asyncio.gather(*(one(sem) for _ in range(n)))
-asyncio.run(main())
-PY
-}
+burst() { connection_burst 198.19.250.2 "$N" 50 >/dev/null; }
 
 echo "uptime: $(uptime)"
 printf '%-8s %5s %14s %14s %14s %10s\n' variant round egress_ns/run ingress_ns/run connect_ns/run conns
@@ -104,13 +79,13 @@ for round in $(seq "$ROUNDS"); do
 	for v in without with; do
 		load "$v"
 		sysctl -qw kernel.bpf_stats_enabled=1
-		read -r e0 ec0 <<<"$(stat_of "$PINS/progs/nt_egress")"
-		read -r i0 ic0 <<<"$(stat_of "$PINS/progs/nt_ingress")"
-		read -r s0 sc0 <<<"$(stat_of "$PINS/owner/progs/nt_connect4")"
+		read -r e0 ec0 <<<"$(prog_stat "$PINS/progs/nt_egress")"
+		read -r i0 ic0 <<<"$(prog_stat "$PINS/progs/nt_ingress")"
+		read -r s0 sc0 <<<"$(prog_stat "$PINS/owner/progs/nt_connect4")"
 		burst
-		read -r e1 ec1 <<<"$(stat_of "$PINS/progs/nt_egress")"
-		read -r i1 ic1 <<<"$(stat_of "$PINS/progs/nt_ingress")"
-		read -r s1 sc1 <<<"$(stat_of "$PINS/owner/progs/nt_connect4")"
+		read -r e1 ec1 <<<"$(prog_stat "$PINS/progs/nt_egress")"
+		read -r i1 ic1 <<<"$(prog_stat "$PINS/progs/nt_ingress")"
+		read -r s1 sc1 <<<"$(prog_stat "$PINS/owner/progs/nt_connect4")"
 		sysctl -qw kernel.bpf_stats_enabled=0
 		python3 - "$v" "$round" "$e0" "$ec0" "$e1" "$ec1" "$i0" "$ic0" "$i1" "$ic1" "$s0" "$sc0" "$s1" "$sc1" "$N" <<'PY'
 import sys
