@@ -19,18 +19,11 @@ public sealed partial class DuckDbHistoryStore
     private long _setAside;
     private Exception? _lastRecordFailure;
 
-    private enum WriteOutcome
-    {
-        Written,
-        RecordFailure,
-        StorageFailure,
-    }
-
     /// <summary>Failures of a value written, not of the storage: what converting a record can throw,
     /// and DuckDB's errors about a value (by its error type: the message words differ between an
     /// appender and a statement, "Failed to append: NOT NULL constraint failed" against "Constraint Error"). Anything else faults the loop, which is restarted.</summary>
     internal static bool IsRecordFailure(Exception e) =>
-        e is NullReferenceException or ArgumentException or ArithmeticException or FormatException or InvalidCastException or IndexOutOfRangeException
+        RecordFailures.IsConversion(e)
         || e is DuckDBException { ErrorType: DuckDBErrorType.Constraint or DuckDBErrorType.Conversion or DuckDBErrorType.InvalidInput or DuckDBErrorType.OutOfRange };
 
     /// <summary>

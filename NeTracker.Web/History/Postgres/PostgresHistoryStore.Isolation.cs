@@ -19,19 +19,12 @@ public sealed partial class PostgresHistoryStore
     private bool _isolating;
     private Exception? _lastRecordFailure;
 
-    private enum WriteOutcome
-    {
-        Written,
-        RecordFailure,
-        StorageFailure,
-    }
-
     /// <summary>Failures of a value written, not of the server: SQLSTATE class 22 (data exception:
     /// a NUL byte, a bad encoding, a number out of range) and 23 (a row no partition takes), and what
     /// converting a record can throw (a date past the last day a partition can be named for).</summary>
     internal static bool IsRecordFailure(Exception e) =>
         e is PostgresException p && (p.SqlState.StartsWith("22", StringComparison.Ordinal) || p.SqlState.StartsWith("23", StringComparison.Ordinal))
-        || e is NullReferenceException or ArgumentException or ArithmeticException or FormatException or InvalidCastException or IndexOutOfRangeException;
+        || RecordFailures.IsConversion(e);
 
     /// <summary>The first unit of <paramref name="unwritten"/> failed alone: set its record aside, or halve it in place.</summary>
     private void Isolate(List<Pending> unwritten)

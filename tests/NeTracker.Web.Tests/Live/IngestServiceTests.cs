@@ -10,20 +10,6 @@ namespace NeTracker.Web.Tests.Live;
 
 public sealed class IngestServiceTests
 {
-    /// <summary>A sink that keeps what it is given, as history would persist it.</summary>
-    private sealed class CollectingSink(long lastId) : IConnectionSink
-    {
-        public readonly List<IReadOnlyList<ConnectionRecord>> Batches = [];
-
-        public long LastId => lastId;
-
-        public void Enqueue(IReadOnlyList<ConnectionRecord> batch)
-        {
-            lock (Batches)
-                Batches.Add(batch);
-        }
-    }
-
     [Fact]
     public async Task Published_records_get_ids_after_the_sinks_and_arrive_in_batches()
     {

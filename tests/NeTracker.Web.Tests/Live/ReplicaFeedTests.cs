@@ -12,18 +12,6 @@ namespace NeTracker.Web.Tests.Live;
 /// <summary>Another replica's records: decoded with id 0, numbered here, in the live store, never handed to the sinks.</summary>
 public sealed class ReplicaFeedTests
 {
-    private sealed class CollectingSink : IConnectionSink
-    {
-        public readonly List<ConnectionRecord> Records = [];
-        public long LastId => 0;
-
-        public void Enqueue(IReadOnlyList<ConnectionRecord> batch)
-        {
-            lock (Records)
-                Records.AddRange(batch);
-        }
-    }
-
     [Fact]
     public async Task Remote_records_are_numbered_here_shown_and_never_sunk()
     {

@@ -8,6 +8,8 @@ using NeTracker.Web.Metrics;
 using NeTracker.Web.Resilience;
 using NeTracker.Web.Store;
 
+using NeTracker.Web.Tests.Live;
+
 namespace NeTracker.Web.Tests.Resilience;
 
 /// <summary>
@@ -16,19 +18,6 @@ namespace NeTracker.Web.Tests.Resilience;
 /// </summary>
 public sealed class LoopSurvivalTests
 {
-    private sealed class CollectingSink : IConnectionSink
-    {
-        public readonly List<ConnectionRecord> Records = [];
-
-        public long LastId => 0;
-
-        public void Enqueue(IReadOnlyList<ConnectionRecord> batch)
-        {
-            lock (Records)
-                Records.AddRange(batch);
-        }
-    }
-
     /// <summary>A sink that throws on every batch holding a record with <see cref="Poison"/> as its host.</summary>
     private sealed class ThrowingSink : IConnectionSink
     {

@@ -72,20 +72,7 @@ public sealed class SessionEndTests
         const string key = NeTrackerAppFactory.ApiKey + "-removable";
         await File.WriteAllTextAsync(file, $$"""{ "NeTracker": { "Security": { "ApiKeys": { "1": { "Name": "removable", "Key": "{{key}}" } } } } }""", ct);
         await using var app = new ConfigFileApp(file);
-        // A WebSocket: authenticated once, when it opens (long polling would re-authenticate every poll).
-        await using var hub = Hub(app, o =>
-        {
-            o.Headers["X-Api-Key"] = key;
-            o.Transports = HttpTransportType.WebSockets;
-            o.SkipNegotiation = true;
-            var server = (Microsoft.AspNetCore.TestHost.TestServer)app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>();
-            o.WebSocketFactory = async (context, token) =>
-            {
-                var ws = server.CreateWebSocketClient();
-                ws.ConfigureRequest = r => r.Headers["X-Api-Key"] = key;
-                return await ws.ConnectAsync(context.Uri, token);
-            };
-        });
+        await using var hub = WebSocketHub(app, "X-Api-Key", key);
         var closed = Closed(hub);
         await hub.StartAsync(ct);
         await hub.InvokeAsync("Subscribe", (string?)null, ct);
@@ -106,20 +93,7 @@ public sealed class SessionEndTests
         await using var app = new NeTrackerAppFactory();
         using var browser = app.CreateClient(new() { AllowAutoRedirect = false });
         var cookie = await Sessions.SignInAsync(browser, ct: ct);
-        await using var hub = Hub(app, o =>
-        {
-            o.Headers.Remove("X-Api-Key");
-            o.Headers["Cookie"] = cookie;
-            o.Transports = HttpTransportType.WebSockets;
-            o.SkipNegotiation = true;
-            var server = (Microsoft.AspNetCore.TestHost.TestServer)app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>();
-            o.WebSocketFactory = async (context, token) =>
-            {
-                var ws = server.CreateWebSocketClient();
-                ws.ConfigureRequest = r => r.Headers["Cookie"] = cookie;
-                return await ws.ConnectAsync(context.Uri, token);
-            };
-        });
+        await using var hub = WebSocketHub(app, "Cookie", cookie);
         var closed = Closed(hub);
         await hub.StartAsync(ct);
         await hub.InvokeAsync("Subscribe", (string?)null, ct);
@@ -141,6 +115,23 @@ public sealed class SessionEndTests
                 credentials(o);
             })
             .Build();
+
+    /// <summary>A hub connection over a WebSocket, authenticated once when it opens by <paramref name="header"/>
+    /// alone (long polling would re-authenticate every poll, and the factory's key is removed).</summary>
+    private static HubConnection WebSocketHub(NeTrackerAppFactory app, string header, string value) => Hub(app, o =>
+    {
+        o.Headers.Remove("X-Api-Key");
+        o.Headers[header] = value;
+        o.Transports = HttpTransportType.WebSockets;
+        o.SkipNegotiation = true;
+        var server = (Microsoft.AspNetCore.TestHost.TestServer)app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>();
+        o.WebSocketFactory = async (context, token) =>
+        {
+            var ws = server.CreateWebSocketClient();
+            ws.ConfigureRequest = r => r.Headers[header] = value;
+            return await ws.ConnectAsync(context.Uri, token);
+        };
+    });
 
     private static Task Closed(HubConnection hub)
     {
