@@ -148,9 +148,15 @@ public static class KernelFeatureProbe
         return Accepted(ProgCgroupSock, AttachInet4PostBind, Programs.PostBind4(skStorageFd), out why);
     }
 
+    /// <summary>How long the kernel may take to switch the printk event on after the probe's load.</summary>
+    private static readonly TimeSpan PrintkSwitchWait = TimeSpan.FromSeconds(2);
+
     /// <summary>Verifying a call of bpf_trace_vprintk switches the global bpf_trace_printk event
     /// on (the kernel assumes the program will print): put the switch back as it was, so that
-    /// probing leaves the global trace buffer as the host had it.</summary>
+    /// probing leaves the global trace buffer as the host had it. Current kernels (6.1 stable
+    /// included) switch it from a work item, after the load has returned: so when the load was
+    /// accepted and the switch was off, wait (bounded) until the kernel has switched it before
+    /// putting it back; otherwise the kernel's late switch would win.</summary>
     private static bool TraceVprintkAccepted(out string why)
     {
         const string root = "/sys/kernel/tracing";
@@ -165,14 +171,18 @@ public static class KernelFeatureProbe
         {
             before = null;
         }
+        var accepted = false;
         try
         {
-            return Accepted(ProgSchedCls, 0, Programs.TraceVprintk(), out why);
+            accepted = Accepted(ProgSchedCls, 0, Programs.TraceVprintk(), out why);
+            return accepted;
         }
         finally
         {
             try
             {
+                if (accepted && before == "0")
+                    WaitForSwitch(enable);
                 if (before is not null && File.Exists(enable) && Tracefs.Read(enable) != before)
                     File.WriteAllText(enable, before);
             }
@@ -181,6 +191,13 @@ public static class KernelFeatureProbe
                 // a tracefs we cannot write is one whose switch nobody reads here
             }
         }
+    }
+
+    private static void WaitForSwitch(string enable)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (File.Exists(enable) && Tracefs.Read(enable) == "0" && waited.Elapsed < PrintkSwitchWait)
+            Thread.Sleep(5);
     }
 
     /// <summary>The probe programs, as raw eBPF instructions (struct bpf_insn: code, dst|src&lt;&lt;4, off, imm).</summary>

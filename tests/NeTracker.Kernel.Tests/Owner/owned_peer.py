@@ -14,6 +14,12 @@ if cgroup != "-":
 if comm != "-":
     ctypes.CDLL(None).prctl(15, comm.encode(), 0, 0, 0)  # PR_SET_NAME
 family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+# One CPU: the connect hook hands the caller to the SYN through a per-CPU slot, so a task that
+# migrates between connect(2)'s hook and its SYN leaves that connection without an owner —
+# missing, never wrong (bpf/netracker_sock.bpf.c). Rare on a host; in the emulated kernel
+# matrix, whose vCPUs the host deschedules, it happened once in about ten runs. The tests check
+# the mechanism; the documented miss is not theirs to roll dice on.
+os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 def talk(c):
     c.sendall(b"ping")
