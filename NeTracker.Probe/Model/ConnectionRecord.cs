@@ -5,7 +5,7 @@ namespace NeTracker.Probe.Model;
 
 /// <summary>
 /// One finished TCP connection: the single schema shared by CSV, JSON, the hub and storage
-/// (see DESIGN.md, "The record"). The client is the sender of the first SYN.
+/// (its columns, in order: <see cref="SchemaNames.Columns"/>). The client is the sender of the first SYN.
 /// </summary>
 public sealed record ConnectionRecord
 {

@@ -3,7 +3,7 @@ namespace NeTracker.Probe.Model;
 /// <summary>The wire names of the record schema: CSV columns, JSON properties, enum values.</summary>
 public static class SchemaNames
 {
-    /// <summary>CSV header columns, in the order DESIGN.md fixes.</summary>
+    /// <summary>CSV header columns, in the schema's order: a new field is appended (a schema step), so a reader of the first columns keeps working.</summary>
     public static readonly IReadOnlyList<string> Columns =
     [
         "id", "host", "interface", "ifindex", "direction", "family",

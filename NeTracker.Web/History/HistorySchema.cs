@@ -22,7 +22,7 @@ internal static class HistorySchema
 
     public static readonly IReadOnlyList<string> Steps =
     [
-        // v1: the record schema of DESIGN.md, owner columns included.
+        // v1: the record schema (SchemaNames.Columns), owner columns included.
         """
         CREATE TABLE connections (
             id BIGINT NOT NULL,

@@ -1,6 +1,6 @@
 """Ground truth from a tcpdump capture: each TCP connection's first SYN and its end.
 
-The end follows DESIGN.md's definition, which is also what a person reading the capture in
+The end follows the probe's definition (bpf/netracker.bpf.c, "transition"), which is also what a person reading the capture in
 Wireshark would call the close: the FIN of the second side (both halves closed), or the first
 RST. Reads classic pcap files (micro- or nanosecond magic), Ethernet + IPv4, no dependencies.
 """

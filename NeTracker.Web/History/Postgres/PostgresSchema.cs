@@ -32,7 +32,7 @@ internal static class PostgresSchema
 
     public static readonly IReadOnlyList<string> Steps =
     [
-        // v1: the record schema of DESIGN.md plus the de-duplication key.
+        // v1: the record schema (SchemaNames.Columns) plus the de-duplication key.
         """
         CREATE SEQUENCE connections_id_seq AS bigint;
         CREATE TABLE connections (
