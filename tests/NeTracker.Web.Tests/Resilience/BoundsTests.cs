@@ -79,4 +79,23 @@ public sealed class BoundsTests
         Assert.Contains("netracker_exports_refused_busy_total 2\n", metrics, StringComparison.Ordinal);
         Assert.Contains("netracker_exports_refused_too_large_total 1\n", metrics, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Bounds_that_would_not_bound_stop_the_start_with_every_key_named()
+    {
+        await using var app = new NeTrackerAppFactory
+        {
+            Settings =
+            {
+                ["NeTracker:Limits:SubscriberQueue"] = "1",
+                ["NeTracker:Limits:ExportRows"] = "10",
+                ["NeTracker:Limits:MaxFuture"] = "7.00:00:00",
+            },
+        };
+        var e = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        var text = e.ToString();
+        Assert.Contains("NeTracker:Limits:SubscriberQueue must be between 2 and 100000 (is 1)", text, StringComparison.Ordinal);
+        Assert.Contains("NeTracker:Limits:ExportRows must be between 1000 and 1000000000 (is 10)", text, StringComparison.Ordinal);
+        Assert.Contains("NeTracker:Limits:MaxFuture must be between", text, StringComparison.Ordinal);
+    }
 }
