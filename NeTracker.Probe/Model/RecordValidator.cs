@@ -70,7 +70,7 @@ public static class RecordValidator
         var oldest = nowUtc - window.MaxPast;
         var latest = nowUtc + window.MaxFuture;
         if (r.EndUtc < oldest || r.EndUtc > latest)
-            return Bad("end_utc", RecordProblem.Time, $"{SchemaNames.Of(r.EndUtc)} is not between {SchemaNames.Of(oldest)} and {SchemaNames.Of(latest)} (NeTracker:Validation:MaxPast/MaxFuture)");
+            return Bad("end_utc", RecordProblem.Time, $"{SchemaNames.Of(r.EndUtc)} is not between {SchemaNames.Of(oldest)} and {SchemaNames.Of(latest)} (NeTracker:Limits:MaxPast/MaxFuture)");
         if (r.StartUtc > r.EndUtc)
             return Bad("start_utc", RecordProblem.Inconsistent, $"{SchemaNames.Of(r.StartUtc)} is after end_utc");
         if (r.EndUtc - r.StartUtc > window.MaxDuration)

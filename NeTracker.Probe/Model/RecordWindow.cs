@@ -2,7 +2,7 @@ namespace NeTracker.Probe.Model;
 
 /// <summary>
 /// How far from now a record's times may be, and how closely its duration must match its times
-/// (<see cref="RecordValidator"/>). The dashboard binds it from <c>NeTracker:Validation</c>.
+/// (<see cref="RecordValidator"/>). The dashboard binds it from <c>NeTracker:Limits</c> (MaxPast, MaxFuture, MaxDuration, DurationTolerance).
 /// </summary>
 public sealed record RecordWindow
 {
