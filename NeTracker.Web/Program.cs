@@ -1,7 +1,7 @@
 using NeTracker.Web;
 using NeTracker.Web.Security;
 
-// hash-password, new-api-key NAME, hash-key: helpers for the security configuration (README "Security").
+// hash-password, new-api-key NAME, hash-key: helpers for the security configuration (docs/security.md).
 if (SecurityCommandLine.TryRun(args, out var exitCode))
 {
     Environment.ExitCode = exitCode;

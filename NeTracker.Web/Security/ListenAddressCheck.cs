@@ -21,7 +21,7 @@ public sealed class ListenAddressCheck(IServer server, IHostApplicationLifetime 
         {
             logger.LogWarning("The API key '{Name}' has no Scopes, so it keeps every right it had before scopes existed (read, " +
                 "publish as any agent name not bound to another key, admin: attach/detach). Give it Scopes — read, publish " +
-                "(with Agents), admin — README.md, \"Security\".", name);
+                "(with Agents), admin — docs/security.md.", name);
         }
         lifetime.ApplicationStarted.Register(Check);
         return Task.CompletedTask;
@@ -39,7 +39,7 @@ public sealed class ListenAddressCheck(IServer server, IHostApplicationLifetime 
                 logger.LogWarning(
                     "NeTracker listens on {Address}: reachable from other hosts WITHOUT TLS (NeTracker:Security:AllowPlainHttp), so " +
                     "the password, session cookie and API keys cross the network in clear text unless a TLS proxy is in front " +
-                    "(README.md, \"Security\").", address);
+                    "(docs/security.md).", address);
             }
         }
     }

@@ -21,7 +21,7 @@ public sealed class SecurityHealthReporter(ApiKeyRing ring, IOptionsMonitor<Secu
         {
             items.Add(new("Keys without scopes", string.Join(", ", legacy), HealthLevel.Warning,
                 "These keys have every right (read, publish as any unbound agent name, admin: attach/detach), as before scopes " +
-                "existed. Give each its Scopes (and an agent key its Agents): README, \"Security\"."));
+                "existed. Give each its Scopes (and an agent key its Agents): docs/security.md."));
         }
 
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];

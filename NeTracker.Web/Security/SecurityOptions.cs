@@ -1,6 +1,6 @@
 namespace NeTracker.Web.Security;
 
-/// <summary>The "NeTracker:Security" section. See README.md, "Security".</summary>
+/// <summary>The "NeTracker:Security" section. See docs/security.md.</summary>
 public sealed class SecurityOptions
 {
     public const string Section = "NeTracker:Security";

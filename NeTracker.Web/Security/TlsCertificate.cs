@@ -53,7 +53,7 @@ public static class TlsCertificate
         console.WriteLine();
         console.WriteLine($" Agents trust it with --tls-fingerprint {Fingerprint(certificate)}");
         console.WriteLine($" (or --ca-file {Path.Combine(dataDirectory, PemFileName)}). The key is in {path}.");
-        console.WriteLine(" To use your own, set Kestrel:Certificates:Default:Path (and KeyPath) — README, \"Security\".");
+        console.WriteLine(" To use your own, set Kestrel:Certificates:Default:Path (and KeyPath) — docs/security.md.");
         console.WriteLine(rule);
         console.WriteLine();
         console.Flush();

@@ -17,7 +17,7 @@ public sealed class EndpointCoverageTests(EndpointCoverageTests.App app) : IClas
 {
     public sealed class App : NeTrackerAppFactory;
 
-    /// <summary>The only endpoints reachable without signing in (besides static files): see README "Security".</summary>
+    /// <summary>The only endpoints reachable without signing in (besides static files): see docs/security.md.</summary>
     private static readonly HashSet<string> AnonymousRoutes = ["/login", "/healthz"];
 
     [Fact]
