@@ -122,4 +122,19 @@ public sealed partial class DocumentedNamesTests
         var undocumented = families.Except(named.Select(n => n.Name)).Order(StringComparer.Ordinal).ToList();
         Assert.True(undocumented.Count == 0, "on /metrics, in no document: " + string.Join(", ", undocumented));
     }
+
+    [GeneratedRegex(@"\]\(([^)#\s]+)(#[^)]*)?\)")]
+    private static partial Regex Link();
+
+    [Fact]
+    public void Every_link_between_the_documents_reaches_a_file()
+    {
+        var broken = Documents()
+            .SelectMany(d => Link().Matches(d.Text).Select(m => (d.File, Target: m.Groups[1].Value)))
+            .Where(x => !x.Target.Contains("://", StringComparison.Ordinal) && !x.Target.StartsWith("mailto:", StringComparison.Ordinal))
+            .Where(x => !Path.Exists(Path.Combine(RepoPaths.Root, Path.GetDirectoryName(x.File)!, x.Target)))
+            .Select(x => $"{x.File} -> {x.Target}")
+            .ToList();
+        Assert.True(broken.Count == 0, "links to nothing: " + string.Join(", ", broken));
+    }
 }
