@@ -42,8 +42,43 @@ public struct NtConn
     public ushort ServerPort;
     public uint Flags;
     public Owner.NtOwner Owner;
+    public NtHealth Health;
 
     public static int SizeOf => Unsafe.SizeOf<NtConn>();
+}
+
+/// <summary><c>struct nt_dir</c>: one direction's health (0 = sent by the client, 1 = by the server).</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct NtDir
+{
+    public uint Nxt;
+    public uint Retrans;
+    public uint ZeroWin;
+    public uint Flags;
+    public ulong ZwSince;
+    public ulong LastPayload;
+}
+
+/// <summary><c>struct nt_health</c>: retransmissions, zero windows, RTT (bpf/netracker.h says how each is measured).</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct NtHealth
+{
+    public Directions Dir;
+    public ulong ZeroWinNs;
+    public ulong RttAt;
+    public uint RttEnd;
+    public uint RttDir;
+    public ulong RttSum;
+    public ulong RttMin;
+    public ulong RttMax;
+    public uint RttSamples;
+    public uint RttPad;
+
+    [InlineArray(2)]
+    public struct Directions
+    {
+        private NtDir _d;
+    }
 }
 
 /// <summary><c>struct nt_ifdrops</c>: what a full table refused on one interface.</summary>
