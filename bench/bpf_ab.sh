@@ -71,7 +71,9 @@ compile_native
 hosts_up
 
 prog_stats() { # "ingress_ns ingress_cnt egress_ns egress_cnt" of the programs on $VETH
-	"$BENCH/lib/bpfstats.py" --dev "$VETH" | python3 -c '
+	# Through the probe's own descriptors when it runs: programs attached by tcx links are not in
+	# this bpftool's "net show" (v7.1 lists classic tc filters only), so --dev alone reads zeros.
+	"$BENCH/lib/bpfstats.py" $([ -n "${pid:-}" ] && echo --pid "$pid" || echo --dev "$VETH") | python3 -c '
 import json, sys
 p = json.load(sys.stdin).values()
 get = lambda n: next(((x.get("run_time_ns", 0), x.get("run_cnt", 0)) for x in p if x.get("name") == n), (0, 0))

@@ -67,7 +67,19 @@ internal static class HistorySchema
         ALTER TABLE connections ADD COLUMN duration_bin TINYINT;
         UPDATE connections SET duration_bucket = {DurationBucketSql()}, duration_bin = {DurationBins.Sql()};
         """,
+        // v4: health per direction (retransmits, zero windows, RTT, last payload); NULL for rows of
+        // earlier versions and where not measured (the trace transport).
+        HealthColumnsSql("BIGINT", "INTEGER"),
     ];
+
+    /// <summary>The health step's ALTERs, shared with PostgreSQL (which spells the types in lower case).</summary>
+    internal static string HealthColumnsSql(string bigint, string integer) => string.Concat(
+        new[]
+        {
+            ("retrans_c", integer), ("retrans_s", integer), ("zero_win_c", integer), ("zero_win_s", integer),
+            ("zero_win_ns", bigint), ("rtt_min_ns", bigint), ("rtt_avg_ns", bigint), ("rtt_max_ns", bigint),
+            ("rtt_samples", integer), ("last_c_ticks", bigint), ("last_s_ticks", bigint),
+        }.Select(c => $"ALTER TABLE connections ADD COLUMN {c.Item1} {c.Item2};\n"));
 
     /// <summary><see cref="Store.DurationHistogram.BucketOf"/> in SQL (the migration of rows written before v3).</summary>
     internal static string DurationBucketSql(string column = "duration_ns") =>
