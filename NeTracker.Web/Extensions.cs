@@ -6,6 +6,7 @@ using NeTracker.Web.Configuration;
 using NeTracker.Web.History;
 using NeTracker.Web.Security;
 using NeTracker.Web.Metrics;
+using NeTracker.Web.Resilience;
 
 namespace NeTracker.Web;
 
@@ -22,6 +23,7 @@ public static class Extensions
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        builder.AddNeTrackerResilience();
         builder.AddNeTrackerLive();
         builder.AddNeTrackerSecurity();
         builder.Services.AddNeTrackerMetrics();

@@ -52,6 +52,7 @@ public static class LiveServices
         services.AddSingleton<IngestService>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestService>());
         services.AddSingleton<HubSubscribers>();
+        services.AddSingleton<SubscriberQueues>();
         services.AddSingleton<HubBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<HubBroadcaster>());
 
@@ -94,6 +95,7 @@ public static class LiveServices
         }
     }
 
+    // Any authenticated caller connects (an agent key has only publish); each method asks for its scope (Security/HubGuard.cs).
     public static void MapNeTrackerLive(this WebApplication app) =>
-        app.MapHub<ConnectionsHub>(ConnectionsHub.Path);
+        app.MapHub<ConnectionsHub>(ConnectionsHub.Path).RequireAuthorization(Security.KeyScopes.Connect);
 }

@@ -111,7 +111,7 @@ for round in $(seq "$ROUNDS"); do
 	"${CLI[@]}" attach --interface "$H" --instance "$INSTANCE" --lease 600 $MODE >/dev/null
 	measure active
 	# Dormant: the lease run out (0 = expired), everything else as it was.
-	bpftool map update pinned "$PINS/maps/lease" key 0 0 0 0 value 0 0 0 0 0 0 0 0
+	bpftool map update pinned "$PINS/maps/lease" key 0 0 0 0 value $(printf '0 %.0s' $(seq 24))
 	measure dormant
 	"${CLI[@]}" detach --all --instance "$INSTANCE" >/dev/null
 	# The floor: programs that return at once, on tc filters (no connect4 here: its column is 0).

@@ -47,6 +47,8 @@ ip -n "$NS" addr add 198.19.250.2/30 dev "$P"; ip -n "$NS" link set "$P" up; ip 
 
 mkdir -p "$PINS/owner"
 bpftool prog loadall "$OUT/sock.o" "$PINS/owner/progs" pinmaps "$PINS/owner/maps"
+# A lease that never runs out (bpf/netracker_lease.h): no reader renews it here, and the TC loads share it.
+bpftool map update pinned "$PINS/owner/maps/lease" key 0 0 0 0 value 0xff 0xff 0xff 0xff 0xff 0xff 0xff 0xff $(printf '0 %.0s' $(seq 16))
 for p in connect4 connect6 post_bind4 post_bind6; do
 	bpftool cgroup attach "$CG" "$p" pinned "$PINS/owner/progs/nt_$p" multi
 done
@@ -56,7 +58,7 @@ load() { # $1 = with|without: loads that object (sharing the owners map) and poi
 	rm -rf "$PINS/progs" "$PINS/maps" "$PINS/events_new"
 	bpftool map create "$PINS/events_new" type ringbuf key 0 value 0 entries 4194304 name events
 	bpftool prog loadall "$OUT/$1.o" "$PINS/progs" type classifier \
-		map name events pinned "$PINS/events_new" map name owners pinned "$PINS/owner/maps/owners" map name connecting pinned "$PINS/owner/maps/connecting" pinmaps "$PINS/maps"
+		map name events pinned "$PINS/events_new" map name owners pinned "$PINS/owner/maps/owners" map name connecting pinned "$PINS/owner/maps/connecting" map name lease pinned "$PINS/owner/maps/lease" pinmaps "$PINS/maps"
 	rm -f "$PINS/events_new"
 	# instance id 1, transport ringbuf, wakeup past 1 MiB: nobody reads, drops are counted, never block
 	bpftool map update pinned "$PINS/maps/config" key 0 0 0 0 value hex 01 00 00 00 60 ea 00 00 00 00 00 00 00 00 10 00

@@ -370,7 +370,8 @@ static __always_inline __u32 direction_of(const struct nt_conn *c)
  * with the full object. The critical section holds no helper call (the verifier's rule for spin
  * locks). An array lookup with an index below max_entries cannot fail; if it did, the bits count
  * as already set, so nobody emits twice (the sweeper reports the entry later).
- * tests/NeTracker.Kernel.Tests/Compat/CompatVariantTests drive a simultaneous close through both.
+ * tests/NeTracker.Kernel.Tests/Compat/StateRaceTests races the two FINs of one connection on two
+ * CPUs through both objects (a build of this function without the lock loses connections there).
  */
 static __always_inline __u32 state_or(struct nt_conn *c, const struct nt_key *k, __u32 bits)
 {

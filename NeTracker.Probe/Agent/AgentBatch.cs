@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using NeTracker.Probe.Export;
 using NeTracker.Probe.Model;
 
 namespace NeTracker.Probe.Agent;
@@ -17,9 +19,16 @@ public sealed record AgentBatch(
     string Agent,
     Guid Epoch,
     long FirstSeq,
-    IReadOnlyList<ConnectionRecord> Records,
+    [property: JsonConverter(typeof(ReceivedRecordsJsonConverter))] IReadOnlyList<ConnectionRecord> Records,
     long Overflowed,
     long LostEvents);
 
-/// <summary>The dashboard's answer: the highest sequence number it holds for this epoch.</summary>
-public sealed record AgentAck(long LastSeq);
+/// <summary>
+/// The dashboard's answer: the highest sequence number it holds for this epoch — refused records
+/// included, so the agent drops them instead of sending them again — and the records it refused.
+/// </summary>
+/// <param name="Refused">Each refused record of the batch with the reason; empty (or absent, from an older dashboard) when none.</param>
+public sealed record AgentAck(long LastSeq, IReadOnlyList<RefusedRecord>? Refused = null);
+
+/// <summary>A record the dashboard refused, never stored: its place in the batch, its sequence number, why.</summary>
+public sealed record RefusedRecord(int Index, long Seq, string Reason);

@@ -27,4 +27,16 @@ public sealed record AgentOptions
     public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(250);
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Trust the dashboard whose certificate has this SHA-256 (hex, colons optional) — the
+    /// fingerprint a dashboard prints when it generates its certificate — and no other.
+    /// </summary>
+    public string? TlsFingerprint { get; init; }
+
+    /// <summary>Trust certificates issued by the CA(s) in this PEM file (instead of the system's), names still checked.</summary>
+    public string? CaFile { get; init; }
+
+    /// <summary>Allow http:// to a dashboard beyond loopback: the API key and records then cross the network in clear.</summary>
+    public bool AllowPlainHttp { get; init; }
 }

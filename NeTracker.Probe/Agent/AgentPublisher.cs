@@ -22,6 +22,12 @@ public sealed class AgentPublisher(AgentOptions options, AgentBuffer buffer, Fun
 
     public bool Connected { get; private set; }
 
+    /// <summary>Records the dashboard refused (never stored, never sent again), since start.</summary>
+    public long Refused { get; private set; }
+
+    /// <summary>Refusals logged one line each per batch; the rest of a batch's are summed up in one more line.</summary>
+    internal const int RefusalsLoggedPerBatch = 5;
+
     /// <summary>The hub in use (or tried next).</summary>
     public Uri CurrentHub => options.HubUrls[_current];
 
@@ -89,14 +95,31 @@ public sealed class AgentPublisher(AgentOptions options, AgentBuffer buffer, Fun
             }
             var batch = new AgentBatch(options.Name, _epoch, firstSeq, records, buffer.Overflowed, lostEvents());
             var ack = await connection.InvokeAsync<AgentAck>("Publish", batch, ct);
+            // The ack covers refused records too: they are dropped with the others, logged, never re-sent.
+            LogRefusals(ack);
             buffer.Acknowledge(ack.LastSeq);
             Acknowledged++;
             delivered();
         }
     }
 
+    private void LogRefusals(AgentAck ack)
+    {
+        if (ack.Refused is not { Count: > 0 } refused)
+            return;
+        Refused += refused.Count;
+        foreach (var r in refused.Take(RefusalsLoggedPerBatch))
+            log.WriteLine($"agent: the dashboard refused record seq {r.Seq}: {r.Reason}");
+        if (refused.Count > RefusalsLoggedPerBatch)
+            log.WriteLine($"agent: ... and {refused.Count - RefusalsLoggedPerBatch} more refused in this batch ({Refused} since start)");
+    }
+
     private HubConnection Build(Uri url) => new HubConnectionBuilder()
-        .WithUrl(url, o => o.Headers["X-Api-Key"] = options.ApiKey)
+        .WithUrl(url, o =>
+        {
+            o.Headers["X-Api-Key"] = options.ApiKey;
+            AgentTls.Apply(o, options, log);
+        })
         .AddJsonProtocol(o => RecordJson.Configure(o.PayloadSerializerOptions))
         .Build();
 }

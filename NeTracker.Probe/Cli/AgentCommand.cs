@@ -28,6 +28,9 @@ public sealed class AgentCommand : ICliCommand
         new("transport", "ringbuf|trace", "how events reach the agent: binary ring buffer (default) or trace_pipe text"),
         CliOptions.Lease,
         CliOptions.TcFilters,
+        new("tls-fingerprint", "SHA256", "trust only the dashboard certificate with this SHA-256 (the one a dashboard prints when it generates its own)"),
+        new("ca-file", "PEM", "trust dashboard certificates issued by the CA(s) in this file instead of the system's"),
+        new("allow-http", null, "allow an http:// hub beyond loopback (the API key then crosses the network in clear)"),
     ];
 
     public async Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
@@ -113,6 +116,26 @@ public sealed class AgentCommand : ICliCommand
         var capacity = 200_000;
         if (args.Single("buffer") is { } b && (!int.TryParse(b, out capacity) || capacity < 1))
             throw new UsageException($"--buffer must be a positive number of records (got '{b}')");
-        return new AgentOptions { HubUrls = urls, ApiKey = key, Name = name, BufferCapacity = capacity };
+        var fingerprint = args.Single("tls-fingerprint");
+        if (fingerprint is not null && AgentTls.NormalizeFingerprint(fingerprint) is null)
+            throw new UsageException($"--tls-fingerprint must be a SHA-256: 64 hex digits, colons allowed (got '{fingerprint}')");
+        var caFile = args.Single("ca-file");
+        if (caFile is not null && !File.Exists(caFile))
+            throw new UsageException($"--ca-file {caFile}: no such file");
+        if (fingerprint is not null && caFile is not null)
+            throw new UsageException("--tls-fingerprint and --ca-file are alternatives: give one");
+        var allowHttp = args.Has("allow-http");
+        foreach (var url in urls)
+        {
+            // The key goes in the first request: over http beyond loopback, anyone on the path reads it.
+            if (url.Scheme == "http" && !url.IsLoopback && !allowHttp)
+                throw new UsageException($"--hub {url} is plain http beyond loopback: the API key would cross the network in clear. " +
+                    "Use https:// (with --tls-fingerprint or --ca-file for a dashboard's own certificate), or pass --allow-http");
+        }
+        return new AgentOptions
+        {
+            HubUrls = urls, ApiKey = key, Name = name, BufferCapacity = capacity,
+            TlsFingerprint = fingerprint, CaFile = caFile, AllowPlainHttp = allowHttp,
+        };
     }
 }

@@ -38,7 +38,9 @@ public static class RecordJson
     private sealed class IpAddressConverter : JsonConverter<IPAddress>
     {
         public override IPAddress Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-            => IPAddress.Parse(reader.GetString() ?? throw new JsonException("address is null"));
+            => Model.RecordAddress.TryParse(reader.GetString() ?? throw new JsonException("address is null"), out var a)
+                ? a!
+                : throw new JsonException("an address is not an IPv4 address (four decimal parts) or an IPv6 address");
 
         public override void Write(Utf8JsonWriter writer, IPAddress value, JsonSerializerOptions options)
             => RecordJsonConverter.WriteAddress(writer, value);

@@ -65,13 +65,14 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null, Kern
             if (id != 0)
             {
                 TcObject = p;
-                if (!options.ReadEvents)
-                    Transport = p == TcObjectKind.Trace ? ProbeTransport.Trace : ProbeTransport.Ringbuf;
-                // A reader may want another transport than the last run; the ring buffer keeps
-                // its size and whatever events waited in it. Attach/detach/status read nothing
-                // and leave the reader's choice alone.
+                // A reader gets the object it wants (else it reloads, above); its options (tombstone
+                // TTL, wakeup, quota) are written again, and the ring buffer keeps its size and
+                // whatever events waited in it. Attach/detach/status read nothing: they report the
+                // pinned object's transport and leave the reader's configuration alone.
                 if (options.ReadEvents)
                     await WriteConfigAsync(id, ct).ConfigureAwait(false);
+                else
+                    Transport = p == TcObjectKind.Trace ? ProbeTransport.Trace : ProbeTransport.Ringbuf;
                 logger?.LogInformation("reusing the program pinned at {Pins} (instance id {Id:x8})", Pins.Root, id);
                 return new LoadedProgram(id, Pins, Reused: true);
             }
@@ -88,7 +89,7 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null, Kern
         TcObject = wanted;
         SharedDirectory.CreateIn(Path.GetDirectoryName(Pins.Root)!, () => Directory.CreateDirectory(Pins.Root));
         // The lease map first: both objects' programs check the one map (bpf/netracker_lease.h).
-        await _bpftool.RunAsync(["map", "create", Pins.Staging("lease"), "type", "array", "key", "4", "value", "8", "entries", "1", "name", "lease"], ct).ConfigureAwait(false);
+        await _bpftool.RunAsync(["map", "create", Pins.Staging("lease"), "type", "array", "key", "4", "value", "24", "entries", "1", "name", "lease"], ct).ConfigureAwait(false);
         var ownersMap = await LoadOwnersAsync(ct).ConfigureAwait(false);
         try
         {

@@ -9,7 +9,7 @@ namespace NeTracker.Probe.Kernel;
 /// The instance's lease (bpf/netracker_lease.h): the CLOCK_MONOTONIC instant after which every
 /// program of the instance returns at once. The process reading the instance renews it; what it
 /// leaves attached when it stops or dies (pinned links, tc filters) works until the lease runs
-/// out and then costs the host one map lookup and one clock read per run.
+/// out and then costs the host one map lookup and two compares per run (no clock read: bpf/netracker_lease.h).
 /// </summary>
 public sealed class InstanceLease : IDisposable
 {
@@ -23,26 +23,24 @@ public sealed class InstanceLease : IDisposable
     /// the kernel's deadline.</summary>
     public static ulong NowNs => (ulong)((Int128)Stopwatch.GetTimestamp() * 1_000_000_000 / Stopwatch.Frequency);
 
-    /// <summary>The programs work for <paramref name="window"/> from now.</summary>
+    /// <summary>struct nt_lease: the expiry, then two words the programs cache the clock in.</summary>
+    public const int ValueSize = 24;
+
+    /// <summary>The programs work for <paramref name="window"/> from now. Written whole, the
+    /// programs' cache zeroed: it was for the previous expiry. Only ever extends (a constant
+    /// window from a later now), which the programs' cache relies on.</summary>
     public void Renew(TimeSpan window)
     {
-        Span<byte> value = stackalloc byte[8];
+        Span<byte> value = stackalloc byte[ValueSize];
+        value.Clear();
         BinaryPrimitives.WriteUInt64LittleEndian(value, NowNs + (ulong)window.Ticks * 100);
         if (!_map.Update(ZeroKey, value))
             throw new ProbeException($"cannot renew the lease in {_map.Path}");
     }
 
-    /// <summary>Ends the lease now: the programs go dormant at their next run.</summary>
-    public void Expire()
-    {
-        Span<byte> value = stackalloc byte[8];
-        value.Clear();
-        _map.Update(ZeroKey, value);
-    }
-
     public LeaseState Read()
     {
-        Span<byte> value = stackalloc byte[8];
+        Span<byte> value = stackalloc byte[ValueSize];
         return _map.Lookup(ZeroKey, value) ? LeaseState.At(BinaryPrimitives.ReadUInt64LittleEndian(value)) : LeaseState.At(0);
     }
 

@@ -21,6 +21,7 @@ public static class KernelFeatureProbe
     internal const uint AttachInet4Connect = 10;
     internal const uint AttachTcxIngress = 46;
     internal const uint MapSkStorage = 24;
+    private const uint MapArray = 2;
     private const uint MapFlagNoPrealloc = 1;
 
     // Helper ids.
@@ -30,6 +31,7 @@ public static class KernelFeatureProbe
     internal const int HelperKtimeGetCoarseNs = 160;
     internal const int HelperTraceVprintk = 177;
 
+    private const int EPERM = 1;
     private const int EBADF = 9;
     private const int ENODEV = 19;
 
@@ -43,6 +45,14 @@ public static class KernelFeatureProbe
             return ok;
         }
 
+        // Linux < 5.11 charges maps to RLIMIT_MEMLOCK: without this the probes below would read a
+        // full limit (EPERM) as missing features. Root may lift it; a process that may not would
+        // be refused its maps anyway.
+        Libc.RaiseMemlockLimit();
+        // A plain array exists on every kernel with BPF: refused, the process lacks the privileges.
+        var array = BpfSyscall.MapCreate(MapArray, 4, 4, 1, 0);
+        if (array >= 0)
+            Libc.Close(array);
         var ringbuf = Note(nameof(KernelFeatures.Ringbuf), BpfSyscall.RingbufSupported(out var rbWhy), rbWhy);
         var atomic = Note(nameof(KernelFeatures.AtomicFetch), Accepted(ProgSchedCls, 0, Programs.AtomicFetch(), out var why), why);
         var coarse = Note(nameof(KernelFeatures.KtimeCoarse), Accepted(ProgSchedCls, 0, Programs.CallHelper(HelperKtimeGetCoarseNs), out why), why);
@@ -88,7 +98,11 @@ public static class KernelFeatureProbe
         // lo is ifindex 1 in every network namespace: a tcx query there succeeds wherever tcx exists.
         var tcxQuery = BpfSyscall.ProgQuery(1, AttachTcxIngress);
         var tcx = Note(nameof(KernelFeatures.Tcx), TcxQueryKnown(tcxQuery), $"BPF_PROG_QUERY of tcx ingress: {Errno(tcxQuery)}");
-        return new KernelFeatures(ringbuf, atomic, coarse, vprintk, btf, skStorage, hooks, cgroupLink, tcx) { Reasons = reasons };
+        return new KernelFeatures(ringbuf, atomic, coarse, vprintk, btf, skStorage, hooks, cgroupLink, tcx)
+        {
+            Reasons = reasons,
+            Permitted = array != -EPERM,
+        };
     }
 
     /// <summary>BPF_LINK_CREATE with target fd -1: a kernel that knows cgroup links gets as far as

@@ -43,6 +43,10 @@ public sealed record KernelFeatures(
     /// <summary>Why each missing feature is missing (the kernel's answer to the probe), by flag name.</summary>
     public IReadOnlyDictionary<string, string> Reasons { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>False when the kernel refused this process even a plain BPF array (EPERM): every
+    /// other answer is then about privileges, not features.</summary>
+    public bool Permitted { get; init; } = true;
+
     /// <summary>A kernel with everything (tests that need a baseline).</summary>
     public static KernelFeatures Everything { get; } = new(true, true, true, true, true, true, true, true, true);
 

@@ -61,6 +61,9 @@ public static class TcObjects
     /// kernel without bpf_trace_vprintk is refused (asked for by name, it cannot be honoured).</summary>
     public static (ProbeTransport Transport, string Warning) ChooseTransport(ProbeTransport requested, KernelFeatures f)
     {
+        if (!f.Permitted)
+            throw new ProbeException("the kernel refuses this process BPF maps and programs (EPERM): run as root, "
+                                     + "or with CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON.");
         if (requested == ProbeTransport.Trace)
         {
             return f.TraceVprintk

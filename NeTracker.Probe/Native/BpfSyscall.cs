@@ -19,6 +19,12 @@ internal static unsafe class BpfSyscall
     private const int ProgQueryCmd = 16;
     private const int BtfLoadCmd = 18;
     private const int LinkCreateCmd = 28;
+    private const int ProgGetFdById = 13;
+    private const int Enospc = 28;
+    // struct bpf_prog_info: type, id, tag[8], jited/xlated lengths, three pointers/times, uid,
+    // nr_map_ids, map_ids, then name[16] at 64 (unchanged since 4.15).
+    private const int ProgInfoNameOffset = 64;
+    private const int ProgInfoSize = 80;
 
     public const uint MapTypeRingbuf = 27;
 
@@ -177,6 +183,68 @@ internal static unsafe class BpfSyscall
         *(int*)attr = target;
         *(uint*)(attr + 4) = attachType;
         return Call(ProgQueryCmd, attr, 28) < 0 ? -Marshal.GetLastPInvokeError() : 0;
+    }
+
+    /// <summary>BPF_PROG_QUERY of an attach point (a cgroup fd), the ids of its programs. Returns 0
+    /// or -errno (EINVAL: the kernel does not know this attach type).</summary>
+    public static int ProgQueryIds(int target, uint attachType, out uint[] ids)
+    {
+        var capacity = 64;
+        while (true)
+        {
+            var buffer = new uint[capacity];
+            var attr = stackalloc byte[28];
+            new Span<byte>(attr, 28).Clear();
+            *(int*)attr = target;
+            *(uint*)(attr + 4) = attachType;
+            *(uint*)(attr + 24) = (uint)capacity;
+            fixed (uint* p = buffer)
+            {
+                *(ulong*)(attr + 16) = (ulong)p;
+                if (Call(ProgQueryCmd, attr, 28) < 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == Enospc && capacity < 1 << 16)
+                    {
+                        capacity *= 4;
+                        continue;
+                    }
+                    ids = [];
+                    return -errno;
+                }
+            }
+            ids = buffer[..(int)Math.Min(*(uint*)(attr + 24), (uint)capacity)];
+            return 0;
+        }
+    }
+
+    /// <summary>A loaded program's name (struct bpf_prog_info.name); null when it is gone.</summary>
+    public static string? ProgName(uint id)
+    {
+        var attr = stackalloc byte[16];
+        new Span<byte>(attr, 16).Clear();
+        *(uint*)attr = id;
+        var fd = (int)Call(ProgGetFdById, attr, 12);
+        if (fd < 0)
+            return null;
+        try
+        {
+            var info = stackalloc byte[ProgInfoSize];
+            new Span<byte>(info, ProgInfoSize).Clear();
+            new Span<byte>(attr, 16).Clear();
+            *(uint*)attr = (uint)fd;
+            *(uint*)(attr + 4) = ProgInfoSize;
+            *(ulong*)(attr + 8) = (ulong)info;
+            if (Call(ObjGetInfoByFd, attr, 16) < 0)
+                return null;
+            var name = new ReadOnlySpan<byte>(info + ProgInfoNameOffset, 16);
+            var end = name.IndexOf((byte)0);
+            return Encoding.UTF8.GetString(end < 0 ? name : name[..end]);
+        }
+        finally
+        {
+            Libc.Close(fd);
+        }
     }
 
     /// <summary>The last non-empty line of a NUL-terminated verifier log.</summary>

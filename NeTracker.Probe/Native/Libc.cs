@@ -42,6 +42,28 @@ internal static class Libc
     [DllImport("libc", EntryPoint = "close", SetLastError = true)]
     public static extern int Close(int fd);
 
+    [DllImport("libc", EntryPoint = "setrlimit", SetLastError = true)]
+    private static extern int SetRlimit(int resource, ref RLimit limit);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct RLimit
+    {
+        public ulong Current;
+        public ulong Max;
+    }
+
+    private const int RLIMIT_MEMLOCK = 8;
+
+    /// <summary>Lifts RLIMIT_MEMLOCK. Before Linux 5.11 every BPF map is charged to it, summed
+    /// over all of the user's maps (the pinned instances' tables too), so a map this process
+    /// creates is refused with EPERM once they pass the limit (64 KiB by default). libbpf and
+    /// bpftool lift it the same way; later kernels charge the memory cgroup and ignore it.</summary>
+    public static bool RaiseMemlockLimit()
+    {
+        var unlimited = new RLimit { Current = ulong.MaxValue, Max = ulong.MaxValue };
+        return SetRlimit(RLIMIT_MEMLOCK, ref unlimited) == 0;
+    }
+
     [DllImport("libc", EntryPoint = "read", SetLastError = true)]
     public static extern nint Read(int fd, ref byte buffer, nint count);
 

@@ -241,10 +241,8 @@ public sealed class OwnerProgram(ProbeOptions options, PinPaths pins, ILogger? l
     }
 
     /// <summary>Every program attached to the cgroup root (NeTracker's and others').</summary>
-    public async Task<IReadOnlyList<CgroupProgram>> ListAttachedAsync(CancellationToken ct)
-        => CgroupRoot is { } root
-            ? CgroupProgram.ParseList(await _bpftool.RunAsync(["-j", "cgroup", "show", root], ct).ConfigureAwait(false))
-            : [];
+    public Task<IReadOnlyList<CgroupProgram>> ListAttachedAsync(CancellationToken ct)
+        => Task.FromResult(CgroupRoot is { } root ? CgroupProgram.Query(root) : (IReadOnlyList<CgroupProgram>)[]);
 
     /// <summary>The kernel ids of this instance's pinned programs, by name (those loaded).</summary>
     public async Task<IReadOnlyDictionary<string, uint>> ProgramIdsAsync(CancellationToken ct)

@@ -47,7 +47,9 @@ public sealed class AgentLedger
 
             var lastInBatch = batch.FirstSeq + batch.Records.Count - 1;
             var skip = (int)Math.Clamp(state.LastSeq - batch.FirstSeq + 1, 0, batch.Records.Count);
+            // Refused records are null in their place (Resilience/RecordGate.cs): delivered, not stored.
             var fresh = batch.Records.Skip(skip)
+                .Where(r => r is not null)
                 .Select(r => string.IsNullOrEmpty(r.Host) ? r with { Host = batch.Agent } : r)
                 .ToArray();
             state = state with

@@ -11,7 +11,8 @@ namespace NeTracker.Web.Agents;
 /// </summary>
 public interface IAgentIntake
 {
-    /// <summary>The batch is validated already. Throws <see cref="History.HistoryUnavailableException"/> when it cannot be taken now
+    /// <summary>The batch is validated already: a refused record is null in its place (its sequence
+    /// number counts as delivered, nothing is stored for it). Throws <see cref="History.HistoryUnavailableException"/> when it cannot be taken now
     /// (the agent keeps it and sends it again).</summary>
     Task<AgentAck> AcceptAsync(AgentBatch batch, CancellationToken ct);
 }

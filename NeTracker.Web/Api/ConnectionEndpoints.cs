@@ -40,7 +40,7 @@ internal static class ConnectionEndpoints
     /// Streams every matching row in id order: rows go from the DuckDB reader through a small text
     /// buffer to the response, so memory does not depend on the size of the export.
     /// </summary>
-    private static async Task ExportCsvAsync(HttpContext context, IConnectionHistory store, CancellationToken ct)
+    private static async Task ExportCsvAsync(HttpContext context, IConnectionHistory store, Resilience.ExportGate gate, CancellationToken ct)
     {
         var query = ConnectionQuery.Parse(context.Request.Query, paging: false, out var errors);
         if (errors.Count > 0)
@@ -48,18 +48,33 @@ internal static class ConnectionEndpoints
             await BadQuery(errors).ExecuteAsync(context);
             return;
         }
+        IDisposable? slot = null;
         await using var rows = store.StreamAsync(query.Filter, ct).GetAsyncEnumerator(ct);
         bool any;
         try
         {
+            var (granted, refusal) = await gate.EnterAsync(store, query.Filter, ct);
+            if (refusal is not null)
+            {
+                await refusal.ExecuteAsync(context);
+                return;
+            }
+            slot = granted;
             // The first read opens the database: a failure here is still a clean 503, not a cut-off file.
             any = await rows.MoveNextAsync();
         }
         catch (HistoryUnavailableException e)
         {
+            slot?.Dispose();
             await Unavailable(e).ExecuteAsync(context);
             return;
         }
+        catch
+        {
+            slot?.Dispose();
+            throw;
+        }
+        using var held = slot;
 
         context.Response.ContentType = "text/csv; charset=utf-8";
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"netracker-connections-{Stamp()}.csv\"";
@@ -87,7 +102,7 @@ internal static class ConnectionEndpoints
     /// last, so DuckDB writes a whole file first; it is already unlinked when the response starts,
     /// so the space is freed when the response ends, however it ends.
     /// </summary>
-    private static async Task ExportParquetAsync(HttpContext context, IConnectionHistory store, CancellationToken ct)
+    private static async Task ExportParquetAsync(HttpContext context, IConnectionHistory store, Resilience.ExportGate gate, CancellationToken ct)
     {
         var query = ConnectionQuery.Parse(context.Request.Query, paging: false, out var errors);
         if (errors.Count > 0)
@@ -95,16 +110,31 @@ internal static class ConnectionEndpoints
             await BadQuery(errors).ExecuteAsync(context);
             return;
         }
+        IDisposable? slot = null;
         Stream file;
         try
         {
+            var (granted, refusal) = await gate.EnterAsync(store, query.Filter, ct);
+            if (refusal is not null)
+            {
+                await refusal.ExecuteAsync(context);
+                return;
+            }
+            slot = granted;
             file = await store.ExportParquetAsync(query.Filter, ct);
         }
         catch (HistoryUnavailableException e)
         {
+            slot?.Dispose();
             await Unavailable(e).ExecuteAsync(context);
             return;
         }
+        catch
+        {
+            slot?.Dispose();
+            throw;
+        }
+        using var held = slot;
         await using (file)
         {
             context.Response.ContentType = "application/vnd.apache.parquet";

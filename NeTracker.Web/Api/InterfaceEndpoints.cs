@@ -14,10 +14,11 @@ internal static class InterfaceEndpoints
     public static void Map(IEndpointRouteBuilder api)
     {
         api.MapGet("/interfaces", ListAsync);
+        // Attaching and detaching drive the kernel: the admin scope (Security/KeyScopes.cs), not read.
         api.MapPost("/interfaces/{name}/attach", (string name, ProbeHostedService probeHost, CancellationToken ct) =>
-            ChangeAsync(name, probeHost, (p, n, c) => p.AttachAsync(n, c), ct));
+            ChangeAsync(name, probeHost, (p, n, c) => p.AttachAsync(n, c), ct)).RequireAuthorization(Security.KeyScopes.Admin);
         api.MapPost("/interfaces/{name}/detach", (string name, ProbeHostedService probeHost, CancellationToken ct) =>
-            ChangeAsync(name, probeHost, (p, n, c) => p.DetachAsync(n, c), ct));
+            ChangeAsync(name, probeHost, (p, n, c) => p.DetachAsync(n, c), ct)).RequireAuthorization(Security.KeyScopes.Admin);
     }
 
     // The probe as the pages see it (ProbeHostedService): a call made while it starts waits for it.

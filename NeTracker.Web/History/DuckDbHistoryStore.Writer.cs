@@ -28,7 +28,8 @@ public sealed partial class DuckDbHistoryStore
     public Task StartAsync(CancellationToken cancellationToken)
     {
         RemoveStaleExports();
-        _writerLoop ??= Task.Run(WriteLoopAsync, CancellationToken.None);
+        // Supervised: what a record causes is set aside inside (Isolation.cs); anything else restarts the loop, shown on Health.
+        _writerLoop ??= Task.Run(() => _loops.RunAsync(WriterLoop, _ => WriteLoopAsync(), _abandon.Token), CancellationToken.None);
         _retentionLoop ??= Task.Run(RetentionLoopAsync, CancellationToken.None);
         return Task.CompletedTask;
     }
@@ -65,7 +66,7 @@ public sealed partial class DuckDbHistoryStore
         while (true)
         {
             var progress = Volatile.Read(ref _progress).Task;
-            if (Interlocked.Read(ref _written) + Interlocked.Read(ref _droppedAccepted) >= target)
+            if (Interlocked.Read(ref _written) + Interlocked.Read(ref _droppedAccepted) + Interlocked.Read(ref _setAside) >= target)
                 return;
             await progress.WaitAsync(ct).ConfigureAwait(false);
         }
@@ -81,7 +82,7 @@ public sealed partial class DuckDbHistoryStore
     }
 
     private bool CommitRequested =>
-        Interlocked.Read(ref _written) + Interlocked.Read(ref _droppedAccepted) < Interlocked.Read(ref _commitThrough);
+        Interlocked.Read(ref _written) + Interlocked.Read(ref _droppedAccepted) + Interlocked.Read(ref _setAside) < Interlocked.Read(ref _commitThrough);
 
     /// <summary>
     /// Waits up to <see cref="HistoryOptions.CommitInterval"/> after the first records of a commit
@@ -124,9 +125,17 @@ public sealed partial class DuckDbHistoryStore
                         _unwritten.AddRange(batch);
                 }
                 var count = Math.Min(_unwritten.Count, _options.MaxBatchRecords);
-                if (TryWrite(_unwritten, count))
+                // A batch a record makes fail is written in halves until that record is alone, and
+                // it is set aside (Isolation.cs); only storage failures keep the records and retry.
+                var handled = TryWrite(_unwritten, 0, count) switch
                 {
-                    _unwritten.RemoveRange(0, count);
+                    WriteOutcome.Written => count,
+                    WriteOutcome.RecordFailure => Isolate(_unwritten, 0, count),
+                    _ => 0,
+                };
+                _unwritten.RemoveRange(0, handled);
+                if (handled == count)
+                {
                     delay = _options.RetryDelay;
                     continue;
                 }
@@ -156,7 +165,7 @@ public sealed partial class DuckDbHistoryStore
     /// own flush half-way, and without the transaction the retry stored those rows twice. After a failure, rows the database already
     /// holds (ids at or below its highest) are skipped as well.
     /// </summary>
-    private bool TryWrite(List<ConnectionRecord> unwritten, int count)
+    private WriteOutcome TryWrite(List<ConnectionRecord> unwritten, int offset, int count)
     {
         try
         {
@@ -174,7 +183,7 @@ public sealed partial class DuckDbHistoryStore
                 var appender = writer.CreateAppender("connections");
                 try
                 {
-                    for (var i = 0; i < count; i++)
+                    for (var i = offset; i < offset + count; i++)
                     {
                         if (unwritten[i].Id > stored)
                             HistoryRows.Append(appender, unwritten[i]);
@@ -187,7 +196,7 @@ public sealed partial class DuckDbHistoryStore
                 }
                 tx.Commit();
             }
-            var max = unwritten[count - 1].Id;
+            var max = unwritten[offset + count - 1].Id;
             if (max > Interlocked.Read(ref _persistedMaxId))
                 Interlocked.Exchange(ref _persistedMaxId, max);
             Interlocked.Add(ref _rows, count);
@@ -196,13 +205,20 @@ public sealed partial class DuckDbHistoryStore
             _lastWriteUtc = _time.GetUtcNow().UtcDateTime;
             MarkHealthy();
             SignalProgress();
-            return true;
+            return WriteOutcome.Written;
+        }
+        catch (Exception e) when (IsRecordFailure(e))
+        {
+            _lastRecordFailure = e;
+            // DuckDB invalidates a connection after a failed append; the next write opens a fresh one.
+            CloseWriter();
+            return WriteOutcome.RecordFailure;
         }
         catch (Exception e) when (HistoryErrors.IsStorageFailure(e))
         {
             Interlocked.Increment(ref _failedWrites);
             MarkFailing(e);
-            return false;
+            return WriteOutcome.StorageFailure;
         }
     }
 

@@ -5,6 +5,8 @@ using NeTracker.Probe.Model;
 using NeTracker.Web.Configuration;
 using NeTracker.Web.Ingest;
 
+using NeTracker.Web.Resilience;
+
 namespace NeTracker.Web.History;
 
 /// <summary>
@@ -32,12 +34,14 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
     private readonly Channel<IReadOnlyList<ConnectionRecord>> _queue =
         Channel.CreateUnbounded<IReadOnlyList<ConnectionRecord>>(new() { SingleReader = true });
 
+    private readonly BackgroundLoops _loops;
     private long _pending, _accepted, _written, _dropped, _failedWrites, _retentionDeleted, _rows;
     private long _persistedMaxId, _enqueuedMaxId;
 
     public DuckDbHistoryStore(IOptions<NeTrackerOptions> app, IOptions<HistoryOptions> options,
-        ILogger<DuckDbHistoryStore> log, TimeProvider time)
+        ILogger<DuckDbHistoryStore> log, TimeProvider time, BackgroundLoops? loops = null)
     {
+        _loops = loops ?? new BackgroundLoops(time, Microsoft.Extensions.Logging.Abstractions.NullLogger<BackgroundLoops>.Instance);
         _options = options.Value;
         _log = log;
         _time = time;
@@ -112,6 +116,7 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
                 Queued = Interlocked.Read(ref _pending),
                 Written = Interlocked.Read(ref _written),
                 Dropped = Interlocked.Read(ref _dropped),
+                SetAside = Interlocked.Read(ref _setAside),
                 FailedWrites = Interlocked.Read(ref _failedWrites),
                 RetentionDeleted = Interlocked.Read(ref _retentionDeleted),
                 LastWriteUtc = _lastWriteUtc,

@@ -26,6 +26,9 @@ public sealed record HistoryStats
     /// <summary>Records never written: the queue was full (disk failing too long) or the app stopped while failing.</summary>
     public long Dropped { get; init; }
 
+    /// <summary>Records a write failed on by themselves (isolated by writing the batch in halves), set aside, never written.</summary>
+    public long SetAside { get; init; }
+
     public long FailedWrites { get; init; }
     public long RetentionDeleted { get; init; }
     public DateTime? LastWriteUtc { get; init; }

@@ -37,6 +37,9 @@ public sealed class ClusterGroupsMonitor(
 
     public string Title => "Live fan-out (Redis backplane)";
 
+    // The configuration string may hold a password: logs and Health show it redacted.
+    private string RedisShown => Security.SecretRedaction.Redis(options.Value.Redis);
+
     /// <summary>The configuration both the backplane and this monitor use: the app starts (and retries) while Redis is away.</summary>
     public static ConfigurationOptions Configure(ConfigurationOptions c)
     {
@@ -69,13 +72,13 @@ public sealed class ClusterGroupsMonitor(
         try
         {
             var server = redis.GetServers().FirstOrDefault(s => s.IsConnected)
-                ?? throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, $"no connection to {options.Value.Redis}");
+                ?? throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, $"no connection to {RedisShown}");
             var groups = new HashSet<string>(StringComparer.Ordinal);
             foreach (var channel in server.SubscriptionChannels(RedisChannel.Pattern(GroupChannels + "*")))
                 groups.Add(channel.ToString()[GroupChannels.Length..]);
             subscribers.SetClusterGroups(groups);
             if (_error is not null)
-                log.LogInformation("Redis backplane at {Redis} is back", options.Value.Redis);
+                log.LogInformation("Redis backplane at {Redis} is back", RedisShown);
             _error = null;
             _errorSinceUtc = null;
             _lastOkUtc = time.GetUtcNow().UtcDateTime;
@@ -84,10 +87,10 @@ public sealed class ClusterGroupsMonitor(
         {
             if (_error is null)
             {
-                log.LogError("Redis backplane at {Redis} unreachable: {Error}", options.Value.Redis, e.Message);
+                log.LogError("Redis backplane at {Redis} unreachable: {Error}", RedisShown, e.Message);
                 _errorSinceUtc = time.GetUtcNow().UtcDateTime;
             }
-            _error = $"Cannot reach Redis at {options.Value.Redis}: {e.Message}. Live updates stop on every replica (history goes on); they resume when Redis is back.";
+            _error = $"Cannot reach Redis at {RedisShown}: {e.Message}. Live updates stop on every replica (history goes on); they resume when Redis is back.";
         }
     }
 
@@ -98,7 +101,7 @@ public sealed class ClusterGroupsMonitor(
         IReadOnlyList<HealthItem> items =
         [
             error is null
-                ? new("Redis", "connected", _lastOkUtc is null ? HealthLevel.Info : HealthLevel.Ok, options.Value.Redis)
+                ? new("Redis", "connected", _lastOkUtc is null ? HealthLevel.Info : HealthLevel.Ok, RedisShown)
                 : new("Redis", "unreachable since " + Probe.Model.SchemaNames.Of(_errorSinceUtc ?? DateTime.UtcNow), HealthLevel.Error, error),
             new("Groups with subscribers (all replicas)", groups.Count.ToString(CultureInfo.InvariantCulture), HealthLevel.Info, string.Join(", ", groups)),
             new("Hub send failures", broadcaster.SendFailures.ToString("N0", CultureInfo.InvariantCulture),
@@ -122,5 +125,5 @@ public sealed class ClusterGroupsMonitor(
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(_error is { } e
             ? new HealthCheckResult(context.Registration.FailureStatus, e)
-            : _lastOkUtc is null ? HealthCheckResult.Degraded($"connecting to Redis at {options.Value.Redis}") : HealthCheckResult.Healthy($"Redis at {options.Value.Redis}"));
+            : _lastOkUtc is null ? HealthCheckResult.Degraded($"connecting to Redis at {RedisShown}") : HealthCheckResult.Healthy($"Redis at {RedisShown}"));
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using NeTracker.Probe.Agent;
 using NeTracker.Web.Agents;
+using NeTracker.Web.Resilience;
 
 namespace NeTracker.Web.Hubs;
 
@@ -17,21 +18,32 @@ public sealed partial class ConnectionsHub
     /// holds before answering, so a batch re-sent after a lost answer, a dashboard restart or to
     /// another replica is never stored twice.
     /// </summary>
-    public async Task<AgentAck> Publish(AgentBatch batch, IAgentIntake intake)
+    /// <remarks>
+    /// A bad batch (its name, sequence, counters) is refused whole with a <see cref="HubException"/>.
+    /// A bad record (<see cref="RecordGate"/>) is refused alone: the good records of the batch are
+    /// stored, and the answer covers the refused ones too (the agent drops them, never re-sends
+    /// them) and lists each with its index, sequence number and reason.
+    /// </remarks>
+    public async Task<AgentAck> Publish(AgentBatch batch, IAgentIntake intake, RecordGate gate)
     {
+        if (batch is null)
+            throw new HubException("a batch is needed.");
         if (string.IsNullOrWhiteSpace(batch.Agent) || batch.Agent.Length > 64 || batch.Agent.Any(char.IsControl))
             throw new HubException("agent name must be 1-64 printable characters.");
-        if (batch.FirstSeq < 1)
-            throw new HubException("first_seq must be 1 or more.");
+        if (batch.Epoch == Guid.Empty)
+            throw new HubException("epoch must be a non-empty GUID, new for every agent start.");
+        if (batch.FirstSeq < 1 || batch.FirstSeq > long.MaxValue - MaxAgentBatch)
+            throw new HubException($"first_seq must be between 1 and {long.MaxValue - MaxAgentBatch}.");
+        if (batch.Overflowed < 0 || batch.LostEvents < 0)
+            throw new HubException("overflowed and lost_events are counts: 0 or more.");
         if (batch.Records is null || batch.Records.Count > MaxAgentBatch)
             throw new HubException($"a batch holds 0 to {MaxAgentBatch} records.");
-        // The dashboard numbers records once, in place (ConnectionRecord.AssignId).
-        if (batch.Records.Any(r => r is null || r.Id != 0))
-            throw new HubException("records are sent with id 0 (the dashboard numbers them) and none is null.");
 
+        var (kept, refused) = gate.Check(batch);
         try
         {
-            return await intake.AcceptAsync(batch, Context.ConnectionAborted);
+            var ack = await intake.AcceptAsync(batch with { Records = kept }, Context.ConnectionAborted);
+            return refused.Count == 0 ? ack : ack with { Refused = refused };
         }
         catch (History.HistoryUnavailableException e)
         {

@@ -10,7 +10,8 @@ namespace NeTracker.Web.Hubs;
 /// /hubs/connections: subscribe to every finished connection or to one interface's, as batches
 /// plus per-second stats (pushed by <see cref="HubBroadcaster"/>), or pull them as a stream.
 /// </summary>
-public sealed partial class ConnectionsHub(ConnectionStore store, HubSubscribers subscribers) : Hub<IConnectionsClient>
+public sealed partial class ConnectionsHub(ConnectionStore store, HubSubscribers subscribers, SubscriberQueues queues,
+    Microsoft.Extensions.Options.IOptions<Resilience.LimitsOptions> limits) : Hub<IConnectionsClient>
 {
     public const string Path = "/hubs/connections";
 
@@ -31,8 +32,11 @@ public sealed partial class ConnectionsHub(ConnectionStore store, HubSubscribers
     public async Task Subscribe(string? interfaceName)
     {
         var group = GroupOf(interfaceName);
+        // Bounded per connection (NeTracker:Limits:GroupsPerConnection): each group costs a split and a send per batch.
+        if (!subscribers.TryAdd(Context.ConnectionId, group, limits.Value.GroupsPerConnection))
+            throw new HubException($"a connection subscribes to at most {limits.Value.GroupsPerConnection} groups (NeTracker:Limits:GroupsPerConnection); unsubscribe from one first.");
+        queues.Register(Context);
         await Groups.AddToGroupAsync(Context.ConnectionId, group);
-        subscribers.Add(Context.ConnectionId, group);
     }
 
     public async Task Unsubscribe(string? interfaceName)
@@ -45,6 +49,7 @@ public sealed partial class ConnectionsHub(ConnectionStore store, HubSubscribers
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         subscribers.RemoveConnection(Context.ConnectionId);
+        queues.Unregister(Context.ConnectionId);
         return base.OnDisconnectedAsync(exception);
     }
 

@@ -16,10 +16,17 @@ public sealed class HubBroadcaster(
     ConnectionStore store,
     HubSubscribers subscribers,
     IHubContext<ConnectionsHub, IConnectionsClient> hub,
+    SubscriberQueues queues,
     TimeProvider time,
     ILogger<HubBroadcaster> logger,
-    RemoteRecords? remote = null) : BackgroundService
+    RemoteRecords? remote = null,
+    Resilience.BackgroundLoops? loops = null) : BackgroundService
 {
+    /// <summary>The name this loop reports under (Health, /healthz, netracker_loop_*).</summary>
+    public const string LoopName = "hub broadcaster";
+
+    private readonly Resilience.BackgroundLoops _loops = loops ?? new(time, Microsoft.Extensions.Logging.Abstractions.NullLogger<Resilience.BackgroundLoops>.Instance);
+
     private static readonly TimeSpan MinSendInterval = TimeSpan.FromMilliseconds(100);
     private const int MaxBatchesPerSend = 256;
 
@@ -38,8 +45,9 @@ public sealed class HubBroadcaster(
     /// <summary>Sends that failed (logged); SignalR itself buffers per connection and closes a connection that cannot keep up.</summary>
     public long SendFailures => Interlocked.Read(ref _sendFailures);
 
+    // Supervised: a send that fails is counted and the loop goes on; a loop that faults anyway is restarted.
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(SendBatchesAsync(stoppingToken), SendStatsAsync(stoppingToken));
+        Task.WhenAll(_loops.RunAsync(LoopName, SendBatchesAsync, stoppingToken), _loops.RunAsync(LoopName + " (stats)", SendStatsAsync, stoppingToken));
 
     private async Task SendBatchesAsync(CancellationToken ct)
     {
@@ -70,13 +78,14 @@ public sealed class HubBroadcaster(
         {
             Interlocked.Increment(ref _sendFailures);
             logger.LogWarning(ex, "Sending a batch to hub subscribers failed");
+            _loops.SetAside(LoopName, batch.Count, $"a batch could not be sent to hub subscribers: {ex.GetType().Name}: {ex.Message}");
         }
     }
 
     private async Task SendAsync(IReadOnlyList<ConnectionRecord> batch)
     {
         if (subscribers.Has(ConnectionsHub.AllGroup))
-            await SendWindowsAsync(To(ConnectionsHub.AllGroup), batch);
+            await SendWindowsAsync(ConnectionsHub.AllGroup, batch);
         var groups = subscribers.Groups(except: ConnectionsHub.AllGroup);
         if (groups.Count == 0)
             return;
@@ -95,19 +104,29 @@ public sealed class HubBroadcaster(
         foreach (var (name, list) in byInterface)
         {
             if (list.Count > 0)
-                await SendWindowsAsync(To(ConnectionsHub.InterfaceGroup(name)), list);
+                await SendWindowsAsync(ConnectionsHub.InterfaceGroup(name), list);
         }
     }
 
-    private static async Task SendWindowsAsync(IConnectionsClient client, IReadOnlyList<ConnectionRecord> batch)
+    private async Task SendWindowsAsync(string group, IReadOnlyList<ConnectionRecord> batch)
     {
         foreach (var window in RecordSlice.Windows(batch, MaxRecordsPerMessage))
-            await client.ReceiveBatch(window);
+            await SendAsync(group, c => c.ReceiveBatch(window));
     }
 
-    // One member: straight into its connection, without the group send's serialised copy.
-    private IConnectionsClient To(string group) =>
-        subscribers.TryGetOnlyMember(group, out var connectionId) ? hub.Clients.Client(connectionId) : hub.Clients.Group(group);
+    /// <summary>
+    /// Into each local member's own bounded queue (<see cref="SubscriberQueues"/>): a member that stops
+    /// reading loses its own messages (counted) and is closed after a while; it never holds up the
+    /// others, as a group send would. Clustered, the backplane delivers to every replica's members.
+    /// </summary>
+    private Task SendAsync(string group, Func<IConnectionsClient, Task> send)
+    {
+        if (subscribers.Clustered)
+            return send(hub.Clients.Group(group));
+        foreach (var connectionId in subscribers.Members(group))
+            queues.Post(connectionId, send);
+        return Task.CompletedTask;
+    }
 
     private async Task SendStatsAsync(CancellationToken ct)
     {
@@ -116,6 +135,7 @@ public sealed class HubBroadcaster(
         {
             while (await timer.WaitForNextTickAsync(ct))
             {
+                queues.DropStalled();
                 if (!subscribers.Any)
                     continue;
                 try
@@ -124,7 +144,7 @@ public sealed class HubBroadcaster(
                     foreach (var g in subscribers.Groups())
                     {
                         var stats = store.GetSeconds(TimeSpan.FromSeconds(2), ConnectionsHub.InterfaceOf(g))[0];
-                        await To(g).ReceiveStats(stats);
+                        await SendAsync(g, c => c.ReceiveStats(stats));
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)

@@ -54,6 +54,16 @@ public sealed class HubSubscribers
         }
     }
 
+    /// <summary>True once the backplane reports groups: sends go to the group, through it.</summary>
+    public bool Clustered => _clustered;
+
+    /// <summary>The local connections in <paramref name="group"/>.</summary>
+    public IReadOnlyList<string> Members(string group)
+    {
+        lock (_lock)
+            return _members.TryGetValue(group, out var m) ? [.. m] : [];
+    }
+
     /// <summary>The groups with members now, except <paramref name="except"/>.</summary>
     public IReadOnlyList<string> Groups(string? except = null)
     {
@@ -62,18 +72,34 @@ public sealed class HubSubscribers
             return [.. _members.Keys.Union(cluster).Where(g => g != except)];
     }
 
-    public void Add(string connectionId, string group)
+    public void Add(string connectionId, string group) => TryAdd(connectionId, group, int.MaxValue);
+
+    /// <summary>Subscriptions refused because the connection was at its bound of groups.</summary>
+    public long RefusedGroups => Interlocked.Read(ref _refusedGroups);
+
+    private long _refusedGroups;
+
+    /// <summary>Adds <paramref name="connectionId"/> to <paramref name="group"/> unless it is in
+    /// <paramref name="maxGroups"/> other groups already (counted); true when it is a member now.</summary>
+    public bool TryAdd(string connectionId, string group, int maxGroups)
     {
         lock (_lock)
         {
             if (!_groupsOf.TryGetValue(connectionId, out var groups))
                 _groupsOf[connectionId] = groups = new HashSet<string>(StringComparer.Ordinal);
-            if (!groups.Add(group))
-                return;
+            if (groups.Contains(group))
+                return true;
+            if (groups.Count >= maxGroups)
+            {
+                Interlocked.Increment(ref _refusedGroups);
+                return false;
+            }
+            groups.Add(group);
             if (!_members.TryGetValue(group, out var members))
                 _members[group] = members = new HashSet<string>(StringComparer.Ordinal);
             members.Add(connectionId);
             _memberships++;
+            return true;
         }
     }
 

@@ -17,13 +17,13 @@ namespace NeTracker.Web.Hubs;
 /// so a script reads the same fields whichever protocol it picks. Clients of .NET use
 /// <see cref="Options"/> (<c>AddMessagePackProtocol(o => o.SerializerOptions = RecordMessagePack.Options)</c>).
 /// </summary>
-public static class RecordMessagePack
+public static partial class RecordMessagePack
 {
     /// <summary>Record, stats and address formatters first; other hub types (agent batches) by
     /// property name, as SignalR's own default does.</summary>
     public static MessagePackSerializerOptions Options { get; } = MessagePackSerializerOptions.Standard
         .WithResolver(CompositeResolver.Create(
-            [new ConnectionRecordFormatter(), new IpAddressFormatter(), new SecondStatsFormatter(), new ReasonCountFormatter(),
+            [new ConnectionRecordFormatter(), new AgentBatchFormatter(), new IpAddressFormatter(), new SecondStatsFormatter(), new ReasonCountFormatter(),
              new SchemaEnumFormatter<Direction>(), new SchemaEnumFormatter<IpFamily>(),
              new SchemaEnumFormatter<CloseReason>(), new SchemaEnumFormatter<ClosedBy>(),
              new SchemaEnumFormatter<OwnerSource>()],
@@ -138,9 +138,9 @@ public static class RecordMessagePack
             if (reader.TryReadNil())
                 return null;
             byte[]? scratch = null;
-            return IPAddress.TryParse(ReadUtf8(ref reader, ref scratch), out var a)
+            return RecordAddress.TryParse(ReadUtf8(ref reader, ref scratch), out var a)
                 ? a
-                : throw new MessagePackSerializationException("an address is not an IPv4 or IPv6 address");
+                : throw new MessagePackSerializationException("an address is not an IPv4 address (four decimal parts) or an IPv6 address");
         }
     }
 
@@ -163,6 +163,10 @@ public static class RecordMessagePack
 
         public T Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
         {
+            // A number is taken as the enum's value, defined or not: the record validator refuses
+            // an undefined one with the same words whichever protocol brought it.
+            if (reader.NextMessagePackType == MessagePackType.Integer)
+                return (T)Enum.ToObject(typeof(T), reader.ReadInt32());
             byte[]? scratch = null;
             var utf8 = ReadUtf8(ref reader, ref scratch);
             return Known(NameLookup, utf8) is { } name
@@ -429,14 +433,16 @@ public static class RecordMessagePack
             return new ConnectionRecord
             {
                 Id = id,
-                Host = host ?? throw Missing("host"),
-                Interface = iface ?? throw Missing("interface"),
+                // A nil or missing required field is read as null, as the JSON protocol reads it:
+                // the record validator refuses it, naming the field.
+                Host = host!,
+                Interface = iface!,
                 IfIndex = ifIndex,
                 Direction = direction,
                 Family = family,
-                ClientAddr = client ?? throw Missing("client_addr"),
+                ClientAddr = client!,
                 ClientPort = clientPort,
-                ServerAddr = server ?? throw Missing("server_addr"),
+                ServerAddr = server!,
                 ServerPort = serverPort,
                 StartUtc = start,
                 EndUtc = end,
@@ -469,7 +475,5 @@ public static class RecordMessagePack
                 LastSUtc = lastS,
             };
         }
-
-        private static MessagePackSerializationException Missing(string field) => new($"a record without {field}");
     }
 }

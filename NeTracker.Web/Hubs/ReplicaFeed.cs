@@ -27,8 +27,15 @@ public sealed class ReplicaFeed(
     RemoteRecords remote,
     IOptions<LiveOptions> options,
     TimeProvider time,
-    ILogger<ReplicaFeed> log) : BackgroundService
+    ILogger<ReplicaFeed> log,
+    Resilience.RecordGate? gate = null,
+    Resilience.BackgroundLoops? loops = null) : BackgroundService
 {
+    /// <summary>The name this loop reports under (Health, /healthz, netracker_loop_*); also the sender refused records are counted under.</summary>
+    public const string LoopName = "replica feed";
+
+    private readonly Resilience.BackgroundLoops _loops = loops ?? new(time, Microsoft.Extensions.Logging.Abstractions.NullLogger<Resilience.BackgroundLoops>.Instance);
+
     private static readonly RedisChannel Channel = RedisChannel.Literal(ClusterGroupsMonitor.ChannelPrefix + "replica-records");
     private static readonly TimeSpan SendInterval = TimeSpan.FromMilliseconds(100);
 
@@ -47,7 +54,9 @@ public sealed class ReplicaFeed(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await using var redis = await ConnectionMultiplexer.ConnectAsync(ClusterGroupsMonitor.Configure(ConfigurationOptions.Parse(options.Value.Redis!)));
-        await Task.WhenAll(PublishAsync(redis, stoppingToken), FollowAsync(redis, stoppingToken));
+        await Task.WhenAll(
+            _loops.RunAsync(LoopName + " (publish)", ct => PublishAsync(redis, ct), stoppingToken),
+            _loops.RunAsync(LoopName, ct => FollowAsync(redis, ct), stoppingToken));
     }
 
     private async Task PublishAsync(ConnectionMultiplexer redis, CancellationToken ct)
@@ -130,8 +139,10 @@ public sealed class ReplicaFeed(
     {
         try
         {
-            if (Decode((byte[])message!, _replica) is not { } records)
+            if (Decode((byte[])message!, _replica) is not { } decoded)
                 return;
+            // Anyone who can write to Redis can publish here: the records pass the same check as an agent's.
+            var records = gate is null ? decoded : gate.Valid(decoded, LoopName);
             Interlocked.Add(ref _received, records.Length);
             ingest.AppendRemote(records);
         }
@@ -139,6 +150,12 @@ public sealed class ReplicaFeed(
         {
             Interlocked.Increment(ref _failures);
             log.LogWarning("Replica feed: a message could not be read: {Error}", e.Message);
+        }
+        catch (Exception e)
+        {
+            // A callback of the Redis client: nothing above would see this, so it is counted here and the feed goes on.
+            Interlocked.Increment(ref _failures);
+            _loops.SetAside(LoopName, 1, $"a message of another replica could not be taken: {e.GetType().Name}: {e.Message}", e);
         }
     }
 }

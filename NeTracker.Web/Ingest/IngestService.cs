@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using NeTracker.Probe;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Configuration;
+using NeTracker.Web.Resilience;
 using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Ingest;
@@ -27,8 +28,14 @@ public sealed class IngestService(
     IOptions<LiveOptions> options,
     TimeProvider time,
     ILogger<IngestService> logger,
-    RemoteRecords? remote = null) : BackgroundService
+    RemoteRecords? remote = null,
+    BackgroundLoops? loops = null) : BackgroundService
 {
+    /// <summary>The name this loop reports under (Health, /healthz, netracker_loop_*).</summary>
+    public const string LoopName = "ingest";
+
+    private readonly BackgroundLoops _loops = loops ?? new BackgroundLoops(time, Microsoft.Extensions.Logging.Abstractions.NullLogger<BackgroundLoops>.Instance);
+
     private const int MaxBatchesPerTick = 4096;
     private static readonly TimeSpan ActivePollInterval = TimeSpan.FromSeconds(1);
 
@@ -83,15 +90,13 @@ public sealed class IngestService(
     {
         // Ids continue after whatever history already holds, so they stay unique across restarts.
         _lastId = Math.Max(store.LastId, _sinks.Length == 0 ? 0 : _sinks.Max(s => s.LastId));
-        var probeTask = FollowProbeAsync(stoppingToken);
-        try
+        var probeTask = _loops.RunAsync("probe pump", FollowProbeAsync, stoppingToken);
+        // Supervised: Ingest sets aside what it cannot handle and goes on; anything else restarts the loop.
+        await _loops.RunAsync(LoopName, async ct =>
         {
-            await foreach (var batches in _incoming.Reader.ReadBatchesAsync(options.Value.BatchInterval, time, MaxBatchesPerTick, stoppingToken))
+            await foreach (var batches in _incoming.Reader.ReadBatchesAsync(options.Value.BatchInterval, time, MaxBatchesPerTick, ct))
                 Ingest(batches);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
+        }, stoppingToken);
         await probeTask;
 
         // Stopping: what is queued was already read from the probe or acknowledged to an agent,
@@ -148,8 +153,22 @@ public sealed class IngestService(
             for (var i = 0; i < part.Count; i++)
                 part[i].AssignId(++_lastId);
         }
-        store.Append(batch);
-        var own = remote is null ? batch : remote.Local(batch);
+        var setAside = store.SetAside;
+        IReadOnlyList<ConnectionRecord> appended;
+        try
+        {
+            appended = store.Append(batch);
+        }
+        catch (Exception ex)
+        {
+            // Only out-of-order ids (a bug, not a record) throw here: the tick is lost, the loop goes on.
+            logger.LogError(ex, "The live store refused a batch of {Count} records", batch.Count);
+            _loops.SetAside(LoopName, batch.Count, $"the store refused a batch: {ex.Message}");
+            return;
+        }
+        if (store.SetAside > setAside)
+            _loops.SetAside(LoopName, store.SetAside - setAside, $"the live store could not add {store.SetAsideReason}");
+        var own = remote is null ? appended : remote.Local(appended);
         foreach (var sink in _sinks)
         {
             try
@@ -161,7 +180,7 @@ public sealed class IngestService(
             {
                 // The contract says sinks never throw; if one does, the live view keeps going.
                 Interlocked.Increment(ref _sinkFailures);
-                logger.LogError(ex, "Sink {Sink} threw on Enqueue", sink.GetType().Name);
+                _loops.SetAside(LoopName, own.Count, $"sink {sink.GetType().Name} threw on Enqueue: {ex.Message}", ex);
             }
         }
         Interlocked.Add(ref _received, batch.Count);

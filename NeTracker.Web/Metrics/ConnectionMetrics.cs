@@ -10,8 +10,23 @@ namespace NeTracker.Web.Metrics;
 /// interface and direction, and closed connections per close reason. It is a sink like
 /// history, so it sees exactly the records the store sees (local probe and remote agents).
 /// </summary>
-public sealed class ConnectionMetrics : IConnectionSink
+/// <remarks>
+/// Bounded: at most <see cref="MaxSeries"/> label sets per family (NeTracker:Limits:MetricSeries);
+/// records of a new host or interface beyond it are counted under <c>host="_other",interface="_other"</c>
+/// and in <see cref="Folded"/>, so no sender can make /metrics grow without end.
+/// </remarks>
+public sealed class ConnectionMetrics(int maxSeries = 2000) : IConnectionSink
 {
+    /// <summary>The label value of the series that takes what is beyond <see cref="MaxSeries"/>.</summary>
+    public const string Other = "_other";
+
+    public int MaxSeries => maxSeries;
+
+    private long _folded;
+
+    /// <summary>Records counted under the <see cref="Other"/> series because the label sets were at their bound.</summary>
+    public long Folded => Interlocked.Read(ref _folded);
+
     /// <summary>Upper bounds in seconds: 100 µs to 1 h, roughly ×3 apart (log buckets).</summary>
     public static readonly double[] BucketBounds =
         [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000, 3600];
@@ -26,8 +41,21 @@ public sealed class ConnectionMetrics : IConnectionSink
     {
         foreach (var r in batch)
         {
-            _durations.GetOrAdd((r.Host, r.Interface, r.Direction), _ => new DurationHistogram()).Observe(r.DurationNs);
-            _closed.AddOrUpdate((r.Host, r.Interface, r.CloseReason), 1, (_, n) => n + 1);
+            var key = (r.Host, r.Interface, r.Direction);
+            if (!_durations.TryGetValue(key, out var histogram))
+            {
+                if (_durations.Count >= maxSeries)
+                {
+                    Interlocked.Increment(ref _folded);
+                    key = (Other, Other, r.Direction);
+                }
+                histogram = _durations.GetOrAdd(key, _ => new DurationHistogram());
+            }
+            histogram.Observe(r.DurationNs);
+            var closed = (r.Host, r.Interface, r.CloseReason);
+            if (!_closed.ContainsKey(closed) && _closed.Count >= maxSeries)
+                closed = (Other, Other, r.CloseReason);
+            _closed.AddOrUpdate(closed, 1, (_, n) => n + 1);
         }
     }
 

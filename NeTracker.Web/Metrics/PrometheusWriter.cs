@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using NeTracker.Probe;
 using NeTracker.Probe.Model;
+using NeTracker.Web.Resilience;
 
 namespace NeTracker.Web.Metrics;
 
@@ -10,27 +11,70 @@ public static class PrometheusWriter
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    public static string Write(ConnectionMetrics metrics, ProbeCounters? counters, int activeConnections)
+    /// <summary>
+    /// Every family, each written apart: one that throws (a value no record should hold) is left out
+    /// and reported to <paramref name="loops"/> ("metrics"), so /metrics still answers with the others.
+    /// </summary>
+    public static string Write(ConnectionMetrics metrics, ProbeCounters? counters, int activeConnections,
+        RecordRefusals? refusals = null, BackgroundLoops? loops = null)
     {
         var sb = new StringBuilder();
-        var c = CultureInfo.InvariantCulture;
+        Section(sb, loops, "durations", s => Durations(s, metrics, loops));
+        Section(sb, loops, "close reasons", s => Closed(s, metrics, loops));
+        Section(sb, loops, "probe", s => Probe(s, counters, activeConnections));
+        Section(sb, loops, "refusals", s => Refusals(s, refusals, metrics));
+        Section(sb, loops, "loops", s => Loops(s, loops));
+        return sb.ToString();
+    }
 
+    private static void Section(StringBuilder sb, BackgroundLoops? loops, string name, Action<StringBuilder> write)
+    {
+        var part = new StringBuilder();
+        try
+        {
+            write(part);
+            sb.Append(part);
+        }
+        catch (Exception e) when (loops is not null)
+        {
+            loops.SetAside(MetricsLoop, 1, $"the {name} metrics could not be written and were left out: {e.GetType().Name}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The name /metrics reports its own recoveries under (Health, netracker_loop_*).</summary>
+    public const string MetricsLoop = "metrics";
+
+    // Series by series: one that cannot be written (a label no validated record holds) is left out alone.
+    private static void Durations(StringBuilder sb, ConnectionMetrics metrics, BackgroundLoops? loops)
+    {
         Header(sb, "netracker_connection_duration_seconds", "histogram", "Lifetime of finished TCP connections, first SYN to close.");
         foreach (var (key, h) in metrics.Durations.OrderBy(k => k.Key))
-        {
-            var labels = $"host=\"{Escape(key.Host)}\",interface=\"{Escape(key.Interface)}\",direction=\"{SchemaNames.Of(key.Direction)}\"";
-            var counts = h.CumulativeCounts();
-            for (var i = 0; i < ConnectionMetrics.BucketBounds.Length; i++)
-                sb.Append(c, $"netracker_connection_duration_seconds_bucket{{{labels},le=\"{ConnectionMetrics.BucketBounds[i]}\"}} {counts[i]}\n");
-            sb.Append(c, $"netracker_connection_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {counts[^1]}\n");
-            sb.Append(c, $"netracker_connection_duration_seconds_sum{{{labels}}} {h.SumSeconds}\n");
-            sb.Append(c, $"netracker_connection_duration_seconds_count{{{labels}}} {counts[^1]}\n");
-        }
+            Section(sb, loops, "durations", s => DurationSeries(s, key, h));
+    }
 
+    private static void DurationSeries(StringBuilder sb, (string Host, string Interface, Direction Direction) key, ConnectionMetrics.DurationHistogram h)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var labels = $"host=\"{Escape(key.Host)}\",interface=\"{Escape(key.Interface)}\",direction=\"{SchemaNames.Of(key.Direction)}\"";
+        var counts = h.CumulativeCounts();
+        for (var i = 0; i < ConnectionMetrics.BucketBounds.Length; i++)
+            sb.Append(c, $"netracker_connection_duration_seconds_bucket{{{labels},le=\"{ConnectionMetrics.BucketBounds[i]}\"}} {counts[i]}\n");
+        sb.Append(c, $"netracker_connection_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {counts[^1]}\n");
+        sb.Append(c, $"netracker_connection_duration_seconds_sum{{{labels}}} {h.SumSeconds}\n");
+        sb.Append(c, $"netracker_connection_duration_seconds_count{{{labels}}} {counts[^1]}\n");
+    }
+
+    private static void Closed(StringBuilder sb, ConnectionMetrics metrics, BackgroundLoops? loops)
+    {
+        var c = CultureInfo.InvariantCulture;
         Header(sb, "netracker_connections_closed_total", "counter", "Finished connections by close reason.");
         foreach (var (key, n) in metrics.Closed.OrderBy(k => k.Key))
-            sb.Append(c, $"netracker_connections_closed_total{{host=\"{Escape(key.Host)}\",interface=\"{Escape(key.Interface)}\",close_reason=\"{SchemaNames.Of(key.Reason)}\"}} {n}\n");
+            Section(sb, loops, "close reasons", s => s.Append(c, $"netracker_connections_closed_total{{host=\"{Escape(key.Host)}\",interface=\"{Escape(key.Interface)}\",close_reason=\"{SchemaNames.Of(key.Reason)}\"}} {n}\n"));
+    }
 
+    private static void Probe(StringBuilder sb, ProbeCounters? counters, int activeConnections)
+    {
+        var c = CultureInfo.InvariantCulture;
         Header(sb, "netracker_active_connections", "gauge", "Connections open now (last table sweep).");
         sb.Append(c, $"netracker_active_connections {activeConnections}\n");
 
@@ -54,7 +98,33 @@ public static class PrometheusWriter
             Counter(sb, "netracker_channel_drops_total", "Records dropped because ingest did not keep up.", Interlocked.Read(ref counters.ChannelDrops));
             Counter(sb, "netracker_records_total", "Records the probe emitted.", Interlocked.Read(ref counters.RecordsEmitted));
         }
-        return sb.ToString();
+    }
+
+    private static void Refusals(StringBuilder sb, RecordRefusals? refusals, ConnectionMetrics metrics)
+    {
+        var c = CultureInfo.InvariantCulture;
+        if (refusals is null)
+        {
+            Counter(sb, "netracker_metric_series_folded_total", $"Records counted under host=\"{ConnectionMetrics.Other}\" because the label sets were at NeTracker:Limits:MetricSeries.", metrics.Folded);
+            return;
+        }
+        Header(sb, "netracker_records_refused_total", "counter", "Records from outside refused at the boundary, never stored, per sending agent and reason (field:kind).");
+        foreach (var (key, n) in refusals.Counts.OrderBy(k => k.Key))
+            sb.Append(c, $"netracker_records_refused_total{{agent=\"{Escape(key.Agent)}\",reason=\"{Escape(key.Reason)}\"}} {n}\n");
+    }
+
+    private static void Loops(StringBuilder sb, BackgroundLoops? loops)
+    {
+        if (loops is null)
+            return;
+        var c = CultureInfo.InvariantCulture;
+        var all = loops.Loops;
+        Header(sb, "netracker_loop_set_aside_total", "counter", "Records or batches a background loop could not handle and set aside, going on.");
+        foreach (var l in all)
+            sb.Append(c, $"netracker_loop_set_aside_total{{loop=\"{Escape(l.Name)}\"}} {l.SetAside}\n");
+        Header(sb, "netracker_loop_restarts_total", "counter", "Times a background loop faulted and was restarted.");
+        foreach (var l in all)
+            sb.Append(c, $"netracker_loop_restarts_total{{loop=\"{Escape(l.Name)}\"}} {l.Restarts}\n");
     }
 
     private static void Header(StringBuilder sb, string name, string type, string help)

@@ -19,15 +19,19 @@ public sealed class AdminCredential
     private const string Alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     private const int GeneratedLength = 24;
 
-    private readonly Lazy<PasswordHash> _hash;
+    private volatile Lazy<(PasswordHash Hash, string Stamp)> _hash;
+    private (string? Password, string? Hash) _configured;
+    private readonly ILogger _logger;
+    private readonly TextWriter _console;
 
     public AdminCredential(IOptions<SecurityOptions> security, IOptions<NeTrackerOptions> options,
         ILogger<AdminCredential> logger, TextWriter? console = null)
     {
-        var s = security.Value;
         var path = Path.Combine(options.Value.DataDirectory, FileName);
         HashFilePath = path;
-        _hash = new Lazy<PasswordHash>(() => Load(s, path, logger, console ?? Console.Out), LazyThreadSafetyMode.ExecutionAndPublication);
+        _logger = logger;
+        _console = console ?? Console.Out;
+        _hash = Loader(security.Value);
     }
 
     /// <summary>Where a generated password's hash lives (used only when none is configured).</summary>
@@ -36,7 +40,38 @@ public sealed class AdminCredential
     /// <summary>Loads (or generates) the hash now, so a generated password is printed at start, not at first login.</summary>
     public void EnsureLoaded() => _ = _hash.Value;
 
-    public bool Verify(string? password) => _hash.Value.Verify(password);
+    public bool Verify(string? password) => _hash.Value.Hash.Verify(password);
+
+    /// <summary>
+    /// Changes with the password, and only then (not at a restart): sessions carry it, so a new
+    /// password ends every session signed in with the old one (<see cref="SessionRegistry"/>).
+    /// </summary>
+    public string Stamp => _hash.Value.Stamp;
+
+    /// <summary>A configuration change of AdminPassword or AdminPasswordHash takes effect at once (and ends the sessions).</summary>
+    public void Reload(SecurityOptions s)
+    {
+        if ((s.AdminPassword, s.AdminPasswordHash) == _configured)
+            return;
+        _hash = Loader(s);
+        _logger.LogWarning("The admin password changed in the configuration: every session signed in with the old one has ended.");
+    }
+
+    private Lazy<(PasswordHash, string)> Loader(SecurityOptions s)
+    {
+        _configured = (s.AdminPassword, s.AdminPasswordHash);
+        return new(() =>
+        {
+            var hash = Load(s, HashFilePath, _logger, _console);
+            // From what defines the password, not the salted hash: a clear AdminPassword is hashed
+            // with a new salt at every start, and a restart must not sign anyone out.
+            var source = !string.IsNullOrWhiteSpace(s.AdminPasswordHash) ? "hash:" + s.AdminPasswordHash.Trim()
+                : !string.IsNullOrEmpty(s.AdminPassword) ? "clear:" + s.AdminPassword
+                : "file:" + hash;
+            var stamp = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("netracker-session-stamp\n" + source)))[..32];
+            return (hash, stamp);
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
 
     private static PasswordHash Load(SecurityOptions s, string path, ILogger logger, TextWriter console)
     {

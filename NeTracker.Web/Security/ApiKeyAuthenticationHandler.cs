@@ -28,14 +28,22 @@ public sealed class ApiKeyAuthenticationHandler(
         var key = Read(Request);
         if (key is null)
             return Task.FromResult(AuthenticateResult.NoResult());
-        if (ring.Find(key) is not { } name)
+        if (ring.Find(key) is not { } found)
         {
             Logger.LogWarning("Rejected an unknown or revoked API key from {Address} for {Path}.",
                 Context.Connection.RemoteIpAddress, Request.Path.Value);
             return Task.FromResult(AuthenticateResult.Fail("Unknown or revoked API key."));
         }
-        var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, "apikey:" + name), new Claim(AuthMethodClaim, "apikey")], Scheme.Name);
+        List<Claim> claims =
+        [
+            new(ClaimTypes.Name, "apikey:" + found.Name), new(AuthMethodClaim, "apikey"),
+            new(KeyScopes.KeyNameClaim, found.Name), new(KeyScopes.KeyIdClaim, found.Id),
+        ];
+        claims.AddRange(found.Scopes.Select(s => new Claim(KeyScopes.ScopeClaim, s)));
+        claims.AddRange(found.Agents.Select(a => new Claim(KeyScopes.AgentClaim, a)));
+        if (found.Legacy)
+            claims.Add(new Claim(KeyScopes.LegacyClaim, "true"));
+        var identity = new ClaimsIdentity(claims, Scheme.Name);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
     }
 

@@ -10,11 +10,19 @@ namespace NeTracker.Web.Security;
 /// and API keys would cross the network in clear text.
 /// </summary>
 public sealed class ListenAddressCheck(IServer server, IHostApplicationLifetime lifetime, AdminCredential admin,
-    ILogger<ListenAddressCheck> logger) : IHostedService
+    ApiKeyRing ring, TransportState transport, ILogger<ListenAddressCheck> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         admin.EnsureLoaded();
+        foreach (var note in transport.Notes)
+            logger.LogWarning("{Note}", note);
+        foreach (var name in ring.LegacyKeys)
+        {
+            logger.LogWarning("The API key '{Name}' has no Scopes, so it keeps every right it had before scopes existed (read, " +
+                "publish as any agent name not bound to another key, admin: attach/detach). Give it Scopes — read, publish " +
+                "(with Agents), admin — README.md, \"Security\".", name);
+        }
         lifetime.ApplicationStarted.Register(Check);
         return Task.CompletedTask;
     }
@@ -29,9 +37,9 @@ public sealed class ListenAddressCheck(IServer server, IHostApplicationLifetime 
             if (IsExposedInClear(address))
             {
                 logger.LogWarning(
-                    "NeTracker listens on {Address}: reachable from other hosts WITHOUT TLS, so the password, session cookie " +
-                    "and API keys cross the network in clear text. Bind to 127.0.0.1 behind a TLS reverse proxy, or configure " +
-                    "an https endpoint (README.md, \"Security\").", address);
+                    "NeTracker listens on {Address}: reachable from other hosts WITHOUT TLS (NeTracker:Security:AllowPlainHttp), so " +
+                    "the password, session cookie and API keys cross the network in clear text unless a TLS proxy is in front " +
+                    "(README.md, \"Security\").", address);
             }
         }
     }

@@ -5,13 +5,15 @@ using Microsoft.Extensions.Options;
 namespace NeTracker.Web.Security;
 
 /// <summary>
-/// Brute-force protection for the login form, per client and for all clients together.
+/// Brute-force protection for the login form, per client, with a global brake that only slows.
 /// Each attempt counts as a failure the moment it starts (so a burst of parallel guesses
 /// cannot all slip past the check) and is forgiven when the password turns out right.
 /// After N failures within the window a client must wait BaseDelay, doubling with each
-/// further failure up to MaxDelay; after the global limit every client waits. A locked-out
-/// attempt is refused before the password is hashed, so guessing also cannot burn the CPU.
-/// IPv6 clients are grouped by /64, the block one host usually owns.
+/// further failure up to MaxDelay. A locked-out attempt is refused before the password is
+/// hashed, so guessing also cannot burn the CPU. IPv6 clients are grouped by /64, the block
+/// one host usually owns. Beyond the global limit every attempt waits BaseDelay first — never
+/// a refusal, so addresses an attacker controls cannot lock anyone else out; loopback clients
+/// (the console of the host itself) are never throttled.
 /// </summary>
 public sealed class LoginThrottle(IOptionsMonitor<SecurityOptions> options, TimeProvider time)
 {
@@ -20,23 +22,31 @@ public sealed class LoginThrottle(IOptionsMonitor<SecurityOptions> options, Time
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _clients = new(StringComparer.Ordinal);
     private readonly Queue<DateTimeOffset> _global = new();
-    private DateTimeOffset _globalLockedUntil;
 
-    /// <summary>Reserves an attempt; false (with how long to wait) when the client or everyone is locked out.</summary>
-    public bool TryBegin(IPAddress? client, out TimeSpan retryAfter)
+    /// <summary>Reserves an attempt; false (with how long to wait) when the client is locked out.</summary>
+    public bool TryBegin(IPAddress? client, out TimeSpan retryAfter) => TryBegin(client, out retryAfter, out _);
+
+    /// <summary>
+    /// Reserves an attempt; false (with how long to wait) when this client is locked out. When all
+    /// clients together failed more than the global limit, <paramref name="slowDown"/> says how long
+    /// to wait before checking the password.
+    /// </summary>
+    public bool TryBegin(IPAddress? client, out TimeSpan retryAfter, out TimeSpan slowDown)
     {
         var o = options.CurrentValue.LoginThrottle;
         var now = time.GetUtcNow();
+        retryAfter = slowDown = TimeSpan.Zero;
+        if (IsLoopback(client))
+            return true;
         var key = Key(client);
         lock (_lock)
         {
             while (_global.TryPeek(out var t) && now - t > o.Window)
                 _global.Dequeue();
             var entry = Find(key, now, o.Window);
-            var until = entry is null ? _globalLockedUntil : Max(entry.LockedUntil, _globalLockedUntil);
-            if (until > now)
+            if (entry is not null && entry.LockedUntil > now)
             {
-                retryAfter = until - now;
+                retryAfter = entry.LockedUntil - now;
                 return false;
             }
 
@@ -45,10 +55,11 @@ public sealed class LoginThrottle(IOptionsMonitor<SecurityOptions> options, Time
             entry.LastFailure = now;
             if (entry.Failures >= o.FailuresPerClient)
                 entry.LockedUntil = now + Delay(o, entry.Failures - o.FailuresPerClient);
-            _global.Enqueue(now);
             if (_global.Count >= o.FailuresGlobal)
-                _globalLockedUntil = now + Delay(o, _global.Count - o.FailuresGlobal);
-            retryAfter = TimeSpan.Zero;
+                slowDown = o.BaseDelay;
+            // Bounded like the clients: the brake needs to know only that the limit is reached.
+            if (_global.Count < o.FailuresGlobal * 2)
+                _global.Enqueue(now);
             return true;
         }
     }
@@ -56,6 +67,8 @@ public sealed class LoginThrottle(IOptionsMonitor<SecurityOptions> options, Time
     /// <summary>The attempt begun by <see cref="TryBegin"/> succeeded: forget this client's failures.</summary>
     public void Succeeded(IPAddress? client)
     {
+        if (IsLoopback(client))
+            return;
         lock (_lock)
         {
             _clients.Remove(Key(client));
@@ -118,7 +131,7 @@ public sealed class LoginThrottle(IOptionsMonitor<SecurityOptions> options, Time
         return new IPAddress(b).ToString() + "/64";
     }
 
-    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+    private static bool IsLoopback(IPAddress? a) => a is not null && IPAddress.IsLoopback(a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a);
 
     private sealed class Entry
     {

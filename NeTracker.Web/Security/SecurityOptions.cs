@@ -23,6 +23,26 @@ public sealed class SecurityOptions
     /// <summary>How long a sign-in lasts without activity (sliding).</summary>
     public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromHours(8);
 
+    /// <summary>How long a sign-in lasts at most, however active (then the password is asked again).</summary>
+    public TimeSpan SessionAbsoluteLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often open hub connections and Blazor circuits are checked against sign-outs, password changes and removed keys.</summary>
+    public TimeSpan RevalidationInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Origins (scheme://host[:port]) besides the dashboard's own from which a signed-in browser may
+    /// open a hub or send a POST: the public address a reverse proxy serves the dashboard under when
+    /// it rewrites the Host header (e.g. https://netracker.example.org).
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = [];
+
+    /// <summary>
+    /// Serve plain http:// on addresses other hosts can reach. Off: such an address is served as
+    /// https:// (with the configured certificate or one generated at first start). Only behind a
+    /// TLS-terminating proxy on a private network; the Health page shows it.
+    /// </summary>
+    public bool AllowPlainHttp { get; set; }
+
     public LoginThrottleOptions LoginThrottle { get; set; } = new();
 }
 
@@ -36,6 +56,17 @@ public sealed class ApiKeyOptions
 
     /// <summary>The key in clear; hashed at start. Convenient for tests and containers with secret env vars.</summary>
     public string? Key { get; set; }
+
+    /// <summary>
+    /// What the key may do: <c>read</c> (pages, REST, exports, metrics, hub subscriptions),
+    /// <c>publish</c> (an agent: the hub's Publish, as one of <see cref="Agents"/>), <c>admin</c>
+    /// (attach/detach, configuration). Absent: the rights every key had before scopes existed
+    /// (all three, any agent name not bound to another key) — with a warning at start and on Health.
+    /// </summary>
+    public List<string>? Scopes { get; set; }
+
+    /// <summary>The agent names (<c>--name</c>) a <c>publish</c> key may publish as; every record's host must be that name.</summary>
+    public List<string> Agents { get; set; } = [];
 }
 
 /// <summary>Brute-force protection of the login form.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -6,6 +7,7 @@ using Microsoft.AspNetCore.Components.Endpoints;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using NeTracker.Web.Configuration;
 
@@ -34,12 +36,25 @@ public static class SecurityServices
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidation>();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new AdminCredential(
-            sp.GetRequiredService<IOptions<SecurityOptions>>(), sp.GetRequiredService<IOptions<NeTrackerOptions>>(),
-            sp.GetRequiredService<ILogger<AdminCredential>>()));
+        services.AddSingleton(sp =>
+        {
+            var admin = new AdminCredential(
+                sp.GetRequiredService<IOptions<SecurityOptions>>(), sp.GetRequiredService<IOptions<NeTrackerOptions>>(),
+                sp.GetRequiredService<ILogger<AdminCredential>>());
+            // Lives as long as the container: a new password in the configuration applies (and ends sessions) at once.
+            sp.GetRequiredService<IOptionsMonitor<SecurityOptions>>().OnChange(admin.Reload);
+            return admin;
+        });
         services.AddSingleton<ApiKeyRing>();
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<AgentBinding>();
+        services.AddSingleton<HubGuard>();
+        services.Configure<HubOptions>(o => o.AddFilter<HubGuard>());
+        services.AddHostedService<HubRevalidation>();
         services.AddHostedService<ListenAddressCheck>();
+        services.AddSingleton<Health.IHealthReporter, SecurityHealthReporter>();
+        builder.AddNeTrackerTransportSecurity();
 
         services.AddAuthentication(DefaultScheme)
             .AddPolicyScheme(DefaultScheme, DefaultScheme, o =>
@@ -52,8 +67,7 @@ public static class SecurityServices
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyScheme, null);
         services.AddOptions<CookieAuthenticationOptions>(CookieScheme)
             .Configure<IOptions<SecurityOptions>, IOptions<NeTrackerOptions>>(ConfigureCookie);
-        services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        KeyScopes.AddPolicies(services.AddAuthorizationBuilder());
         services.AddCascadingAuthenticationState();
 
         // Keys that protect the cookie and antiforgery tokens live with the data (mode 0700),
@@ -84,6 +98,7 @@ public static class SecurityServices
             app.UseForwardedHeaders();
         app.UseMiddleware<SecurityHeaders>();
         app.UseAuthentication();
+        app.UseMiddleware<SameOrigin>();
         app.UseAuthorization();
     }
 
@@ -99,6 +114,28 @@ public static class SecurityServices
         c.AccessDeniedPath = "/login";
         c.ExpireTimeSpan = security.Value.SessionIdleTimeout;
         c.SlidingExpiration = true;
+        // Sessions end on the server (SessionRegistry): a sign-in is listed, a sign-out delisted,
+        // and every request's cookie is checked against the list, the password and the lifetime.
+        c.Events.OnSigningIn = ctx =>
+        {
+            if (ctx.Principal?.Identity is ClaimsIdentity identity)
+                identity.AddClaims(ctx.HttpContext.RequestServices.GetRequiredService<SessionRegistry>().Begin());
+            return Task.CompletedTask;
+        };
+        c.Events.OnSigningOut = ctx =>
+        {
+            ctx.HttpContext.RequestServices.GetRequiredService<SessionRegistry>().End(ctx.HttpContext.User);
+            return Task.CompletedTask;
+        };
+        c.Events.OnValidatePrincipal = async ctx =>
+        {
+            if (ctx.Principal is null || ctx.HttpContext.RequestServices.GetRequiredService<SessionRegistry>().Problem(ctx.Principal) is not { } problem)
+                return;
+            ctx.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SessionRegistry))
+                .LogInformation("Refused a session cookie from {Address}: {Problem}.", ctx.HttpContext.Connection.RemoteIpAddress, problem);
+            ctx.RejectPrincipal();
+            await ctx.HttpContext.SignOutAsync(CookieScheme);
+        };
         c.Events.OnRedirectToLogin = ctx =>
         {
             if (IsPageRequest(ctx.HttpContext))

@@ -63,11 +63,14 @@ public sealed partial class ConnectionStore : IDisposable
     public IReadOnlyList<ActiveConnection> ActiveConnections => Volatile.Read(ref _active);
 
     /// <summary>Adds a batch whose ids are assigned and increasing. Never waits for readers or subscribers.</summary>
-    public void Append(IReadOnlyList<ConnectionRecord> batch)
+    /// <returns>The records appended: <paramref name="batch"/> itself, or without the records that
+    /// could not be added (counted in <see cref="SetAside"/>) — only those go on to watchers and sinks.</returns>
+    public IReadOnlyList<ConnectionRecord> Append(IReadOnlyList<ConnectionRecord> batch)
     {
         if (batch.Count == 0)
-            return;
+            return batch;
         var nowSecond = _time.GetUtcNow().ToUnixTimeSeconds();
+        List<ConnectionRecord>? failed = null;
         lock (_lock)
         {
             foreach (var r in batch)
@@ -75,22 +78,53 @@ public sealed partial class ConnectionStore : IDisposable
                 if (r.Id <= _lastId)
                     throw new ArgumentException($"record id {r.Id} is not above the last id {_lastId}", nameof(batch));
                 _lastId = r.Id;
-                if (!FoldFlood(r, nowSecond))
-                {
-                    _ring[_next] = r;
-                    _next = (_next + 1) % _ring.Length;
-                    _count = Math.Min(_count + 1, _ring.Length);
-                }
-                _appended++;
-                AddToAggregates(r, nowSecond);
-                if (_interfaces.Count < MaxNames)
-                    _interfaces.Add(r.Interface);
-                if (_hosts.Count < MaxNames)
-                    _hosts.Add(r.Host);
+                if (!TryAdd(r, nowSecond))
+                    (failed ??= []).Add(r);
             }
         }
-        PushToWatchers(batch);
+        var left = failed is null ? null : new HashSet<object>(failed, ReferenceEqualityComparer.Instance);
+        IReadOnlyList<ConnectionRecord> appended = left is null ? batch : [.. batch.Where(r => !left.Contains(r))];
+        PushToWatchers(appended);
         NotifySubscribers();
+        return appended;
+    }
+
+    /// <summary>Records <see cref="Append"/> could not add (a value no validated record holds), left out and counted.</summary>
+    public long SetAside => Interlocked.Read(ref _setAside);
+
+    /// <summary>Why the last record was set aside.</summary>
+    public string? SetAsideReason { get; private set; }
+
+    private long _setAside;
+
+    // Caller holds _lock. A record that throws half-way leaves the ring as it was; the aggregates may
+    // keep part of it (they are counts, not the record).
+    private bool TryAdd(ConnectionRecord r, long nowSecond)
+    {
+        var (next, count, previous) = (_next, _count, _ring[_next]);
+        try
+        {
+            if (!FoldFlood(r, nowSecond))
+            {
+                _ring[_next] = r;
+                _next = (_next + 1) % _ring.Length;
+                _count = Math.Min(_count + 1, _ring.Length);
+            }
+            AddToAggregates(r, nowSecond);
+            if (_interfaces.Count < MaxNames)
+                _interfaces.Add(r.Interface);
+            if (_hosts.Count < MaxNames)
+                _hosts.Add(r.Host);
+            _appended++;
+            return true;
+        }
+        catch (Exception e)
+        {
+            (_next, _count, _ring[next]) = (next, count, previous);
+            Interlocked.Increment(ref _setAside);
+            SetAsideReason = $"record {r.Id}: {e.GetType().Name}: {e.Message}";
+            return false;
+        }
     }
 
     /// <summary>Replaces the open connections (the probe's last table sweep).</summary>

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Prints run_time_ns/run_cnt of BPF programs as one JSON object {id: {...}}.
 
-  bpfstats.py --dev IFACE   the tc programs attached to IFACE (NeTracker)
+  bpfstats.py --dev IFACE   the tc and tcx programs attached to IFACE (NeTracker)
   bpfstats.py --pid PID     the programs a process holds (tcplife)
 
 Needs kernel.bpf_stats_enabled=1 for the counters to move (bench/run.sh sets and restores it).
@@ -31,6 +31,30 @@ def prog_ids_of(pid):
     return ids
 
 
+def tcx_prog_ids(dev):
+    """Programs at the interface's tcx hooks (Linux 6.6+, where NeTracker attaches through tcx
+    links): BPF_PROG_QUERY itself, as the bpftool of Debian 12 predates tcx. {} without tcx."""
+    import ctypes, struct
+    try:
+        ifindex = int(open(f"/sys/class/net/{dev}/ifindex").read())
+    except OSError:
+        return {}
+    libc = ctypes.CDLL(None, use_errno=True)
+    sys_bpf = {"x86_64": 321, "aarch64": 280}.get(os.uname().machine)
+    found = {}
+    for attach_type, hook in ((46, "tcx/ingress"), (47, "tcx/egress")):
+        ids = (ctypes.c_uint32 * 64)()
+        attr = ctypes.create_string_buffer(64)
+        struct.pack_into("IIII", attr, 0, ifindex, attach_type, 0, 0)
+        struct.pack_into("QI", attr, 16, ctypes.addressof(ids), 64)
+        if sys_bpf is None or libc.syscall(sys_bpf, 16, attr, 64) != 0:  # BPF_PROG_QUERY
+            return found
+        count = struct.unpack_from("I", attr, 24)[0]
+        for i in range(min(count, 64)):
+            found[ids[i]] = hook
+    return found
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dev")
@@ -39,6 +63,7 @@ def main():
     progs = {p["id"]: p for p in bpftool("prog", "show")}
     if a.dev:
         ids = {t["id"]: t["kind"] for n in bpftool("net", "show", "dev", a.dev) for t in n.get("tc", [])}
+        ids.update(tcx_prog_ids(a.dev))
     else:
         ids = {i: "" for i in prog_ids_of(a.pid) if i in progs}
     out = {}

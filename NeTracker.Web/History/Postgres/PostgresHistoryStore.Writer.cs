@@ -18,7 +18,8 @@ public sealed partial class PostgresHistoryStore
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _writerLoop ??= Task.Run(WriteLoopAsync, CancellationToken.None);
+        // Supervised: what a record causes is set aside inside (Isolation.cs); anything else restarts the loop, shown on Health.
+        _writerLoop ??= Task.Run(() => _loops.RunAsync(WriterLoop, _ => WriteLoopAsync(), _abandon.Token), CancellationToken.None);
         _retentionLoop ??= Task.Run(RetentionLoopAsync, CancellationToken.None);
         return Task.CompletedTask;
     }
@@ -52,7 +53,7 @@ public sealed partial class PostgresHistoryStore
         while (true)
         {
             var progress = Volatile.Read(ref _progress).Task;
-            if (Interlocked.Read(ref _written) + Interlocked.Read(ref _duplicates) + Interlocked.Read(ref _droppedAccepted) >= target)
+            if (Interlocked.Read(ref _written) + Interlocked.Read(ref _duplicates) + Interlocked.Read(ref _droppedAccepted) + Interlocked.Read(ref _setAside) >= target)
                 return;
             await progress.WaitAsync(ct).ConfigureAwait(false);
         }
@@ -86,10 +87,22 @@ public sealed partial class PostgresHistoryStore
                         n += p.Records.Count;
                     }
                 }
-                if (await TryWriteAsync(_unwritten).ConfigureAwait(false))
+                // Isolating: the last write failed on a record, so the work goes one unit at a time,
+                // halving the unit that fails until the record is alone and set aside (Isolation.cs).
+                var work = _isolating ? _unwritten.GetRange(0, 1) : _unwritten;
+                var outcome = await TryWriteAsync(work).ConfigureAwait(false);
+                if (outcome == WriteOutcome.Written)
                 {
-                    _unwritten.Clear();
+                    _unwritten.RemoveRange(0, work.Count);
+                    _isolating &= _unwritten.Count > 0;
                     delay = _options.RetryDelay;
+                    continue;
+                }
+                if (outcome == WriteOutcome.RecordFailure)
+                {
+                    if (_isolating || _unwritten.Count == 1)
+                        Isolate(_unwritten);
+                    _isolating = _unwritten.Count > 0;
                     continue;
                 }
                 // Keep the records, wait, retry: the queue fills meanwhile and producers are refused beyond the bound.
@@ -148,7 +161,7 @@ public sealed partial class PostgresHistoryStore
     /// database does not hold yet, learn which keys were new (RETURNING). Commit, then hand each agent
     /// batch its new records: only now are they durable, so only now may the agent drop them.
     /// </summary>
-    private async Task<bool> TryWriteAsync(List<Pending> work)
+    private async Task<WriteOutcome> TryWriteAsync(List<Pending> work)
     {
         var ct = _abandon.Token;
         var total = work.Sum(p => p.Records.Count);
@@ -198,7 +211,13 @@ public sealed partial class PostgresHistoryStore
             _lastWriteUtc = _time.GetUtcNow().UtcDateTime;
             MarkHealthy();
             SignalProgress();
-            return true;
+            return WriteOutcome.Written;
+        }
+        catch (Exception e) when (IsRecordFailure(e))
+        {
+            _lastRecordFailure = e;
+            _partitions.Reset();
+            return WriteOutcome.RecordFailure;
         }
         catch (Exception e) when (PostgresErrors.IsStorageFailure(e))
         {
@@ -206,7 +225,7 @@ public sealed partial class PostgresHistoryStore
             // A partition another replica dropped meanwhile, or a server restarted from a backup: look again.
             _partitions.Reset();
             MarkFailing(e);
-            return false;
+            return WriteOutcome.StorageFailure;
         }
     }
 

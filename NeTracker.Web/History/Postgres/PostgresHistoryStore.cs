@@ -40,14 +40,16 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
     // Unbounded channel, bounded by _pending (in records), as in the DuckDB store.
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
 
+    private readonly Resilience.BackgroundLoops _loops;
     private long _pending, _accepted, _written, _duplicates, _dropped, _refused, _failedWrites, _retentionDeleted, _rows, _bytes;
 
     /// <summary>Only for the Parquet export's scratch files (Export.cs).</summary>
     private readonly string _dataDirectory;
 
     public PostgresHistoryStore(IOptions<Configuration.NeTrackerOptions> app, IOptions<HistoryOptions> options,
-        ILogger<PostgresHistoryStore> log, TimeProvider time)
+        ILogger<PostgresHistoryStore> log, TimeProvider time, Resilience.BackgroundLoops? loops = null)
     {
+        _loops = loops ?? new Resilience.BackgroundLoops(time, Microsoft.Extensions.Logging.Abstractions.NullLogger<Resilience.BackgroundLoops>.Instance);
         _dataDirectory = Path.GetFullPath(app.Value.DataDirectory);
         _options = options.Value;
         _pg = _options.Postgres;
@@ -99,9 +101,15 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
     {
         if (records.Count == 0)
             return Task.FromResult<IReadOnlyList<ConnectionRecord>>([]);
-        var keyed = new KeyedRecord[records.Count];
+        // A refused record is null in its place (Resilience/RecordGate.cs): its sequence number is skipped.
+        var keyed = new List<KeyedRecord>(records.Count);
         for (var i = 0; i < records.Count; i++)
-            keyed[i] = new KeyedRecord(agent, run, firstSeq + i, records[i]);
+        {
+            if (records[i] is { } r)
+                keyed.Add(new KeyedRecord(agent, run, firstSeq + i, r));
+        }
+        if (keyed.Count == 0)
+            return Task.FromResult<IReadOnlyList<ConnectionRecord>>([]);
         var pending = new Pending(keyed, new(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!TryQueue(pending))
         {
@@ -140,6 +148,7 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
                 FileBytes = Interlocked.Read(ref _bytes),
                 Queued = Interlocked.Read(ref _pending),
                 Written = Interlocked.Read(ref _written),
+                SetAside = Interlocked.Read(ref _setAside),
                 Dropped = Interlocked.Read(ref _dropped),
                 FailedWrites = Interlocked.Read(ref _failedWrites),
                 RetentionDeleted = Interlocked.Read(ref _retentionDeleted),

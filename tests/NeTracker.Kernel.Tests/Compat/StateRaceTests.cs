@@ -27,7 +27,6 @@ public sealed partial class StateRaceTests
     [InlineData(TcVariant.Compat)]
     public async Task Fins_raced_on_two_cpus_emit_each_connection_exactly_once(TcVariant variant)
     {
-        Assert.SkipWhen(variant == TcVariant.Full && !KernelFeatures.Host.FullTcObject, "this kernel has no atomic fetch operations: only the compat object runs here");
         Assert.SkipWhen(Environment.ProcessorCount < 2, "needs two CPUs to race on");
         await using var net = await TestNetwork.CreateAsync();
         var loader = new BpfLoader(AttachedProbe.TestOptions() with
@@ -36,7 +35,15 @@ public sealed partial class StateRaceTests
         });
         try
         {
+            if (variant == TcVariant.Full && !KernelFeatures.Host.FullTcObject)
+            {
+                // No atomic fetch operations here (Linux < 5.12): the verifier refuses the full object.
+                await Assert.ThrowsAsync<NeTracker.Probe.ProbeException>(() => loader.LoadAsync(Ct));
+                return;
+            }
             await loader.LoadAsync(Ct);
+            using (var lease = new InstanceLease(loader.Pins.Lease))
+                lease.Renew(TimeSpan.FromMinutes(5)); // no reader renews it here: without a lease the programs return at once
             Assert.Equal(variant == TcVariant.Full ? TcObjectKind.Full : TcObjectKind.Compat, loader.TcObject);
             var ifindex = (int)NativeNet.if_nametoindex(net.ClientHost);
             using var egress = new Prog(loader.Pins.Egress, ifindex);

@@ -110,6 +110,40 @@ public sealed class FailSafeTests
         }
     }
 
+    /// <summary>A stop (SIGTERM) stays attached for a restart, and with no start after it the
+    /// programs are dormant once the window is over: nothing costs the host beyond it.</summary>
+    [KernelFact]
+    [Trait("matrix", "yes")]
+    public async Task A_stopped_dashboard_not_started_again_goes_dormant_after_the_window()
+    {
+        await using var net = await TestNetwork.CreateAsync();
+        var instance = "fw" + TestNetwork.NewSuffix();
+        var hooks = new InstanceHooks(instance);
+        var dataDir = Directory.CreateTempSubdirectory("nt-failsafe-").FullName;
+        try
+        {
+            await using (var dashboard = await StartDashboardAsync($"http://127.0.0.1:{ServerProcess.FreePort()}", dataDir, instance, net.ClientHost))
+            {
+                await Eventually.TrueAsync(async () => await hooks.CgroupProgramsAsync() > 0, "the dashboard attached", seconds: 30);
+                await dashboard.StopAsync(TimeSpan.FromSeconds(30));
+            }
+            var stoppedAt = DateTime.UtcNow;
+            // Staying: still attached (pinned links) and working, for the next start.
+            Assert.True(await hooks.CgroupProgramsAsync() > 0, "a stop stays attached for a restart");
+            Assert.True(hooks.Lease is { Active: true }, $"leased for the window: {hooks.Lease}");
+            Assert.True(await hooks.TracksANewConnectionAsync(net), "working within the window");
+
+            await Eventually.TrueAsync(() => hooks.Lease is { Active: false }, "the lease runs out", seconds: LeaseSeconds + 5);
+            Assert.True(DateTime.UtcNow - stoppedAt < TimeSpan.FromSeconds(LeaseSeconds + 3), "dormant within the window");
+            Assert.False(await hooks.TracksANewConnectionAsync(net), "a program of the stopped dashboard still did work after the window");
+        }
+        finally
+        {
+            await hooks.RemoveAsync();
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
     /// <summary>The default configuration (no StayAttachedOnStop, the 60 s window): a restart
     /// a few seconds long in the middle of 20 connections per second.</summary>
     [KernelFact]

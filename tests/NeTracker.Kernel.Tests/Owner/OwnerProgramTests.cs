@@ -99,4 +99,21 @@ public sealed class OwnerProgramTests : IAsyncLifetime
         Assert.Contains("netracker_sock.bpf.o", ex.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(pins.Owner));
     }
+
+    /// <summary>The listing asks the kernel itself (bpftool 7's fails on 5.10): on a kernel where
+    /// bpftool works, both list the same programs of the root, by id and attach type.</summary>
+    [KernelFact]
+    public async Task The_cgroup_listing_agrees_with_bpftool()
+    {
+        var ours = Program("kl" + TestNetwork.NewSuffix());
+        await ours.LoadAsync(Ct);
+        Assert.True(await ours.AttachAsync(Ct));
+        var listed = await ours.ListAttachedAsync(Ct);
+        using var doc = System.Text.Json.JsonDocument.Parse(await ToolRunner.RunCheckedAsync("bpftool", ["-j", "cgroup", "show", ours.CgroupRoot!], Ct));
+        var bpftool = doc.RootElement.EnumerateArray()
+            .Select(e => (e.GetProperty("id").GetUInt32(), e.GetProperty("attach_type").GetString()!)).Order().ToArray();
+        Assert.Equal(bpftool, listed.Select(p => (p.Id, p.AttachType)).Order().ToArray());
+        var ids = (await ours.ProgramIdsAsync(Ct)).Values.ToHashSet();
+        Assert.All(listed.Where(p => ids.Contains(p.Id)), p => Assert.StartsWith("nt_", p.Name, StringComparison.Ordinal));
+    }
 }

@@ -17,11 +17,13 @@ public sealed class LoopbackTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    // The transport trait lets the kernel matrix (tests/vm/matrix.tests) run the trace rows only
+    // on kernels with bpf_trace_vprintk (5.16).
     [KernelTheory]
-    [InlineData(false, ProbeTransport.Ringbuf)]
-    [InlineData(true, ProbeTransport.Ringbuf)]
-    [InlineData(false, ProbeTransport.Trace)]
-    [InlineData(true, ProbeTransport.Trace)]
+    [InlineData(false, ProbeTransport.Ringbuf, Traits = ["transport", "ringbuf"])]
+    [InlineData(true, ProbeTransport.Ringbuf, Traits = ["transport", "ringbuf"])]
+    [InlineData(false, ProbeTransport.Trace, Traits = ["transport", "trace"])]
+    [InlineData(true, ProbeTransport.Trace, Traits = ["transport", "trace"])]
     public async Task A_local_connection_is_one_record_direction_local_each_packet_once(bool v6, ProbeTransport transport)
     {
         await using var probe = await AttachedProbe.StartAsync(AttachedProbe.TestOptions(transport: transport), "lo");

@@ -1,3 +1,4 @@
+using NeTracker.Probe.Agent;
 using NeTracker.Probe.Cli;
 
 namespace NeTracker.Probe.Tests.Cli;
@@ -10,7 +11,7 @@ public sealed class AgentOptionsTests
     {
         var command = new AgentCommand();
         var args = CliArguments.Parse(
-            ["--hub", "http://dash-1:5080/hubs/connections", "--hub", "https://dash-2:5080/hubs/connections", "--api-key", "k", "--interface", "eth0"],
+            ["--hub", "http://dash-1:5080/hubs/connections", "--hub", "https://dash-2:5080/hubs/connections", "--api-key", "k", "--interface", "eth0", "--allow-http"],
             command.Options);
 
         var options = AgentCommand.ParseOptions(args);
@@ -20,5 +21,23 @@ public sealed class AgentOptionsTests
         Assert.Contains("ftp://x", Assert.Throws<UsageException>(() => AgentCommand.ParseOptions(bad)).Message);
         var none = CliArguments.Parse(["--api-key", "k"], command.Options);
         Assert.Contains("--hub", Assert.Throws<UsageException>(() => AgentCommand.ParseOptions(none)).Message);
+    }
+
+    [Fact]
+    public void Plain_http_beyond_loopback_needs_allow_http_and_a_pin_must_be_a_sha256()
+    {
+        var command = new AgentCommand();
+        AgentOptions Parse(params string[] args) => AgentCommand.ParseOptions(CliArguments.Parse([.. args, "--api-key", "k"], command.Options));
+
+        var clear = Assert.Throws<UsageException>(() => Parse("--hub", "http://198.18.0.1:5080/hubs/connections"));
+        Assert.Contains("the API key would cross the network in clear", clear.Message);
+        Assert.True(Parse("--hub", "http://198.18.0.1:5080/hubs/connections", "--allow-http").AllowPlainHttp);
+        Assert.Equal("http://127.0.0.1:5080/hubs/connections", Parse("--hub", "http://127.0.0.1:5080/hubs/connections").HubUrls[0].ToString());
+        Assert.Equal("http://localhost:5080/hubs/connections", Parse("--hub", "http://localhost:5080/hubs/connections").HubUrls[0].ToString());
+
+        var pin = string.Join(':', Enumerable.Repeat("AB", 32));
+        Assert.Equal(pin, Parse("--hub", "https://dash:5443/hubs/connections", "--tls-fingerprint", pin).TlsFingerprint);
+        Assert.Equal(string.Concat(Enumerable.Repeat("AB", 32)), AgentTls.NormalizeFingerprint("sha256 Fingerprint=" + pin.ToLowerInvariant()));
+        Assert.Contains("64 hex digits", Assert.Throws<UsageException>(() => Parse("--hub", "https://dash:5443/hubs/connections", "--tls-fingerprint", "abc")).Message);
     }
 }

@@ -86,6 +86,14 @@ public sealed class KernelFeaturesTests
         Assert.Throws<ProbeException>(() => TcObjects.ChooseTransport(ProbeTransport.Ringbuf, Linux510 with { Ringbuf = false }));
     }
 
+    [Fact]
+    public void A_process_without_bpf_privileges_is_told_so_not_that_the_kernel_lacks_features()
+    {
+        var ex = Assert.Throws<ProbeException>(() => TcObjects.ChooseTransport(ProbeTransport.Ringbuf, Linux510 with { Ringbuf = false, Permitted = false }));
+        Assert.Contains("run as root", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("ring buffers (Linux", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(TcVariant.Auto, null, TcVariant.Auto)]
     [InlineData(TcVariant.Auto, "", TcVariant.Auto)]

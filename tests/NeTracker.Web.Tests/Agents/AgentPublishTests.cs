@@ -63,7 +63,7 @@ public sealed class AgentPublishTests : IAsyncLifetime
         await using var hub = _app.CreateHubConnection();
         await hub.StartAsync(ct);
         var epoch = Guid.NewGuid();
-        var records = Enumerable.Range(0, 5).Select(i => Records.Make(0, clientPort: 30_000 + i, host: "")).ToArray();
+        var records = Enumerable.Range(0, 5).Select(i => Records.Make(0, clientPort: 30_000 + i, host: "", endUtc: DateTime.UtcNow)).ToArray();
 
         var ack1 = await hub.InvokeAsync<AgentAck>("Publish", new AgentBatch("a", epoch, 1, records[..3], 0, 0), ct);
         var ack2 = await hub.InvokeAsync<AgentAck>("Publish", new AgentBatch("a", epoch, 1, records, 0, 0), ct);
@@ -73,6 +73,41 @@ public sealed class AgentPublishTests : IAsyncLifetime
         Assert.Equal(3, ack1.LastSeq);
         Assert.Equal(5, ack2.LastSeq);
         Assert.Equal(5, Store.Query(ConnectionFilterAll).Count);
+    }
+
+    [Fact]
+    public async Task Publisher_logs_the_records_the_dashboard_refused_and_never_sends_them_again()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var buffer = new AgentBuffer(1000);
+        var now = DateTime.UtcNow;
+        buffer.Add(Records.Make(0, clientPort: 21_000, host: "", endUtc: now));
+        buffer.Add(Records.Make(0, clientPort: 21_001, host: "", endUtc: now) with { CloseReason = (CloseReason)99 });
+        buffer.Add(Records.Make(0, clientPort: 21_002, host: "", endUtc: now) with { SynRetransmits = -1 });
+        buffer.Add(Records.Make(0, clientPort: 21_003, host: "", endUtc: now));
+        var options = new AgentOptions
+        {
+            HubUrls = [new Uri(_app.BaseAddress, ConnectionsHub.Path)],
+            ApiKey = NeTrackerAppFactory.ApiKey,
+            Name = "agent-r",
+            MaxBatch = 100,
+        };
+        var log = new StringWriter();
+        var publisher = new AgentPublisher(options, buffer, () => 0, TextWriter.Synchronized(log));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+        var run = publisher.RunAsync(stop.Token);
+        await Eventually.TrueAsync(() => buffer.Count == 0 && Store.Query(ConnectionFilterAll).Count == 2, "the two good records stored, the buffer empty");
+        var acknowledged = publisher.Acknowledged;
+        await Task.Delay(500, ct); // time under test: a refused record sent again would be acknowledged again by now
+        stop.Cancel();
+        await run;
+
+        Assert.Equal(acknowledged, publisher.Acknowledged);
+        Assert.Equal(2, publisher.Refused);
+        Assert.Equal([21_000, 21_003], Store.Query(ConnectionFilterAll).Select(r => r.ClientPort).Order());
+        Assert.Contains("the dashboard refused record seq 2: close_reason: 99 is not a defined value", log.ToString());
+        Assert.Contains("the dashboard refused record seq 3: syn_retransmits: -1 is negative", log.ToString());
     }
 
     [Fact]

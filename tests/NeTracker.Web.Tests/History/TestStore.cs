@@ -17,6 +17,9 @@ internal sealed class TestStore : IAsyncDisposable
     public HistoryOptions Options { get; } = new() { RetryDelay = TimeSpan.FromMilliseconds(50), MaxRetryDelay = TimeSpan.FromMilliseconds(200), MaxAge = TimeSpan.Zero, MaxRows = 0 };
     public DuckDbHistoryStore Store { get; private set; } = null!;
 
+    /// <summary>The supervision the store reports to (what it set aside, its restarts).</summary>
+    public NeTracker.Web.Resilience.BackgroundLoops Loops { get; } = new(TimeProvider.System, NullLogger<NeTracker.Web.Resilience.BackgroundLoops>.Instance);
+
     /// <summary>A started store in <paramref name="directory"/> (a new temporary one by default).</summary>
     public static async Task<TestStore> StartAsync(string? directory = null, Action<HistoryOptions>? configure = null, bool realTime = true)
     {
@@ -34,7 +37,7 @@ internal sealed class TestStore : IAsyncDisposable
         Store = new DuckDbHistoryStore(
             Microsoft.Extensions.Options.Options.Create(new NeTrackerOptions { DataDirectory = Directory }),
             Microsoft.Extensions.Options.Options.Create(Options), NullLogger<DuckDbHistoryStore>.Instance,
-            realTime ? TimeProvider.System : Time);
+            realTime ? TimeProvider.System : Time, Loops);
         await Store.StartAsync(CancellationToken.None);
     }
 

@@ -34,6 +34,14 @@ public class LiveAppFactory : NeTrackerAppFactory
         builder.UseSetting("NeTracker:Live:LocalProbe", "false");
     }
 
+    /// <summary>An HttpClient to the real listening address with the test API key.</summary>
+    public HttpClient CreateApiClient()
+    {
+        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Add(NeTracker.Web.Security.ApiKeyAuthenticationHandler.HeaderName, ApiKey);
+        return client;
+    }
+
     /// <summary>A hub client speaking JSON (the default) or MessagePack, as a script would.</summary>
     public HubConnection CreateHubConnection(HubProtocol protocol = HubProtocol.Json)
     {

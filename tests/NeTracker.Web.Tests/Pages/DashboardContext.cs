@@ -40,6 +40,7 @@ public abstract class DashboardContext : BunitContext
         // The hub's broadcaster (not started) for the Dashboard section's hub counters.
         Services.AddSignalR();
         Services.AddSingleton<HubSubscribers>();
+        Services.AddSingleton<SubscriberQueues>();
         Services.AddSingleton<HubBroadcaster>();
         Services.AddSingleton<LiveRenderCounter>();
         Services.AddSingleton<IHealthReporter, ProbeHealthReporter>();

@@ -103,8 +103,8 @@ public sealed class ApiKeyTests
             ApiKeys = [new() { Name = "one", Key = NeTrackerAppFactory.ApiKey }, new() { Name = "two", Hash = ApiKeyRing.HexDigest(NeTrackerAppFactory.ApiKey + "2") }],
         };
         using var ring = new ApiKeyRing(new StaticMonitor(options));
-        Assert.Equal("one", ring.Find(NeTrackerAppFactory.ApiKey));
-        Assert.Equal("two", ring.Find(NeTrackerAppFactory.ApiKey + "2"));
+        Assert.Equal("one", ring.Find(NeTrackerAppFactory.ApiKey)?.Name);
+        Assert.Equal("two", ring.Find(NeTrackerAppFactory.ApiKey + "2")?.Name);
         Assert.Null(ring.Find(NeTrackerAppFactory.ApiKey + "3"));
         Assert.Null(ring.Find(""));
         Assert.Null(ring.Find(null));

@@ -20,7 +20,8 @@ public sealed partial class FirstStartTests
         var dataDir = Path.Combine(Directory.CreateTempSubdirectory("nt-first-").FullName, "data");
         try
         {
-            var first = await RunUntilListeningAsync(dataDir, "http://0.0.0.0:0", ct);
+            // Allowed plain http beyond loopback: the old warning, and Health's line (SecurityHealthTests).
+            var first = await RunUntilListeningAsync(dataDir, "http://0.0.0.0:0", ct, ("NeTracker__Security__AllowPlainHttp", "true"));
             var password = PasswordRegex().Match(first).Groups[1].Value;
             Assert.Equal(24, password.Length);
             Assert.Single(PasswordRegex().Matches(first));
@@ -43,10 +44,51 @@ public sealed partial class FirstStartTests
         }
     }
 
-    /// <summary>Starts the dll, returns everything it wrote until a moment after "Now listening", then kills it.</summary>
-    private static async Task<string> RunUntilListeningAsync(string dataDir, string url, CancellationToken ct)
+    /// <summary>
+    /// Beyond loopback, https by default: http://0.0.0.0 is served as https:// with a certificate
+    /// generated at first start, its fingerprint printed once (and the same certificate the next
+    /// time), and the data directory and every file in it owner-only — started, as from a shell,
+    /// with umask 0022.
+    /// </summary>
+    [Fact]
+    public async Task Beyond_loopback_http_becomes_https_with_a_generated_certificate_printed_once_and_owner_only_files()
     {
-        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "NeTracker.Web.dll")])
+        var ct = TestContext.Current.CancellationToken;
+        var dataDir = Path.Combine(Directory.CreateTempSubdirectory("nt-tls-").FullName, "data");
+        try
+        {
+            var first = await RunUntilListeningAsync(dataDir, "http://0.0.0.0:0", ct);
+            Assert.Matches(@"Now listening on: https://0\.0\.0\.0:\d+", first);
+            Assert.DoesNotContain("WITHOUT TLS", first, StringComparison.Ordinal);
+            var printed = FingerprintRegex().Matches(first);
+            Assert.Single(printed);
+            using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(
+                Path.Combine(dataDir, TlsCertificate.FileName), null);
+            Assert.Equal(TlsCertificate.Fingerprint(certificate), printed[0].Groups[1].Value);
+
+            var second = await RunUntilListeningAsync(dataDir, "http://0.0.0.0:0", ct);
+            Assert.Empty(FingerprintRegex().Matches(second));
+            Assert.Contains(TlsCertificate.Fingerprint(certificate), second, StringComparison.Ordinal); // logged, not bannered
+
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dataDir));
+            var everything = Directory.EnumerateFileSystemEntries(dataDir, "*", SearchOption.AllDirectories).ToList();
+            Assert.Contains(everything, f => f.EndsWith(TlsCertificate.PemFileName, StringComparison.Ordinal));
+            Assert.Contains(everything, f => f.EndsWith(".duckdb", StringComparison.Ordinal));
+            Assert.All(everything, f => Assert.True((File.GetUnixFileMode(f) & (UnixFileMode)0b000_111_111) == 0,
+                $"{f} is {DataDirectoryGuard.ModeString(File.GetUnixFileMode(f))}"));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(dataDir)!, recursive: true);
+        }
+    }
+
+    /// <summary>Starts the dll, returns everything it wrote until a moment after "Now listening", then kills it.</summary>
+    private static async Task<string> RunUntilListeningAsync(string dataDir, string url, CancellationToken ct,
+        params (string Name, string Value)[] environment)
+    {
+        // Through a shell with umask 0022, as a user would start it (the test process may have another).
+        var psi = new ProcessStartInfo("/bin/sh", ["-c", "umask 0022 && exec dotnet \"$0\"", Path.Combine(AppContext.BaseDirectory, "NeTracker.Web.dll")])
         {
             WorkingDirectory = RepoPaths.WebProject,
             RedirectStandardOutput = true,
@@ -56,6 +98,8 @@ public sealed partial class FirstStartTests
         psi.Environment["Kestrel__Endpoints__Http__Url"] = url;
         psi.Environment["NeTracker__DataDirectory"] = dataDir;
         psi.Environment["NeTracker__Live__LocalProbe"] = "false";
+        foreach (var (name, value) in environment)
+            psi.Environment[name] = value;
         using var app = Process.Start(psi)!;
         var output = new StringBuilder();
         try
@@ -85,4 +129,7 @@ public sealed partial class FirstStartTests
 
     [GeneratedRegex(@"user: admin\s+password: (\S+)")]
     private static partial Regex PasswordRegex();
+
+    [GeneratedRegex(@"SHA-256 fingerprint: ([0-9A-F:]{95})")]
+    private static partial Regex FingerprintRegex();
 }

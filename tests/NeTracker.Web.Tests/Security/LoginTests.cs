@@ -94,6 +94,34 @@ public sealed class LoginTests
     }
 
     [Fact]
+    public async Task A_signed_in_browser_is_never_throttled_by_failed_sign_ins()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = new NeTrackerAppFactory
+        {
+            Settings =
+            {
+                ["NeTracker:Security:LoginThrottle:FailuresPerClient"] = "1",
+                ["NeTracker:Security:LoginThrottle:FailuresGlobal"] = "1",
+                ["NeTracker:Security:LoginThrottle:BaseDelay"] = "00:05:00",
+            },
+        };
+        using var signedIn = await app.CreateSignedInClientAsync(ct: ct);
+        using var anonymous = app.CreateClient(new() { AllowAutoRedirect = false });
+        using (var fail = await NeTrackerAppFactory.PostLoginAsync(anonymous, "guess", ct))
+            Assert.Equal(HttpStatusCode.OK, fail.StatusCode);
+        using (var locked = await NeTrackerAppFactory.PostLoginAsync(anonymous, NeTrackerAppFactory.AdminPassword, ct))
+            Assert.Equal(HttpStatusCode.TooManyRequests, locked.StatusCode);
+        for (var i = 0; i < 3; i++)
+        {
+            using var wrong = await NeTrackerAppFactory.PostLoginAsync(signedIn, "guess-" + i, ct);
+            Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
+        }
+        using var right = await NeTrackerAppFactory.PostLoginAsync(signedIn, NeTrackerAppFactory.AdminPassword, ct);
+        Assert.Equal(HttpStatusCode.Redirect, right.StatusCode);
+    }
+
+    [Fact]
     public async Task Logout_is_a_post_with_antiforgery_and_ends_the_session()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -48,13 +48,35 @@ public sealed class LoginThrottleTests
     }
 
     [Fact]
-    public void Many_clients_together_hit_the_global_limit()
+    public void Many_clients_together_past_the_global_limit_only_slow_everyone_down()
     {
+        // The attack of the issue: 10 addresses x 5 failures reached the global limit and locked everyone out.
         var throttle = Create(perClient: 5, global: 10);
-        for (var i = 0; i < 10; i++)
-            Assert.True(throttle.TryBegin(IPAddress.Parse($"198.18.1.{i}"), out _));
-        Assert.False(throttle.TryBegin(IPAddress.Parse("198.18.2.1"), out var wait));
-        Assert.True(wait > TimeSpan.Zero);
+        for (var a = 0; a < 10; a++)
+        {
+            for (var i = 0; i < 5; i++)
+                Assert.True(throttle.TryBegin(IPAddress.Parse($"198.18.1.{a}"), out _));
+            Assert.False(throttle.TryBegin(IPAddress.Parse($"198.18.1.{a}"), out _));
+        }
+        Assert.True(throttle.TryBegin(IPAddress.Parse("198.18.2.1"), out var wait, out var slowDown));
+        Assert.Equal(TimeSpan.Zero, wait);
+        Assert.Equal(TimeSpan.FromSeconds(2), slowDown);
+    }
+
+    [Fact]
+    public void Loopback_clients_are_never_throttled()
+    {
+        var throttle = Create(perClient: 2, global: 2);
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.True(throttle.TryBegin(IPAddress.Loopback, out _, out var slowDown));
+            Assert.True(throttle.TryBegin(IPAddress.Parse("::ffff:127.0.0.1"), out _, out _));
+            Assert.True(throttle.TryBegin(IPAddress.IPv6Loopback, out _, out _));
+            Assert.Equal(TimeSpan.Zero, slowDown);
+        }
+        // ... and do not count towards the global brake either.
+        Assert.True(throttle.TryBegin(Client, out _, out var other));
+        Assert.Equal(TimeSpan.Zero, other);
     }
 
     [Fact]
