@@ -53,14 +53,20 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
             ZeroWinC = Count(ev.ZeroWinC),
             ZeroWinS = Count(ev.ZeroWinS),
             ZeroWinNs = (long)Math.Min(ev.ZeroWinNs, ev.DurationNs),
-            RttMinNs = ev.RttSamples == 0 ? null : (long)ev.RttMinNs,
-            RttAvgNs = ev.RttSamples == 0 ? null : (long)ev.RttAvgNs,
-            RttMaxNs = ev.RttSamples == 0 ? null : (long)ev.RttMaxNs,
+            RttMinNs = Rtt(ev.RttSamples, ev.RttMinNs, ev.DurationNs),
+            RttAvgNs = Rtt(ev.RttSamples, ev.RttAvgNs, ev.DurationNs),
+            RttMaxNs = Rtt(ev.RttSamples, ev.RttMaxNs, ev.DurationNs),
             RttSamples = Count(ev.RttSamples),
             LastCUtc = LastUtc(ev.LastCNs, ev.StartNs, ev.StartNs + ev.DurationNs),
             LastSUtc = LastUtc(ev.LastSNs, ev.StartNs, ev.StartNs + ev.DurationNs),
         };
     }
+
+    /// <summary>An RTT figure, null without a sample; never longer than the connection (the sample's
+    /// ends are read from the precise clock, the connection's from the coarse one), so that
+    /// min ≤ avg ≤ max ≤ duration holds as <see cref="Model.RecordValidator"/> requires.</summary>
+    private static long? Rtt(uint samples, ulong ns, ulong durationNs) =>
+        samples == 0 ? null : (long)Math.Min(ns, durationNs);
 
     private static int Count(uint n) => (int)Math.Min(n, int.MaxValue);
 
@@ -130,9 +136,9 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
             ZeroWinC = Count(e.Health.Dir[0].ZeroWin),
             ZeroWinS = Count(e.Health.Dir[1].ZeroWin),
             ZeroWinNs = (long)Math.Min(ZeroWindowNs(e.Health, end), end - e.StartNs),
-            RttMinNs = e.Health.RttSamples == 0 ? null : (long)e.Health.RttMin,
-            RttAvgNs = e.Health.RttSamples == 0 ? null : (long)(e.Health.RttSum / e.Health.RttSamples),
-            RttMaxNs = e.Health.RttSamples == 0 ? null : (long)e.Health.RttMax,
+            RttMinNs = Rtt(e.Health.RttSamples, e.Health.RttMin, end - e.StartNs),
+            RttAvgNs = Rtt(e.Health.RttSamples, e.Health.RttSamples == 0 ? 0 : e.Health.RttSum / e.Health.RttSamples, end - e.StartNs),
+            RttMaxNs = Rtt(e.Health.RttSamples, e.Health.RttMax, end - e.StartNs),
             RttSamples = Count(e.Health.RttSamples),
             LastCUtc = LastUtc(e.Health.Dir[0].LastPayload, e.StartNs, end),
             LastSUtc = LastUtc(e.Health.Dir[1].LastPayload, e.StartNs, end),

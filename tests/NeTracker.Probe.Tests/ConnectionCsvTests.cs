@@ -58,7 +58,7 @@ public class ConnectionCsvTests
     {
         var w = new StringWriter();
         ConnectionCsv.WriteRow(w, Records.WithHealth(Sample()));
-        Assert.EndsWith(",false,,,,,,3,17,2,0,4500000,21000,30000,52000,40,2026-11-26T01:02:03.5617283Z,2026-11-26T01:02:04.0000000Z\r\n", w.ToString());
+        Assert.EndsWith(",false,,,,,,3,7,2,0,4500000,21000,30000,52000,40,2026-11-26T01:02:03.5617283Z,2026-11-26T01:02:04.0000000Z\r\n", w.ToString());
         w = new StringWriter();
         ConnectionCsv.WriteRow(w, Sample() with { RetransC = 0, RetransS = 0, ZeroWinC = 0, ZeroWinS = 0, ZeroWinNs = 0, RttSamples = 0 });
         Assert.EndsWith(",false,,,,,,0,0,0,0,0,,,,0,,\r\n", w.ToString());

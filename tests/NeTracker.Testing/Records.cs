@@ -53,7 +53,7 @@ public static class Records
     public static ConnectionRecord WithHealth(ConnectionRecord r) => r with
     {
         RetransC = 3,
-        RetransS = 17,
+        RetransS = 7,
         ZeroWinC = 2,
         ZeroWinS = 0,
         ZeroWinNs = 4_500_000,

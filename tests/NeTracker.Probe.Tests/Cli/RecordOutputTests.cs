@@ -80,7 +80,7 @@ public class RecordOutputTests
         string[] lines = Render("table", Records.WithHealth(Record()), Record()).TrimEnd().Split(Environment.NewLine);
         string[] Tail(string line) => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^6..];
         Assert.Equal(["COMM", "RETX", "RTT_MS", "ZWIN", "NOTE"], Tail(lines[0])[1..]);
-        Assert.Equal(["-", "3/17", "0.030", "2/4.5ms", "partial", "syn-retx=2"], Tail(lines[1]));
+        Assert.Equal(["-", "3/7", "0.030", "2/4.5ms", "partial", "syn-retx=2"], Tail(lines[1]));
         Assert.Equal(["-", "-", "-", "-", "partial", "syn-retx=2"], Tail(lines[2]));
         // RTT_MS is right-aligned under its header.
         Assert.Equal(lines[0].IndexOf("RTT_MS", StringComparison.Ordinal) + 6, lines[1].IndexOf("0.030", StringComparison.Ordinal) + 5);

@@ -38,7 +38,7 @@ public sealed class HealthColumnsTests
         Assert.Equal(((int?)null, (int?)null, (long?)null, (int?)null, (DateTime?)null), (rows[0].RetransC, rows[0].ZeroWinC, rows[0].RttAvgNs, rows[0].RttSamples, rows[0].LastCUtc));
         Assert.Equal(Health(healthy), Health(rows[1]));
         Assert.Equal(Health(noSample), Health(rows[2]));
-        Assert.Equal((3, 17, 40, healthy.LastCUtc), (rows[1].RetransC, rows[1].RetransS, rows[1].RttSamples, rows[1].LastCUtc));
+        Assert.Equal((3, 7, 40, healthy.LastCUtc), (rows[1].RetransC, rows[1].RetransS, rows[1].RttSamples, rows[1].LastCUtc));
     }
 
     private static string Health(ConnectionRecord r)

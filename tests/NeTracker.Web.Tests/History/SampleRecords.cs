@@ -72,4 +72,11 @@ internal static class SampleRecords
                 OwnerSource = id % 3 == 0 ? OwnerSource.Proc : OwnerSource.Kernel }
             : record;
     }
+
+    /// <summary>The record as a history from before the health step (schema v4) holds it: no health fields.</summary>
+    public static ConnectionRecord WithoutHealth(ConnectionRecord r) => r with
+    {
+        RetransC = null, RetransS = null, ZeroWinC = null, ZeroWinS = null, ZeroWinNs = null,
+        RttMinNs = null, RttAvgNs = null, RttMaxNs = null, RttSamples = null, LastCUtc = null, LastSUtc = null,
+    };
 }
