@@ -162,5 +162,10 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
         names.Resolve(e.IfIndex),
         e.Direction,
         e.Family, e.ClientAddr, e.ClientPort, e.ServerAddr, e.ServerPort,
-        clock.ToUtc(e.StartNs), e.StateName, (long)e.BytesIn, (long)e.BytesOut, e.Partial);
+        clock.ToUtc(e.StartNs), e.StateName, (long)e.BytesIn, (long)e.BytesOut, e.Partial,
+        ConnActivity.Of(e, clock.NowNs),
+        Count(e.Health.Dir[0].Retrans), Count(e.Health.Dir[1].Retrans),
+        e.Health.RttSamples == 0 ? null : (long)(e.Health.RttSum / e.Health.RttSamples),
+        e.Health.Dir[0].LastPayload == 0 ? null : clock.ToUtc(e.Health.Dir[0].LastPayload),
+        e.Health.Dir[1].LastPayload == 0 ? null : clock.ToUtc(e.Health.Dir[1].LastPayload));
 }

@@ -44,6 +44,16 @@
 #include <bpf/bpf_endian.h>
 #include "netracker.h"
 
+/* Where a new entry is built before its one insert: a struct nt_conn does not fit the 512-byte
+ * stack beside the rest of a run. Per CPU: a run does not migrate, and nothing else runs
+ * between building and inserting. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nt_conn);
+} scratch SEC(".maps");
+
 /* Every connection followed, from its first SYN (and partial ones, open before we attached). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -610,6 +620,13 @@ static __always_inline void account_fresh(struct nt_conn *c, struct __sk_buff *s
 	}
 }
 
+static __always_inline struct nt_conn *scratch_conn(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
 /* Fills a new entry: the packet's source is the client when client_is_src. */
 static __always_inline void init_conn(struct nt_conn *c, const struct nt_pkt *p, int lo,
 				      int client_is_src, int egress, int local, __u64 now)
@@ -712,7 +729,7 @@ static __always_inline struct nt_conn *syn_on_known(struct nt_ctx *x, struct nt_
 
 static __always_inline void note_owner(struct nt_ctx *x, struct nt_conn *c, int is_client);
 
-/* Step "track", a bare SYN: the half-open entry is filled on the stack (first bytes, owner)
+/* Step "track", a bare SYN: the half-open entry is filled in "scratch" (first bytes, owner)
  * and inserted by one update, with no lookup before it — a first SYN is the common case.
  * *opened says it was inserted (or refused: the quota — a flood — or a full table, counted per
  * interface; nothing to track). Otherwise the key is there already — a retransmission, a reused
@@ -720,19 +737,19 @@ static __always_inline void note_owner(struct nt_ctx *x, struct nt_conn *c, int 
  * while a flood fills the quota (tests/NeTracker.Kernel.Tests/Probe/HalfOpenQuotaTests). */
 static __always_inline struct nt_conn *open_syn(struct nt_ctx *x, int *opened)
 {
-	struct nt_conn fresh, *found;
+	struct nt_conn *fresh = scratch_conn(), *found;
 	int room = halfopen_room(x->cfg);
 
-	if (room) {
-		init_conn(&fresh, &x->p, x->lo, 1, x->egress, x->local, x->now);
-		fresh.state = NT_S_SYN;
-		fresh.syn_seq = x->p.seq;
-		fresh.health.dir[0].nxt = x->p.seq + 1;	/* the SYN takes one sequence number */
-		fresh.health.dir[0].flags = NT_D_SEEN;
-		account_fresh(&fresh, x->skb, &x->p, x->local ? 1 : x->egress);
-		note_owner(x, &fresh, 1);
-		fresh.flags |= NT_C_HALFOPEN;
-		if (!bpf_map_update_elem(&conns, &x->k, &fresh, BPF_NOEXIST)) {
+	if (room && fresh) {
+		init_conn(fresh, &x->p, x->lo, 1, x->egress, x->local, x->now);
+		fresh->state = NT_S_SYN;
+		fresh->syn_seq = x->p.seq;
+		fresh->health.dir[0].nxt = x->p.seq + 1;	/* the SYN takes one sequence number */
+		fresh->health.dir[0].flags = NT_D_SEEN;
+		account_fresh(fresh, x->skb, &x->p, x->local ? 1 : x->egress);
+		note_owner(x, fresh, 1);
+		fresh->flags |= NT_C_HALFOPEN;
+		if (!bpf_map_update_elem(&conns, &x->k, fresh, BPF_NOEXIST)) {
 			count_halfopen();
 			stat_inc(NT_STAT_OPENED);
 			*opened = 1;
@@ -751,10 +768,12 @@ static __always_inline struct nt_conn *open_syn(struct nt_ctx *x, int *opened)
  * when nothing is to be tracked. */
 static __always_inline struct nt_conn *create(struct nt_ctx *x)
 {
-	struct nt_conn fresh;
+	struct nt_conn *fresh = scratch_conn();
 	const struct nt_pkt *p = &x->p;
 	__u64 ttl;
 	/* Trailing packets of a finished connection never start a new one. */
+	if (!fresh)
+		return NULL;	/* cannot happen: index 0 of a one-entry array */
 	ttl = x->cfg->tombstone_ms ? (__u64)x->cfg->tombstone_ms * 1000000 : NT_TOMBSTONE_NS_DEFAULT;
 	if (tomb_hit(&x->k, x->now, ttl)) {
 		stat_inc(NT_STAT_TRAILING);
@@ -766,18 +785,18 @@ static __always_inline struct nt_conn *create(struct nt_ctx *x)
 	/* Open before we attached. A SYN-ACK names the client (its destination); otherwise the
 	 * higher port is taken to be the client's ephemeral one. */
 	if (p->flags & TH_SYN)
-		init_conn(&fresh, p, x->lo, 0, x->egress, x->local, x->now);
+		init_conn(fresh, p, x->lo, 0, x->egress, x->local, x->now);
 	else
-		init_conn(&fresh, p, x->lo, bpf_ntohs(p->sport) >= bpf_ntohs(p->dport), x->egress, x->local, x->now);
-	fresh.flags |= NT_C_PARTIAL;
+		init_conn(fresh, p, x->lo, bpf_ntohs(p->sport) >= bpf_ntohs(p->dport), x->egress, x->local, x->now);
+	fresh->flags |= NT_C_PARTIAL;
 	/* A SYN-ACK: the handshake is still to complete (half-open); anything else is past it. */
 	if (p->flags & TH_SYN) {
-		fresh.flags |= NT_C_HALFOPEN;
-		fresh.state = NT_S_SYN | NT_S_SYNACK;
+		fresh->flags |= NT_C_HALFOPEN;
+		fresh->state = NT_S_SYN | NT_S_SYNACK;
 	} else {
-		fresh.state = NT_S_SYN | NT_S_SYNACK | NT_S_EST;
+		fresh->state = NT_S_SYN | NT_S_SYNACK | NT_S_EST;
 	}
-	return insert_partial(x, &fresh);
+	return insert_partial(x, fresh);
 }
 
 /* Step "owner": who owns the local socket (bpf/netracker_sock.bpf.c fills the maps). Only
@@ -827,6 +846,12 @@ static __always_inline void note_owner(struct nt_ctx *x, struct nt_conn *c, int 
 		c->owner = *o;
 }
 
+/* A progress stamp (struct nt_dir): ticks since the start, at least 1 (0 means never). */
+static __always_inline __u32 health_tick(const struct nt_conn *c, __u64 now)
+{
+	return (__u32)((now > c->start_ns ? now - c->start_ns : 0) >> NT_TICK_SHIFT) + 1;
+}
+
 static __always_inline int seq_before(__u32 a, __u32 b)
 {
 	return (__s32)(a - b) < 0;
@@ -862,6 +887,13 @@ static __always_inline void health(struct nt_ctx *x, struct nt_conn *c, int is_c
 		}
 	}
 
+	/* Progress: this side's ACK moving past what it acknowledged before. */
+	if ((fl & TH_ACK) && (!(s->flags & NT_D_ACKED) || seq_before(s->acked, p->ack))) {
+		s->acked = p->ack;
+		s->ack_at = health_tick(c, x->now);
+		s->flags |= NT_D_ACKED;
+	}
+
 	if (!(fl & (TH_SYN | TH_FIN | TH_RST)) && p->win == 0) {
 		s->zero_win += 1;
 		if (!s->zw_since)
@@ -876,7 +908,7 @@ static __always_inline void health(struct nt_ctx *x, struct nt_conn *c, int is_c
 	end = p->seq + len;
 	if (!(s->flags & NT_D_SEEN)) {
 		s->nxt = end;
-		s->flags = NT_D_SEEN;
+		s->flags |= NT_D_SEEN;
 	} else if (len) {
 		/* Data starting below the highest end seen, not a keep-alive (<= 1 byte at nxt - 1). */
 		if (p->payload && seq_before(p->seq, s->nxt) && !(p->payload <= 1 && p->seq == s->nxt - 1)) {
@@ -889,6 +921,7 @@ static __always_inline void health(struct nt_ctx *x, struct nt_conn *c, int is_c
 					segs = (s->nxt - p->seq + mss - 1) / mss;
 			}
 			s->retrans += segs;
+			s->retrans_at = health_tick(c, x->now);
 			/* Karn's rule: an ACK may now answer either copy. */
 			if (h->rtt_at && h->rtt_dir == d && seq_before(p->seq, h->rtt_end))
 				h->rtt_at = 0;

@@ -271,9 +271,20 @@ struct nt_dir {
 	__u32	flags;		/* NT_D_* */
 	__u64	zw_since;	/* precise ns of the first zero window still standing, 0 = none */
 	__u64	last_payload;	/* ns (coarse clock) of the last segment with payload, 0 = never */
+	/* Progress, for the open connection's state (retransmitting = this side retransmitted after
+	 * the other side last acknowledged anything new). Times in NT_TICK_SHIFT units of the coarse
+	 * clock since the connection's start, 0 = never: u32 and 16.8 ms are plenty for a state that
+	 * waits a second, and the entry must stay small (a new one is built on the 512-byte stack). */
+	__u32	retrans_at;	/* this side's last retransmission */
+	__u32	ack_at;		/* this side's last ACK that acknowledged new data */
+	__u32	acked;		/* the highest ACK number this side sent; valid when NT_D_ACKED */
+	__u32	dir_pad;
 };
 
+#define NT_TICK_SHIFT	24	/* 2^24 ns = 16.8 ms; a u32 of them lasts 2.3 years */
+
 #define NT_D_SEEN	(1u << 0)
+#define NT_D_ACKED	(1u << 1)
 
 struct nt_health {
 	struct nt_dir dir[2];

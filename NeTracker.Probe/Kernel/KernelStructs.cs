@@ -51,12 +51,21 @@ public struct NtConn
 [StructLayout(LayoutKind.Sequential)]
 public struct NtDir
 {
+    /// <summary>NT_TICK_SHIFT of bpf/netracker.h.</summary>
+    public const int TickShift = 24;
+    public const ulong TickNs = 1UL << TickShift;
+
     public uint Nxt;
     public uint Retrans;
     public uint ZeroWin;
     public uint Flags;
     public ulong ZwSince;
     public ulong LastPayload;
+    /// <summary>Progress stamps: ticks of <see cref="TickNs"/> since the connection's start, plus one; 0 = never.</summary>
+    public uint RetransAt;
+    public uint AckAt;
+    public uint Acked;
+    public uint DirPad;
 }
 
 /// <summary><c>struct nt_health</c>: retransmissions, zero windows, RTT (bpf/netracker.h says how each is measured).</summary>

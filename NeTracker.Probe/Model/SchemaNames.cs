@@ -59,6 +59,16 @@ public static class SchemaNames
     };
 
     /// <summary>ISO 8601 UTC with 7 fractional digits (100 ns, the resolution of DateTime).</summary>
+    public static string Of(ConnectionActivity a) => a switch
+    {
+        ConnectionActivity.Active => "active",
+        ConnectionActivity.Idle => "idle",
+        ConnectionActivity.ZeroWindow => "zero-window",
+        ConnectionActivity.Retransmitting => "retransmitting",
+        ConnectionActivity.HalfClosed => "half-closed",
+        _ => "unknown",
+    };
+
     public static string Of(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     public static bool TryParseDirection(string? s, out Direction d) => TryParse(s, out d);

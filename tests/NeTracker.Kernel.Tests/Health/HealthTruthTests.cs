@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using NeTracker.Kernel.Tests.Harness;
+using NeTracker.Probe;
 using NeTracker.Probe.Events;
 using NeTracker.Probe.Model;
 
@@ -44,7 +45,11 @@ public sealed class HealthTruthTests : IAsyncLifetime
         var client = await Tcp.NewSocketAsync(_net.Client, Family(v6));
         var accept = Tcp.OnThread(listener.Accept);
         await Tcp.OnThread(() => client.Connect(Server(v6), port));
-        return (port, client, await accept);
+        var server = await accept;
+        // Both ends without Nagle: a small answer held for the ACK of the last one would wait for
+        // the peer's delayed ACK (40 ms), a stall of the test's making, not the network's.
+        server.NoDelay = true;
+        return (port, client, server);
     }
 
     [KernelTheory]
@@ -230,6 +235,64 @@ public sealed class HealthTruthTests : IAsyncLifetime
         var lastData = DateTime.UnixEpoch.AddTicks((long)(lastClientData!.Value * TimeSpan.TicksPerSecond));
         Assert.InRange(r.LastCUtc!.Value, lastData.AddMilliseconds(-20), lastData.AddMilliseconds(20));
         Assert.Null(r.LastSUtc); // the server sent no payload
+    }
+
+    /// <summary>The live view's state word, from the kernel table at the sweep's rate: a peer that
+    /// drops everything makes the client retransmit with nothing acknowledged (retransmitting, within
+    /// seconds), a receiver that stops reading shows zero-window, a FIN one way half-closed.</summary>
+    [KernelTheory]
+    [InlineData(false, ProbeTransport.Ringbuf)]
+    [InlineData(true, ProbeTransport.Ringbuf)]
+    [InlineData(false, ProbeTransport.Trace)]
+    public async Task An_open_connection_shows_retransmitting_zero_window_and_half_closed_live(bool v6, ProbeTransport transport)
+    {
+        await using var probe = await AttachedProbe.StartAsync(AttachedProbe.TestOptions(transport: transport), _net.ServerHost);
+        var (port, client, server) = await ConnectAsync(v6, l => l.ReceiveBufferSize = 4096);
+        using (client)
+        using (server)
+        {
+            client.Send(new byte[1000]);
+            Tcp.ReadExactly(server, 1000);
+            Assert.Equal(ConnectionActivity.Active, await ActivityAsync(probe, port, a => true));
+
+            // A receiver that does not read: the window closes.
+            var filling = Tcp.OnThread(() => client.Send(new byte[256 * 1024]));
+            await ActivityAsync(probe, port, a => a == ConnectionActivity.ZeroWindow);
+            var buf = new byte[256 * 1024];
+            for (var got = 0; got < buf.Length;)
+                got += server.Receive(buf, got, buf.Length - got, SocketFlags.None);
+            await filling;
+            await ActivityAsync(probe, port, a => a == ConnectionActivity.Active);
+
+            // The peer gone: everything to and from it dropped after the hook.
+            await using (await LossFilter.AddAsync(_net.ServerNsName, _net.ServerPeer, port, perMille: null))
+            {
+                var started = DateTime.UtcNow;
+                client.Send(new byte[1000]);
+                await ActivityAsync(probe, port, a => a == ConnectionActivity.Retransmitting);
+                var after = DateTime.UtcNow - started;
+                TestContext.Current.TestOutputHelper?.WriteLine($"retransmitting after {after.TotalMilliseconds:0} ms");
+                Assert.True(after < TimeSpan.FromSeconds(5), $"retransmitting only after {after}");
+            }
+            Tcp.ReadExactly(server, 1000); // the next retransmission gets through
+            client.Shutdown(SocketShutdown.Send);
+            await ActivityAsync(probe, port, a => a == ConnectionActivity.HalfClosed);
+        }
+    }
+
+    /// <summary>The state of the open connection on <paramref name="port"/> once it matches, within 10 s.</summary>
+    private static async Task<ConnectionActivity> ActivityAsync(AttachedProbe probe, int port, Func<ConnectionActivity, bool> match)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        ActiveConnection? seen = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            seen = probe.Probe.ActiveConnections.FirstOrDefault(a => a.ServerPort == port);
+            if (seen is not null && match(seen.Activity))
+                return seen.Activity;
+            await Task.Delay(100);
+        }
+        throw new Xunit.Sdk.XunitException($"the open connection on {port} never matched: last seen {seen?.ToString() ?? "not at all"}");
     }
 
     [KernelFact]

@@ -54,6 +54,7 @@ int drop_data(struct __sk_buff *skb)
 	if (th->dest != bpf_htons(PORT) && th->source != bpf_htons(PORT))
 		return TC_ACT_UNSPEC;
 #ifdef DROP_ALL
+	(void)ip_payload;
 	return TC_ACT_SHOT;
 #else
 	/* A GSO skb's IP length is the aggregate's: payload is there whenever it exceeds the header. */
