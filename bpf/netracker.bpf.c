@@ -931,7 +931,12 @@ static __always_inline void health(struct nt_ctx *x, struct nt_conn *c, int is_c
 	}
 	if (p->payload) {
 		s->last_payload = x->now;
-		if (!retrans && !h->rtt_at && (x->egress || x->local)) {
+		/* At most one sample per tick of the coarse clock (NT_RTT_TICK_SHIFT): on a LAN a
+		 * sample would otherwise start on nearly every data segment and end on nearly every
+		 * ACK, two precise clock reads per round trip (bench/RESULTS.md, issue 26). */
+		if (!retrans && !h->rtt_at && (x->egress || x->local)
+		    && h->rtt_tick != (__u32)(x->now >> NT_RTT_TICK_SHIFT)) {
+			h->rtt_tick = (__u32)(x->now >> NT_RTT_TICK_SHIFT);
 			h->rtt_end = end;
 			h->rtt_dir = d;
 			h->rtt_at = precise_now(x);

@@ -261,7 +261,7 @@ static __always_inline __u32 nt_tomb_set_of(__u64 hash)
  * - RTT: one outstanding sample per connection: a data segment that leaves at egress (any
  *   side on loopback) while none is outstanding -> the first ACK from the other side at or past its
  *   end. Karn's rule: a retransmission of that direction below the sample's end drops the sample.
- *   Only the two packets of a sample read the precise clock.
+ *   At most one sample starts per coarse-clock tick; only its two packets read the precise clock.
  * Plain stores: one direction's data passes one hook; a rare race costs a sample, not a record.
  */
 struct nt_dir {
@@ -296,8 +296,10 @@ struct nt_health {
 	__u64	rtt_min;
 	__u64	rtt_max;
 	__u32	rtt_samples;
-	__u32	rtt_pad;
+	__u32	rtt_tick;	/* coarse ns >> NT_RTT_TICK_SHIFT when the last sample started */
 };
+
+#define NT_RTT_TICK_SHIFT	21	/* 2.1 ms: below a jiffy (4 ms at HZ 250), so one sample per tick */
 
 struct nt_conn {
 	__u8	client_addr[16];

@@ -81,7 +81,7 @@ public struct NtHealth
     public ulong RttMin;
     public ulong RttMax;
     public uint RttSamples;
-    public uint RttPad;
+    public uint RttTick;
 
     [InlineArray(2)]
     public struct Directions

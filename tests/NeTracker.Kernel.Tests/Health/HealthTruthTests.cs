@@ -58,6 +58,7 @@ public sealed class HealthTruthTests : IAsyncLifetime
     public async Task Retransmitted_segments_agree_with_the_senders_total_retrans_within_10_percent(bool v6)
     {
         await using var probe = await AttachedProbe.StartAsync(_net.ServerHost);
+        await OneCpuSender.SteerAsync(_net);
         var (port, client, server) = await ConnectAsync(v6);
         TcpInfo sender;
         await using (await LossFilter.AddAsync(_net.ServerNsName, _net.ServerPeer, port, perMille: 30))
@@ -66,7 +67,7 @@ public sealed class HealthTruthTests : IAsyncLifetime
             using (server)
             {
                 var reader = Tcp.OnThread(() => Tcp.ReadToEnd(server));
-                await Tcp.OnThread(() =>
+                await OneCpuSender.Run(() =>
                 {
                     var chunk = new byte[256 * 1024];
                     for (var i = 0; i < 64; i++) // 16 MB
@@ -99,10 +100,13 @@ public sealed class HealthTruthTests : IAsyncLifetime
     [InlineData(true, 2)]
     public async Task Rtt_agrees_with_the_senders_tcp_info(bool v6, int thinkMs)
     {
-        var rounds = thinkMs == 0 ? 300 : 100;
+        // The kernel starts at most one sample per coarse-clock tick (4 ms at HZ 250): a round every
+        // 5 ms or more gives each its own.
+        const int rounds = 100;
         await using var probe = await AttachedProbe.StartAsync(_net.ServerHost);
         var (port, client, server) = await ConnectAsync(v6);
         TcpInfo sender;
+        var srtt = new List<uint>();
         using (client)
         using (server)
         {
@@ -118,13 +122,19 @@ public sealed class HealthTruthTests : IAsyncLifetime
                     server.Send(buf.AsSpan(0, 1));
                 }
             });
+            // The sender's smoothed RTT after each round, from the 11th on (past the handshake's
+            // start value): its mean over the connection is the truth for rtt_avg_ns. tcpi_rtt read
+            // once at the end would be the last few rounds' only.
             await Tcp.OnThread(() =>
             {
                 var request = new byte[1000];
                 for (var i = 0; i < rounds; i++)
                 {
+                    Thread.Sleep(5);
                     client.Send(request);
                     Tcp.ReadExactly(client, 1);
+                    if (i >= 10)
+                        srtt.Add(TcpInfo.Of(client).RttUs);
                 }
             });
             await echo;
@@ -136,9 +146,9 @@ public sealed class HealthTruthTests : IAsyncLifetime
         }
 
         var r = Assert.Single(await probe.Records.WaitAsync(x => x.ServerPort == port, 1));
-        var what = $"sender: {sender}; hook: min {r.RttMinNs} avg {r.RttAvgNs} max {r.RttMaxNs} samples {r.RttSamples}";
+        var what = $"sender: {sender}, mean tcpi_rtt {srtt.Average(x => (double)x):0} µs; hook: min {r.RttMinNs} avg {r.RttAvgNs} max {r.RttMaxNs} samples {r.RttSamples}";
         TestContext.Current.TestOutputHelper?.WriteLine($"rtt v6={v6} think={thinkMs}: {what}");
-        Assert.True(r.RttSamples >= rounds - 10, what);
+        Assert.InRange(r.RttSamples!.Value, rounds - 10, rounds + 2);
         Assert.InRange(r.RttMaxNs!.Value, r.RttAvgNs!.Value, r.DurationNs);
         Assert.InRange(r.RttMinNs!.Value, 1, r.RttAvgNs!.Value);
         if (thinkMs == 0)
@@ -146,19 +156,20 @@ public sealed class HealthTruthTests : IAsyncLifetime
             // The bare veth: the shortest round trip against tcpi_min_rtt. Not the mean against
             // tcpi_rtt: one wake-up of a thread on a busy host adds milliseconds to one sample,
             // which a mean keeps and the smoothed tcpi_rtt soon forgets.
-            AssertClose(sender.MinRttUs * 1000.0, r.RttMinNs!.Value, 10_000, what);
+            AssertClose(sender.MinRttUs * 1000.0, r.RttMinNs!.Value, 20_000, what);
+            Assert.True(r.RttMinNs <= sender.MinRttUs * 1000 + 5_000, $"the hook is nearer the peer than the socket: {what}");
         }
         else
         {
-            // The slow peer: the mean against tcpi_rtt. Not the minimum: the first answers are
-            // ACKed at once (quick-ACK mode), before the server thinks.
-            AssertClose(sender.RttUs * 1000.0, r.RttAvgNs!.Value, 0, what);
+            // The slow peer: the mean against the mean of tcpi_rtt. Not the minimum: the first
+            // answers are ACKed at once (quick-ACK mode), before the server thinks.
+            AssertClose(srtt.Average(x => x * 1000.0), r.RttAvgNs!.Value, 0, what);
         }
     }
 
     /// <summary>Within 10 %, or <paramref name="floorNs"/> where the whole round trip on a veth is
-    /// 10-20 µs: the hook does not see the legs between the client's socket and ServerHost (two
-    /// veth hops and the bridge, 3-5 µs here).</summary>
+    /// 10-40 µs: the hook does not see the legs between the client's socket and ServerHost (two
+    /// veth hops and the bridge: 3-5 µs back to back, up to 15 µs after 5 ms idle).</summary>
     private static void AssertClose(double truthNs, long hookNs, double floorNs, string what)
     {
         var slack = Math.Max(truthNs * 0.10, floorNs);
