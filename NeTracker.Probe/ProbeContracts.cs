@@ -86,7 +86,17 @@ public sealed record ActiveConnection(
     string State,
     long BytesIn,
     long BytesOut,
-    bool Partial);
+    bool Partial,
+    ConnectionActivity Activity = ConnectionActivity.Active,
+    int RetransC = 0,
+    int RetransS = 0,
+    long? RttAvgNs = null,
+    DateTime? LastCUtc = null,
+    DateTime? LastSUtc = null)
+{
+    /// <summary>The state word of <see cref="Activity"/> as the UI, the console and the API spell it.</summary>
+    public string ActivityName => SchemaNames.Of(Activity);
+}
 
 /// <summary>Counters since start; read without locks (each field is updated atomically).</summary>
 public sealed class ProbeCounters

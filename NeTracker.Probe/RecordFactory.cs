@@ -48,8 +48,32 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
             Cgroup = owner?.Cgroup,
             Unit = owner?.Unit,
             OwnerSource = owner?.Source,
+            RetransC = Count(ev.RetransC),
+            RetransS = Count(ev.RetransS),
+            ZeroWinC = Count(ev.ZeroWinC),
+            ZeroWinS = Count(ev.ZeroWinS),
+            ZeroWinNs = (long)Math.Min(ev.ZeroWinNs, ev.DurationNs),
+            RttMinNs = Rtt(ev.RttSamples, ev.RttMinNs, ev.DurationNs),
+            RttAvgNs = Rtt(ev.RttSamples, ev.RttAvgNs, ev.DurationNs),
+            RttMaxNs = Rtt(ev.RttSamples, ev.RttMaxNs, ev.DurationNs),
+            RttSamples = Count(ev.RttSamples),
+            LastCUtc = LastUtc(ev.LastCNs, ev.StartNs, ev.StartNs + ev.DurationNs),
+            LastSUtc = LastUtc(ev.LastSNs, ev.StartNs, ev.StartNs + ev.DurationNs),
         };
     }
+
+    /// <summary>An RTT figure, null without a sample; never longer than the connection (the sample's
+    /// ends are read from the precise clock, the connection's from the coarse one), so that
+    /// min ≤ avg ≤ max ≤ duration holds as <see cref="Model.RecordValidator"/> requires.</summary>
+    private static long? Rtt(uint samples, ulong ns, ulong durationNs) =>
+        samples == 0 ? null : (long)Math.Min(ns, durationNs);
+
+    private static int Count(uint n) => (int)Math.Min(n, int.MaxValue);
+
+    /// <summary>A last-payload stamp (0 = never) within the connection's life: the kernel takes it
+    /// with the coarse clock, which may lag the precise start or end by a tick.</summary>
+    private DateTime? LastUtc(ulong ns, ulong start, ulong end)
+        => ns == 0 ? null : clock.ToUtc(Math.Clamp(ns, start, Math.Max(start, end)));
 
     public ConnectionRecord FromEvent(in TraceEvent ev) => new()
     {
@@ -107,12 +131,41 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
             PacketsOut = e.PacketsOut,
             SynRetransmits = (int)e.SynRetransmits,
             Partial = e.Partial,
+            RetransC = Count(e.Health.Dir[0].Retrans),
+            RetransS = Count(e.Health.Dir[1].Retrans),
+            ZeroWinC = Count(e.Health.Dir[0].ZeroWin),
+            ZeroWinS = Count(e.Health.Dir[1].ZeroWin),
+            ZeroWinNs = (long)Math.Min(ZeroWindowNs(e.Health, end), end - e.StartNs),
+            RttMinNs = Rtt(e.Health.RttSamples, e.Health.RttMin, end - e.StartNs),
+            RttAvgNs = Rtt(e.Health.RttSamples, e.Health.RttSamples == 0 ? 0 : e.Health.RttSum / e.Health.RttSamples, end - e.StartNs),
+            RttMaxNs = Rtt(e.Health.RttSamples, e.Health.RttMax, end - e.StartNs),
+            RttSamples = Count(e.Health.RttSamples),
+            LastCUtc = LastUtc(e.Health.Dir[0].LastPayload, e.StartNs, end),
+            LastSUtc = LastUtc(e.Health.Dir[1].LastPayload, e.StartNs, end),
         };
+    }
+
+    /// <summary>The zero-window time so far: what ended plus each window still zero at <paramref name="now"/>.</summary>
+    private static ulong ZeroWindowNs(in NtHealth h, ulong now)
+    {
+        var total = h.ZeroWinNs;
+        for (var i = 0; i < 2; i++)
+        {
+            var since = h.Dir[i].ZwSince;
+            if (since != 0 && now > since)
+                total += now - since;
+        }
+        return total;
     }
 
     public ActiveConnection ToActive(ConnEntry e) => new(
         names.Resolve(e.IfIndex),
         e.Direction,
         e.Family, e.ClientAddr, e.ClientPort, e.ServerAddr, e.ServerPort,
-        clock.ToUtc(e.StartNs), e.StateName, (long)e.BytesIn, (long)e.BytesOut, e.Partial);
+        clock.ToUtc(e.StartNs), e.StateName, (long)e.BytesIn, (long)e.BytesOut, e.Partial,
+        ConnActivity.Of(e, clock.NowNs),
+        Count(e.Health.Dir[0].Retrans), Count(e.Health.Dir[1].Retrans),
+        e.Health.RttSamples == 0 ? null : (long)(e.Health.RttSum / e.Health.RttSamples),
+        e.Health.Dir[0].LastPayload == 0 ? null : clock.ToUtc(e.Health.Dir[0].LastPayload),
+        e.Health.Dir[1].LastPayload == 0 ? null : clock.ToUtc(e.Health.Dir[1].LastPayload));
 }

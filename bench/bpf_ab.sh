@@ -15,23 +15,27 @@
 #     e.g. sudo bench/bpf_ab.sh --rounds 6 before=HEAD after=.
 #          sudo bench/bpf_ab.sh now=. parse=.+NT_BENCH_FLOOR_PARSE call=.+NT_BENCH_FLOOR_CALL
 #
-# The workload is the plain connect/close client of bench/run.sh (server closes first), 4 threads.
+# The workload is the plain connect/close client of bench/run.sh (server closes first), 4 threads;
+# with --data one iperf3 stream instead (bench/run.sh's bulk run): nearly every TC run is then a
+# data segment or its ACK, the per-packet path, and the rate column is the stream's Gbit/s.
 set -euo pipefail
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH/.." && pwd)"
 ROUNDS=4
 SECONDS_PER_RUN=5
+DATA=0
 VARIANTS=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rounds) ROUNDS="$2"; shift ;;
 	--seconds) SECONDS_PER_RUN="$2"; shift ;;
+	--data) DATA=1 ;;
 	*=*) VARIANTS+=("$1") ;;
-	*) echo "usage: $0 [--rounds N] [--seconds S] NAME=REV [NAME=REV ...]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--rounds N] [--seconds S] [--data] NAME=REV [NAME=REV ...]" >&2; exit 2 ;;
 	esac
 	shift
 done
-[ "${#VARIANTS[@]}" -ge 1 ] || { echo "usage: $0 [--rounds N] [--seconds S] NAME=REV [NAME=REV ...]" >&2; exit 2; }
+[ "${#VARIANTS[@]}" -ge 1 ] || { echo "usage: $0 [--rounds N] [--seconds S] [--data] NAME=REV [NAME=REV ...]" >&2; exit 2; }
 
 # shellcheck source=lib/common.sh
 source "$BENCH/lib/common.sh"
@@ -71,7 +75,9 @@ compile_native
 hosts_up
 
 prog_stats() { # "ingress_ns ingress_cnt egress_ns egress_cnt" of the programs on $VETH
-	"$BENCH/lib/bpfstats.py" --dev "$VETH" | python3 -c '
+	# Through the probe's own descriptors when it runs: programs attached by tcx links are not in
+	# this bpftool's "net show" (v7.1 lists classic tc filters only), so --dev alone reads zeros.
+	"$BENCH/lib/bpfstats.py" $([ -n "${pid:-}" ] && echo --pid "$pid" || echo --dev "$VETH") | python3 -c '
 import json, sys
 p = json.load(sys.stdin).values()
 get = lambda n: next(((x.get("run_time_ns", 0), x.get("run_cnt", 0)) for x in p if x.get("name") == n), (0, 0))
@@ -93,13 +99,21 @@ for round in $(seq 1 "$ROUNDS"); do
 		read -r i0 ic0 e0 ec0 <<<"$(prog_stats)"
 		c0="$([ -n "$pid" ] && cpu_ticks "$pid" || echo 0)"
 		p0="$(passive_opens)"
-		out="$("$WORK/ntb-conn" "$SERVER_IP" "$PORT_CLOSE" 4 "$SECONDS_PER_RUN")"
+		if [ "$DATA" = 1 ]; then
+			out="$(iperf3 -c "$SERVER_IP" -p "$PORT_IPERF" -t "$SECONDS_PER_RUN" -J)"
+		else
+			out="$("$WORK/ntb-conn" "$SERVER_IP" "$PORT_CLOSE" 4 "$SECONDS_PER_RUN")"
+		fi
 		p1="$(passive_opens)"
 		read -r i1 ic1 e1 ec1 <<<"$(prog_stats)"
 		sleep 1 # the reader's last batch
 		c1="$([ -n "$pid" ] && cpu_ticks "$pid" || echo 0)"
 		[ -n "$pid" ] && stop_pid "$pid" TERM 150
-		rate="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["rate"])' "$out")"
+		if [ "$DATA" = 1 ]; then
+			rate="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9)' <<<"$out")"
+		else
+			rate="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["rate"])' "$out")"
+		fi
 		echo "$round $name $rate $((p1 - p0)) $((i1 - i0)) $((ic1 - ic0)) $((e1 - e0)) $((ec1 - ec0)) $((c1 - c0))" >>"$WORK/rows"
 	done
 done

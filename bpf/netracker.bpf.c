@@ -44,6 +44,16 @@
 #include <bpf/bpf_endian.h>
 #include "netracker.h"
 
+/* Where a new entry is built before its one insert: a struct nt_conn does not fit the 512-byte
+ * stack beside the rest of a run. Per CPU: a run does not migrate, and nothing else runs
+ * between building and inserting. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nt_conn);
+} scratch SEC(".maps");
+
 /* Every connection followed, from its first SYN (and partial ones, open before we attached). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -129,7 +139,9 @@ struct nt_pkt {
 	__u16	sport;		/* network order */
 	__u16	dport;
 	__u32	seq;
+	__u32	ack;
 	__u32	payload;
+	__u16	win;		/* the window field as sent (unscaled: only 0 or not matters) */
 	__u8	flags;		/* TCP flag byte: FIN 0x01 SYN 0x02 RST 0x04 ACK 0x10 */
 	__u8	family;
 };
@@ -307,6 +319,8 @@ static __always_inline int parse(struct __sk_buff *skb, struct nt_pkt *p)
 	p->sport = th->source;
 	p->dport = th->dest;
 	p->seq = bpf_ntohl(th->seq);
+	p->ack = bpf_ntohl(th->ack_seq);
+	p->win = th->window;
 	p->flags = ((__u8 *)th)[13];
 	p->payload = ip_payload - doff;
 	return 0;
@@ -437,6 +451,32 @@ static __always_inline void copy_owner(struct nt_event *e, const struct nt_conn 
 		e->flags |= c->owner.flags & NT_OWNER_PROC ? NT_EV_OWNER | NT_EV_OWNER_PROC : NT_EV_OWNER;
 }
 
+/* The health fields (struct nt_health); a window still zero at the end counts until then. */
+static __always_inline void copy_health(struct nt_event *e, const struct nt_health *h, __u64 end)
+{
+	__u64 zw = h->zero_win_ns, since;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 2; i++) {
+		since = h->dir[i].zw_since;
+		if (since && end > since)
+			zw += end - since;
+	}
+	e->retrans_c = h->dir[0].retrans;
+	e->retrans_s = h->dir[1].retrans;
+	e->zero_win_c = h->dir[0].zero_win;
+	e->zero_win_s = h->dir[1].zero_win;
+	e->zero_win_ns = zw;
+	e->rtt_samples = h->rtt_samples;
+	e->rtt_min_ns = h->rtt_samples ? h->rtt_min : 0;
+	e->rtt_max_ns = h->rtt_max;
+	e->rtt_avg_ns = h->rtt_samples ? h->rtt_sum / h->rtt_samples : 0;
+	e->pad2 = 0;
+	e->last_c_ns = h->dir[0].last_payload;
+	e->last_s_ns = h->dir[1].last_payload;
+}
+
 /* The ring-buffer transport: one struct nt_event. A full buffer is counted, never silent.
  * The reader is woken only once enough is pending (it also polls on a short timer), so a
  * busy host pays one wakeup per batch instead of one per connection. */
@@ -472,6 +512,7 @@ static __always_inline void emit_event(const struct nt_conn *c, const struct nt_
 	e->flags = (c->flags & NT_C_IPV6 ? NT_EV_IPV6 : 0) | (c->flags & NT_C_PARTIAL ? NT_EV_PARTIAL : 0);
 	e->syn_retransmits = c->syn_retransmits;
 	copy_owner(e, c);
+	copy_health(e, &c->health, c->start_ns + dur);
 	/* 0: the kernel's own policy (wake a reader that has caught up). Otherwise stay quiet and
 	 * wake the reader once past the threshold — checked on every 64th event of a CPU only: the
 	 * reader polls on a short timer anyway, and asking the buffer how full it is reads the
@@ -579,6 +620,13 @@ static __always_inline void account_fresh(struct nt_conn *c, struct __sk_buff *s
 	}
 }
 
+static __always_inline struct nt_conn *scratch_conn(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
 /* Fills a new entry: the packet's source is the client when client_is_src. */
 static __always_inline void init_conn(struct nt_conn *c, const struct nt_pkt *p, int lo,
 				      int client_is_src, int egress, int local, __u64 now)
@@ -681,7 +729,7 @@ static __always_inline struct nt_conn *syn_on_known(struct nt_ctx *x, struct nt_
 
 static __always_inline void note_owner(struct nt_ctx *x, struct nt_conn *c, int is_client);
 
-/* Step "track", a bare SYN: the half-open entry is filled on the stack (first bytes, owner)
+/* Step "track", a bare SYN: the half-open entry is filled in "scratch" (first bytes, owner)
  * and inserted by one update, with no lookup before it — a first SYN is the common case.
  * *opened says it was inserted (or refused: the quota — a flood — or a full table, counted per
  * interface; nothing to track). Otherwise the key is there already — a retransmission, a reused
@@ -689,17 +737,19 @@ static __always_inline void note_owner(struct nt_ctx *x, struct nt_conn *c, int 
  * while a flood fills the quota (tests/NeTracker.Kernel.Tests/Probe/HalfOpenQuotaTests). */
 static __always_inline struct nt_conn *open_syn(struct nt_ctx *x, int *opened)
 {
-	struct nt_conn fresh, *found;
+	struct nt_conn *fresh = scratch_conn(), *found;
 	int room = halfopen_room(x->cfg);
 
-	if (room) {
-		init_conn(&fresh, &x->p, x->lo, 1, x->egress, x->local, x->now);
-		fresh.state = NT_S_SYN;
-		fresh.syn_seq = x->p.seq;
-		account_fresh(&fresh, x->skb, &x->p, x->local ? 1 : x->egress);
-		note_owner(x, &fresh, 1);
-		fresh.flags |= NT_C_HALFOPEN;
-		if (!bpf_map_update_elem(&conns, &x->k, &fresh, BPF_NOEXIST)) {
+	if (room && fresh) {
+		init_conn(fresh, &x->p, x->lo, 1, x->egress, x->local, x->now);
+		fresh->state = NT_S_SYN;
+		fresh->syn_seq = x->p.seq;
+		fresh->health.dir[0].nxt = x->p.seq + 1;	/* the SYN takes one sequence number */
+		fresh->health.dir[0].flags = NT_D_SEEN;
+		account_fresh(fresh, x->skb, &x->p, x->local ? 1 : x->egress);
+		note_owner(x, fresh, 1);
+		fresh->flags |= NT_C_HALFOPEN;
+		if (!bpf_map_update_elem(&conns, &x->k, fresh, BPF_NOEXIST)) {
 			count_halfopen();
 			stat_inc(NT_STAT_OPENED);
 			*opened = 1;
@@ -718,10 +768,12 @@ static __always_inline struct nt_conn *open_syn(struct nt_ctx *x, int *opened)
  * when nothing is to be tracked. */
 static __always_inline struct nt_conn *create(struct nt_ctx *x)
 {
-	struct nt_conn fresh;
+	struct nt_conn *fresh = scratch_conn();
 	const struct nt_pkt *p = &x->p;
 	__u64 ttl;
 	/* Trailing packets of a finished connection never start a new one. */
+	if (!fresh)
+		return NULL;	/* cannot happen: index 0 of a one-entry array */
 	ttl = x->cfg->tombstone_ms ? (__u64)x->cfg->tombstone_ms * 1000000 : NT_TOMBSTONE_NS_DEFAULT;
 	if (tomb_hit(&x->k, x->now, ttl)) {
 		stat_inc(NT_STAT_TRAILING);
@@ -733,18 +785,18 @@ static __always_inline struct nt_conn *create(struct nt_ctx *x)
 	/* Open before we attached. A SYN-ACK names the client (its destination); otherwise the
 	 * higher port is taken to be the client's ephemeral one. */
 	if (p->flags & TH_SYN)
-		init_conn(&fresh, p, x->lo, 0, x->egress, x->local, x->now);
+		init_conn(fresh, p, x->lo, 0, x->egress, x->local, x->now);
 	else
-		init_conn(&fresh, p, x->lo, bpf_ntohs(p->sport) >= bpf_ntohs(p->dport), x->egress, x->local, x->now);
-	fresh.flags |= NT_C_PARTIAL;
+		init_conn(fresh, p, x->lo, bpf_ntohs(p->sport) >= bpf_ntohs(p->dport), x->egress, x->local, x->now);
+	fresh->flags |= NT_C_PARTIAL;
 	/* A SYN-ACK: the handshake is still to complete (half-open); anything else is past it. */
 	if (p->flags & TH_SYN) {
-		fresh.flags |= NT_C_HALFOPEN;
-		fresh.state = NT_S_SYN | NT_S_SYNACK;
+		fresh->flags |= NT_C_HALFOPEN;
+		fresh->state = NT_S_SYN | NT_S_SYNACK;
 	} else {
-		fresh.state = NT_S_SYN | NT_S_SYNACK | NT_S_EST;
+		fresh->state = NT_S_SYN | NT_S_SYNACK | NT_S_EST;
 	}
-	return insert_partial(x, &fresh);
+	return insert_partial(x, fresh);
 }
 
 /* Step "owner": who owns the local socket (bpf/netracker_sock.bpf.c fills the maps). Only
@@ -792,6 +844,104 @@ static __always_inline void note_owner(struct nt_ctx *x, struct nt_conn *c, int 
 	}
 	if (o && o->pid)
 		c->owner = *o;
+}
+
+/* A progress stamp (struct nt_dir): ticks since the start, at least 1 (0 means never). */
+static __always_inline __u32 health_tick(const struct nt_conn *c, __u64 now)
+{
+	return (__u32)((now > c->start_ns ? now - c->start_ns : 0) >> NT_TICK_SHIFT) + 1;
+}
+
+static __always_inline int seq_before(__u32 a, __u32 b)
+{
+	return (__s32)(a - b) < 0;
+}
+
+/* Step "health" (bpf/netracker.h, struct nt_health): retransmissions, zero windows, RTT and the
+ * last payload, for the side that sent this packet. A few loads and stores in the entry the
+ * packet already touched; the precise clock only for a zero window's edges and an RTT sample's
+ * two ends. */
+static __always_inline void health(struct nt_ctx *x, struct nt_conn *c, int is_client)
+{
+	struct nt_health *h = &c->health;
+	const struct nt_pkt *p = &x->p;
+	__u32 d = is_client ? 0 : 1, fl = p->flags, segs, mss, len, end;
+	struct nt_dir *s = &h->dir[d];
+	int retrans = 0;
+	__u64 t, rtt;
+
+	/* The other side's ACK coming in covers the outstanding sample (egress → ingress; on
+	 * loopback every packet is seen at egress). */
+	if ((fl & TH_ACK) && h->rtt_at && h->rtt_dir != d && (!x->egress || x->local)
+	    && !seq_before(p->ack, h->rtt_end)) {
+		t = h->rtt_at;
+		rtt = precise_now(x) - t;
+		h->rtt_at = 0;
+		if ((__s64)rtt > 0) {
+			h->rtt_sum += rtt;
+			if (!h->rtt_samples || rtt < h->rtt_min)
+				h->rtt_min = rtt;
+			if (rtt > h->rtt_max)
+				h->rtt_max = rtt;
+			h->rtt_samples += 1;
+		}
+	}
+
+	/* Progress: this side's ACK moving past what it acknowledged before. */
+	if ((fl & TH_ACK) && (!(s->flags & NT_D_ACKED) || seq_before(s->acked, p->ack))) {
+		s->acked = p->ack;
+		s->ack_at = health_tick(c, x->now);
+		s->flags |= NT_D_ACKED;
+	}
+
+	if (!(fl & (TH_SYN | TH_FIN | TH_RST)) && p->win == 0) {
+		s->zero_win += 1;
+		if (!s->zw_since)
+			s->zw_since = precise_now(x);
+	} else if (p->win && s->zw_since && !(fl & TH_RST)) {
+		t = s->zw_since;
+		s->zw_since = 0;
+		h->zero_win_ns += precise_now(x) - t;
+	}
+
+	len = p->payload + !!(fl & (TH_SYN | TH_FIN));
+	end = p->seq + len;
+	if (!(s->flags & NT_D_SEEN)) {
+		s->nxt = end;
+		s->flags |= NT_D_SEEN;
+	} else if (len) {
+		/* Data starting below the highest end seen, not a keep-alive (<= 1 byte at nxt - 1). */
+		if (p->payload && seq_before(p->seq, s->nxt) && !(p->payload <= 1 && p->seq == s->nxt - 1)) {
+			retrans = 1;
+			segs = x->skb->gso_segs ? x->skb->gso_segs : 1;
+			/* Partly new data in a multi-segment skb: only the segments below nxt are old. */
+			if (segs > 1 && seq_before(s->nxt, end)) {
+				mss = p->payload / segs;
+				if (mss)
+					segs = (s->nxt - p->seq + mss - 1) / mss;
+			}
+			s->retrans += segs;
+			s->retrans_at = health_tick(c, x->now);
+			/* Karn's rule: an ACK may now answer either copy. */
+			if (h->rtt_at && h->rtt_dir == d && seq_before(p->seq, h->rtt_end))
+				h->rtt_at = 0;
+		}
+		if (seq_before(s->nxt, end))
+			s->nxt = end;
+	}
+	if (p->payload) {
+		s->last_payload = x->now;
+		/* At most one sample per tick of the coarse clock (NT_RTT_TICK_SHIFT): on a LAN a
+		 * sample would otherwise start on nearly every data segment and end on nearly every
+		 * ACK, two precise clock reads per round trip (bench/RESULTS.md, issue 26). */
+		if (!retrans && !h->rtt_at && (x->egress || x->local)
+		    && h->rtt_tick != (__u32)(x->now >> NT_RTT_TICK_SHIFT)) {
+			h->rtt_tick = (__u32)(x->now >> NT_RTT_TICK_SHIFT);
+			h->rtt_end = end;
+			h->rtt_dir = d;
+			h->rtt_at = precise_now(x);
+		}
+	}
 }
 
 /* Step "transition": handshake phases, RST, and the FIN that closes the second half. */
@@ -893,6 +1043,7 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 	is_client = !!(c->flags & NT_C_CLIENT_LO) == x.lo;
 	account(c, skb, &x.p, x.local ? is_client : egress, x.now);
 	note_owner(&x, c, is_client);
+	health(&x, c, is_client);
 	transition(&x, c, is_client);
 	return TC_ACT_UNSPEC;
 }

@@ -39,7 +39,7 @@
  * NeTracker.Probe/RingBuffer/NtEvent.cs; a test checks both against the object's BTF.
  * Times are bpf_ktime_get_ns() (CLOCK_MONOTONIC); ports in host order.
  */
-#define NT_EVENT_VERSION	1
+#define NT_EVENT_VERSION	2	/* 2: the health fields at the end (retrans_c ... last_s_ns) */
 
 enum nt_direction {
 	NT_DIR_INBOUND = 0,	/* SYN arrived at ingress */
@@ -77,6 +77,20 @@ struct nt_event {
 	__u32	pid;		/* owner's thread group id (NT_EV_OWNER) */
 	__u64	cgroup_id;	/* owner's cgroup v2 id (NT_EV_OWNER) */
 	char	comm[16];	/* owner's command, NUL-padded (NT_EV_OWNER) */
+	/* Version 2: why a connection was slow (struct nt_health). Per direction, _c = sent by the
+	 * client, _s = sent by the server. */
+	__u32	retrans_c;	/* data segments retransmitted (sequence at or below the highest seen) */
+	__u32	retrans_s;
+	__u32	zero_win_c;	/* segments advertising a zero window */
+	__u32	zero_win_s;
+	__u64	zero_win_ns;	/* total time either side's window stayed zero */
+	__u64	rtt_min_ns;	/* data segment out through egress -> the ACK covering it in at ingress */
+	__u64	rtt_avg_ns;
+	__u64	rtt_max_ns;
+	__u32	rtt_samples;	/* 0 = no sample: the rtt_* fields mean nothing */
+	__u32	pad2;
+	__u64	last_c_ns;	/* bpf_ktime of the client's last payload; 0 = never */
+	__u64	last_s_ns;
 };
 
 /* The owner of a local socket: in socket-local storage (map "owners", written at bind(2)) or
@@ -235,6 +249,58 @@ static __always_inline __u32 nt_tomb_set_of(__u64 hash)
 #define NT_HO_SWEPT	1
 #define NT_HO_SLOTS	2
 
+/*
+ * Health, per direction (index 0: sent by the client, 1: by the server), at the hook.
+ * - Retransmission (Wireshark's tcp.analysis.retransmission): a segment with payload whose
+ *   sequence starts below the highest end (seq + len, SYN and FIN count one) seen in that direction,
+ *   except keep-alives (len <= 1 at nxt - 1). Counted in segments (gso_segs), as the sender's
+ *   tcpi_total_retrans. Zero-window probes carry no payload and are never counted.
+ * - Zero window: a segment of that side with window 0 and none of SYN, FIN, RST (Wireshark's
+ *   tcp.analysis.zero_window); the time runs from the first such segment to that side's next
+ *   non-zero window (or the end of the connection).
+ * - RTT: one outstanding sample per connection: a data segment that leaves at egress (any
+ *   side on loopback) while none is outstanding -> the first ACK from the other side at or past its
+ *   end. Karn's rule: a retransmission of that direction below the sample's end drops the sample.
+ *   At most one sample starts per coarse-clock tick; only its two packets read the precise clock.
+ * Plain stores: one direction's data passes one hook; a rare race costs a sample, not a record.
+ */
+struct nt_dir {
+	__u32	nxt;		/* highest seq + len seen; valid when NT_D_SEEN */
+	__u32	retrans;
+	__u32	zero_win;
+	__u32	flags;		/* NT_D_* */
+	__u64	zw_since;	/* precise ns of the first zero window still standing, 0 = none */
+	__u64	last_payload;	/* ns (coarse clock) of the last segment with payload, 0 = never */
+	/* Progress, for the open connection's state (retransmitting = this side retransmitted after
+	 * the other side last acknowledged anything new). Times in NT_TICK_SHIFT units of the coarse
+	 * clock since the connection's start, 0 = never: u32 and 16.8 ms are plenty for a state that
+	 * waits a second, and the entry must stay small (a new one is built on the 512-byte stack). */
+	__u32	retrans_at;	/* this side's last retransmission */
+	__u32	ack_at;		/* this side's last ACK that acknowledged new data */
+	__u32	acked;		/* the highest ACK number this side sent; valid when NT_D_ACKED */
+	__u32	dir_pad;
+};
+
+#define NT_TICK_SHIFT	24	/* 2^24 ns = 16.8 ms; a u32 of them lasts 2.3 years */
+
+#define NT_D_SEEN	(1u << 0)
+#define NT_D_ACKED	(1u << 1)
+
+struct nt_health {
+	struct nt_dir dir[2];
+	__u64	zero_win_ns;
+	__u64	rtt_at;		/* precise ns the sampled segment left; 0 = no sample outstanding */
+	__u32	rtt_end;	/* sequence the ACK must reach */
+	__u32	rtt_dir;	/* which side sent the sampled segment */
+	__u64	rtt_sum;
+	__u64	rtt_min;
+	__u64	rtt_max;
+	__u32	rtt_samples;
+	__u32	rtt_tick;	/* coarse ns >> NT_RTT_TICK_SHIFT when the last sample started */
+};
+
+#define NT_RTT_TICK_SHIFT	21	/* 2.1 ms: below a jiffy (4 ms at HZ 250), so one sample per tick */
+
 struct nt_conn {
 	__u8	client_addr[16];
 	__u8	server_addr[16];
@@ -253,6 +319,7 @@ struct nt_conn {
 	__u16	server_port;
 	__u32	flags;		/* NT_C_* */
 	struct nt_owner owner;	/* the local socket's owner; pid 0 = not known (yet) */
+	struct nt_health health;
 };
 
 /*

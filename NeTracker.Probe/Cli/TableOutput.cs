@@ -8,15 +8,18 @@ namespace NeTracker.Probe.Cli;
 /// <summary>
 /// Aligned columns in the manner of tcplife: one line per finished connection, widths fixed
 /// for IPv4 (an IPv6 endpoint simply widens its own line — a stream cannot know future widths).
-/// PID and COMM name the local socket's owner, like tcplife's; "-" where unknown.
+/// PID and COMM name the local socket's owner, like tcplife's; "-" where unknown. RETX is the
+/// data segments each side retransmitted (client/server), RTT_MS the mean round trip at the
+/// hook, ZWIN the zero-window advertisements of both sides and how long windows stayed zero;
+/// "-" where not measured (the trace transport) or, for RTT, with no sample.
 /// </summary>
 internal sealed class TableOutput(TextWriter w) : RecordOutput(w)
 {
-    private const string Format = "{0,-15} {1,-10} {2,-3} {3,-21} {4,-21} {5,12} {6,9} {7,-10} {8,-6} {9,10} {10,10} {11,7} {12,-15} {13}";
+    private const string Format = "{0,-15} {1,-10} {2,-3} {3,-21} {4,-21} {5,12} {6,9} {7,-10} {8,-6} {9,10} {10,10} {11,7} {12,-15} {13,-9} {14,8} {15,-12} {16}";
 
     public override void WriteHeader()
         => Writer.WriteLine(string.Format(CultureInfo.InvariantCulture, Format,
-            "END_UTC", "IFACE", "DIR", "CLIENT", "SERVER", "DURATION_MS", "HS_MS", "REASON", "BY", "BYTES_IN", "BYTES_OUT", "PID", "COMM", "NOTE"));
+            "END_UTC", "IFACE", "DIR", "CLIENT", "SERVER", "DURATION_MS", "HS_MS", "REASON", "BY", "BYTES_IN", "BYTES_OUT", "PID", "COMM", "RETX", "RTT_MS", "ZWIN", "NOTE"));
 
     public override void Write(ConnectionRecord r)
     {
@@ -36,8 +39,16 @@ internal sealed class TableOutput(TextWriter w) : RecordOutput(w)
             r.Pid is { } pid ? pid.ToString(CultureInfo.InvariantCulture) : "-",
             // Untrusted text on a terminal: no escape sequences, no tabs, no newlines.
             r.Comm is { Length: > 0 } comm ? Owner.OwnerText.Printable(comm) : "-",
+            r.RetransC is { } rc && r.RetransS is { } rs ? string.Create(CultureInfo.InvariantCulture, $"{rc}/{rs}") : "-",
+            r.RttAvgNs is { } rtt ? (rtt / 1e6).ToString("F3", CultureInfo.InvariantCulture) : "-",
+            ZeroWindows(r),
             note.TrimEnd()).TrimEnd());
     }
+
+    private static string ZeroWindows(ConnectionRecord r)
+        => r.ZeroWinC is not { } c || r.ZeroWinS is not { } s ? "-"
+            : c + s == 0 ? "0"
+            : string.Create(CultureInfo.InvariantCulture, $"{c + s}/{(r.ZeroWinNs ?? 0) / 1e6:F1}ms");
 
     private static string Endpoint(IPAddress a, int port)
         => a.AddressFamily == AddressFamily.InterNetworkV6

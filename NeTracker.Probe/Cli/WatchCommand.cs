@@ -21,6 +21,7 @@ public sealed class WatchCommand : ICliCommand
         new("format", "table|csv|jsonl", "output format (default table; csv/jsonl use the record schema)"),
         new("duration", "SECONDS", "stop after this long (default: until Ctrl-C / SIGTERM)"),
         new("instance", "NAME", $"probe instance (default {ProbeCommandLine.DefaultInstance})"),
+        new("open", "SECONDS", "instead of finished connections, list the open ones with their state (active, idle, zero-window, retransmitting, half-closed) every SECONDS"),
         new("transport", "ringbuf|trace", "how events reach the tool: binary ring buffer (default) or trace_pipe text"),
         CliOptions.Lease,
         CliOptions.TcFilters,
@@ -29,7 +30,9 @@ public sealed class WatchCommand : ICliCommand
     public async Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
     {
         var interfaces = args.Interfaces(required: true);
-        var output = RecordOutput.Create(args.Choice("format", RecordOutput.Table, RecordOutput.Table, RecordOutput.Csv, RecordOutput.Jsonl), env.Out);
+        var format = args.Choice("format", RecordOutput.Table, RecordOutput.Table, RecordOutput.Csv, RecordOutput.Jsonl);
+        var output = RecordOutput.Create(format, env.Out);
+        var openEvery = args.Seconds("open");
         var duration = args.Seconds("duration");
         string instance = args.Instance();
 
@@ -49,7 +52,10 @@ public sealed class WatchCommand : ICliCommand
                     attachedHere.Add(name);
             }
             env.Error.WriteLine($"watching {string.Join(", ", interfaces)} (instance {instance}){(duration is { } d ? $" for {d.TotalSeconds:0.###} s" : "")}; Ctrl-C stops");
-            output.WriteHeader();
+            if (openEvery is null)
+                output.WriteHeader();
+            else
+                OpenConnectionsOutput.WriteHeader(env.Out, format);
             await env.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
 
             using var until = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -57,8 +63,13 @@ public sealed class WatchCommand : ICliCommand
                 until.CancelAfter(limit);
             try
             {
-                while (await probe.Records.WaitToReadAsync(until.Token).ConfigureAwait(false))
-                    written += await DrainAsync(probe, output, env).ConfigureAwait(false);
+                if (openEvery is { } every)
+                    await ListOpenAsync(probe, format, every, env, until.Token).ConfigureAwait(false);
+                else
+                {
+                    while (await probe.Records.WaitToReadAsync(until.Token).ConfigureAwait(false))
+                        written += await DrainAsync(probe, output, env).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (until.IsCancellationRequested)
             {
@@ -80,10 +91,26 @@ public sealed class WatchCommand : ICliCommand
                     env.Error.WriteLine($"warning: detaching {name}: {e.Message}");
                 }
             }
-            written += await DrainAsync(probe, output, env).ConfigureAwait(false); // closed by the detach
+            if (openEvery is null)
+                written += await DrainAsync(probe, output, env).ConfigureAwait(false); // closed by the detach
         }
         WriteSummary(env.Error, written, probe.Counters);
         return ProbeCommandLine.Ok;
+    }
+
+    /// <summary>The open connections as the probe last read them from the kernel table (its sweep),
+    /// every <paramref name="every"/>; finished ones are consumed unprinted.</summary>
+    private static async Task ListOpenAsync(IConnectionProbe probe, string format, TimeSpan every, CliEnvironment env, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(every < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(100) : every);
+        while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+        {
+            while (probe.Records.TryRead(out _))
+            {
+            }
+            OpenConnectionsOutput.Write(env.Out, format, probe.ActiveConnections, DateTime.UtcNow);
+            await env.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     private static async Task<long> DrainAsync(IConnectionProbe probe, RecordOutput output, CliEnvironment env)

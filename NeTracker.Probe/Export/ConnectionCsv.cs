@@ -51,11 +51,29 @@ public static class ConnectionCsv
         WriteText(w, r.Comm ?? ""); w.Write(',');
         WriteText(w, r.Cgroup ?? ""); w.Write(',');
         WriteText(w, r.Unit ?? ""); w.Write(',');
-        w.Write(SchemaNames.Of(r.OwnerSource));
+        w.Write(SchemaNames.Of(r.OwnerSource)); w.Write(',');
+        WriteOptional(w, r.RetransC); w.Write(',');
+        WriteOptional(w, r.RetransS); w.Write(',');
+        WriteOptional(w, r.ZeroWinC); w.Write(',');
+        WriteOptional(w, r.ZeroWinS); w.Write(',');
+        WriteOptional(w, r.ZeroWinNs); w.Write(',');
+        WriteOptional(w, r.RttMinNs); w.Write(',');
+        WriteOptional(w, r.RttAvgNs); w.Write(',');
+        WriteOptional(w, r.RttMaxNs); w.Write(',');
+        WriteOptional(w, r.RttSamples); w.Write(',');
+        if (r.LastCUtc is { } lc) w.Write(SchemaNames.Of(lc));
+        w.Write(',');
+        if (r.LastSUtc is { } ls) w.Write(SchemaNames.Of(ls));
         w.Write("\r\n");
     }
 
     /// <summary>Quotes when needed (comma, quote, CR/LF) and defuses formula prefixes.</summary>
+    private static void WriteOptional(TextWriter w, long? value)
+    {
+        if (value is { } v)
+            w.Write(v.ToString(CultureInfo.InvariantCulture));
+    }
+
     internal static void WriteText(TextWriter w, string value)
     {
         bool formula = value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r';

@@ -60,6 +60,17 @@ internal sealed class RecordJsonConverter(JsonSerializerOptions readOptions) : J
             Enum(w, Names[27], OwnerSources, (int)source);
         else
             w.WriteNull(Names[27]);
+        Number(w, Names[28], r.RetransC);
+        Number(w, Names[29], r.RetransS);
+        Number(w, Names[30], r.ZeroWinC);
+        Number(w, Names[31], r.ZeroWinS);
+        Number(w, Names[32], r.ZeroWinNs);
+        Number(w, Names[33], r.RttMinNs);
+        Number(w, Names[34], r.RttAvgNs);
+        Number(w, Names[35], r.RttMaxNs);
+        Number(w, Names[36], r.RttSamples);
+        Time(w, Names[37], r.LastCUtc);
+        Time(w, Names[38], r.LastSUtc);
         w.WriteEndObject();
     }
 
@@ -83,6 +94,14 @@ internal sealed class RecordJsonConverter(JsonSerializerOptions readOptions) : J
     {
         if (value is { } v)
             w.WriteNumber(name, v);
+        else
+            w.WriteNull(name);
+    }
+
+    private static void Time(Utf8JsonWriter w, JsonEncodedText name, DateTime? value)
+    {
+        if (value is { } v)
+            w.WriteString(name, v);
         else
             w.WriteNull(name);
     }

@@ -23,6 +23,9 @@ public sealed record ConnEntry(
     public const uint FlagLocal = 1u << 4;
     public const uint FlagHalfOpen = 1u << 5;
 
+    /// <summary>Retransmissions, zero windows, RTT and last payload so far (struct nt_health).</summary>
+    public NtHealth Health { get; init; }
+
     public Direction Direction => (Flags & FlagLocal) != 0 ? Direction.Local
         : (Flags & FlagOutbound) != 0 ? Direction.Outbound : Direction.Inbound;
     public bool Partial => (Flags & FlagPartial) != 0;

@@ -144,7 +144,7 @@ public sealed class ConnTable : IDisposable
             rawKey, (int)k.IfIndex, family,
             NtEvent.Address(v.ClientAddr, family == IpFamily.Ipv6), v.ClientPort, NtEvent.Address(v.ServerAddr, family == IpFamily.Ipv6), v.ServerPort,
             v.StartNs, v.SynackAt, v.AckAt, v.LastNs, v.BytesIn, v.BytesOut, v.PacketsIn, v.PacketsOut,
-            v.State, v.SynRetransmits, v.Flags);
+            v.State, v.SynRetransmits, v.Flags) { Health = v.Health };
     }
 
     /// <summary>The key's tombstone stamp (tests: what the kernel and the sweeper left).</summary>

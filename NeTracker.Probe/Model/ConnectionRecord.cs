@@ -75,4 +75,34 @@ public sealed record ConnectionRecord
     /// <summary>Where the owner came from: <see cref="Model.OwnerSource.Kernel"/> (socket creation) or
     /// <see cref="Model.OwnerSource.Proc"/> (a socket older than NeTracker, named from /proc); null with no owner.</summary>
     public OwnerSource? OwnerSource { get; init; }
+
+    // Health, measured at the hook per direction (bpf/netracker.h, struct nt_health). Null where
+    // not measured: the trace transport's NTv1 line has no room for them.
+
+    /// <summary>Data segments the client retransmitted (Wireshark's tcp.analysis.retransmission rule, in segments).</summary>
+    public int? RetransC { get; init; }
+
+    /// <summary>Data segments the server retransmitted.</summary>
+    public int? RetransS { get; init; }
+
+    /// <summary>Zero-window advertisements the client sent.</summary>
+    public int? ZeroWinC { get; init; }
+
+    /// <summary>Zero-window advertisements the server sent.</summary>
+    public int? ZeroWinS { get; init; }
+
+    /// <summary>Total time either side's window stayed zero.</summary>
+    public long? ZeroWinNs { get; init; }
+
+    /// <summary>Round-trip times (data out at egress → the ACK covering it in at ingress); null with no sample.</summary>
+    public long? RttMinNs { get; init; }
+    public long? RttAvgNs { get; init; }
+    public long? RttMaxNs { get; init; }
+
+    /// <summary>How many RTT samples; 0 when none was taken, null where not measured.</summary>
+    public int? RttSamples { get; init; }
+
+    /// <summary>When the client / the server last sent payload; null if never.</summary>
+    public DateTime? LastCUtc { get; init; }
+    public DateTime? LastSUtc { get; init; }
 }

@@ -32,7 +32,7 @@ public static class RecordValidator
     {
         if (r is null)
             return new("record", RecordProblem.Null, "record: null");
-        return Fields(r) ?? Times(r, nowUtc, window);
+        return Fields(r) ?? Times(r, nowUtc, window) ?? Health(r, window);
     }
 
     private static RecordProblem? Fields(ConnectionRecord r)
@@ -81,6 +81,58 @@ public static class RecordValidator
             return Bad("duration_ns", RecordProblem.Inconsistent, $"{r.DurationNs} differs from end_utc − start_utc ({spanNs} ns) by more than {window.DurationTolerance.TotalMilliseconds} ms");
         return null;
     }
+
+    /// <summary>The health fields (all null where not measured, e.g. the trace transport): counts not
+    /// negative, at most as many retransmitted segments as packets, zero-window time within the
+    /// connection, RTT present exactly when sampled and ordered min ≤ avg ≤ max ≤ duration, the
+    /// last payload times within start..end. The kernel's stamps mix a coarse and a precise clock;
+    /// the factory clamps them into the connection, so the duration tolerance is the only slack.</summary>
+    private static RecordProblem? Health(ConnectionRecord r, RecordWindow window)
+    {
+        var slackNs = window.DurationTolerance.Ticks * 100;
+        var problem = NotNegative("retrans_c", r.RetransC) ?? NotNegative("retrans_s", r.RetransS)
+            ?? NotNegative("zero_win_c", r.ZeroWinC) ?? NotNegative("zero_win_s", r.ZeroWinS)
+            ?? NotNegative("zero_win_ns", r.ZeroWinNs) ?? NotNegative("rtt_samples", r.RttSamples)
+            ?? NotNegative("rtt_min_ns", r.RttMinNs) ?? NotNegative("rtt_avg_ns", r.RttAvgNs) ?? NotNegative("rtt_max_ns", r.RttMaxNs);
+        if (problem is not null)
+            return problem;
+        var retrans = (long)(r.RetransC ?? 0) + (r.RetransS ?? 0);
+        if (retrans > r.PacketsIn + r.PacketsOut)
+            return Bad(r.RetransC > 0 ? "retrans_c" : "retrans_s", RecordProblem.Inconsistent, $"{retrans} retransmitted segments, more than the {r.PacketsIn + r.PacketsOut} packets of the connection");
+        if (r.ZeroWinNs > r.DurationNs + slackNs)
+            return Bad("zero_win_ns", RecordProblem.Inconsistent, $"{r.ZeroWinNs} is longer than the connection ({r.DurationNs} ns)");
+
+        var sampled = r.RttSamples > 0;
+        foreach (var (field, value) in new[] { ("rtt_min_ns", r.RttMinNs), ("rtt_avg_ns", r.RttAvgNs), ("rtt_max_ns", r.RttMaxNs) })
+        {
+            if (sampled && value is null)
+                return Missing(field);
+            if (!sampled && value is not null)
+                return Bad(field, RecordProblem.Inconsistent, $"{value} without an RTT sample (rtt_samples {(r.RttSamples is { } n ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "empty")})");
+        }
+        if (sampled)
+        {
+            if (r.RttMinNs > r.RttAvgNs)
+                return Bad("rtt_min_ns", RecordProblem.Inconsistent, $"{r.RttMinNs} is above rtt_avg_ns ({r.RttAvgNs})");
+            if (r.RttAvgNs > r.RttMaxNs)
+                return Bad("rtt_avg_ns", RecordProblem.Inconsistent, $"{r.RttAvgNs} is above rtt_max_ns ({r.RttMaxNs})");
+            if (r.RttMaxNs > r.DurationNs + slackNs)
+                return Bad("rtt_max_ns", RecordProblem.Inconsistent, $"{r.RttMaxNs} is longer than the connection ({r.DurationNs} ns)");
+        }
+        return Within("last_c_utc", r.LastCUtc, r, window) ?? Within("last_s_utc", r.LastSUtc, r, window);
+    }
+
+    private static RecordProblem? Within(string field, DateTime? t, ConnectionRecord r, RecordWindow window)
+    {
+        if (t is not { } at)
+            return null;
+        if (at < r.StartUtc - window.DurationTolerance || at > r.EndUtc + window.DurationTolerance)
+            return Bad(field, RecordProblem.Inconsistent, $"{SchemaNames.Of(at)} is not within the connection ({SchemaNames.Of(r.StartUtc)} to {SchemaNames.Of(r.EndUtc)})");
+        return null;
+    }
+
+    private static RecordProblem? NotNegative(string field, long? value) =>
+        value is null or >= 0 ? null : Bad(field, RecordProblem.Range, $"{value} is negative");
 
     private static RecordProblem Bad(string field, string kind, string message) => new(field, kind, $"{field}: {message}");
 

@@ -11,7 +11,13 @@ public static class SchemaNames
         "start_utc", "end_utc", "duration_ns", "synack_ns", "ack_ns",
         "close_reason", "closed_by", "bytes_in", "bytes_out", "packets_in", "packets_out",
         "syn_retransmits", "partial", "pid", "comm", "cgroup", "unit", "owner_source",
+        // schema step 3 (health): per direction at the hook, empty where not measured
+        "retrans_c", "retrans_s", "zero_win_c", "zero_win_s", "zero_win_ns",
+        "rtt_min_ns", "rtt_avg_ns", "rtt_max_ns", "rtt_samples", "last_c_utc", "last_s_utc",
     ];
+
+    /// <summary>The columns the health schema step added (at the end: older readers keep theirs).</summary>
+    public static readonly IReadOnlyList<string> HealthColumns = Columns.Skip(Columns.Count - 11).ToArray();
 
     public static string Of(Direction d) => d switch
     {
@@ -53,6 +59,16 @@ public static class SchemaNames
     };
 
     /// <summary>ISO 8601 UTC with 7 fractional digits (100 ns, the resolution of DateTime).</summary>
+    public static string Of(ConnectionActivity a) => a switch
+    {
+        ConnectionActivity.Active => "active",
+        ConnectionActivity.Idle => "idle",
+        ConnectionActivity.ZeroWindow => "zero-window",
+        ConnectionActivity.Retransmitting => "retransmitting",
+        ConnectionActivity.HalfClosed => "half-closed",
+        _ => "unknown",
+    };
+
     public static string Of(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     public static bool TryParseDirection(string? s, out Direction d) => TryParse(s, out d);

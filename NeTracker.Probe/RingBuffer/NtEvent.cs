@@ -12,7 +12,7 @@ namespace NeTracker.Probe.RingBuffer;
 [StructLayout(LayoutKind.Sequential)]
 public struct NtEvent
 {
-    public const byte Version = 1;
+    public const byte Version = 2;
 
     /// <summary>NT_EV_* flags.</summary>
     public const ushort FlagIpv6 = 1 << 0;
@@ -43,6 +43,19 @@ public struct NtEvent
     public uint Pid;
     public ulong CgroupId;
     public Comm16 Comm;
+    // Version 2: the health fields (struct nt_health in bpf/netracker.h).
+    public uint RetransC;
+    public uint RetransS;
+    public uint ZeroWinC;
+    public uint ZeroWinS;
+    public ulong ZeroWinNs;
+    public ulong RttMinNs;
+    public ulong RttAvgNs;
+    public ulong RttMaxNs;
+    public uint RttSamples;
+    public uint Pad2;
+    public ulong LastCNs;
+    public ulong LastSNs;
 
     public static int SizeOf => Unsafe.SizeOf<NtEvent>();
 

@@ -65,6 +65,7 @@ internal sealed record ConnectionQuery(ConnectionFilter Filter, int Limit, long?
         var maxNs = Parsed<long>(K.MaxDurationNs, (string s, out long v) => long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out v), "a whole number of nanoseconds >= 0");
         var from = Parsed<DateTime>(K.From, TryParseTime, "an ISO 8601 time such as 2026-11-26T02:00:00Z");
         var to = Parsed<DateTime>(K.To, TryParseTime, "an ISO 8601 time such as 2026-11-26T02:10:00Z");
+        var had = Parsed<ConnectionTrouble>(K.Had, ConnectionTroubleNames.TryParse, "retransmits or zero_window");
         if (from is { } f && to is { } t && f >= t)
             errs.Add("'from' must be earlier than 'to'.");
 
@@ -84,7 +85,7 @@ internal sealed record ConnectionQuery(ConnectionFilter Filter, int Limit, long?
         var filter = new ConnectionFilter
         {
             Host = host, Interface = iface, Address = address, Port = port, Direction = direction,
-            CloseReason = reason, MinDurationNs = minNs, MaxDurationNs = maxNs, Program = program, FromUtc = from, ToUtc = to,
+            CloseReason = reason, MinDurationNs = minNs, MaxDurationNs = maxNs, Program = program, FromUtc = from, ToUtc = to, Had = had,
         };
         return new ConnectionQuery(filter, limit, cursor, ascending);
     }

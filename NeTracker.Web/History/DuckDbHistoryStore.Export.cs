@@ -26,6 +26,10 @@ public sealed partial class DuckDbHistoryStore
         "bytes_in", "bytes_out", "packets_in", "packets_out", "syn_retransmits", "partial",
         "pid", "comm", "cgroup", "unit",
         $"{Names<OwnerSource>(s => SchemaNames.Of(s))}[owner_source + 1] AS owner_source",
+        "retrans_c", "retrans_s", "zero_win_c", "zero_win_s", "zero_win_ns",
+        "rtt_min_ns", "rtt_avg_ns", "rtt_max_ns", "rtt_samples",
+        $"make_timestamp_ns((last_c_ticks - {DateTime.UnixEpoch.Ticks}) * 100) AS last_c_utc",
+        $"make_timestamp_ns((last_s_ticks - {DateTime.UnixEpoch.Ticks}) * 100) AS last_s_utc",
     ]);
 
     public Task<Stream> ExportParquetAsync(ConnectionFilter filter, CancellationToken ct = default) => Task.Run<Stream>(() =>

@@ -34,6 +34,7 @@ internal static class FilterSql
         // DateTime comparison in Matches ignores Kind, so ticks compare exactly the same way.
         if (f.FromUtc is { } from) Add("end_ticks >= $from", "from", from.Ticks);
         if (f.ToUtc is { } to) Add("end_ticks < $to", "to", to.Ticks);
+        if (f.Had is { } had) terms.Add(ConnectionTroubleNames.Sql(had));
         if (extra is not null) terms.Add(extra);
         return terms.Count == 0 ? "" : "WHERE " + string.Join(" AND ", terms);
     }

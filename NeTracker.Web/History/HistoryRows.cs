@@ -11,12 +11,18 @@ internal static class HistoryRows
 {
     /// <summary>
     /// The record's columns in the order <see cref="Append"/> and <see cref="Read"/> use; the appender
-    /// adds the derived duration_bucket and duration_bin after them (schema v2).
+    /// adds the derived duration_bucket and duration_bin after owner_source (schema v3), then the
+    /// health columns (v4), which is the table's order.
     /// </summary>
     public const string Columns =
         "id, host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
         "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
-        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source";
+        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source, " +
+        HealthColumns;
+
+    /// <summary>Schema v4 (DuckDB) / v2 (PostgreSQL), in <see cref="ReadHealth"/>'s order.</summary>
+    public const string HealthColumns =
+        "retrans_c, retrans_s, zero_win_c, zero_win_s, zero_win_ns, rtt_min_ns, rtt_avg_ns, rtt_max_ns, rtt_samples, last_c_ticks, last_s_ticks";
 
     public static void Append(DuckDBAppender appender, ConnectionRecord r) =>
         appender.CreateRow()
@@ -51,6 +57,17 @@ internal static class HistoryRows
             .AppendValue((int?)r.OwnerSource)
             .AppendValue((short)DurationHistogram.BucketOf(r.DurationNs))
             .AppendValue((sbyte)DurationBins.Of(r.DurationNs))
+            .AppendValue(r.RetransC)
+            .AppendValue(r.RetransS)
+            .AppendValue(r.ZeroWinC)
+            .AppendValue(r.ZeroWinS)
+            .AppendValue(r.ZeroWinNs)
+            .AppendValue(r.RttMinNs)
+            .AppendValue(r.RttAvgNs)
+            .AppendValue(r.RttMaxNs)
+            .AppendValue(r.RttSamples)
+            .AppendValue(r.LastCUtc?.Ticks)
+            .AppendValue(r.LastSUtc?.Ticks)
             .EndRow();
 
     /// <summary>A row of <c>ReadColumns</c> in that order, from either provider (DuckDB, PostgreSQL:
@@ -85,5 +102,20 @@ internal static class HistoryRows
         Cgroup = x.IsDBNull(25) ? null : x.GetString(25),
         Unit = x.IsDBNull(26) ? null : x.GetString(26),
         OwnerSource = x.IsDBNull(27) ? null : (OwnerSource)x.GetInt32(27),
+        RetransC = Int(x, 28),
+        RetransS = Int(x, 29),
+        ZeroWinC = Int(x, 30),
+        ZeroWinS = Int(x, 31),
+        ZeroWinNs = Long(x, 32),
+        RttMinNs = Long(x, 33),
+        RttAvgNs = Long(x, 34),
+        RttMaxNs = Long(x, 35),
+        RttSamples = Int(x, 36),
+        LastCUtc = Long(x, 37) is { } lc ? new DateTime(lc, DateTimeKind.Utc) : null,
+        LastSUtc = Long(x, 38) is { } ls ? new DateTime(ls, DateTimeKind.Utc) : null,
     };
+
+    private static int? Int(DbDataReader x, int i) => x.IsDBNull(i) ? null : x.GetInt32(i);
+
+    private static long? Long(DbDataReader x, int i) => x.IsDBNull(i) ? null : x.GetInt64(i);
 }

@@ -62,12 +62,28 @@ internal static class HistorySchema
         // 1-2-5), written by the appender: the charts GROUP BY small stored integers instead of
         // evaluating log10 per row (over 10M rows: 130-150 ms of CPU instead of 300-370 for exact
         // quantiles and ~1000 for the computed heat-map bins; bench/RESULTS.md, "History store").
-        $"""
+        // DuckDB refuses an ALTER TABLE after an UPDATE of the same table in one transaction, and
+        // Migrate runs every missing step in one: so the rows' fill of v3 runs at the end of the
+        // last step (a later step moves it to its own end), after every ALTER.
+        """
         ALTER TABLE connections ADD COLUMN duration_bucket SMALLINT;
         ALTER TABLE connections ADD COLUMN duration_bin TINYINT;
-        UPDATE connections SET duration_bucket = {DurationBucketSql()}, duration_bin = {DurationBins.Sql()};
         """,
+        // v4: health per direction (retransmits, zero windows, RTT, last payload); NULL for rows of
+        // earlier versions and where not measured (the trace transport). Then v3's fill, for rows
+        // without buckets (none in a file already at v3: the appender writes them).
+        HealthColumnsSql("BIGINT", "INTEGER")
+            + $"UPDATE connections SET duration_bucket = {DurationBucketSql()}, duration_bin = {DurationBins.Sql()} WHERE duration_bucket IS NULL;\n",
     ];
+
+    /// <summary>The health step's ALTERs, shared with PostgreSQL (which spells the types in lower case).</summary>
+    internal static string HealthColumnsSql(string bigint, string integer) => string.Concat(
+        new[]
+        {
+            ("retrans_c", integer), ("retrans_s", integer), ("zero_win_c", integer), ("zero_win_s", integer),
+            ("zero_win_ns", bigint), ("rtt_min_ns", bigint), ("rtt_avg_ns", bigint), ("rtt_max_ns", bigint),
+            ("rtt_samples", integer), ("last_c_ticks", bigint), ("last_s_ticks", bigint),
+        }.Select(c => $"ALTER TABLE connections ADD COLUMN {c.Item1} {c.Item2};\n"));
 
     /// <summary><see cref="Store.DurationHistogram.BucketOf"/> in SQL (the migration of rows written before v3).</summary>
     internal static string DurationBucketSql(string column = "duration_ns") =>

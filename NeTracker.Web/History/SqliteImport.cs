@@ -96,6 +96,9 @@ internal sealed class SqliteImport(string path, ILogger log)
                     .AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue()
                     .AppendValue((short)DurationHistogram.BucketOf(x.GetInt64(12)))
                     .AppendValue((sbyte)DurationBins.Of(x.GetInt64(12)))
+                    // Nor the health columns (schema v4): not measured then.
+                    .AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue()
+                    .AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue()
                     .EndRow();
                 if (++rows % ProgressEvery == 0)
                     log.LogInformation("History: imported {Rows} of {Total} records from {Name}", rows, total, name);

@@ -279,7 +279,7 @@ public static partial class RecordMessagePack
     private static long? ReadNullableInt64(ref MessagePackReader reader) => reader.TryReadNil() ? null : reader.ReadInt64();
 
     /// <summary>
-    /// One record as a map of the schema's 28 fields (<see cref="SchemaNames.Columns"/>). Keys are
+    /// One record as a map of the schema's fields (<see cref="SchemaNames.Columns"/>). Keys are
     /// encoded once; writing a record allocates nothing (addresses are formatted in place).
     /// </summary>
     private sealed class ConnectionRecordFormatter : IMessagePackFormatter<ConnectionRecord?>
@@ -331,7 +331,28 @@ public static partial class RecordMessagePack
             writer.WriteRaw(Keys[k++]);
             if (r.OwnerSource is { } source) ownerSource.Serialize(ref writer, source, options);
             else writer.WriteNil();
+            writer.WriteRaw(Keys[k++]); WriteNullable(ref writer, r.RetransC);
+            writer.WriteRaw(Keys[k++]); WriteNullable(ref writer, r.RetransS);
+            writer.WriteRaw(Keys[k++]); WriteNullable(ref writer, r.ZeroWinC);
+            writer.WriteRaw(Keys[k++]); WriteNullable(ref writer, r.ZeroWinS);
+            writer.WriteRaw(Keys[k++]); WriteNullable(ref writer, r.ZeroWinNs);
+            writer.WriteRaw(Keys[k++]); WriteNullable(ref writer, r.RttMinNs);
+            writer.WriteRaw(Keys[k++]); WriteNullable(ref writer, r.RttAvgNs);
+            writer.WriteRaw(Keys[k++]); WriteNullable(ref writer, r.RttMaxNs);
+            writer.WriteRaw(Keys[k++]); WriteNullable(ref writer, r.RttSamples);
+            writer.WriteRaw(Keys[k++]); WriteNullableTime(ref writer, r.LastCUtc);
+            writer.WriteRaw(Keys[k++]); WriteNullableTime(ref writer, r.LastSUtc);
         }
+
+        private static void WriteNullableTime(ref MessagePackWriter writer, DateTime? value)
+        {
+            if (value is { } v) writer.Write(DateTime.SpecifyKind(v, DateTimeKind.Utc));
+            else writer.WriteNil();
+        }
+
+        private static int? ReadNullableInt32(ref MessagePackReader reader) => reader.TryReadNil() ? null : reader.ReadInt32();
+
+        private static DateTime? ReadNullableTime(ref MessagePackReader reader) => reader.TryReadNil() ? null : reader.ReadDateTime();
 
         // The schema's names, the keys the switch below knows: read without making a string.
         private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> KeyNames =
@@ -355,6 +376,9 @@ public static partial class RecordMessagePack
             ClosedBy closedBy = default;
             OwnerSource? ownerSource = null;
             var partial = false;
+            int? retransC = null, retransS = null, zeroWinC = null, zeroWinS = null, rttSamples = null;
+            long? zeroWinNs = null, rttMinNs = null, rttAvgNs = null, rttMaxNs = null;
+            DateTime? lastC = null, lastS = null;
 
             options.Security.DepthStep(ref reader);
             var n = reader.ReadMapHeader();
@@ -391,6 +415,17 @@ public static partial class RecordMessagePack
                     case "cgroup": cgroup = reader.ReadString(); break;
                     case "unit": unit = reader.ReadString(); break;
                     case "owner_source": ownerSource = reader.TryReadNil() ? null : options.Resolver.GetFormatterWithVerify<OwnerSource>().Deserialize(ref reader, options); break;
+                    case "retrans_c": retransC = ReadNullableInt32(ref reader); break;
+                    case "retrans_s": retransS = ReadNullableInt32(ref reader); break;
+                    case "zero_win_c": zeroWinC = ReadNullableInt32(ref reader); break;
+                    case "zero_win_s": zeroWinS = ReadNullableInt32(ref reader); break;
+                    case "zero_win_ns": zeroWinNs = ReadNullableInt64(ref reader); break;
+                    case "rtt_min_ns": rttMinNs = ReadNullableInt64(ref reader); break;
+                    case "rtt_avg_ns": rttAvgNs = ReadNullableInt64(ref reader); break;
+                    case "rtt_max_ns": rttMaxNs = ReadNullableInt64(ref reader); break;
+                    case "rtt_samples": rttSamples = ReadNullableInt32(ref reader); break;
+                    case "last_c_utc": lastC = ReadNullableTime(ref reader); break;
+                    case "last_s_utc": lastS = ReadNullableTime(ref reader); break;
                     default: reader.Skip(); break; // a newer sender's field
                 }
             }
@@ -427,6 +462,17 @@ public static partial class RecordMessagePack
                 Cgroup = cgroup,
                 Unit = unit,
                 OwnerSource = ownerSource,
+                RetransC = retransC,
+                RetransS = retransS,
+                ZeroWinC = zeroWinC,
+                ZeroWinS = zeroWinS,
+                ZeroWinNs = zeroWinNs,
+                RttMinNs = rttMinNs,
+                RttAvgNs = rttAvgNs,
+                RttMaxNs = rttMaxNs,
+                RttSamples = rttSamples,
+                LastCUtc = lastC,
+                LastSUtc = lastS,
             };
         }
     }

@@ -30,6 +30,9 @@ public sealed record ConnectionFilter
     /// <summary>Exclusive upper bound on end_utc.</summary>
     public DateTime? ToUtc { get; init; }
 
+    /// <summary>Only connections that had this trouble (retransmitted segments or zero windows, either side); records without health fields (the trace transport) never match.</summary>
+    public ConnectionTrouble? Had { get; init; }
+
     public static ConnectionFilter None { get; } = new();
 
     public bool Matches(ConnectionRecord r) =>
@@ -44,5 +47,35 @@ public sealed record ConnectionFilter
         && (Program is null || (r.Comm?.Contains(Program, StringComparison.Ordinal) ?? false)
             || (r.Unit?.Contains(Program, StringComparison.Ordinal) ?? false))
         && (FromUtc is null || r.EndUtc >= FromUtc)
-        && (ToUtc is null || r.EndUtc < ToUtc);
+        && (ToUtc is null || r.EndUtc < ToUtc)
+        && (Had is null || HadTrouble(r, Had.Value));
+
+    public static bool HadTrouble(ConnectionRecord r, ConnectionTrouble t) => t switch
+    {
+        ConnectionTrouble.Retransmits => (long)(r.RetransC ?? 0) + (r.RetransS ?? 0) > 0,
+        _ => (long)(r.ZeroWinC ?? 0) + (r.ZeroWinS ?? 0) > 0,
+    };
+}
+
+/// <summary>The filter "had retransmits / zero window" (query value <c>had=retransmits|zero_window</c>).</summary>
+public enum ConnectionTrouble
+{
+    Retransmits,
+    ZeroWindow,
+}
+
+public static class ConnectionTroubleNames
+{
+    public static string Of(ConnectionTrouble t) => t == ConnectionTrouble.Retransmits ? "retransmits" : "zero_window";
+
+    public static bool TryParse(string s, out ConnectionTrouble t)
+    {
+        t = s == "zero_window" ? ConnectionTrouble.ZeroWindow : ConnectionTrouble.Retransmits;
+        return s is "retransmits" or "zero_window";
+    }
+
+    /// <summary>The same test in SQL (DuckDB and PostgreSQL spell it alike); NULL (not measured) counts as none.</summary>
+    public static string Sql(ConnectionTrouble t) => t == ConnectionTrouble.Retransmits
+        ? "(coalesce(retrans_c, 0) + coalesce(retrans_s, 0)) > 0"
+        : "(coalesce(zero_win_c, 0) + coalesce(zero_win_s, 0)) > 0";
 }

@@ -43,6 +43,8 @@ public sealed class RecordJsonTests
         foreach (var r in Enum.GetValues<CloseReason>())
             data.Add($"reason {r}", Base() with { CloseReason = r, ClosedBy = (ClosedBy)((int)r % 3) });
         data.Add("owner from the kernel", owned with { OwnerSource = OwnerSource.Kernel, Unit = null });
+        data.Add("health per side", Records.WithHealth(Base()));
+        data.Add("health measured, no RTT sample", Base() with { RetransC = 0, RetransS = 0, ZeroWinC = 0, ZeroWinS = 0, ZeroWinNs = 0, RttSamples = 0 });
         var numbered = Base();
         numbered.AssignId(123_456_789);
         data.Add("with its store id", numbered);

@@ -48,6 +48,23 @@ public static class Records
         };
     }
 
+    /// <summary>The record with every health field set (client/server values differ, so a swap shows);
+    /// last payload times half-way through and at the end.</summary>
+    public static ConnectionRecord WithHealth(ConnectionRecord r) => r with
+    {
+        RetransC = 3,
+        RetransS = 7,
+        ZeroWinC = 2,
+        ZeroWinS = 0,
+        ZeroWinNs = 4_500_000,
+        RttMinNs = 21_000,
+        RttAvgNs = 30_000,
+        RttMaxNs = 52_000,
+        RttSamples = 40,
+        LastCUtc = new DateTime((r.StartUtc.Ticks + r.EndUtc.Ticks) / 2, DateTimeKind.Utc),
+        LastSUtc = r.EndUtc,
+    };
+
     public static ConnectionStore Store(TimeProvider time, int capacity = 1000, TimeSpan? update = null, TimeSpan? retention = null) =>
         new(Options.Create(new LiveOptions
         {

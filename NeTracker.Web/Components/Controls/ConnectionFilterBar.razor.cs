@@ -19,6 +19,7 @@ public partial class ConnectionFilterBar
     private int? _port;
     private string _direction = "";
     private string _reason = "";
+    private string _had = "";
     private double? _minMs;
     private string? _program;
 
@@ -48,6 +49,7 @@ public partial class ConnectionFilterBar
         _port = Value.Port;
         _direction = Value.Direction is { } d ? SchemaNames.Of(d) : "";
         _reason = Value.CloseReason is { } r ? SchemaNames.Of(r) : "";
+        _had = Value.Had is { } had ? ConnectionTroubleNames.Of(had) : "";
         _minMs = Value.MinDurationNs is { } ns ? ns / 1e6 : null;
     }
 
@@ -79,6 +81,7 @@ public partial class ConnectionFilterBar
             Port = _port,
             Direction = SchemaNames.TryParseDirection(_direction, out var d) ? d : null,
             CloseReason = SchemaNames.TryParseCloseReason(_reason, out var r) ? r : null,
+            Had = ConnectionTroubleNames.TryParse(_had, out var had) ? had : null,
             MinDurationNs = _minMs is > 0 ? (long)(_minMs.Value * 1e6) : null,
             Program = string.IsNullOrWhiteSpace(_program) ? null : _program.Trim(),
         };

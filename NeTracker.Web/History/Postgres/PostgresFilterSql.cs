@@ -31,6 +31,7 @@ internal static class PostgresFilterSql
         if (f.Program is { } program) Add("(coalesce(strpos(comm, @program), 0) > 0 OR coalesce(strpos(unit, @program), 0) > 0)", "program", program);
         if (f.FromUtc is { } from) Add("end_ticks >= @from", "from", from.Ticks);
         if (f.ToUtc is { } to) Add("end_ticks < @to", "to", to.Ticks);
+        if (f.Had is { } had) terms.Add(ConnectionTroubleNames.Sql(had));
         if (extra is not null) terms.Add(extra);
         return terms.Count == 0 ? "" : "WHERE " + string.Join(" AND ", terms);
     }

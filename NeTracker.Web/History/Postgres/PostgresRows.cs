@@ -15,13 +15,15 @@ internal static class PostgresRows
     public const string CopyColumns =
         "agent, run, seq, host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
         "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
-        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source";
+        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source, " +
+        HistoryRows.HealthColumns;
 
     /// <summary>What <see cref="Read"/> expects, in its order (the DuckDB table's order, so the two stay easy to compare).</summary>
     public const string ReadColumns =
         "id, host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
         "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
-        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source";
+        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source, " +
+        HistoryRows.HealthColumns;
 
     public static async Task WriteAsync(NpgsqlBinaryImporter copy, KeyedRecord k, CancellationToken ct)
     {
@@ -58,6 +60,17 @@ internal static class PostgresRows
         await WriteTextAsync(copy, r.Cgroup, ct);
         await WriteTextAsync(copy, r.Unit, ct);
         await WriteNullableAsync(copy, (int?)r.OwnerSource, NpgsqlDbType.Integer, ct);
+        await WriteNullableAsync(copy, r.RetransC, NpgsqlDbType.Integer, ct);
+        await WriteNullableAsync(copy, r.RetransS, NpgsqlDbType.Integer, ct);
+        await WriteNullableAsync(copy, r.ZeroWinC, NpgsqlDbType.Integer, ct);
+        await WriteNullableAsync(copy, r.ZeroWinS, NpgsqlDbType.Integer, ct);
+        await WriteNullableAsync(copy, r.ZeroWinNs, NpgsqlDbType.Bigint, ct);
+        await WriteNullableAsync(copy, r.RttMinNs, NpgsqlDbType.Bigint, ct);
+        await WriteNullableAsync(copy, r.RttAvgNs, NpgsqlDbType.Bigint, ct);
+        await WriteNullableAsync(copy, r.RttMaxNs, NpgsqlDbType.Bigint, ct);
+        await WriteNullableAsync(copy, r.RttSamples, NpgsqlDbType.Integer, ct);
+        await WriteNullableAsync(copy, r.LastCUtc?.Ticks, NpgsqlDbType.Bigint, ct);
+        await WriteNullableAsync(copy, r.LastSUtc?.Ticks, NpgsqlDbType.Bigint, ct);
     }
 
     private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken ct) where T : struct

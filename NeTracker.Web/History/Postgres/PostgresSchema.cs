@@ -74,6 +74,8 @@ internal static class PostgresSchema
         CREATE INDEX connections_end ON connections (end_ticks);
         CREATE INDEX connections_host_end ON connections (host, end_ticks);
         """,
+        // v2: health per direction, as DuckDB's v4 (NULL for earlier rows and where not measured).
+        HistorySchema.HealthColumnsSql("bigint", "integer"),
     ];
 
     /// <summary>Brings the database to the last step; returns the version it was at.</summary>

@@ -84,6 +84,48 @@ public sealed class EventDecoderTests
     }
 
     [Fact]
+    public void The_health_fields_reach_the_record_per_side()
+    {
+        var e = Sample();
+        e.RetransC = 3; e.RetransS = 11; e.ZeroWinC = 4; e.ZeroWinS = 0; e.ZeroWinNs = 700_000;
+        e.RttMinNs = 20_000; e.RttAvgNs = 30_000; e.RttMaxNs = 90_000; e.RttSamples = 12;
+        e.LastCNs = 1_500_000; e.LastSNs = 0;
+        Assert.True(EventDecoder.TryDecode(Bytes(e), Factory, out var r));
+        Assert.Equal((3, 11, 4, 0, 700_000L), (r.RetransC, r.RetransS, r.ZeroWinC, r.ZeroWinS, r.ZeroWinNs));
+        Assert.Equal((20_000L, 30_000L, 90_000L, 12), (r.RttMinNs, r.RttAvgNs, r.RttMaxNs, r.RttSamples));
+        Assert.Equal(r.StartUtc.AddTicks(5_000), r.LastCUtc);
+        Assert.Null(r.LastSUtc);
+    }
+
+    [Fact]
+    public void No_rtt_sample_leaves_the_rtt_fields_empty_and_a_stamp_stays_within_the_connection()
+    {
+        var e = Sample();
+        e.RttMinNs = 5; e.RttSamples = 0;
+        e.LastSNs = e.StartNs - 500_000;	// the coarse clock, behind the precise start
+        Assert.True(EventDecoder.TryDecode(Bytes(e), Factory, out var r));
+        Assert.Equal(((long?)null, (long?)null, (long?)null, 0), (r.RttMinNs, r.RttAvgNs, r.RttMaxNs, r.RttSamples));
+        Assert.Equal(r.StartUtc, r.LastSUtc);
+    }
+
+    [Fact]
+    public void A_version_1_event_is_refused()
+    {
+        var e = Sample();
+        e.EventVersion = 1;
+        Assert.False(EventDecoder.TryDecode(Bytes(e), Factory, out _));
+    }
+
+    [Fact]
+    public void A_trace_line_has_no_health_fields()
+    {
+        var r = Factory.FromEvent(new TraceEvent(1, 7, Direction.Outbound, IpFamily.Ipv4, false, CloseReason.Fin, ClosedBy.Client,
+            IPAddress.Parse("198.18.0.1"), 1, IPAddress.Parse("198.18.0.2"), 2, 1_000, 2_000, 0, 0, 0, 0, 0, 0, 0));
+        Assert.Equal(((int?)null, (int?)null, (int?)null, (int?)null, (long?)null), (r.RetransC, r.RetransS, r.ZeroWinC, r.ZeroWinS, r.ZeroWinNs));
+        Assert.Equal(((long?)null, (int?)null, (DateTime?)null, (DateTime?)null), (r.RttMinNs, r.RttSamples, r.LastCUtc, r.LastSUtc));
+    }
+
+    [Fact]
     public void The_proc_mark_without_an_owner_names_nobody()
     {
         var e = Sample();
@@ -106,7 +148,7 @@ public sealed class EventDecoderTests
         var e = Sample();
         switch (what)
         {
-            case "version": e.EventVersion = 2; break;
+            case "version": e.EventVersion = NtEvent.Version + 1; break;
             case "size": e.Size = (ushort)(NtEvent.SizeOf + 8); break;
             case "direction": e.Direction = 3; break;
             case "reason": e.CloseReason = 7; break;

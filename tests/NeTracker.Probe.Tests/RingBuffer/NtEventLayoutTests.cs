@@ -25,6 +25,8 @@ public sealed class NtEventLayoutTests
     [InlineData("nt_event", typeof(NtEvent))]
     [InlineData("nt_key", typeof(NtKey))]
     [InlineData("nt_conn", typeof(NtConn))]
+    [InlineData("nt_health", typeof(NtHealth))]
+    [InlineData("nt_dir", typeof(NtDir))]
     [InlineData("nt_ifdrops", typeof(NtIfDrops))]
     [InlineData("nt_tomb", typeof(NtTomb))]
     [InlineData("nt_owner", typeof(NeTracker.Probe.Owner.NtOwner))]

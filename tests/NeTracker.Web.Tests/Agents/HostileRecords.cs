@@ -55,6 +55,21 @@ internal static class HostileRecords
         ["cgroup"] = [(_, _) => "/" + new string('g', RecordLimits.MaxCgroupChars), (_, _) => "/a\nb", (_, _) => false],
         ["unit"] = [(_, _) => new string('u', RecordLimits.MaxUnitChars + 1), (_, _) => "nginx\u001b[31m.service"],
         ["owner_source"] = [(_, _) => 5, (_, _) => "magic"],
+        // The health fields. A valid record has them all (or, from the trace transport, none), so
+        // each value below is wrong against the rest: negative, not a number, more retransmitted
+        // segments than packets, longer than the connection, RTT out of order or without a
+        // sample, a last payload outside the connection.
+        ["retrans_c"] = [(_, _) => -1, (_, _) => "many", (_, f) => f["packets_in"] is long i && f["packets_out"] is long o ? i + o + 1 : -1L],
+        ["retrans_s"] = [(r, _) => -r.Next(1, 1000), (_, _) => true, (_, _) => 5_000_000_000L],
+        ["zero_win_c"] = [(_, _) => -1, (_, _) => "zero"],
+        ["zero_win_s"] = [(_, _) => -2, (_, _) => 1.5],
+        ["zero_win_ns"] = [(_, _) => -1L, (_, f) => f["duration_ns"] is long d ? d + 10_000_000_000L : -1L, (_, _) => "long"],
+        ["rtt_min_ns"] = [(_, _) => -1L, (_, f) => f["rtt_max_ns"] is long m ? m + 1 : 5L],
+        ["rtt_avg_ns"] = [(_, _) => "slow", (_, f) => f["rtt_max_ns"] is long m ? m + 1 : 7L],
+        ["rtt_max_ns"] = [(_, _) => -9L, (_, f) => f["duration_ns"] is long d ? d + 10_000_000_000L : -1L],
+        ["rtt_samples"] = [(_, _) => -1, (_, _) => "many", (_, f) => f["rtt_min_ns"] is null ? -1 : 0],
+        ["last_c_utc"] = [(_, f) => f["end_utc"] is DateTime end ? end.AddHours(1) : "later", (_, f) => f["start_utc"] is DateTime start ? start.AddDays(-1) : "earlier", (_, _) => "then"],
+        ["last_s_utc"] = [(_, f) => f["end_utc"] is DateTime end ? end.AddSeconds(5) : "later", (_, _) => 17L],
     };
 
     public static IReadOnlyCollection<string> Fields => [.. Wrong.Keys, .. WrongNullable.Keys];
@@ -63,7 +78,8 @@ internal static class HostileRecords
     public static Dictionary<string, object?> Valid(Random r, string agent, int clientPort, DateTime now)
     {
         var v6 = r.Next(4) == 0;
-        var duration = (long)r.Next(1, 2_000_000) * r.Next(1, 1000);
+        // Longer than the handshake phases Records.Make sets (40 µs + 20 µs), or the valid record is not.
+        var duration = 100_000 + (long)r.Next(1, 2_000_000) * r.Next(1, 1000);
         var record = Records.Make(0, iface: $"veth{r.Next(3)}", durationNs: duration, endUtc: now.AddMilliseconds(-r.Next(0, 60_000)),
             reason: (CloseReason)r.Next(7), direction: (Direction)r.Next(3),
             client: v6 ? "2001:db8::2" : "198.18.0.2", clientPort: clientPort, server: v6 ? "2001:db8::1" : "198.18.0.1",
@@ -72,7 +88,31 @@ internal static class HostileRecords
             record = record with { Pid = r.Next(1, 100_000), Comm = "nginx", Cgroup = "/system.slice/nginx.service", Unit = "nginx.service", OwnerSource = OwnerSource.Kernel };
         if (r.Next(3) == 0)
             record = record with { SynAckNs = null, AckNs = null, ClosedBy = ClosedBy.None, Partial = true };
+        if (r.Next(4) != 0)
+            record = Healthy(r, record);
         return RawBatches.Fields(record);
+    }
+
+    /// <summary>Health fields that fit <paramref name="record"/>: counts within its packets, times within its life.</summary>
+    private static ConnectionRecord Healthy(Random r, ConnectionRecord record)
+    {
+        var packets = (int)(record.PacketsIn + record.PacketsOut);
+        var min = r.NextInt64(1, Math.Max(2, record.DurationNs / 4));
+        var span = record.EndUtc - record.StartUtc;
+        return record with
+        {
+            RetransC = r.Next(0, packets / 2 + 1),
+            RetransS = r.Next(0, packets / 2 + 1),
+            ZeroWinC = r.Next(0, 100),
+            ZeroWinS = r.Next(0, 100),
+            ZeroWinNs = r.NextInt64(0, record.DurationNs + 1),
+            RttMinNs = min,
+            RttAvgNs = min * 2,
+            RttMaxNs = min * 3,
+            RttSamples = r.Next(1, 1000),
+            LastCUtc = record.StartUtc + span / 2,
+            LastSUtc = r.Next(2) == 0 ? null : record.EndUtc,
+        };
     }
 
     /// <summary>Mutates one to three fields of <paramref name="fields"/>; returns the first field mutated.</summary>

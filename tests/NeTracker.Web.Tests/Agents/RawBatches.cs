@@ -44,6 +44,17 @@ internal static class RawBatches
         ["cgroup"] = r.Cgroup,
         ["unit"] = r.Unit,
         ["owner_source"] = r.OwnerSource is { } s ? SchemaNames.Of(s) : null,
+        ["retrans_c"] = r.RetransC,
+        ["retrans_s"] = r.RetransS,
+        ["zero_win_c"] = r.ZeroWinC,
+        ["zero_win_s"] = r.ZeroWinS,
+        ["zero_win_ns"] = r.ZeroWinNs,
+        ["rtt_min_ns"] = r.RttMinNs,
+        ["rtt_avg_ns"] = r.RttAvgNs,
+        ["rtt_max_ns"] = r.RttMaxNs,
+        ["rtt_samples"] = r.RttSamples,
+        ["last_c_utc"] = r.LastCUtc,
+        ["last_s_utc"] = r.LastSUtc,
     };
 
     public static Task<AgentAck> PublishAsync(HubConnection hub, HubProtocol protocol, string agent, Guid epoch, long firstSeq,

@@ -52,6 +52,8 @@ public sealed class ConnectionsApiTests : IAsyncLifetime
             ($"host={Uri.EscapeDataString("db,primary")}&min_duration_ns={pick.DurationNs}", new() { Host = "db,primary", MinDurationNs = pick.DurationNs }),
             ($"min_duration_ns={pick.DurationNs}&max_duration_ns={pick.DurationNs * 2}", new() { MinDurationNs = pick.DurationNs, MaxDurationNs = pick.DurationNs * 2 }),
             ("program=nginx&direction=outbound", new() { Program = "nginx", Direction = Direction.Outbound }),
+            ("had=retransmits", new() { Had = ConnectionTrouble.Retransmits }),
+            ("had=zero_window&direction=inbound", new() { Had = ConnectionTrouble.ZeroWindow, Direction = Direction.Inbound }),
             ($"program={Uri.EscapeDataString("calc'!A0.serv")}", new() { Program = "calc'!A0.serv" }), // part of a unit
             ($"from={from:O}&to={Uri.EscapeDataString(to.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture) + "+00:00")}",
                 new() { FromUtc = from, ToUtc = to }),

@@ -12,6 +12,9 @@ internal static class CsvRecord
         var c = CultureInfo.InvariantCulture;
         static string Text(string s) => s.Length > 1 && s[0] == '\'' && s[1] is '=' or '+' or '-' or '@' or '\t' or '\r' ? s[1..] : s;
         static T Enum<T>(string s) where T : struct, System.Enum => System.Enum.Parse<T>(s, ignoreCase: true);
+        int? Int(int i) => f[i].Length == 0 ? null : int.Parse(f[i], c);
+        long? Long(int i) => f[i].Length == 0 ? null : long.Parse(f[i], c);
+        DateTime? Time(int i) => f[i].Length == 0 ? null : DateTime.Parse(f[i], c, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
         return new ConnectionRecord
         {
             Id = long.Parse(f[0], c),
@@ -42,6 +45,17 @@ internal static class CsvRecord
             Cgroup = f[25].Length == 0 ? null : Text(f[25]),
             Unit = f[26].Length == 0 ? null : Text(f[26]),
             OwnerSource = f[27].Length == 0 ? null : System.Enum.Parse<OwnerSource>(f[27], ignoreCase: true),
+            RetransC = Int(28),
+            RetransS = Int(29),
+            ZeroWinC = Int(30),
+            ZeroWinS = Int(31),
+            ZeroWinNs = Long(32),
+            RttMinNs = Long(33),
+            RttAvgNs = Long(34),
+            RttMaxNs = Long(35),
+            RttSamples = Int(36),
+            LastCUtc = Time(37),
+            LastSUtc = Time(38),
         };
     }
 }

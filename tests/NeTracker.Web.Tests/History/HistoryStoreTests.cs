@@ -62,6 +62,7 @@ public sealed class HistoryStoreTests
                 Program = rnd.Next(3) switch { 0 => pick.Comm?[..2], 1 => pick.Unit?[^4..], _ => null },
                 FromUtc = rnd.Next(2) == 0 ? pick.EndUtc : null,
                 ToUtc = rnd.Next(2) == 0 ? pick.EndUtc.AddSeconds(rnd.Next(1, 10)) : null,
+                Had = rnd.Next(3) switch { 0 => ConnectionTrouble.Retransmits, 1 => ConnectionTrouble.ZeroWindow, _ => null },
             };
             var expected = records.Where(filter.Matches).Select(r => r.Id).ToList();
             var actual = (await t.Store.QueryAsync(filter, 5000, ascending: true, ct: Ct)).Select(r => r.Id).ToList();

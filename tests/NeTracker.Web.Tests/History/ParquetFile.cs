@@ -18,6 +18,8 @@ internal static class ParquetFile
         int C(string name) => columns.IndexOf(name);
         long? Long(string name) => x.IsDBNull(C(name)) ? null : x.GetInt64(C(name));
         string? Text(string name) => x.IsDBNull(C(name)) ? null : x.GetString(C(name));
+        int? Int(string name) => x.IsDBNull(C(name)) ? null : x.GetInt32(C(name));
+        DateTime? Time(string name) => x.IsDBNull(C(name)) ? null : DateTime.SpecifyKind(x.GetDateTime(C(name)), DateTimeKind.Utc);
         var rows = new List<ConnectionRecord>();
         while (x.Read())
         {
@@ -51,6 +53,17 @@ internal static class ParquetFile
                 Cgroup = Text("cgroup"),
                 Unit = Text("unit"),
                 OwnerSource = Text("owner_source") is { } source ? Enum.Parse<OwnerSource>(source, ignoreCase: true) : null,
+                RetransC = Int("retrans_c"),
+                RetransS = Int("retrans_s"),
+                ZeroWinC = Int("zero_win_c"),
+                ZeroWinS = Int("zero_win_s"),
+                ZeroWinNs = Long("zero_win_ns"),
+                RttMinNs = Long("rtt_min_ns"),
+                RttAvgNs = Long("rtt_avg_ns"),
+                RttMaxNs = Long("rtt_max_ns"),
+                RttSamples = Int("rtt_samples"),
+                LastCUtc = Time("last_c_utc"),
+                LastSUtc = Time("last_s_utc"),
             });
         }
         return (columns, rows);

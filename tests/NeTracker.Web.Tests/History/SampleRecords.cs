@@ -55,9 +55,28 @@ internal static class SampleRecords
             SynRetransmits = rnd.Next(4),
             Partial = rnd.Next(5) == 0,
         };
+        // Health: measured (with or without an RTT sample) on most, not measured (trace transport) on some.
+        record = (id % 4) switch
+        {
+            0 => record,
+            1 => record with { RetransC = 0, RetransS = 0, ZeroWinC = 0, ZeroWinS = 0, ZeroWinNs = 0, RttSamples = 0 },
+            _ => record with
+            {
+                RetransC = rnd.Next(50), RetransS = rnd.Next(50), ZeroWinC = rnd.Next(3), ZeroWinS = rnd.Next(3),
+                ZeroWinNs = rnd.Next(1_000_000), RttMinNs = 20_000, RttAvgNs = 20_000 + rnd.Next(10_000), RttMaxNs = 40_000,
+                RttSamples = rnd.Next(1, 500), LastCUtc = end.AddTicks(-rnd.Next(1000)), LastSUtc = id % 3 == 0 ? null : end,
+            },
+        };
         return Comms[id % Comms.Length] is { } comm
             ? record with { Pid = (int)(id % 4000) + 1, Comm = comm, Cgroup = $"/system.slice/{comm}.service", Unit = id % 2 == 0 ? $"{comm}.service" : null,
                 OwnerSource = id % 3 == 0 ? OwnerSource.Proc : OwnerSource.Kernel }
             : record;
     }
+
+    /// <summary>The record as a history from before the health step (schema v4) holds it: no health fields.</summary>
+    public static ConnectionRecord WithoutHealth(ConnectionRecord r) => r with
+    {
+        RetransC = null, RetransS = null, ZeroWinC = null, ZeroWinS = null, ZeroWinNs = null,
+        RttMinNs = null, RttAvgNs = null, RttMaxNs = null, RttSamples = null, LastCUtc = null, LastSUtc = null,
+    };
 }

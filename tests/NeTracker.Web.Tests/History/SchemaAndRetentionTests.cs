@@ -1,5 +1,6 @@
 using DuckDB.NET.Data;
 using Microsoft.Data.Sqlite;
+using NeTracker.Probe.Model;
 using NeTracker.Web.Health;
 using NeTracker.Web.History;
 using NeTracker.Web.Store;
@@ -101,8 +102,8 @@ public sealed class SchemaAndRetentionTests
     public async Task A_sqlite_v2_history_is_imported_row_for_row()
     {
         var dir = Directory.CreateTempSubdirectory("nt-history-v2-").FullName;
-        // The SQLite history had no owner columns: what it held comes back with them empty.
-        var records = SampleRecords.Make(2500, seed: 4).Select(r => r with { Pid = null, Comm = null, Cgroup = null, Unit = null, OwnerSource = null }).ToList();
+        // The SQLite history had no owner nor health columns: what it held comes back with them empty.
+        var records = SampleRecords.Make(2500, seed: 4).Select(r => SampleRecords.WithoutHealth(r) with { Pid = null, Comm = null, Cgroup = null, Unit = null, OwnerSource = null }).ToList();
         WriteSqliteV2File(Path.Combine(dir, "netracker.db"), records);
         await using var t = await TestStore.StartAsync(dir);
 
@@ -173,12 +174,14 @@ public sealed class SchemaAndRetentionTests
         var chart = await t.Store.AggregateAsync(range, 10, Ct);
         var heat = await t.Store.HeatMapAsync(range, 10, Ct);
         await t.Store.StopAsync(Ct);
-        // What schema v2 held: the record's columns only.
+        // What schema v2 held: the record's columns only (neither the buckets of v3 nor the health of v4).
         using (var db = new DuckDBConnection($"Data Source={t.DatabasePath}"))
         {
             db.Open();
             using var cmd = db.CreateCommand();
-            cmd.CommandText = "ALTER TABLE connections DROP COLUMN duration_bucket; ALTER TABLE connections DROP COLUMN duration_bin; UPDATE schema_version SET version = 2";
+            cmd.CommandText = "ALTER TABLE connections DROP COLUMN duration_bucket; ALTER TABLE connections DROP COLUMN duration_bin; "
+                + string.Concat(SchemaNames.HealthColumns.Select(c => $"ALTER TABLE connections DROP COLUMN {HistoryColumn(c)}; "))
+                + "UPDATE schema_version SET version = 2";
             cmd.ExecuteNonQuery();
         }
 
@@ -187,8 +190,11 @@ public sealed class SchemaAndRetentionTests
         Assert.Equal(chart, await t.Store.AggregateAsync(range, 10, Ct));
         Assert.Equal(HistorySchema.CurrentVersion, t.Store.Stats.SchemaVersion);
         Assert.Equal(heat.Cells, (await t.Store.HeatMapAsync(range, 10, Ct)).Cells);
-        Assert.Equal(records, await t.Store.QueryAsync(ConnectionFilter.None, 5000, ascending: true, ct: Ct));
+        Assert.Equal(records.Select(SampleRecords.WithoutHealth), await t.Store.QueryAsync(ConnectionFilter.None, 5000, ascending: true, ct: Ct));
     }
+
+    /// <summary>The history's column of a schema field: times are stored as ticks.</summary>
+    private static string HistoryColumn(string field) => field.EndsWith("_utc", StringComparison.Ordinal) ? field[..^4] + "_ticks" : field;
 
     [Fact]
     public async Task Migration_runs_later_steps_in_one_transaction_and_keeps_the_rows()

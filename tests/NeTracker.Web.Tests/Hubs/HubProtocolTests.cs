@@ -43,11 +43,11 @@ public sealed class HubProtocolTests : IAsyncLifetime
         var end = DateTime.UtcNow.AddTicks(-1234567);
         return
         [
-            Records.Make(0, endUtc: end) with { Pid = 4242, Comm = "nginx", Cgroup = "/system.slice/nginx.service", Unit = "nginx.service", OwnerSource = OwnerSource.Proc },
+            Records.WithHealth(Records.Make(0, durationNs: 10_000_000, endUtc: end) with { Pid = 4242, Comm = "nginx", Cgroup = "/system.slice/nginx.service", Unit = "nginx.service", OwnerSource = OwnerSource.Proc }),
             Records.Make(0, iface: "lo", direction: Direction.Local, reason: CloseReason.Rst, client: "::1", server: "fe80::1", endUtc: end.AddTicks(7))
                 with { Family = IpFamily.Ipv6, SynAckNs = null, AckNs = null, ClosedBy = ClosedBy.None, Partial = true },
             Records.Make(0, direction: Direction.Outbound, reason: CloseReason.Unanswered, endUtc: end.AddTicks(1))
-                with { Comm = "a,\"quoted\"\ncomm", SynRetransmits = 3, BytesIn = long.MaxValue },
+                with { Comm = "a,\"quoted\"\ncomm", SynRetransmits = 3, BytesIn = long.MaxValue, RetransC = 0, RetransS = 0, RttSamples = 0 },
         ];
     }
 

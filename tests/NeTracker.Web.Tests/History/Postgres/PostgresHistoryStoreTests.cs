@@ -20,6 +20,8 @@ public sealed class PostgresHistoryStoreTests(PostgresFixture pg) : IClassFixtur
     [
         ConnectionFilter.None,
         new() { Interface = "eth0" },
+        new() { Had = ConnectionTrouble.Retransmits },
+        new() { Had = ConnectionTrouble.ZeroWindow, Direction = Direction.Outbound },
         new() { Host = "web-1", Direction = Direction.Inbound },
         new() { Address = IPAddress.Parse("2001:2::1") },
         new() { Port = 443, CloseReason = CloseReason.Rst },
