@@ -27,6 +27,7 @@ public static class Extensions
         builder.AddNeTrackerLive();
         builder.AddNeTrackerSecurity();
         builder.Services.AddNeTrackerMetrics();
+        builder.AddNeTrackerOtlp();
         builder.Services.AddNeTrackerAgents();
         builder.AddNeTrackerHistory();
     }
