@@ -18,9 +18,12 @@ internal static class PrometheusText
         return result;
     }
 
-    /// <summary>Family name → type, from the "# TYPE name type" lines.</summary>
-    public static Dictionary<string, string> Families(string text) =>
-        text.Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal))
-            .Select(l => l.Split(' '))
-            .ToDictionary(p => p[2], p => p[3], StringComparer.Ordinal);
+    /// <summary>Family name → type, from the "# TYPE name type" lines (the first, if a name repeats).</summary>
+    public static Dictionary<string, string> Families(string text)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in text.Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')))
+            result.TryAdd(p[2], p[3]);
+        return result;
+    }
 }
