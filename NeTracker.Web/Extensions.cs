@@ -4,6 +4,7 @@ using NeTracker.Web.Components;
 using NeTracker.Web.Agents;
 using NeTracker.Web.Configuration;
 using NeTracker.Web.History;
+using NeTracker.Web.Hosting;
 using NeTracker.Web.Security;
 using NeTracker.Web.Metrics;
 using NeTracker.Web.Resilience;
@@ -30,6 +31,7 @@ public static class Extensions
         builder.AddNeTrackerOtlp();
         builder.Services.AddNeTrackerAgents();
         builder.AddNeTrackerHistory();
+        builder.AddNeTrackerHosting();
     }
 
     public static void UseNeTracker(this WebApplication app)
@@ -45,5 +47,6 @@ public static class Extensions
         app.MapNeTrackerLive();
         app.MapNeTrackerMetrics();
         app.MapNeTrackerAgents();
+        app.MapNeTrackerHosting();
     }
 }
