@@ -41,6 +41,47 @@ public sealed class OtlpExportTests
     }
 
     [Fact]
+    public async Task The_exported_histogram_and_counters_hold_the_values_of_the_records()
+    {
+        using var receiver = new OtlpHttpReceiver();
+        await using var app = new NeTrackerAppFactory
+        {
+            Settings =
+            {
+                ["NeTracker:Otlp:Endpoint"] = receiver.Endpoint,
+                ["NeTracker:Otlp:Protocol"] = "http/protobuf",
+                ["NeTracker:Otlp:IntervalMs"] = "300",
+            },
+        };
+        _ = app.Server;
+        app.Services.GetRequiredService<ConnectionMetrics>().Enqueue(
+        [
+            Records.Make(0, host: "h-values", durationNs: 50_000),
+            Records.Make(0, host: "h-values", durationNs: 2_000_000),
+            Records.Make(0, host: "h-values", durationNs: 2_000_000_000, reason: Probe.Model.CloseReason.Rst),
+        ]);
+
+        OtlpMetricsDecoder.Point? duration = null;
+        await Eventually.TrueAsync(() =>
+        {
+            duration = receiver.Last.FirstOrDefault(p => p.Metric == "netracker.connection.duration" && p.Attributes.GetValueOrDefault("host") == "h-values");
+            return duration is { Count: 3 };
+        }, "an export with the three records' durations", seconds: 30);
+        var points = receiver.Last;
+
+        Assert.Equal(ConnectionMetrics.BucketBounds, duration!.Bounds);
+        Assert.Equal(2.00205, duration.Value, 9);
+        Assert.Equal([1UL, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0], duration.BucketCounts);
+        Assert.Equal("veth0", duration.Attributes["interface"]);
+        Assert.Equal("inbound", duration.Attributes["direction"]);
+        Assert.Equal(3UL, points.Single(p => p.Metric == "netracker.handshake.duration" && p.Attributes["host"] == "h-values").Count);
+        Assert.Equal(2, points.Single(p => p.Metric == "netracker.connections.closed" && p.Attributes["host"] == "h-values" && p.Attributes["close_reason"] == "fin").Value);
+        Assert.Equal(1, points.Single(p => p.Metric == "netracker.connections.closed" && p.Attributes["host"] == "h-values" && p.Attributes["close_reason"] == "rst").Value);
+        Assert.Contains(points, p => p.Metric == "netracker.build_info" && p.Kind == "gauge" && p.Value == 1);
+        Assert.Contains(points, p => p.Metric == "dotnet.process.cpu.time" && p.Kind == "sum");
+    }
+
+    [Fact]
     public async Task Without_an_endpoint_no_exporter_is_registered()
     {
         await using var app = new NeTrackerAppFactory();
