@@ -24,6 +24,11 @@ public sealed class OtlpOptions
     /// <summary>Milliseconds between exports (default 60 000, or OTEL_METRIC_EXPORT_INTERVAL).</summary>
     public int? IntervalMs { get; set; }
 
+    /// <summary>Export the duration and handshake histograms as base-2 exponential histograms (160 buckets,
+    /// scale chosen by the SDK) instead of NeTracker's 17 explicit ones: finer percentiles where the
+    /// backend supports them (Prometheus's native histograms, most OTLP backends).</summary>
+    public bool ExponentialHistograms { get; set; }
+
     public bool IsHttp => string.Equals(Protocol, "http/protobuf", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Problems with these settings, every one at once.</summary>

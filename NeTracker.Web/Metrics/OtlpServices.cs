@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -32,9 +33,10 @@ public static class OtlpServices
             .ConfigureResource(r => r.AddService("netracker", serviceVersion: NeTrackerInstruments.Version, serviceInstanceId: Environment.MachineName))
             .WithMetrics(metrics => metrics
                 .AddMeter(ConnectionMetrics.MeterName, RuntimeMetricsWriter.RuntimeMeter)
-                .AddView(instrument => instrument.Meter.Name == ConnectionMetrics.MeterName
-                    ? new MetricStreamConfiguration { CardinalityLimit = CardinalityLimit(series) }
-                    : null)
+                .AddView(instrument => instrument.Meter.Name != ConnectionMetrics.MeterName ? null
+                    : options.ExponentialHistograms && instrument is Histogram<double>
+                        ? new Base2ExponentialBucketHistogramConfiguration { CardinalityLimit = CardinalityLimit(series) }
+                        : new MetricStreamConfiguration { CardinalityLimit = CardinalityLimit(series) })
                 .AddOtlpExporter((exporter, reader) => Configure(options, exporter, reader)));
     }
 

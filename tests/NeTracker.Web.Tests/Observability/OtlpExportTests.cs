@@ -82,6 +82,29 @@ public sealed class OtlpExportTests
     }
 
     [Fact]
+    public async Task Histograms_can_be_exported_as_exponential_histograms()
+    {
+        using var receiver = new OtlpHttpReceiver();
+        await using var app = new NeTrackerAppFactory
+        {
+            Settings =
+            {
+                ["NeTracker:Otlp:Endpoint"] = receiver.Endpoint,
+                ["NeTracker:Otlp:Protocol"] = "http/protobuf",
+                ["NeTracker:Otlp:IntervalMs"] = "300",
+                ["NeTracker:Otlp:ExponentialHistograms"] = "true",
+            },
+        };
+        _ = app.Server;
+        app.Services.GetRequiredService<ConnectionMetrics>().Enqueue([Records.Make(0, host: "h-exp"), Records.Make(0, host: "h-exp", clientPort: 2)]);
+
+        await Eventually.TrueAsync(() => receiver.Last.Any(p => p.Metric == "netracker.connection.duration" && p.Kind == "exponential"
+                && p.Attributes.GetValueOrDefault("host") == "h-exp" && p.Count == 2),
+            "an exponential duration histogram of the two records", seconds: 30);
+        Assert.DoesNotContain(receiver.Last, p => p.Metric == "netracker.connection.duration" && p.Kind == "histogram");
+    }
+
+    [Fact]
     public async Task Without_an_endpoint_no_exporter_is_registered()
     {
         await using var app = new NeTrackerAppFactory();

@@ -39,6 +39,17 @@ internal static class OtlpMetricsDecoder
                     });
                     points.Add(new Point(name, kind, Attributes(dp, 7), value, count, [], []));
                 }
+        // ExponentialHistogram (10): data_points (1), each with count (4, fixed64); the buckets are not read here.
+        foreach (var data in Fields(metric, 10))
+            foreach (var dp in Fields(data, 1))
+            {
+                ulong count = 0;
+                Read(dp, (number, wire, _, fixed64) =>
+                {
+                    if (number == 4 && wire == 1) count = fixed64;
+                });
+                points.Add(new Point(name, "exponential", Attributes(dp, 1), 0, count, [], []));
+            }
         foreach (var data in Fields(metric, 9))
             foreach (var dp in Fields(data, 1))
             {
