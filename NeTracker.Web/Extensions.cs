@@ -4,6 +4,7 @@ using NeTracker.Web.Components;
 using NeTracker.Web.Agents;
 using NeTracker.Web.Configuration;
 using NeTracker.Web.History;
+using NeTracker.Web.Hosting;
 using NeTracker.Web.Security;
 using NeTracker.Web.Metrics;
 using NeTracker.Web.Resilience;
@@ -27,8 +28,10 @@ public static class Extensions
         builder.AddNeTrackerLive();
         builder.AddNeTrackerSecurity();
         builder.Services.AddNeTrackerMetrics();
+        builder.AddNeTrackerOtlp();
         builder.Services.AddNeTrackerAgents();
         builder.AddNeTrackerHistory();
+        builder.AddNeTrackerHosting();
     }
 
     public static void UseNeTracker(this WebApplication app)
@@ -44,5 +47,6 @@ public static class Extensions
         app.MapNeTrackerLive();
         app.MapNeTrackerMetrics();
         app.MapNeTrackerAgents();
+        app.MapNeTrackerHosting();
     }
 }

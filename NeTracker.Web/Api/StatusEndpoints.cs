@@ -18,11 +18,16 @@ internal static class StatusEndpoints
             Results.Json(new StatsResponse(probeHost.Probe?.Counters, store.Stats), ApiJson.Options));
         // Anonymous, for container and load-balancer health checks (curl in the Dockerfile); the
         // checks' descriptions (paths, errors) only go to signed-in callers and API keys.
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
+        // The host's start/stop state is /ready's alone (Hosting/HostingServices.cs): /healthz answers as before.
+        app.MapHealthChecks("/healthz", new HealthCheckOptions
+        {
+            Predicate = c => c.Name != Hosting.StartedHealthCheck.Name,
+            ResponseWriter = WriteHealthAsync,
+        }).AllowAnonymous();
     }
 
     /// <summary>{"status":"Healthy|Degraded|Unhealthy","checks":[{"name","status","description"}]}.</summary>
-    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    internal static Task WriteHealthAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
         object body = context.User.Identity?.IsAuthenticated == true

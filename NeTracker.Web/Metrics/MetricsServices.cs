@@ -1,4 +1,8 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
+using NeTracker.Web.Agents;
 using NeTracker.Web.Ingest;
+using NeTracker.Web.Resilience;
 
 namespace NeTracker.Web.Metrics;
 
@@ -6,19 +10,37 @@ public static class MetricsServices
 {
     public static IServiceCollection AddNeTrackerMetrics(this IServiceCollection services)
     {
-        services.AddSingleton(sp => new ConnectionMetrics(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Resilience.LimitsOptions>>().Value.MetricSeries));
+        services.AddMetrics();
+        services.AddSingleton(sp => new ConnectionMetrics(sp.GetRequiredService<IOptions<LimitsOptions>>().Value.MetricSeries,
+            sp.GetRequiredService<IMeterFactory>()));
         services.AddSingleton<IConnectionSink>(sp => sp.GetRequiredService<ConnectionMetrics>());
+        services.AddSingleton<NeTrackerInstruments>();
+        services.AddSingleton<RuntimeMetricsWriter>();
         return services;
     }
 
     /// <summary>GET /metrics for Prometheus (and the OpenTelemetry collector's Prometheus receiver).</summary>
     public static IEndpointConventionBuilder MapNeTrackerMetrics(this IEndpointRouteBuilder app)
-        => app.MapGet("/metrics", (ConnectionMetrics metrics, ProbeHostedService probeHost, Resilience.RecordRefusals refusals, Resilience.BackgroundLoops loops, Resilience.BoundsReport bounds) =>
+    {
+        // Observable instruments exist once created: for OTLP from the start, not from the first scrape.
+        app.ServiceProvider.GetService<NeTrackerInstruments>();
+        return app.MapGet("/metrics", (ConnectionMetrics metrics, ProbeHostedService probeHost, RecordRefusals refusals, BackgroundLoops loops,
+            BoundsReport bounds, AgentLedger agents, RuntimeMetricsWriter runtime) =>
         {
             var probe = probeHost.Probe;
-            var sb = new System.Text.StringBuilder(PrometheusWriter.Write(metrics, probe?.Counters, probe?.ActiveConnections.Count ?? 0, refusals, loops));
+            var sb = new System.Text.StringBuilder(PrometheusWriter.Write(metrics, probe?.Counters, probe?.ActiveConnections.Count ?? 0, refusals, loops, agents));
             bounds.WriteMetrics(sb);
-            var text = sb.ToString();
-            return Results.Text(text, PrometheusWriter.ContentType);
+            try
+            {
+                var part = new System.Text.StringBuilder();
+                runtime.Write(part);
+                sb.Append(part);
+            }
+            catch (Exception e)
+            {
+                loops.SetAside(PrometheusWriter.MetricsLoop, 1, $"the runtime metrics could not be written and were left out: {e.GetType().Name}: {e.Message}", e);
+            }
+            return Results.Text(sb.ToString(), PrometheusWriter.ContentType);
         });
+    }
 }

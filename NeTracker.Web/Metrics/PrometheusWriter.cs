@@ -16,15 +16,43 @@ public static class PrometheusWriter
     /// and reported to <paramref name="loops"/> ("metrics"), so /metrics still answers with the others.
     /// </summary>
     public static string Write(ConnectionMetrics metrics, ProbeCounters? counters, int activeConnections,
-        RecordRefusals? refusals = null, BackgroundLoops? loops = null)
+        RecordRefusals? refusals = null, BackgroundLoops? loops = null, Agents.AgentLedger? agents = null)
     {
         var sb = new StringBuilder();
+        Section(sb, loops, "build", Build);
         Section(sb, loops, "durations", s => Durations(s, metrics, loops));
+        Section(sb, loops, "skipped", s => Counter(s, "netracker_metric_records_skipped_total", NeTrackerInstruments.SkippedHelp, metrics.Skipped));
         Section(sb, loops, "close reasons", s => Closed(s, metrics, loops));
         Section(sb, loops, "probe", s => Probe(s, counters, activeConnections));
         Section(sb, loops, "refusals", s => Refusals(s, refusals, metrics));
         Section(sb, loops, "loops", s => Loops(s, loops));
+        Section(sb, loops, "agents", s => AgentFamilies(s, agents));
         return sb.ToString();
+    }
+
+    private static void Build(StringBuilder sb)
+    {
+        Header(sb, "netracker_build_info", "gauge", NeTrackerInstruments.BuildInfoHelp);
+        sb.Append($"netracker_build_info{{version=\"{Escape(NeTrackerInstruments.Version)}\",runtime=\"{Environment.Version}\"}} 1\n");
+    }
+
+    private static void AgentFamilies(StringBuilder sb, Agents.AgentLedger? ledger)
+    {
+        if (ledger is null)
+            return;
+        var c = CultureInfo.InvariantCulture;
+        var rows = AgentCounters.Of(ledger);
+        foreach (var (name, help, read) in new (string, string, Func<AgentCounters.Row, long>)[]
+        {
+            ("netracker_agent_received_total", NeTrackerInstruments.AgentReceivedHelp, a => a.Received),
+            ("netracker_agent_overflowed_total", NeTrackerInstruments.AgentOverflowedHelp, a => a.Overflowed),
+            ("netracker_agent_lost_events_total", NeTrackerInstruments.AgentLostHelp, a => a.LostEvents),
+        })
+        {
+            Header(sb, name, "counter", help);
+            foreach (var a in rows)
+                sb.Append(c, $"{name}{{agent=\"{Escape(a.Agent)}\"}} {read(a)}\n");
+        }
     }
 
     private static void Section(StringBuilder sb, BackgroundLoops? loops, string name, Action<StringBuilder> write)
@@ -47,21 +75,28 @@ public static class PrometheusWriter
     // Series by series: one that cannot be written (a label no validated record holds) is left out alone.
     private static void Durations(StringBuilder sb, ConnectionMetrics metrics, BackgroundLoops? loops)
     {
-        Header(sb, "netracker_connection_duration_seconds", "histogram", "Lifetime of finished TCP connections, first SYN to close.");
-        foreach (var (key, h) in metrics.Durations.OrderBy(k => k.Key))
-            Section(sb, loops, "durations", s => DurationSeries(s, key, h));
+        Histograms(sb, loops, "durations", "netracker_connection_duration_seconds", "Lifetime of finished TCP connections, first SYN to close.", metrics.Durations);
+        Histograms(sb, loops, "handshakes", "netracker_handshake_duration_seconds", "TCP handshakes, first SYN to the client's ACK of the SYN-ACK, at the hook.", metrics.Handshakes);
     }
 
-    private static void DurationSeries(StringBuilder sb, (string Host, string Interface, Direction Direction) key, ConnectionMetrics.DurationHistogram h)
+    private static void Histograms(StringBuilder sb, BackgroundLoops? loops, string section, string name, string help,
+        IEnumerable<KeyValuePair<(string Host, string Interface, string Direction), ConnectionMetrics.DurationHistogram>> family)
+    {
+        Header(sb, name, "histogram", help);
+        foreach (var (key, h) in family.OrderBy(k => k.Key))
+            Section(sb, loops, section, s => HistogramSeries(s, name, key, h));
+    }
+
+    private static void HistogramSeries(StringBuilder sb, string name, (string Host, string Interface, string Direction) key, ConnectionMetrics.DurationHistogram h)
     {
         var c = CultureInfo.InvariantCulture;
-        var labels = $"host=\"{Escape(key.Host)}\",interface=\"{Escape(key.Interface)}\",direction=\"{SchemaNames.Of(key.Direction)}\"";
+        var labels = $"host=\"{Escape(key.Host)}\",interface=\"{Escape(key.Interface)}\",direction=\"{Escape(key.Direction)}\"";
         var counts = h.CumulativeCounts();
         for (var i = 0; i < ConnectionMetrics.BucketBounds.Length; i++)
-            sb.Append(c, $"netracker_connection_duration_seconds_bucket{{{labels},le=\"{ConnectionMetrics.BucketBounds[i]}\"}} {counts[i]}\n");
-        sb.Append(c, $"netracker_connection_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {counts[^1]}\n");
-        sb.Append(c, $"netracker_connection_duration_seconds_sum{{{labels}}} {h.SumSeconds}\n");
-        sb.Append(c, $"netracker_connection_duration_seconds_count{{{labels}}} {counts[^1]}\n");
+            sb.Append(c, $"{name}_bucket{{{labels},le=\"{ConnectionMetrics.BucketBounds[i]}\"}} {counts[i]}\n");
+        sb.Append(c, $"{name}_bucket{{{labels},le=\"+Inf\"}} {counts[^1]}\n");
+        sb.Append(c, $"{name}_sum{{{labels}}} {h.SumSeconds}\n");
+        sb.Append(c, $"{name}_count{{{labels}}} {counts[^1]}\n");
     }
 
     private static void Closed(StringBuilder sb, ConnectionMetrics metrics, BackgroundLoops? loops)
@@ -69,7 +104,7 @@ public static class PrometheusWriter
         var c = CultureInfo.InvariantCulture;
         Header(sb, "netracker_connections_closed_total", "counter", "Finished connections by close reason.");
         foreach (var (key, n) in metrics.Closed.OrderBy(k => k.Key))
-            Section(sb, loops, "close reasons", s => s.Append(c, $"netracker_connections_closed_total{{host=\"{Escape(key.Host)}\",interface=\"{Escape(key.Interface)}\",close_reason=\"{SchemaNames.Of(key.Reason)}\"}} {n}\n"));
+            Section(sb, loops, "close reasons", s => s.Append(c, $"netracker_connections_closed_total{{host=\"{Escape(key.Host)}\",interface=\"{Escape(key.Interface)}\",close_reason=\"{Escape(key.Reason)}\"}} {n}\n"));
     }
 
     private static void Probe(StringBuilder sb, ProbeCounters? counters, int activeConnections)
@@ -138,6 +173,6 @@ public static class PrometheusWriter
     }
 
     /// <summary>Label values escape backslash, quote and newline (the format's only escapes).</summary>
-    private static string Escape(string s) => s.Replace("\\", "\\\\", StringComparison.Ordinal)
+    internal static string Escape(string s) => s.Replace("\\", "\\\\", StringComparison.Ordinal)
         .Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 }

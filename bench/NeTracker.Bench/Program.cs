@@ -4,11 +4,14 @@ using NeTracker.Bench;
 // NeTracker.Bench subscribe --hub URL --key KEY --out FILE [--interface NAME]
 // NeTracker.Bench publish   --hub URL --key KEY --count N [--batch N]
 // NeTracker.Bench pipeline  [--rate N] [--seconds N] [--no-subscriber]
+// NeTracker.Bench metrics   [--records N] [--rounds N] [--otel]
 if (args.Length == 0)
     return Fail("no command");
 using var stop = new CancellationTokenSource();
 if (args[0] == "pipeline")
     return await PipelineBench.RunAsync(args[1..], stop.Token);
+if (args[0] == "metrics")
+    return MetricsBench.Run(args[1..]);
 if (!BenchArgs.TryParse(args[1..], out var options, out var error))
     return Fail(error);
 
@@ -25,6 +28,6 @@ return args[0] switch
 
 static int Fail(string message)
 {
-    Console.Error.WriteLine($"{message}\n{BenchArgs.Usage}\n{PipelineBench.Usage}");
+    Console.Error.WriteLine($"{message}\n{BenchArgs.Usage}\n{PipelineBench.Usage}\n{MetricsBench.Usage}");
     return 2;
 }

@@ -18,7 +18,8 @@ public sealed class EndpointCoverageTests(EndpointCoverageTests.App app) : IClas
     public sealed class App : NeTrackerAppFactory;
 
     /// <summary>The only endpoints reachable without signing in (besides static files): see docs/security.md.</summary>
-    private static readonly HashSet<string> AnonymousRoutes = ["/login", "/healthz"];
+    // /alive and /ready: liveness and readiness beside /healthz, status only like it (docs/operations.md, "Monitoring").
+    private static readonly HashSet<string> AnonymousRoutes = ["/login", "/healthz", "/alive", "/ready"];
 
     [Fact]
     public async Task Every_endpoint_refuses_anonymous_requests_pages_redirect_to_login_the_rest_get_401()

@@ -1,0 +1,114 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using NeTracker.Web.Metrics;
+using OpenTelemetry.Metrics;
+
+namespace NeTracker.Web.Tests.Observability;
+
+/// <summary>
+/// The metrics reach a real OTLP receiver (the Aspire Dashboard) over gRPC and over HTTP/protobuf,
+/// as configured under NeTracker:Otlp; with nothing configured no exporter runs at all.
+/// </summary>
+public sealed class OtlpExportTests
+{
+    [Theory]
+    [InlineData("grpc")]
+    [InlineData("http/protobuf")]
+    public async Task The_metrics_arrive_at_a_real_OTLP_receiver(string protocol)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var receiver = await AspireDashboard.StartAsync(ct);
+        await using var app = new NeTrackerAppFactory
+        {
+            Settings =
+            {
+                ["NeTracker:Otlp:Endpoint"] = protocol == "grpc" ? receiver.GrpcEndpoint : receiver.HttpEndpoint,
+                ["NeTracker:Otlp:Protocol"] = protocol,
+                ["NeTracker:Otlp:IntervalMs"] = "500",
+            },
+        };
+        _ = app.Server; // starts the host, and with it the SDK's periodic exporter
+        app.Services.GetRequiredService<ConnectionMetrics>().Enqueue([Records.Make(0, host: "h-otlp")]);
+
+        JsonElement? netracker = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            var found = (await receiver.ResourcesAsync(ct) ?? []).Where(r => r.GetProperty("name").GetString() == "netracker").ToArray();
+            netracker = found.Length > 0 ? found[0] : null;
+            return netracker is { } r && r.GetProperty("hasMetrics").GetBoolean();
+        }, $"the receiver lists service 'netracker' with metrics ({protocol})", seconds: 30);
+        Assert.Equal(Environment.MachineName, netracker!.Value.GetProperty("instanceId").GetString());
+    }
+
+    [Fact]
+    public async Task The_exported_histogram_and_counters_hold_the_values_of_the_records()
+    {
+        using var receiver = new OtlpHttpReceiver();
+        await using var app = new NeTrackerAppFactory
+        {
+            Settings =
+            {
+                ["NeTracker:Otlp:Endpoint"] = receiver.Endpoint,
+                ["NeTracker:Otlp:Protocol"] = "http/protobuf",
+                ["NeTracker:Otlp:IntervalMs"] = "300",
+            },
+        };
+        _ = app.Server;
+        app.Services.GetRequiredService<ConnectionMetrics>().Enqueue(
+        [
+            Records.Make(0, host: "h-values", durationNs: 50_000),
+            Records.Make(0, host: "h-values", durationNs: 2_000_000),
+            Records.Make(0, host: "h-values", durationNs: 2_000_000_000, reason: Probe.Model.CloseReason.Rst),
+        ]);
+
+        OtlpMetricsDecoder.Point? duration = null;
+        await Eventually.TrueAsync(() =>
+        {
+            duration = receiver.Last.FirstOrDefault(p => p.Metric == "netracker.connection.duration" && p.Attributes.GetValueOrDefault("host") == "h-values");
+            return duration is { Count: 3 };
+        }, "an export with the three records' durations", seconds: 30);
+        var points = receiver.Last;
+
+        Assert.Equal(ConnectionMetrics.BucketBounds, duration!.Bounds);
+        Assert.Equal(2.00205, duration.Value, 9);
+        Assert.Equal([1UL, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0], duration.BucketCounts);
+        Assert.Equal("veth0", duration.Attributes["interface"]);
+        Assert.Equal("inbound", duration.Attributes["direction"]);
+        Assert.Equal(3UL, points.Single(p => p.Metric == "netracker.handshake.duration" && p.Attributes["host"] == "h-values").Count);
+        Assert.Equal(2, points.Single(p => p.Metric == "netracker.connections.closed" && p.Attributes["host"] == "h-values" && p.Attributes["close_reason"] == "fin").Value);
+        Assert.Equal(1, points.Single(p => p.Metric == "netracker.connections.closed" && p.Attributes["host"] == "h-values" && p.Attributes["close_reason"] == "rst").Value);
+        Assert.Contains(points, p => p.Metric == "netracker.build_info" && p.Kind == "gauge" && p.Value == 1);
+        Assert.Contains(points, p => p.Metric == "dotnet.process.cpu.time" && p.Kind == "sum");
+    }
+
+    [Fact]
+    public async Task Histograms_can_be_exported_as_exponential_histograms()
+    {
+        using var receiver = new OtlpHttpReceiver();
+        await using var app = new NeTrackerAppFactory
+        {
+            Settings =
+            {
+                ["NeTracker:Otlp:Endpoint"] = receiver.Endpoint,
+                ["NeTracker:Otlp:Protocol"] = "http/protobuf",
+                ["NeTracker:Otlp:IntervalMs"] = "300",
+                ["NeTracker:Otlp:ExponentialHistograms"] = "true",
+            },
+        };
+        _ = app.Server;
+        app.Services.GetRequiredService<ConnectionMetrics>().Enqueue([Records.Make(0, host: "h-exp"), Records.Make(0, host: "h-exp", clientPort: 2)]);
+
+        await Eventually.TrueAsync(() => receiver.Last.Any(p => p.Metric == "netracker.connection.duration" && p.Kind == "exponential"
+                && p.Attributes.GetValueOrDefault("host") == "h-exp" && p.Count == 2),
+            "an exponential duration histogram of the two records", seconds: 30);
+        Assert.DoesNotContain(receiver.Last, p => p.Metric == "netracker.connection.duration" && p.Kind == "histogram");
+    }
+
+    [Fact]
+    public async Task Without_an_endpoint_no_exporter_is_registered()
+    {
+        await using var app = new NeTrackerAppFactory();
+        _ = app.Server;
+        Assert.Null(app.Services.GetService<MeterProvider>());
+    }
+}

@@ -1,0 +1,72 @@
+using System.IO.Compression;
+using System.Net;
+using NeTracker.Testing.Servers;
+
+namespace NeTracker.Web.Tests.Observability;
+
+/// <summary>
+/// A minimal OTLP/HTTP metrics receiver on a free loopback port (HttpListener): answers every
+/// POST /v1/metrics with 200 and keeps the decoded data points of the last request, so a test reads
+/// the values the exporter sent — which the Aspire Dashboard's API does not give back.
+/// </summary>
+internal sealed class OtlpHttpReceiver : IDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly Task _loop;
+    private volatile List<OtlpMetricsDecoder.Point> _last = [];
+
+    public OtlpHttpReceiver()
+    {
+        var port = ServerProcess.FreePort();
+        Endpoint = $"http://127.0.0.1:{port}";
+        _listener.Prefixes.Add(Endpoint + "/");
+        _listener.Start();
+        _loop = Task.Run(ServeAsync);
+    }
+
+    public string Endpoint { get; }
+
+    public int Requests { get; private set; }
+
+    public IReadOnlyList<OtlpMetricsDecoder.Point> Last => _last;
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
+            {
+                return;
+            }
+            using var body = new MemoryStream();
+            var input = context.Request.Headers["Content-Encoding"] == "gzip"
+                ? new GZipStream(context.Request.InputStream, CompressionMode.Decompress)
+                : context.Request.InputStream;
+            await input.CopyToAsync(body);
+            if (context.Request.Url!.AbsolutePath == "/v1/metrics")
+            {
+                _last = OtlpMetricsDecoder.Decode(body.ToArray());
+                Requests++;
+                context.Response.StatusCode = 200;
+            }
+            else
+            {
+                context.Response.StatusCode = 404;
+            }
+            context.Response.ContentType = "application/x-protobuf";
+            context.Response.Close();
+        }
+    }
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        _listener.Close();
+        _loop.Wait(TimeSpan.FromSeconds(5));
+    }
+}
