@@ -5,6 +5,7 @@
 #                                        then the kernel tests on Debian's 5.10 and 6.1 kernels
 #   sudo ./netracker.sh probe ARGS...    the console tool (watch, attach, detach, status, agent)
 #   sudo ./netracker.sh bench            the benchmark (writes bench/RESULTS.md)
+#   ./netracker.sh package               the .deb and tarball in artifacts/ (packaging/build.sh)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -160,13 +161,22 @@ cmd_bench() {
 	exec bash "$ROOT/bench/run.sh" "$@"
 }
 
+# The self-contained .deb and tarball (packaging/build.sh): the build needs the SDK and clang, the
+# target only what the package's Depends name.
+cmd_package() {
+	command -v dotnet >/dev/null || die "the .NET 10 SDK is not on PATH: it builds the package."
+	command -v dpkg-deb >/dev/null || die "dpkg-deb is missing (Debian package dpkg)."
+	exec bash "$ROOT/packaging/build.sh" "$@"
+}
+
 case "${1:-}" in
 run) shift; cmd_run "$@" ;;
 test) shift; cmd_test "$@" ;;
 probe) shift; cmd_probe "$@" ;;
 bench) shift; cmd_bench "$@" ;;
+package) shift; cmd_package "$@" ;;
 *)
-	sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 	;;
 esac
