@@ -20,6 +20,8 @@ RUN_PACKAGES=(clang llvm libbpf-dev linux-libc-dev iproute2 bpftool)
 TEST_PACKAGES=(chromium tcpdump iperf3 docker-compose python3 postgresql redis-server)
 # The kernel matrix (tests/vm): QEMU guests on Debian's 5.10 and 6.1 kernels.
 MATRIX_PACKAGES=(qemu-system-x86 busybox-static kmod cpio)
+# The install test (tests/package): a clean Debian root for the .deb.
+PACKAGE_TEST_PACKAGES=(debootstrap)
 BENCH_PACKAGES=(wrk iperf3 libbpf-tools tcpdump postgresql redis-server)
 
 preflight() {
@@ -86,7 +88,7 @@ cmd_probe() {
 
 cmd_test() {
 	preflight "$@"
-	ensure_packages "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${MATRIX_PACKAGES[@]}"
+	ensure_packages "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${MATRIX_PACKAGES[@]}" "${PACKAGE_TEST_PACKAGES[@]}"
 	ensure_mounts
 	build
 	local results="$ROOT/TestResults"
@@ -113,6 +115,10 @@ cmd_test() {
 		say "kernel matrix: the kernel tests on Debian's 5.10 and 6.1 kernels (tests/vm)"
 		"$ROOT/tests/vm/matrix.sh" "$results" || rc=1
 	fi
+	# The .deb installed as a user would, in a clean Debian root (tests/package); its steps are
+	# in TestResults/package/package.trx and count in the summary below.
+	say "install test: the .deb in a clean Debian root (tests/package)"
+	"$ROOT/tests/package/install_test.sh" "$results/package" || rc=1
 	summarize "$results" || rc=1
 	return $rc
 }
