@@ -32,6 +32,8 @@ stage="$OUT/stage"
 pkg="$stage/netracker_${VERSION}_$ARCH"
 rm -rf "$stage"
 mkdir -p "$pkg/opt/netracker" "$OUT"
+# One version in OUT: the Dockerfile takes the only .deb there.
+rm -f "$OUT"/netracker_*_"$ARCH".deb "$OUT"/netracker-*-"$RID".tar.gz
 
 for project in Web Probe; do
 	dir="$pkg/opt/netracker/$(echo "$project" | tr '[:upper:]' '[:lower:]')"
