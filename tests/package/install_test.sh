@@ -206,9 +206,13 @@ check_dashboard() {
 	while IFS= read -r e; do envs+=("$e"); done < <(unit_value Environment)
 	[ -n "$exec_start" ] && [ -n "$workdir" ] || { echo "netracker.service has no ExecStart/WorkingDirectory"; return 1; }
 	echo "unit: cd $workdir; ${envs[*]} $exec_start"
-	# Its own port and instance: the host may run a dashboard on 5080 with instance "default".
-	chroot "$CHROOT" env "${envs[@]}" Kestrel__Endpoints__Http__Url="http://127.0.0.1:$DASH_PORT" \
-		NeTracker__InstanceName="$DASH_INSTANCE" sh -c "cd '$workdir' && exec $exec_start" >"$WORK/dash.log" 2>&1 &
+	# Its own port and instance (the host may run a dashboard on 5080 with instance "default"),
+	# set as a user would: in the package's conffile, which proves the dashboard reads it.
+	sed -i -e "s|http://127.0.0.1:5080|http://127.0.0.1:$DASH_PORT|" -e "s|\"InstanceName\": \"default\"|\"InstanceName\": \"$DASH_INSTANCE\"|" \
+		"$CHROOT/etc/netracker/appsettings.json"
+	grep -q "127.0.0.1:$DASH_PORT" "$CHROOT/etc/netracker/appsettings.json" && grep -q "$DASH_INSTANCE" "$CHROOT/etc/netracker/appsettings.json" \
+		|| { echo "cannot set the port and instance in /etc/netracker/appsettings.json"; return 1; }
+	chroot "$CHROOT" env "${envs[@]}" sh -c "cd '$workdir' && exec $exec_start" >"$WORK/dash.log" 2>&1 &
 	local dash=$!
 	PIDS+=($dash)
 	for ((i = 0; i < 120; i++)); do
@@ -222,7 +226,7 @@ check_dashboard() {
 	wait $dash
 	[ "$code" = 200 ] && grep -q Healthy "$WORK/healthz" || { tail -30 "$WORK/dash.log"; return 1; }
 }
-step "the dashboard from netracker.service's ExecStart answers /healthz" check_dashboard
+step "the dashboard from netracker.service's ExecStart, set in /etc/netracker, answers /healthz" check_dashboard
 
 # --- purge leaves nothing --------------------------------------------------------------------
 check_purge() {
