@@ -18,7 +18,7 @@ NS="ntpkg$ID" HOST_IF="ntpkA$ID" NS_IF="ntpkB$ID"
 HOST_IP=198.18.77.1 NS_IP=198.18.77.2 SERVER_PORT=8077
 # The chroot shares the host's network and bpffs: its own instance names and a port of its own,
 # so a dashboard running on the host is never touched.
-DASH_INSTANCE="pkgdash$ID" ATTACH_INSTANCE="pkgattach$ID" WATCH_INSTANCE="pkgwatch$ID"
+DASH_INSTANCE="pkgdash$ID" ATTACH_INSTANCE="pkgattach$ID" WATCH_INSTANCE="pkgwatch$ID" AGENT_INSTANCE="pkgagent$ID"
 DASH_PORT=$((20000 + ID % 20000))
 WORK="$(mktemp -d /tmp/netracker-package.XXXXXX)"
 CHROOT="$WORK/root"
@@ -76,7 +76,7 @@ cleanup() {
 	# Whatever a failed step left attached goes, with the tool's copy kept for this (the package's
 	# own may be gone: a purge that left pins behind).
 	if [ -x "$CHROOT/root/rescue/NeTracker.Probe" ]; then
-		for i in "$WATCH_INSTANCE" "$ATTACH_INSTANCE" "$DASH_INSTANCE"; do
+		for i in "$WATCH_INSTANCE" "$ATTACH_INSTANCE" "$DASH_INSTANCE" "$AGENT_INSTANCE"; do
 			[ -e "/sys/fs/bpf/netracker/$i" ] && chroot "$CHROOT" /root/rescue/NeTracker.Probe detach --all --instance "$i" >/dev/null 2>&1
 		done
 	fi
@@ -199,7 +199,7 @@ check_watch() {
 step "netracker watch on a veth prints a record, SIGTERM ends it (exit 0, filters gone)" check_watch
 
 # --- the dashboard, started with its unit's command ------------------------------------------
-unit_value() { sed -n "s/^$1=//p" "$CHROOT/lib/systemd/system/netracker.service"; }
+unit_value() { sed -n "s/^$1=//p" "$CHROOT/lib/systemd/system/${2:-netracker}.service"; }
 check_dashboard() {
 	local exec_start workdir envs=() e code i
 	exec_start="$(unit_value ExecStart)" workdir="$(unit_value WorkingDirectory)"
@@ -228,6 +228,38 @@ check_dashboard() {
 }
 step "the dashboard from netracker.service's ExecStart, set in /etc/netracker, answers /healthz" check_dashboard
 
+# --- the agent, started and stopped with its unit's commands ---------------------------------
+# tc filters, and tcx links (which tc does not show), on the test veth.
+tc_filters() {
+	tc filter show dev "$HOST_IF" ingress; tc filter show dev "$HOST_IF" egress
+	command -v bpftool >/dev/null && bpftool net show dev "$HOST_IF" | grep -E 'prog_id|tcx'
+}
+check_agent() {
+	local exec_start stop_post i agent
+	# The unit's commands, on this test's own instance (the host may run an agent named "agent").
+	exec_start="$(unit_value ExecStart netracker-agent | sed "s/--instance agent/--instance $AGENT_INSTANCE/")"
+	stop_post="$(unit_value ExecStopPost netracker-agent | sed -e 's/^-//' -e "s/--instance agent/--instance $AGENT_INSTANCE/")"
+	[[ "$exec_start" == *"$AGENT_INSTANCE"* && "$stop_post" == *"$AGENT_INSTANCE"* ]] \
+		|| { echo "netracker-agent.service: no ExecStart/ExecStopPost on --instance agent"; return 1; }
+	# Its settings, as a user would write them; nothing listens on the hub: the agent buffers.
+	printf 'NETRACKER_HUB=http://127.0.0.1:%s/hubs/connections\nNETRACKER_INTERFACE=%s\nNETRACKER_API_KEY=package-test\n' \
+		"$DASH_PORT" "$HOST_IF" >"$CHROOT/etc/netracker/agent.env"
+	echo "unit: $exec_start; then $stop_post"
+	# EnvironmentFile + ${VAR}: what systemd does, done by sh.
+	chroot "$CHROOT" sh -c "set -a; . /etc/netracker/agent.env; exec $exec_start" >"$WORK/agent.log" 2>&1 &
+	agent=$!
+	PIDS+=($agent)
+	for ((i = 0; i < 60; i++)); do grep -q 'watching' "$WORK/agent.log" && break; kill -0 $agent 2>/dev/null || break; sleep 0.5; done
+	grep -q 'watching' "$WORK/agent.log" || { cat "$WORK/agent.log"; return 1; }
+	# A crash, the worst stop: no clean-up of its own (systemd runs ExecStopPost after either).
+	kill -KILL $agent
+	wait $agent
+	echo "after the agent was killed: pins $(ls "/sys/fs/bpf/netracker/$AGENT_INSTANCE" 2>/dev/null | wc -l), tc filters $(tc_filters | wc -l)"
+	chroot "$CHROOT" sh -c "$stop_post" || return 1
+	[ ! -e "/sys/fs/bpf/netracker/$AGENT_INSTANCE" ] && [ -z "$(tc_filters)" ] || { echo "ExecStopPost left pins or filters"; tc_filters; return 1; }
+}
+step "the agent from netracker-agent.service: ExecStart watches, ExecStopPost leaves nothing" check_agent
+
 # --- purge leaves nothing --------------------------------------------------------------------
 check_purge() {
 	# Something for the package's removal to clean: an instance left attached on the veth.
@@ -241,7 +273,7 @@ check_purge() {
 		if [ -e "$CHROOT$p" ] || [ -L "$CHROOT$p" ]; then echo "left: $p"; left=1; fi
 	done
 	chroot "$CHROOT" dpkg-query -W -f='${Status}\n' netracker 2>/dev/null | grep -q 'installed' && { echo "still installed"; left=1; }
-	for i in "$WATCH_INSTANCE" "$ATTACH_INSTANCE" "$DASH_INSTANCE"; do
+	for i in "$WATCH_INSTANCE" "$ATTACH_INSTANCE" "$DASH_INSTANCE" "$AGENT_INSTANCE"; do
 		[ -e "/sys/fs/bpf/netracker/$i" ] && { echo "pins left: /sys/fs/bpf/netracker/$i"; left=1; }
 	done
 	p="$(tc filter show dev "$HOST_IF" ingress)$(tc filter show dev "$HOST_IF" egress)"
