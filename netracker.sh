@@ -5,6 +5,7 @@
 #                                        then the kernel tests on Debian's 5.10 and 6.1 kernels
 #   sudo ./netracker.sh probe ARGS...    the console tool (watch, attach, detach, status, agent)
 #   sudo ./netracker.sh bench            the benchmark (writes bench/RESULTS.md)
+#   ./netracker.sh package               the .deb and tarball in artifacts/ (packaging/build.sh)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,6 +20,8 @@ RUN_PACKAGES=(clang llvm libbpf-dev linux-libc-dev iproute2 bpftool)
 TEST_PACKAGES=(chromium tcpdump iperf3 docker-compose python3 postgresql redis-server prometheus)
 # The kernel matrix (tests/vm): QEMU guests on Debian's 5.10 and 6.1 kernels.
 MATRIX_PACKAGES=(qemu-system-x86 busybox-static kmod cpio)
+# The install test (tests/package): a clean Debian root for the .deb.
+PACKAGE_TEST_PACKAGES=(debootstrap)
 BENCH_PACKAGES=(wrk iperf3 libbpf-tools tcpdump postgresql redis-server)
 
 preflight() {
@@ -85,7 +88,7 @@ cmd_probe() {
 
 cmd_test() {
 	preflight "$@"
-	ensure_packages "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${MATRIX_PACKAGES[@]}"
+	ensure_packages "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${MATRIX_PACKAGES[@]}" "${PACKAGE_TEST_PACKAGES[@]}"
 	ensure_mounts
 	build
 	local results="$ROOT/TestResults"
@@ -112,6 +115,10 @@ cmd_test() {
 		say "kernel matrix: the kernel tests on Debian's 5.10 and 6.1 kernels (tests/vm)"
 		"$ROOT/tests/vm/matrix.sh" "$results" || rc=1
 	fi
+	# The .deb installed as a user would, in a clean Debian root (tests/package); its steps are
+	# in TestResults/package/package.trx and count in the summary below.
+	say "install test: the .deb in a clean Debian root (tests/package)"
+	"$ROOT/tests/package/install_test.sh" "$results/package" || rc=1
 	summarize "$results" || rc=1
 	return $rc
 }
@@ -160,13 +167,22 @@ cmd_bench() {
 	exec bash "$ROOT/bench/run.sh" "$@"
 }
 
+# The self-contained .deb and tarball (packaging/build.sh): the build needs the SDK and clang, the
+# target only what the package's Depends name.
+cmd_package() {
+	command -v dotnet >/dev/null || die "the .NET 10 SDK is not on PATH: it builds the package."
+	command -v dpkg-deb >/dev/null || die "dpkg-deb is missing (Debian package dpkg)."
+	exec bash "$ROOT/packaging/build.sh" "$@"
+}
+
 case "${1:-}" in
 run) shift; cmd_run "$@" ;;
 test) shift; cmd_test "$@" ;;
 probe) shift; cmd_probe "$@" ;;
 bench) shift; cmd_bench "$@" ;;
+package) shift; cmd_package "$@" ;;
 *)
-	sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 	;;
 esac

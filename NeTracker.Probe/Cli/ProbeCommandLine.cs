@@ -59,6 +59,11 @@ public static class ProbeCommandLine
             WriteUsage(args.Count == 0 ? env.Error : env.Out);
             return args.Count == 0 ? UsageError : Ok;
         }
+        if (args[0] is "--version" or "-V" or "version")
+        {
+            env.Out.WriteLine($"netracker {BuildVersion.Text}");
+            return Ok;
+        }
         var command = Commands.FirstOrDefault(c => c.Name == args[0]);
         if (command is null)
         {
@@ -109,7 +114,7 @@ public static class ProbeCommandLine
             foreach (var c in Commands)
                 w.WriteLine($"  {c.Name,-8} {c.Summary}");
             w.WriteLine();
-            w.WriteLine("NeTracker.Probe COMMAND --help shows the options of COMMAND.");
+            w.WriteLine("NeTracker.Probe COMMAND --help shows the options of COMMAND; --version prints the version.");
             return;
         }
         w.WriteLine($"usage: NeTracker.Probe {only.Name} {string.Join(' ', only.Options.Select(o => o.Repeatable ? $"[{o.Synopsis} ...]" : $"[{o.Synopsis}]"))}");

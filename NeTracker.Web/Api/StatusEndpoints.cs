@@ -7,15 +7,15 @@ using NeTracker.Web.Ingest;
 
 namespace NeTracker.Web.Api;
 
-/// <summary>GET /api/stats (probe counters + store stats) and GET /healthz (liveness + database).</summary>
+/// <summary>GET /api/stats (version, probe counters + store stats) and GET /healthz (liveness + database).</summary>
 internal static class StatusEndpoints
 {
-    public sealed record StatsResponse(ProbeCounters? Probe, HistoryStats History);
+    public sealed record StatsResponse(string Version, ProbeCounters? Probe, HistoryStats History);
 
     public static void Map(IEndpointRouteBuilder app, IEndpointRouteBuilder api)
     {
         api.MapGet("/stats", (IConnectionHistory store, ProbeHostedService probeHost) =>
-            Results.Json(new StatsResponse(probeHost.Probe?.Counters, store.Stats), ApiJson.Options));
+            Results.Json(new StatsResponse(BuildVersion.Text, probeHost.Probe?.Counters, store.Stats), ApiJson.Options));
         // Anonymous, for container and load-balancer health checks (curl in the Dockerfile); the
         // checks' descriptions (paths, errors) only go to signed-in callers and API keys.
         // The host's start/stop state is /ready's alone (Hosting/HostingServices.cs): /healthz answers as before.

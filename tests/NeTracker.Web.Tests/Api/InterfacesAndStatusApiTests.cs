@@ -66,6 +66,8 @@ public sealed class InterfacesAndStatusApiTests : IAsyncLifetime
     {
         await _app.SeedAsync(History.SampleRecords.Make(5));
         using var doc = JsonDocument.Parse(await _http.GetStringAsync("/api/stats", Ct));
+        Assert.Equal(NeTracker.Probe.BuildVersion.Text, doc.RootElement.GetProperty("version").GetString());
+        Assert.StartsWith(File.ReadAllText(Path.Combine(NeTracker.Testing.RepoPaths.Root, "VERSION")).Trim(), NeTracker.Probe.BuildVersion.Text, StringComparison.Ordinal);
         Assert.Equal(12, doc.RootElement.GetProperty("probe").GetProperty("lines_read").GetInt64());
         Assert.Equal("instance", doc.RootElement.GetProperty("probe").GetProperty("trace_source").GetString());
         var history = doc.RootElement.GetProperty("history");

@@ -27,6 +27,7 @@ public sealed partial class DocumentedNamesTests
         (LiveServices.ProbeOptionsSection, typeof(ProbeOptions)),
         (LimitsOptions.Section, typeof(LimitsOptions)),
         (SecurityOptions.Section, typeof(SecurityOptions)),
+        (NeTracker.Web.Metrics.OtlpOptions.Section, typeof(NeTracker.Web.Metrics.OtlpOptions)),
     ];
 
     /// <summary>Keys read outside the options classes, where they are read.</summary>
