@@ -7,6 +7,24 @@ namespace NeTracker.Testing.Servers;
 /// <summary>Helpers the real-server fixtures share: a free loopback port, running a tool to completion.</summary>
 public static class ServerProcess
 {
+    /// <summary>Kills a server started for a test (its whole tree), waits for it, and removes its scratch directory.</summary>
+    public static async Task StopAsync(Process process, string scratchDirectory)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+        }
+        finally
+        {
+            process.Dispose();
+            Directory.Delete(scratchDirectory, recursive: true);
+        }
+    }
+
     public static int FreePort()
     {
         using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

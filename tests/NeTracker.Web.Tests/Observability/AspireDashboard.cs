@@ -96,18 +96,6 @@ public sealed class AspireDashboard : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-        finally
-        {
-            _process.Dispose();
-            Directory.Delete(_dir, recursive: true);
-        }
+        await ServerProcess.StopAsync(_process, _dir);
     }
 }
