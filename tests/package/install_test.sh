@@ -178,16 +178,20 @@ connect_a_few() {
 	done
 }
 check_watch() {
+	local i
 	make_veth || { echo "cannot create the veth pair"; return 1; }
 	ip netns exec "$NS" python3 -m http.server --bind "$NS_IP" "$SERVER_PORT" >/dev/null 2>&1 &
 	PIDS+=($!)
+	# Until it listens: python's start can take longer than watch's (it did once, and the step failed).
+	for ((i = 0; i < 40; i++)); do [ -n "$(ip netns exec "$NS" ss -Hltn "sport = :$SERVER_PORT")" ] && break; sleep 0.25; done
 	chroot "$CHROOT" netracker watch --interface "$HOST_IF" --instance "$WATCH_INSTANCE" --format csv \
 		>"$WORK/watch.out" 2>"$WORK/watch.err" &
-	local watch=$! i
+	local watch=$!
 	PIDS+=($watch)
 	for ((i = 0; i < 60; i++)); do grep -qs '^watching' "$WORK/watch.err" && break; kill -0 $watch 2>/dev/null || break; sleep 0.5; done
 	grep -q '^watching' "$WORK/watch.err" || { cat "$WORK/watch.err"; return 1; }
-	connect_a_few || { echo "no TCP connection to $NS_IP:$SERVER_PORT"; return 1; }
+	# A failed step stops its watch too, so the steps after it (the purge) are not failed by it.
+	connect_a_few || { echo "no TCP connection to $NS_IP:$SERVER_PORT"; kill -TERM $watch; wait $watch; return 1; }
 	for ((i = 0; i < 40; i++)); do grep -q "$NS_IP" "$WORK/watch.out" && break; sleep 0.5; done
 	kill -TERM $watch
 	local rc=0
