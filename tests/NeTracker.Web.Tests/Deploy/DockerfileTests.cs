@@ -28,4 +28,12 @@ public sealed class DockerfileTests
         foreach (var env in unit.Where(l => l.StartsWith("Environment=", StringComparison.Ordinal)))
             Assert.Contains(docker, l => l.Contains(env["Environment=".Length..], StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void The_dashboard_unit_waits_for_the_ready_notification_the_app_sends()
+    {
+        // SystemdNotifyTests proves the app sends READY=1; a Type=simple unit would not wait for it.
+        var unit = Lines("packaging", "systemd", "netracker.service");
+        Assert.Equal("notify", Value(unit, "Type="));
+    }
 }
