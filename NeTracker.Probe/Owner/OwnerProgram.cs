@@ -215,28 +215,38 @@ public sealed class OwnerProgram(ProbeOptions options, PinPaths pins, ILogger? l
     /// without a link. Returns how many were attached.</summary>
     public async Task<int> DetachAsync(CancellationToken ct)
     {
-        if (CgroupRoot is not { } root || !Directory.Exists(pins.Owner))
+        if (CgroupRoot is not { } root)
             return 0;
-        var attached = await AttachedIdsAsync(ct).ConfigureAwait(false);
+        var ids = await ProgramIdsAsync(ct).ConfigureAwait(false);
+        var attached = (await AttachedIdsAsync(ct).ConfigureAwait(false)).Select(name => ids[name]).ToHashSet();
+        // Pinned links by their own pins, first: they keep their programs attached even when the
+        // programs' pins are gone (a process killed between removing the two), and say which
+        // program they ran, so those count too.
+        foreach (var pin in Programs.Select(p => pins.Link(LinkPin(p.Name))).Where(File.Exists))
+        {
+            using (var link = BpfLink.OpenPinned(pin))
+            {
+                if (link is not null && link.Detach())
+                    attached.Add(link.ProgramId);
+            }
+            File.Delete(pin);
+        }
         foreach (var link in _links.Values)
         {
             link.Detach();
             link.Dispose();
         }
         _links.Clear();
-        var ids = (await ProgramIdsAsync(ct).ConfigureAwait(false)).Values.ToHashSet();
-        foreach (var link in BpfLink.RunningAny(ids))
+        foreach (var link in BpfLink.RunningAny(ids.Values.ToHashSet()))
         {
             using (link)
                 link.Detach();
         }
-        foreach (var pin in Programs.Select(p => pins.Link(LinkPin(p.Name))).Where(File.Exists))
-            File.Delete(pin);
         var left = await AttachedIdsAsync(ct).ConfigureAwait(false);
         foreach (var (name, type) in Programs.Where(p => left.Contains(p.Name)))
             await _bpftool.RunAsync(["cgroup", "detach", root, type, "pinned", pins.OwnerProgram(name)], ct).ConfigureAwait(false);
         if (attached.Count > 0)
-            logger?.LogInformation("detached {Programs} from the cgroup v2 root {Root}", string.Join(", ", attached), root);
+            logger?.LogInformation("detached {Programs} cgroup programs of {Instance} from the cgroup v2 root {Root}", attached.Count, options.InstanceName, root);
         return attached.Count;
     }
 

@@ -25,6 +25,9 @@ public sealed class OwnerProgramTests : IAsyncLifetime
         }
         foreach (var root in _roots.Where(Directory.Exists))
         {
+            var links = Path.Combine(root, "links"); // left by PinLinksToStay, empty once detached
+            if (Directory.Exists(links) && !Directory.EnumerateFileSystemEntries(links).Any())
+                Directory.Delete(links);
             if (!Directory.EnumerateFileSystemEntries(root).Any())
                 Directory.Delete(root);
         }
@@ -70,6 +73,27 @@ public sealed class OwnerProgramTests : IAsyncLifetime
         Assert.DoesNotContain(after, p => ourIds.Contains(p.Id));
         Assert.Equal(4, after.Count(p => foreignIds.Contains(p.Id)));
         Assert.True(await foreign.IsAttachedAsync(Ct));
+    }
+
+    [KernelFact]
+    public async Task Detach_counts_and_removes_programs_held_only_by_pinned_links()
+    {
+        // What a process killed while removing its pins leaves: the links pinned, the programs'
+        // own pins gone. The links keep the programs attached; only their pins name them.
+        var instance = "kl" + TestNetwork.NewSuffix();
+        var ours = Program(instance);
+        await ours.LoadAsync(Ct);
+        Assert.True(await ours.AttachAsync(Ct));
+        ours.PinLinksToStay();
+        var ourIds = (await ours.ProgramIdsAsync(Ct)).Values.ToHashSet();
+        var pins = PinPaths.For(AttachedProbe.TestOptions(instance).BpffsRoot, instance);
+        foreach (var (name, _) in OwnerProgram.Programs)
+            File.Delete(pins.OwnerProgram(name));
+        Assert.Equal(4, (await ours.ListAttachedAsync(Ct)).Count(p => ourIds.Contains(p.Id)));
+
+        Assert.Equal(OwnerProgram.Programs.Count, await ours.DetachAsync(Ct));
+        Assert.DoesNotContain(await ours.ListAttachedAsync(Ct), p => ourIds.Contains(p.Id));
+        Assert.Empty(Directory.EnumerateFiles(pins.Links, "cgroup_*"));
     }
 
     [KernelFact]
