@@ -29,7 +29,7 @@ public sealed partial class ServiceHealthCard
 
     [Parameter] public int Top { get; set; } = 5;
 
-    /// <summary>Servers and clients in two columns (a full-width card) rather than one above the other.</summary>
+    /// <summary>Servers and clients in two columns on extra-large screens (seven columns each need the width) rather than one above the other.</summary>
     [Parameter] public bool SideBySide { get; set; }
 
     internal static string Percent(double share) => (share * 100).ToString("0.00", Inv) + "%";

@@ -74,7 +74,7 @@ public sealed class ServiceHealthCardTests : DashboardContext
         var items = new[]
         {
             Open(1, TimeSpan.FromMilliseconds(300)), Open(2, TimeSpan.FromSeconds(30)), Open(3, TimeSpan.FromSeconds(59)),
-            Open(4, TimeSpan.FromHours(2)), Open(5, TimeSpan.FromHours(30)), Open(6, TimeSpan.FromDays(3)), Open(7, TimeSpan.FromDays(40)),
+            Open(4, TimeSpan.FromHours(2)), Open(8, TimeSpan.FromHours(1)), Open(5, TimeSpan.FromHours(30)), Open(6, TimeSpan.FromDays(3)), Open(7, TimeSpan.FromDays(40)),
         };
         var cut = Render<ActiveConnectionsTable>(p => p.Add(x => x.Items, items));
 
@@ -82,7 +82,7 @@ public sealed class ServiceHealthCardTests : DashboardContext
         Assert.Equal(new Dictionary<string, string?>
         {
             ["< 1 s"] = "1", ["1–10 s"] = "0", ["10 s–1 min"] = "2", ["1–10 min"] = "0", ["10 min–1 h"] = "0",
-            ["1–6 h"] = "1", ["6 h–1 d"] = "0", ["1–7 d"] = "2", ["≥ 7 d"] = "1",
+            ["1–6 h"] = "2", ["6 h–1 d"] = "0", ["1–7 d"] = "2", ["≥ 7 d"] = "1", // 1-6 h: 2 h, and exactly 1 h (a bin holds its lower bound)
         }, bins);
         Assert.Contains("≥ 7 d 1", cut.Find("#open-age-distribution").GetAttribute("aria-label"));
     }
