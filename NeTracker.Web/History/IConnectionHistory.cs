@@ -75,6 +75,25 @@ public interface IConnectionHistory
             kv.Value.Durations.Total, kv.Value.Durations.Percentile(0.95) ?? 0, kv.Value.Failed)).ToList(), perRanking);
     }
 
+    /// <summary>
+    /// The health lists: retransmit shares and RTT percentiles per server (address:port) and per
+    /// client (address) over every matching row (<see cref="EndpointHealthTally"/>, the Live page's
+    /// definitions). The default reads the matching rows (at most <see cref="FallbackMaxRows"/>);
+    /// DuckDB and PostgreSQL group in the database.
+    /// </summary>
+    async Task<EndpointHealthTally> EndpointHealthAsync(ConnectionFilter filter, CancellationToken ct = default)
+    {
+        var tally = new EndpointHealthTally();
+        long rows = 0;
+        await foreach (var r in StreamAsync(filter, ct).ConfigureAwait(false))
+        {
+            if (++rows > FallbackMaxRows)
+                break;
+            tally.Add(r);
+        }
+        return tally;
+    }
+
     /// <summary>Rows the default <see cref="TopEndpointsAsync"/> reads at most.</summary>
     const int FallbackMaxRows = 200_000;
 }

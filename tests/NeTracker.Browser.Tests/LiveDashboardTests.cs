@@ -93,6 +93,9 @@ public sealed class LiveDashboardTests : IAsyncLifetime
         }
 
         await page.Locator("#active-table").Filter(new() { HasText = _link.PeerAddress.ToString() }).WaitForAsync();
+        // The open-connections view (the 3 held open, their state and age) for the README.
+        await page.Locator("#open-age-distribution").WaitForAsync();
+        await shots.TakeElementAsync("live-open-connections", page.Locator("#open-connections"));
         await shots.TourAsync(_app.BaseAddress);
 
         await page.ClickAsync("a[href='interfaces']");

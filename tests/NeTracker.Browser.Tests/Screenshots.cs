@@ -23,6 +23,16 @@ public sealed class Screenshots(IPage page)
         Assert.True(new FileInfo(path).Length > 10_000, $"{path} looks empty");
     }
 
+    /// <summary>One element (a card, a table) alone, scrolled into view.</summary>
+    public async Task TakeElementAsync(string name, ILocator element)
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        var path = Path.Combine(Directory, name + ".png");
+        await element.ScrollIntoViewIfNeededAsync();
+        await element.ScreenshotAsync(new() { Path = path });
+        Assert.True(new FileInfo(path).Length > 5_000, $"{path} looks empty");
+    }
+
     public async Task TourAsync(Uri baseAddress)
     {
         (string Href, string Name, string Ready)[] pages =

@@ -17,10 +17,11 @@ public sealed class SyntheticDashboard : DashboardApp
 
     /// <summary>
     /// <paramref name="count"/> connections of <paramref name="durationNs"/> each that ended
-    /// <paramref name="secondsAgo"/> ago, to server 198.19.0.<paramref name="server"/>:443.
+    /// <paramref name="secondsAgo"/> ago, to server 198.19.0.<paramref name="server"/>:443;
+    /// <paramref name="shape"/> sets more fields of the i-th (its health, say).
     /// </summary>
     public async Task PublishAsync(int count, long durationNs, double secondsAgo, CancellationToken ct,
-        CloseReason reason = CloseReason.Fin, byte server = 1)
+        CloseReason reason = CloseReason.Fin, byte server = 1, Func<ConnectionRecord, int, ConnectionRecord>? shape = null)
     {
         var end = DateTime.UtcNow.AddSeconds(-secondsAgo);
         var batch = new ConnectionRecord[count];
@@ -29,6 +30,8 @@ public sealed class SyntheticDashboard : DashboardApp
             var n = Interlocked.Increment(ref _next);
             batch[i] = Records.Make(0, iface: "synth0", durationNs: durationNs, endUtc: end, reason: reason, host: "synthetic",
                 client: $"198.18.7.{1 + (n % 5)}", clientPort: 20_000 + (int)(n % 40_000), server: $"198.19.0.{server}", serverPort: 443);
+            if (shape is not null)
+                batch[i] = shape(batch[i], i);
         }
         await Services.GetRequiredService<IngestService>().PublishAsync(batch, ct);
     }

@@ -14,7 +14,7 @@ namespace NeTracker.Web.Components.Pages;
 /// The top lists are grouped and ranked by the store over every matching row
 /// (<see cref="IConnectionHistory.TopEndpointsAsync"/>), the leaders of each ranking.
 /// </remarks>
-internal sealed record HistoryBreakdown(IReadOnlyList<HeatColumn> Columns, TimeSpan ColumnWidth, TalkerTally Talkers)
+internal sealed record HistoryBreakdown(IReadOnlyList<HeatColumn> Columns, TimeSpan ColumnWidth, TalkerTally Talkers, EndpointHealthTally? Health = null)
 {
     /// <summary>Groups per ranking and side: more than any list on the page shows.</summary>
     public const int TopGroups = 100;
@@ -30,7 +30,8 @@ internal sealed record HistoryBreakdown(IReadOnlyList<HeatColumn> Columns, TimeS
         var heat = store.HeatMapAsync(query, buckets.Count, ct);
         var top = (Services: store.TopEndpointsAsync(query, EndpointSide.Server, TopGroups, ct),
             Clients: store.TopEndpointsAsync(query, EndpointSide.Client, TopGroups, ct));
-        await Task.WhenAll(heat, top.Services, top.Clients);
+        var health = store.EndpointHealthAsync(query, ct);
+        await Task.WhenAll(heat, top.Services, top.Clients, health);
         var map = await heat;
         var counts = new long[buckets.Count][];
         for (var i = 0; i < counts.Length; i++)
@@ -40,6 +41,6 @@ internal sealed record HistoryBreakdown(IReadOnlyList<HeatColumn> Columns, TimeS
 
         var talkers = TalkerTally.FromHistory(buckets.Sum(b => b.Count), await top.Services, await top.Clients);
         var columns = buckets.Select((b, i) => new HeatColumn(b.StartUtc, counts[i], b.P50Ns, b.P95Ns, b.P99Ns)).ToList();
-        return new HistoryBreakdown(columns, map.BucketWidth, talkers);
+        return new HistoryBreakdown(columns, map.BucketWidth, talkers, await health);
     }
 }

@@ -35,6 +35,7 @@ public sealed partial class Live : UrlDrivenPage
     private IReadOnlyList<SecondStats> _buckets = [];
     private IReadOnlyList<HeatColumn> _columns = [];
     private TalkerTally? _talkers;
+    private EndpointHealthTally? _health;
     private WindowStats _minute = null!;
     private WindowStats _window = null!;
     private ProgramTop _programs = ProgramTop.Empty;
@@ -139,9 +140,14 @@ public sealed partial class Live : UrlDrivenPage
         if (!_paused)
         {
             var talkers = new TalkerTally();
+            var health = new EndpointHealthTally();
             foreach (var r in Store.Query(_filter))
+            {
                 talkers.Add(r);
+                health.Add(r);
+            }
             _talkers = talkers;
+            _health = health;
         }
         _programs = Store.TopPrograms(range, 5, ChartInterface);
     }
@@ -183,6 +189,9 @@ public sealed partial class Live : UrlDrivenPage
     private void ClearSelection() => Navigate(FilterUrl.WithoutSelection(_filter), replace: false);
 
     private string TalkerHref(TalkerRow row) =>
+        Url(_filter with { Address = row.Address, Port = row.Port });
+
+    private string HealthHref(EndpointHealthRow row) =>
         Url(_filter with { Address = row.Address, Port = row.Port });
 
     internal static string SelectionText(ChartSelection s)

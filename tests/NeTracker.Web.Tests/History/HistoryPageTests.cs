@@ -46,10 +46,11 @@ public sealed class HistoryPageTests : BunitContext, IAsyncLifetime
         var cut = Render<HistoryPage>();
 
         cut.WaitForAssertion(() => Assert.StartsWith("2,000 connections ended between 2026-11-26T01:10:01", cut.Find("#history-count").TextContent.Trim()));
-        Assert.Equal("2000", cut.Find("[data-chart=history-count]").GetAttribute("data-total"));
+        // The count renders first; the charts once the breakdown's queries (heat map, top and health lists) are in.
+        cut.WaitForAssertion(() => Assert.Equal("2000", cut.Find("[data-chart=history-count]").GetAttribute("data-total")));
         Assert.Contains("Connections per 1 min", cut.Find("[data-chart=history-count]").ParentElement!.TextContent);
         // The heat map counts the same rows, cell by cell; 02:00:00-02:00:20 straddles the minute buckets' boundary at 02:00:01.
-        Assert.Equal("2000", cut.Find("#history-heatmap").GetAttribute("data-total"));
+        cut.WaitForAssertion(() => Assert.Equal("2000", cut.Find("#history-heatmap").GetAttribute("data-total")));
         Assert.Equal(2, cut.FindAll("#history-heatmap svg rect[data-bin]").Select(r => r.GetAttribute("x")).Distinct().Count());
         var export = cut.Find("a#history-export");
         Assert.Equal("/api/connections.csv?from=" + Uri.EscapeDataString("2026-11-26T01:10:01.0000000Z") + "&to=" + Uri.EscapeDataString("2026-11-26T02:10:01.0000000Z"),

@@ -39,8 +39,9 @@ public sealed class PostgresHistoryPageTests(PostgresFixture pg) : BunitContext,
         var cut = Render<HistoryPage>();
 
         cut.WaitForAssertion(() => Assert.StartsWith("2,000 connections ended between 2026-11-26T01:10:01", cut.Find("#history-count").TextContent.Trim()));
-        Assert.Equal("2000", cut.Find("[data-chart=history-count]").GetAttribute("data-total"));
-        Assert.Equal("2000", cut.Find("#history-heatmap").GetAttribute("data-total"));
+        // The count renders first; the charts once the breakdown's queries (heat map, top and health lists) are in.
+        cut.WaitForAssertion(() => Assert.Equal("2000", cut.Find("[data-chart=history-count]").GetAttribute("data-total")));
+        cut.WaitForAssertion(() => Assert.Equal("2000", cut.Find("#history-heatmap").GetAttribute("data-total")));
         // Newest first: the sequence gave the rows ingest's ids back (a fresh database).
         cut.WaitForAssertion(() => Assert.Equal("2000", cut.Find("#history-grid td[data-label=id]").TextContent));
     }
