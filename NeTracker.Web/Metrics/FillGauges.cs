@@ -18,7 +18,7 @@ public static class FillGauges
     [
         ("netracker_table_entries", "Entries in the kernel's connection table at the last sweep (established, half-open and closed leftovers).",
             c => Volatile.Read(ref c.TableEntries)),
-        ("netracker_table_capacity", "Entries the kernel's connection table can hold (its size as created; NeTracker:Probe:MaxConnections).",
+        ("netracker_table_capacity", "Entries the kernel's connection table can hold (its size as created: NeTracker:Probe:MaxConnections + MaxHalfOpen).",
             c => Volatile.Read(ref c.TableCapacity)),
     ];
 
