@@ -112,8 +112,9 @@ public sealed class ConnectionExportTests
         foreach (var absent in new[] { "netracker.synack_ns", "netracker.closed_by", "process.pid", "process.executable.name", "netracker.rtt_avg_ns", "netracker.last_c_unix_nano" })
             Assert.False(failed.Attributes.ContainsKey(absent), $"{absent} is absent where the field is null");
 
+        // Counted when the receiver's answer arrives, which is after it read the request.
         var counters = app.Services.GetRequiredService<ConnectionExportCounters>();
-        Assert.Equal(2, counters.Exported);
+        await Eventually.TrueAsync(() => counters.Exported == 2, "both counted as exported");
         var samples = PrometheusText.Samples(await app.CreateAuthenticatedClient().GetStringAsync("/metrics", Ct));
         Assert.Equal(2, samples["netracker_connection_export_records_total"]);
         Assert.Equal(0, samples["netracker_connection_export_dropped_total"]);
@@ -188,6 +189,18 @@ public sealed class ConnectionExportTests
         Assert.Equal(counters.Failed, samples["netracker_connection_export_failed_total"]);
         var health = await app.Services.GetServices<IHealthReporter>().OfType<ConnectionExportHealthReporter>().Single().ReportAsync(Ct);
         Assert.Contains(health, i => i.Name.StartsWith("Dropped", StringComparison.Ordinal) && i.Level == HealthLevel.Warning && i.Value == counters.Dropped.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void The_attribute_table_of_the_operations_page_names_every_attribute_and_no_other()
+    {
+        var page = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "operations.md"));
+        var section = page[page.IndexOf("### Per-connection export", StringComparison.Ordinal)..];
+        section = section[..section.IndexOf("**Grafana**", StringComparison.Ordinal)];
+        var documented = section.Split('\n').Where(l => l.StartsWith("| `", StringComparison.Ordinal))
+            .SelectMany(l => System.Text.RegularExpressions.Regex.Matches(l.Split('|')[1], "`([a-z_.]+)`").Select(m => m.Groups[1].Value))
+            .ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(ConnectionLogAttributes.Names.Order(StringComparer.Ordinal), documented.Order(StringComparer.Ordinal));
     }
 
     [Fact]
