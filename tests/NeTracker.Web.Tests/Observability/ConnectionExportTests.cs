@@ -17,8 +17,8 @@ namespace NeTracker.Web.Tests.Observability;
 
 /// <summary>
 /// Per-connection export (NeTracker:Otlp:Connections): the records ingest takes arrive at a real
-/// OTLP/HTTP receiver as log records with their fields as attributes; another replica's records
-/// are not exported here; a receiver that is down costs counted drops, never ingest's progress.
+/// OTLP/HTTP receiver as log records with their fields as attributes (and over gRPC at the Aspire
+/// Dashboard); another replica's records are not exported here; a receiver that is down costs counted drops, never ingest's progress.
 /// </summary>
 public sealed class ConnectionExportTests
 {
@@ -118,6 +118,21 @@ public sealed class ConnectionExportTests
         var samples = PrometheusText.Samples(await app.CreateAuthenticatedClient().GetStringAsync("/metrics", Ct));
         Assert.Equal(2, samples["netracker_connection_export_records_total"]);
         Assert.Equal(0, samples["netracker_connection_export_dropped_total"]);
+    }
+
+    [Fact]
+    public async Task Records_arrive_over_gRPC_at_the_Aspire_Dashboard()
+    {
+        await using var receiver = await AspireDashboard.StartAsync(Ct);
+        await using var app = App(receiver.GrpcEndpoint, ("NeTracker:Otlp:Protocol", "grpc"));
+        await app.Services.GetRequiredService<IngestService>().PublishAsync([Full(50003)], Ct);
+
+        var counters = app.Services.GetRequiredService<ConnectionExportCounters>();
+        await Eventually.TrueAsync(() => counters.Exported == 1, "the record exported over gRPC", seconds: 30);
+        await Eventually.TrueAsync(async () => (await receiver.ResourcesAsync(Ct) ?? [])
+                .Any(r => r.GetProperty("name").GetString() == "netracker" && r.GetProperty("hasLogs").GetBoolean()),
+            "the dashboard lists service 'netracker' with logs", seconds: 30);
+        Assert.Equal(0, counters.Failed);
     }
 
     [Fact]
