@@ -43,6 +43,7 @@ public sealed class ConnectionLogExport : BackgroundService, IConnectionSink
     private readonly ILoggerFactory _factory;
     private readonly ILogger _logger;
     private readonly ConnectionLogAttributes _attributes = new();
+    private readonly Lock _exporting = new(); // one exporter at a time: the loop, or the stop's last pass
 
     public ConnectionLogExport(OtlpOptions otlp, ConnectionExportCounters counters, BackgroundLoops loops, TimeProvider time)
     {
@@ -97,7 +98,8 @@ public sealed class ConnectionLogExport : BackgroundService, IConnectionSink
                 // A partial batch waits a little for more, so a quiet host sends few small requests.
                 if (_counters.Queued < _options.BatchSize && _options.DelayMs > 0)
                     await Task.Delay(TimeSpan.FromMilliseconds(_options.DelayMs), _time, ct);
-                await Task.Run(() => ExportQueued(CancellationToken.None), CancellationToken.None);
+                // A stop ends it after the batch in flight; StopAsync then sends what is left.
+                await Task.Run(() => ExportQueued(ct), CancellationToken.None);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -122,6 +124,12 @@ public sealed class ConnectionLogExport : BackgroundService, IConnectionSink
 
     /// <summary>Logs what is queued now and flushes after every batch (the SDK exports on its thread meanwhile).</summary>
     private void ExportQueued(CancellationToken ct, bool stopAtFailure = false)
+    {
+        lock (_exporting)
+            ExportQueuedAlone(ct, stopAtFailure);
+    }
+
+    private void ExportQueuedAlone(CancellationToken ct, bool stopAtFailure)
     {
         var pending = 0;
         while (!ct.IsCancellationRequested && _queue.Reader.TryRead(out var batch))

@@ -136,6 +136,23 @@ public sealed class ConnectionExportTests
     }
 
     [Fact]
+    public async Task What_is_queued_when_the_dashboard_stops_is_still_exported()
+    {
+        using var receiver = new OtlpHttpReceiver();
+        // A partial batch would wait a minute for more: only the stop sends it.
+        var app = App(receiver.Endpoint, ("NeTracker:Otlp:Connections:DelayMs", "60000"));
+        await using (app)
+        {
+            await app.Services.GetRequiredService<IngestService>().PublishAsync([Full(50011), Full(50012), Full(50013)], Ct);
+            var counters = app.Services.GetRequiredService<ConnectionExportCounters>();
+            await Eventually.TrueAsync(() => counters.Queued == 3, "the three records queued for export");
+            await Task.Delay(200, Ct);
+            Assert.Empty(receiver.Logs);
+        }
+        Assert.Equal([50011L, 50012L, 50013L], receiver.Logs.Select(l => (long)l.Attributes["client.port"]).Order());
+    }
+
+    [Fact]
     public async Task Records_of_another_replica_are_not_exported_by_this_one()
     {
         using var receiver = new OtlpHttpReceiver();
