@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Metrics;
@@ -19,13 +20,15 @@ namespace NeTracker.Bench;
 /// </summary>
 public static class ConnectionExportBench
 {
-    public const string Usage = "       NeTracker.Bench connlogs --endpoint URL [--records N] [--rounds N] [--protocol grpc|http/protobuf] [--queue N]";
+    public const string Usage = "       NeTracker.Bench connlogs --endpoint URL [--records N] [--rounds N] [--protocol grpc|http/protobuf] [--queue N]\n"
+        + "       NeTracker.Bench connlogs --sdk-only [--records N] [--rounds N]";
 
     public static async Task<int> RunAsync(string[] args)
     {
         int records = 200_000, rounds = 5, queue = 0;
         string? endpoint = null;
         var protocol = "http/protobuf";
+        var sdkOnly = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -35,12 +38,13 @@ public static class ConnectionExportBench
                 case "--queue" when i + 1 < args.Length && int.TryParse(args[++i], out var q) && q > 0: queue = q; break;
                 case "--endpoint" when i + 1 < args.Length: endpoint = args[++i]; break;
                 case "--protocol" when i + 1 < args.Length: protocol = args[++i]; break;
+                case "--sdk-only": sdkOnly = true; break;
                 default:
                     Console.Error.WriteLine($"connlogs: bad option {args[i]}\n{Usage}");
                     return 2;
             }
         }
-        if (endpoint is null)
+        if (endpoint is null && !sdkOnly)
         {
             Console.Error.WriteLine($"connlogs: --endpoint is required\n{Usage}");
             return 2;
@@ -53,6 +57,8 @@ public static class ConnectionExportBench
             StartUtc = DateTime.UtcNow, EndUtc = DateTime.UtcNow, BytesIn = 1200, BytesOut = 5400, PacketsIn = 6, PacketsOut = 7,
             RetransC = 0, RetransS = 0, ZeroWinC = 0, ZeroWinS = 0, ZeroWinNs = 0, RttMinNs = 40_000, RttAvgNs = 50_000, RttMaxNs = 90_000, RttSamples = 3,
         }).ToArray()).ToList();
+        if (sdkOnly)
+            return SdkOnly(batches, records, rounds);
         var counters = new ConnectionExportCounters();
         var loops = new BackgroundLoops(TimeProvider.System, NullLogger<BackgroundLoops>.Instance);
         using var export = new ConnectionLogExport(new OtlpOptions
@@ -77,6 +83,49 @@ public static class ConnectionExportBench
             $"{{\"bench\":\"connlogs\",\"protocol\":\"{protocol}\",\"records\":{records},\"rounds\":{rounds},\"cpu_ns_per_record\":{bestCpu:0.0},\"bytes_per_record\":{bestAlloc:0.0},"
             + $"\"exported\":{counters.Exported},\"failed\":{counters.Failed},\"dropped\":{counters.Dropped}}}"));
         return 0;
+    }
+
+    /// <summary>The split: the same attributes logged through the SDK's logger and batch processor to an
+    /// exporter that does nothing — what the record costs before OTLP's protobuf and the request.</summary>
+    private static int SdkOnly(List<ConnectionRecord[]> batches, int records, int rounds)
+    {
+        var processor = new OpenTelemetry.BatchLogRecordExportProcessor(new NullExporter(), 512, 1000, 10_000, 512);
+        using var factory = Microsoft.Extensions.Logging.LoggerFactory.Create(l => l.AddOpenTelemetry(o => o.AddProcessor(processor)));
+        var logger = factory.CreateLogger("NeTracker.Connections");
+        var attributes = new ConnectionLogAttributes();
+        void Round()
+        {
+            var pending = 0;
+            foreach (var b in batches)
+                foreach (var r in b)
+                {
+                    logger.Log(LogLevel.Information, ConnectionLogExport.Event, attributes.Fill(r), null, static (_, _) => ConnectionLogExport.Body);
+                    if (++pending == 512)
+                    {
+                        processor.ForceFlush();
+                        pending = 0;
+                    }
+                }
+            processor.ForceFlush();
+        }
+        Round();
+        double bestCpu = double.MaxValue, bestAlloc = double.MaxValue;
+        for (var round = 0; round < rounds; round++)
+        {
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
+            Round();
+            bestCpu = Math.Min(bestCpu, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalNanoseconds / records);
+            bestAlloc = Math.Min(bestAlloc, (double)(GC.GetTotalAllocatedBytes(precise: true) - allocated) / records);
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{{\"bench\":\"connlogs\",\"sdk_only\":true,\"records\":{records},\"rounds\":{rounds},\"cpu_ns_per_record\":{bestCpu:0.0},\"bytes_per_record\":{bestAlloc:0.0}}}"));
+        return 0;
+    }
+
+    private sealed class NullExporter : OpenTelemetry.BaseExporter<OpenTelemetry.Logs.LogRecord>
+    {
+        public override OpenTelemetry.ExportResult Export(in OpenTelemetry.Batch<OpenTelemetry.Logs.LogRecord> batch) => OpenTelemetry.ExportResult.Success;
     }
 
     // Hands the batches on as ingest would, then waits (a sleeping poll, next to no CPU) until every record is accounted for.
