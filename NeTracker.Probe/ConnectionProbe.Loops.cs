@@ -18,6 +18,7 @@ public sealed partial class ConnectionProbe
                     await CheckVanishedAsync(ct).ConfigureAwait(false);
                     var result = await _sweeper!.SweepAsync(ct).ConfigureAwait(false);
                     PublishSwept(result.Swept);
+                    Volatile.Write(ref Counters.TableEntries, result.Entries);
                     Volatile.Write(ref _active, result.Active.Select(_factory!.ToActive).ToList());
                 }
                 catch (ProbeException ex)

@@ -104,6 +104,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
             _program = await _loader.LoadAsync(ct).ConfigureAwait(false);
             OpenLease();
             _table = new ConnTable(_program.Pins);
+            Volatile.Write(ref Counters.TableCapacity, _table.Capacity);
             _stats = new KernelStats(_program.Pins);
             _sweeper = new TableSweeper(_table, _options, () => _clock.NowNs);
             _factory = new RecordFactory(Environment.MachineName, _names, _clock, NewOwnerResolver());

@@ -163,6 +163,15 @@ public sealed class ProbeCounters
     public IReadOnlyDictionary<string, InterfaceDrops> DropsByInterface = new Dictionary<string, InterfaceDrops>();
 
     public long RingBufferBytes;
+
+    /// <summary>Ring buffer: bytes submitted and not yet read when the reader last woke (its fill
+    /// before a drain; the kernel wakes it at NeTracker:Probe:RingBufferWakeupBytes or the poll timeout).</summary>
+    public long RingBufferPending;
+
+    /// <summary>Entries of the kernel's connection table at the last sweep (established, half-open
+    /// and closed leftovers together), and its size (entries it can hold).</summary>
+    public long TableEntries;
+    public long TableCapacity;
     public int TraceBufferKbPerCpu;
     /// <summary>Trace transport: "instance" (the kernel passes only this instance's lines),
     /// "ntv1" (every NeTracker instance's; others skipped as foreign) or "none".</summary>

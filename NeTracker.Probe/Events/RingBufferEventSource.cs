@@ -47,6 +47,7 @@ internal sealed class RingBufferEventSource : IEventSource
             {
                 if (_reader.Pending == 0)
                     _reader.Wait(_pollMs);
+                Volatile.Write(ref _counters.RingBufferPending, _reader.Pending); // the fill this wake-up finds
                 Drain(publish);
             }
             catch (Exception ex)

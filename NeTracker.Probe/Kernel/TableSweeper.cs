@@ -6,7 +6,11 @@ namespace NeTracker.Probe.Kernel;
 public sealed record SweptConnection(ConnEntry Entry, CloseReason Reason, ulong EndNs);
 
 /// <summary>What one sweep saw: the connections open now and those it reported and removed.</summary>
-public sealed record SweepResult(IReadOnlyList<ConnEntry> Active, IReadOnlyList<SweptConnection> Swept);
+public sealed record SweepResult(IReadOnlyList<ConnEntry> Active, IReadOnlyList<SweptConnection> Swept)
+{
+    /// <summary>Entries the table held when it was read (before this sweep removed any): its fill.</summary>
+    public int Entries { get; init; }
+}
 
 /// <summary>
 /// Reads the kernel's connection tables and removes what can never finish on its own: a SYN
@@ -44,7 +48,7 @@ public sealed class TableSweeper(ConnTable table, ProbeOptions options, Func<ulo
         // Reported only when this sweep removed it: the kernel may have finished it (its own
         // event) in between.
         var removed = await table.RemoveAsync([.. swept.Select(s => s.Entry)], now, ct).ConfigureAwait(false);
-        return new SweepResult(active, [.. swept.Where(s => removed.Contains(s.Entry))]);
+        return new SweepResult(active, [.. swept.Where(s => removed.Contains(s.Entry))]) { Entries = entries.Count };
     }
 
     /// <summary>Every open connection of one interface, removed from the table as <c>detached</c>.</summary>

@@ -15,6 +15,8 @@ public static class MetricsServices
             sp.GetRequiredService<IMeterFactory>()));
         services.AddSingleton<IConnectionSink>(sp => sp.GetRequiredService<ConnectionMetrics>());
         services.AddSingleton<NeTrackerInstruments>();
+        services.AddSingleton<ConnectionExport.ConnectionExportCounters>();
+        services.AddSingleton<Health.IHealthReporter, ConnectionExport.ConnectionExportHealthReporter>();
         services.AddSingleton<RuntimeMetricsWriter>();
         return services;
     }
@@ -25,10 +27,11 @@ public static class MetricsServices
         // Observable instruments exist once created: for OTLP from the start, not from the first scrape.
         app.ServiceProvider.GetService<NeTrackerInstruments>();
         return app.MapGet("/metrics", (ConnectionMetrics metrics, ProbeHostedService probeHost, RecordRefusals refusals, BackgroundLoops loops,
-            BoundsReport bounds, AgentLedger agents, RuntimeMetricsWriter runtime) =>
+            BoundsReport bounds, AgentLedger agents, RuntimeMetricsWriter runtime, ConnectionExport.ConnectionExportCounters export) =>
         {
             var probe = probeHost.Probe;
-            var sb = new System.Text.StringBuilder(PrometheusWriter.Write(metrics, probe?.Counters, probe?.ActiveConnections.Count ?? 0, refusals, loops, agents));
+            var sb = new System.Text.StringBuilder(PrometheusWriter.Write(metrics, probe?.Counters, probe?.ActiveConnections.Count ?? 0, refusals, loops, agents,
+                probe?.InstanceName, export));
             bounds.WriteMetrics(sb);
             try
             {

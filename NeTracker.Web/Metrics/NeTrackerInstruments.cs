@@ -21,7 +21,7 @@ public sealed class NeTrackerInstruments
         typeof(NeTrackerInstruments).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     public NeTrackerInstruments(IMeterFactory meters, ProbeHostedService probeHost, RecordRefusals refusals, BackgroundLoops loops,
-        BoundsReport bounds, AgentLedger agents, ConnectionMetrics metrics)
+        BoundsReport bounds, AgentLedger agents, ConnectionMetrics metrics, ConnectionExport.ConnectionExportCounters export)
     {
         var meter = meters.Create(ConnectionMetrics.MeterName);
         var counters = () => probeHost.Probe?.Counters;
@@ -68,6 +68,20 @@ public sealed class NeTrackerInstruments
             null, AgentOverflowedHelp);
         meter.CreateObservableCounter("netracker.agent_lost_events", () => AgentCounters.Of(agents).Select(a => new Measurement<long>(a.LostEvents, Agent(a))),
             null, AgentLostHelp);
+        foreach (var (name, help, read) in FillGauges.Table.Concat(FillGauges.RingBuffer))
+        {
+            var ringbuf = FillGauges.RingBuffer.Any(r => r.Name == name);
+            var bytes = name.EndsWith("_bytes", StringComparison.Ordinal);
+            meter.CreateObservableGauge(OtelName(bytes ? name[..^"_bytes".Length] : name, ""),
+                () => probeHost.Probe is { } p && (!ringbuf || p.Counters.Transport == "ringbuf")
+                    ? [new Measurement<long>(read(p.Counters), new KeyValuePair<string, object?>(FillGauges.InstanceLabel, p.InstanceName))]
+                    : Array.Empty<Measurement<long>>(),
+                bytes ? "By" : null, help);
+        }
+        meter.CreateObservableCounter("netracker.connection_export.records", () => export.Exported, null, ConnectionExport.ConnectionExportCounters.ExportedHelp);
+        meter.CreateObservableCounter("netracker.connection_export.dropped", () => export.Dropped, null, ConnectionExport.ConnectionExportCounters.DroppedHelp);
+        meter.CreateObservableCounter("netracker.connection_export.failed", () => export.Failed, null, ConnectionExport.ConnectionExportCounters.FailedHelp);
+        meter.CreateObservableGauge("netracker.connection_export.queued", () => export.Queued, null, ConnectionExport.ConnectionExportCounters.QueuedHelp);
         meter.CreateObservableGauge("netracker.build_info", () => new Measurement<int>(1, new("version", Version), new("runtime", Environment.Version.ToString())),
             null, BuildInfoHelp);
     }
@@ -81,8 +95,8 @@ public sealed class NeTrackerInstruments
     private static KeyValuePair<string, object?> Agent(AgentCounters.Row a) => new("agent", a.Agent);
 
     // netracker_exports_refused_busy_total → netracker.exports_refused_busy (the rules add _total back).
-    private static string OtelName(string prometheusName) =>
-        "netracker." + prometheusName["netracker_".Length..^"_total".Length];
+    private static string OtelName(string prometheusName, string suffix = "_total") =>
+        "netracker." + prometheusName["netracker_".Length..^suffix.Length];
 
     private static void ProbeCounter(Meter meter, Func<Probe.ProbeCounters?> counters, string name, string help, Func<Probe.ProbeCounters, long> read)
         => meter.CreateObservableCounter(name, () => counters() is { } c ? [new Measurement<long>(read(c))] : Array.Empty<Measurement<long>>(), null, help);

@@ -26,7 +26,13 @@ public static class OtlpServices
         var fromEnvironment = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])
             || !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"]);
         if (string.IsNullOrEmpty(options.Endpoint) && !fromEnvironment)
+        {
+            if (options.Connections.Enabled)
+                throw new InvalidOperationException($"{OtlpOptions.Section}:Connections:Enabled needs an OTLP endpoint: set {OtlpOptions.Section}:Endpoint (or OTEL_EXPORTER_OTLP_ENDPOINT)");
             return;
+        }
+        if (options.Connections.Enabled)
+            builder.Services.AddNeTrackerConnectionExport(options);
 
         var series = builder.Configuration.GetValue<int?>("NeTracker:Limits:MetricSeries") ?? new Resilience.LimitsOptions().MetricSeries;
         builder.Services.AddOpenTelemetry()
@@ -37,10 +43,17 @@ public static class OtlpServices
                     : options.ExponentialHistograms && instrument is Histogram<double>
                         ? new Base2ExponentialBucketHistogramConfiguration { CardinalityLimit = CardinalityLimit(series) }
                         : new MetricStreamConfiguration { CardinalityLimit = CardinalityLimit(series) })
-                .AddOtlpExporter((exporter, reader) => Configure(options, exporter, reader)));
+                .AddOtlpExporter((exporter, reader) =>
+                {
+                    Configure(options, exporter, "v1/metrics");
+                    if (options.IntervalMs is { } interval)
+                        reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = interval;
+                    reader.TemporalityPreference = MetricReaderTemporalityPreference.Cumulative;
+                }));
     }
 
-    private static void Configure(OtlpOptions options, OtlpExporterOptions exporter, MetricReaderOptions reader)
+    /// <summary>The exporter's protocol, endpoint (with <paramref name="signalPath"/> over HTTP) and headers from <paramref name="options"/>.</summary>
+    internal static void Configure(OtlpOptions options, OtlpExporterOptions exporter, string signalPath)
     {
         if (!string.IsNullOrEmpty(options.Protocol))
             exporter.Protocol = options.IsHttp ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
@@ -49,13 +62,19 @@ public static class OtlpServices
             // Set in code, the HTTP exporter posts to the address as given: add the signal's path as the variable would.
             var endpoint = new Uri(options.Endpoint);
             exporter.Endpoint = exporter.Protocol == OtlpExportProtocol.HttpProtobuf && endpoint.AbsolutePath == "/"
-                ? new Uri(endpoint, "v1/metrics")
+                ? new Uri(endpoint, signalPath)
                 : endpoint;
         }
         if (!string.IsNullOrEmpty(options.Headers))
             exporter.Headers = options.Headers;
-        if (options.IntervalMs is { } interval)
-            reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = interval;
-        reader.TemporalityPreference = MetricReaderTemporalityPreference.Cumulative;
+    }
+
+    /// <summary>The per-connection export: one more ingest sink, started before and stopped after ingest.</summary>
+    private static void AddNeTrackerConnectionExport(this IServiceCollection services, OtlpOptions options)
+    {
+        services.AddSingleton(sp => new ConnectionExport.ConnectionLogExport(options, sp.GetRequiredService<ConnectionExport.ConnectionExportCounters>(),
+            sp.GetRequiredService<Resilience.BackgroundLoops>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Ingest.IConnectionSink>(sp => sp.GetRequiredService<ConnectionExport.ConnectionLogExport>());
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => sp.GetRequiredService<ConnectionExport.ConnectionLogExport>()));
     }
 }

@@ -16,7 +16,8 @@ public static class PrometheusWriter
     /// and reported to <paramref name="loops"/> ("metrics"), so /metrics still answers with the others.
     /// </summary>
     public static string Write(ConnectionMetrics metrics, ProbeCounters? counters, int activeConnections,
-        RecordRefusals? refusals = null, BackgroundLoops? loops = null, Agents.AgentLedger? agents = null)
+        RecordRefusals? refusals = null, BackgroundLoops? loops = null, Agents.AgentLedger? agents = null,
+        string? probeInstance = null, ConnectionExport.ConnectionExportCounters? export = null)
     {
         var sb = new StringBuilder();
         Section(sb, loops, "build", Build);
@@ -27,6 +28,8 @@ public static class PrometheusWriter
         Section(sb, loops, "refusals", s => Refusals(s, refusals, metrics));
         Section(sb, loops, "loops", s => Loops(s, loops));
         Section(sb, loops, "agents", s => AgentFamilies(s, agents));
+        Section(sb, loops, "fill", s => Fill(s, counters, probeInstance ?? ""));
+        Section(sb, loops, "connection export", s => Export(s, export ?? new()));
         return sb.ToString();
     }
 
@@ -53,6 +56,37 @@ public static class PrometheusWriter
             foreach (var a in rows)
                 sb.Append(c, $"{name}{{agent=\"{Escape(a.Agent)}\"}} {read(a)}\n");
         }
+    }
+
+    /// <summary>How full the kernel's table and ring buffer are, per probe instance (one per dashboard).</summary>
+    private static void Fill(StringBuilder sb, ProbeCounters? counters, string instance)
+    {
+        if (counters is null)
+            return;
+        var c = CultureInfo.InvariantCulture;
+        var label = $"{{{FillGauges.InstanceLabel}=\"{Escape(instance)}\"}}";
+        foreach (var (name, help, read) in FillGauges.Table)
+        {
+            Header(sb, name, "gauge", help);
+            sb.Append(c, $"{name}{label} {read(counters)}\n");
+        }
+        // Families named always; samples only from the ring-buffer transport.
+        var ringbuf = counters.Transport == "ringbuf";
+        foreach (var (name, help, read) in FillGauges.RingBuffer)
+        {
+            Header(sb, name, "gauge", help);
+            if (ringbuf)
+                sb.Append(c, $"{name}{label} {read(counters)}\n");
+        }
+    }
+
+    private static void Export(StringBuilder sb, ConnectionExport.ConnectionExportCounters export)
+    {
+        Counter(sb, "netracker_connection_export_records_total", ConnectionExport.ConnectionExportCounters.ExportedHelp, export.Exported);
+        Counter(sb, "netracker_connection_export_dropped_total", ConnectionExport.ConnectionExportCounters.DroppedHelp, export.Dropped);
+        Counter(sb, "netracker_connection_export_failed_total", ConnectionExport.ConnectionExportCounters.FailedHelp, export.Failed);
+        Header(sb, "netracker_connection_export_queued", "gauge", ConnectionExport.ConnectionExportCounters.QueuedHelp);
+        sb.Append("netracker_connection_export_queued ").Append(export.Queued.ToString(CultureInfo.InvariantCulture)).Append('\n');
     }
 
     private static void Section(StringBuilder sb, BackgroundLoops? loops, string name, Action<StringBuilder> write)

@@ -59,7 +59,7 @@ public static class MetricsBench
             metrics.Enqueue(b);
     }
 
-    private static List<ConnectionRecord[]> MakeBatches(int records)
+    internal static List<ConnectionRecord[]> MakeBatches(int records)
     {
         var reasons = Enum.GetValues<CloseReason>();
         var directions = new[] { Direction.Inbound, Direction.Outbound, Direction.Local };

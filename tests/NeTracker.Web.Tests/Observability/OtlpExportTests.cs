@@ -79,6 +79,10 @@ public sealed class OtlpExportTests
         Assert.Equal(1, points.Single(p => p.Metric == "netracker.connections.closed" && p.Attributes["host"] == "h-values" && p.Attributes["close_reason"] == "rst").Value);
         Assert.Contains(points, p => p.Metric == "netracker.build_info" && p.Kind == "gauge" && p.Value == 1);
         Assert.Contains(points, p => p.Metric == "dotnet.process.cpu.time" && p.Kind == "sum");
+        // The process's and the runtime's own (meter System.Runtime, built into .NET): the overhead NeTracker costs.
+        Assert.Contains(points, p => p.Metric == "dotnet.process.memory.working_set" && p.Value > 10_000_000);
+        Assert.Contains(points, p => p.Metric == "dotnet.thread_pool.thread.count");
+        Assert.Contains(points, p => p.Metric == "dotnet.gc.heap.total_allocated" && p.Value > 0);
     }
 
     [Fact]

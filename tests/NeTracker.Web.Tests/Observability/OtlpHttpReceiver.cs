@@ -5,15 +5,17 @@ using NeTracker.Testing.Servers;
 namespace NeTracker.Web.Tests.Observability;
 
 /// <summary>
-/// A minimal OTLP/HTTP metrics receiver on a free loopback port (HttpListener): answers every
+/// A minimal OTLP/HTTP receiver on a free loopback port (HttpListener): answers every
 /// POST /v1/metrics with 200 and keeps the decoded data points of the last request, so a test reads
-/// the values the exporter sent — which the Aspire Dashboard's API does not give back.
+/// the values the exporter sent — which the Aspire Dashboard's API does not give back; answers
+/// POST /v1/logs with 200 and keeps every log record of every request (<see cref="Logs"/>).
 /// </summary>
 internal sealed class OtlpHttpReceiver : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly Task _loop;
     private volatile List<OtlpMetricsDecoder.Point> _last = [];
+    private readonly List<OtlpLogsDecoder.Log> _logs = [];
 
     public OtlpHttpReceiver()
     {
@@ -29,6 +31,18 @@ internal sealed class OtlpHttpReceiver : IDisposable
     public int Requests { get; private set; }
 
     public IReadOnlyList<OtlpMetricsDecoder.Point> Last => _last;
+
+    /// <summary>Every log record received so far, in arrival order.</summary>
+    public IReadOnlyList<OtlpLogsDecoder.Log> Logs
+    {
+        get
+        {
+            lock (_logs)
+                return [.. _logs];
+        }
+    }
+
+    public int LogRequests { get; private set; }
 
     private async Task ServeAsync()
     {
@@ -52,6 +66,14 @@ internal sealed class OtlpHttpReceiver : IDisposable
             {
                 _last = OtlpMetricsDecoder.Decode(body.ToArray());
                 Requests++;
+                context.Response.StatusCode = 200;
+            }
+            else if (context.Request.Url!.AbsolutePath == "/v1/logs")
+            {
+                var logs = OtlpLogsDecoder.Decode(body.ToArray());
+                lock (_logs)
+                    _logs.AddRange(logs);
+                LogRequests++;
                 context.Response.StatusCode = 200;
             }
             else
