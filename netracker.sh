@@ -83,7 +83,8 @@ cmd_probe() {
 	if [ ! -f "$ROOT/NeTracker.Probe/bin/$CONFIG/net10.0/NeTracker.Probe.dll" ]; then
 		build >&2
 	fi
-	exec dotnet "$ROOT/NeTracker.Probe/bin/$CONFIG/net10.0/NeTracker.Probe.dll" "$@"
+	# The tool's help names the command typed here (under dotnet it cannot see this script).
+	NETRACKER_PROGRAM="$0 probe" exec dotnet "$ROOT/NeTracker.Probe/bin/$CONFIG/net10.0/NeTracker.Probe.dll" "$@"
 }
 
 cmd_test() {
