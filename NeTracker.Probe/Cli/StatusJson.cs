@@ -20,8 +20,9 @@ public static class StatusJson
         ArgumentNullException.ThrowIfNull(interfaces);
         ArgumentNullException.ThrowIfNull(c);
         ArgumentNullException.ThrowIfNull(others);
+        // Relaxed: "0.1.0+abc" stays readable to grep; control characters and quotes are still escaped.
         using var stream = new MemoryStream();
-        using (var j = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = NeTracker.Probe.Export.RecordJson.Options.Encoder }))
+        using (var j = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             j.WriteStartObject();
             j.WriteNumber("schema", SchemaVersion);
