@@ -17,5 +17,5 @@ public sealed record CliEnvironment(TextWriter Out, TextWriter Error, Func<Probe
     /// commands flush after each batch of records, and <see cref="ProbeCommandLine"/> at the end.</summary>
     public static CliEnvironment Console { get; } = new(
         new StreamWriter(System.Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 64 * 1024) { AutoFlush = false },
-        System.Console.Error, ProbeFactory.Create, Privileges.Current, Cli.ProgramName.Current());
+        System.Console.Error, ProbeFactory.Create, KernelPrivileges.Current, Cli.ProgramName.Current());
 }

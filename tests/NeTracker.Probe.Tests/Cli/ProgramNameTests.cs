@@ -30,5 +30,5 @@ public sealed class ProgramNameTests
     [InlineData("0000008000000000", false)] // CAP_BPF alone: no tc
     [InlineData("0000000000000000", false)] // a user
     public void Privileges_are_read_from_the_effective_capabilities(string capEff, bool sufficient)
-        => Assert.Equal(sufficient, NeTracker.Probe.Cli.Privileges.Sufficient($"Name:\tnetracker\nCapInh:\t0000000000000000\nCapEff:\t{capEff}\nCapBnd:\t000001ffffffffff\n"));
+        => Assert.Equal(sufficient, KernelPrivileges.Sufficient($"Name:\tnetracker\nCapInh:\t0000000000000000\nCapEff:\t{capEff}\nCapBnd:\t000001ffffffffff\n"));
 }

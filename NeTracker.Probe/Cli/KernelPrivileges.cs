@@ -7,7 +7,7 @@ namespace NeTracker.Probe.Cli;
 /// CAP_NET_ADMIN, in its effective set. Checked before a command touches the kernel, so a user
 /// without them gets one clear line and exit 3 instead of the first syscall's EPERM.
 /// </summary>
-public static class Privileges
+public static class KernelPrivileges
 {
     private const int CapNetAdmin = 12;
     private const int CapSysAdmin = 21;
