@@ -194,6 +194,21 @@ public sealed class ConsoleToolTests : IAsyncLifetime
     }
 
     [KernelFact]
+    public async Task Run_by_a_user_without_capabilities_the_tool_exits_3_before_touching_the_kernel()
+    {
+        // The tool as a process under nobody with no capabilities: its privilege check, not a syscall's EPERM.
+        var result = await Cli.Wrap("setpriv")
+            .WithArguments(["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                Path.Combine(AppContext.BaseDirectory, "NeTracker.Probe"), "attach", "-i", _net.ClientHost, "--instance", _instance])
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(_err))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(Ct);
+        Assert.Equal(ProbeCommandLine.NotPermitted, result.ExitCode);
+        Assert.StartsWith("error: `NeTracker.Probe attach` needs root (CAP_BPF and CAP_NET_ADMIN)", _err.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("nt_ingress", await Hooks.ShowAsync(_net.ClientHost, "ingress"), StringComparison.Ordinal);
+    }
+
+    [KernelFact]
     public async Task An_interface_that_does_not_exist_is_a_runtime_error_with_exit_1()
     {
         Assert.Equal(ProbeCommandLine.RuntimeError, await Run("attach", "--interface", "ntnone" + TestNetwork.NewSuffix()));
