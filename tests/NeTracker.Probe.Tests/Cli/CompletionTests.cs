@@ -64,6 +64,42 @@ public sealed class CompletionTests
         }
     }
 
+    /// <summary>The zsh script in an interactive zsh (a pseudo-terminal: compadd works only in a
+    /// completion widget): Tab after "--fo" writes "--format".</summary>
+    [Fact]
+    public async Task The_zsh_script_completes_through_the_tool()
+    {
+        Assert.SkipUnless(File.Exists("/usr/bin/zsh"), "zsh is not installed (netracker.sh test installs it)");
+        string dir = Directory.CreateTempSubdirectory("nt-completion-").FullName;
+        try
+        {
+            string dll = Path.Combine(AppContext.BaseDirectory, "NeTracker.Probe.dll");
+            await File.WriteAllTextAsync(Path.Combine(dir, "netracker"), $"#!/bin/sh\nexec dotnet '{dll}' \"$@\"\n", TestContext.Current.CancellationToken);
+            if (OperatingSystem.IsLinux())
+                File.SetUnixFileMode(Path.Combine(dir, "netracker"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
+            await File.WriteAllTextAsync(Path.Combine(dir, "_netracker"), CompletionCommand.Zsh, TestContext.Current.CancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(dir, "drive.zsh"), $$"""
+                zmodload zsh/zpty
+                zpty z 'zsh -f -i'
+                zpty -w z 'PS1="> "; autoload -U compinit; compinit -u; PATH={{dir}}:$PATH; source {{dir}}/_netracker'
+                zpty -w -n z $'netracker watch --fo	'
+                sleep 4
+                zpty -r -t z a; zpty -r -t z b; zpty -r -t z c
+                print -r -- "$a$b$c"
+                zpty -d z
+                """, TestContext.Current.CancellationToken);
+            var start = new ProcessStartInfo("zsh", ["-f", Path.Combine(dir, "drive.zsh")]) { RedirectStandardOutput = true };
+            using var zsh = Process.Start(start)!;
+            string screen = await zsh.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+            await zsh.WaitForExitAsync(TestContext.Current.CancellationToken);
+            Assert.Contains("netracker watch --format", screen, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Completion_prints_the_script_for_the_shell_asked()
     {
