@@ -88,8 +88,12 @@ public static class ProbeCommandLine
         var parse = root.Parse(Words(args));
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors)
-                env.Error.WriteLine($"error: {error.Message}");
+            var messages = parse.Errors.Select(e => e.Message).ToList();
+            // "frobnicate" is both an unknown word and no command: the first says it.
+            if (messages.Count > 1 && messages.Any(m => m.StartsWith("Unrecognized command", StringComparison.Ordinal)))
+                messages.Remove(RequiredCommand);
+            foreach (var message in messages)
+                env.Error.WriteLine($"error: {message}");
             env.Error.WriteLine();
             WriteUsage(env.Error, parse.CommandResult.Command);
             return UsageError;
@@ -180,6 +184,8 @@ public static class ProbeCommandLine
         }
         root.Parse([.. path, "--help"]).Invoke(new InvocationConfiguration { Output = w, Error = w, EnableDefaultExceptionHandler = false });
     }
+
+    private const string RequiredCommand = "Required command was not provided.";
 
     private sealed class VersionAction : SynchronousCommandLineAction
     {

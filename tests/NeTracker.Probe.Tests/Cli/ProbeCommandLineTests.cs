@@ -57,6 +57,13 @@ public class ProbeCommandLineTests
         Assert.Empty(_out.ToString());
     }
 
+    [Fact]
+    public async Task An_unknown_command_is_named_once()
+    {
+        Assert.Equal(ProbeCommandLine.UsageError, await Run("frobnicate"));
+        Assert.StartsWith("error: Unrecognized command or argument 'frobnicate'." + Environment.NewLine + Environment.NewLine, _err.ToString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--help")]
     [InlineData("-h")]
