@@ -53,7 +53,19 @@ public interface IConnectionProbe : IAsyncDisposable
 }
 
 /// <summary>A failure a user can act on: the message says what happened and what to do.</summary>
-public sealed class ProbeException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class ProbeException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>Whose refusal it is, for the console tool's exit code: this process's privileges,
+    /// the kernel's (a missing feature, a program the verifier refused), or anything else.</summary>
+    public ProbeFailure Failure { get; init; }
+}
+
+public enum ProbeFailure
+{
+    Other,
+    Permission,
+    KernelRefused,
+}
 
 public sealed record InterfaceState(
     string Name,

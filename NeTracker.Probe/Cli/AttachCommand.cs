@@ -1,47 +1,52 @@
+using System.CommandLine;
+using NeTracker.Probe.Events;
+
 namespace NeTracker.Probe.Cli;
 
 /// <summary>`attach`: puts NeTracker's filters on the interfaces and leaves them there.</summary>
-public sealed class AttachCommand : ICliCommand
+public sealed class AttachCommand : CliCommand
 {
-    public string Name => "attach";
+    private readonly InterfaceVerb _verb;
 
-    public string Summary => "attach NeTracker to interfaces (stays attached; works for --lease seconds unless watch or the dashboard reads it)";
+    public AttachCommand() : base("attach", "attach NeTracker to interfaces (stays attached; works for --lease seconds unless watch or the dashboard reads it)")
+        => _verb = new InterfaceVerb(this,
+            CliOptions.Interfaces("interface to attach to (repeat for several)", required: true),
+            CliOptions.Instance(), CliOptions.Transport("the tool"), CliOptions.Lease(), CliOptions.TcFilters());
 
-    public IReadOnlyList<CliOption> Options { get; } =
-    [
-        new("interface", "NAME", "interface to attach to (repeat for several); required", Repeatable: true),
-        new("instance", "NAME", $"probe instance (default {ProbeCommandLine.DefaultInstance})"),
-        new("transport", "ringbuf|trace", "how events reach the tool: binary ring buffer (default) or trace_pipe text"),
-        CliOptions.Lease,
-        CliOptions.TcFilters,
-    ];
-
-    public Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
-        => InterfaceVerb.RunAsync(args, env, (probe, name) => probe.AttachAsync(name, stop), stop);
+    public override Task<int> RunAsync(ParseResult parse, CliEnvironment env, CancellationToken stop)
+        => _verb.RunAsync(parse, env, (probe, name) => probe.AttachAsync(name, stop), stop);
 }
 
 /// <summary>`detach`: removes NeTracker's filters (never anyone else's); with --all, the whole instance.</summary>
-public sealed class DetachCommand : ICliCommand
+public sealed class DetachCommand : CliCommand
 {
-    public string Name => "detach";
+    private readonly InterfaceVerb _verb;
+    private readonly Option<bool> _all;
 
-    public string Summary => "detach NeTracker from interfaces (other filters stay untouched)";
-
-    public IReadOnlyList<CliOption> Options { get; } =
-    [
-        new("interface", "NAME", "interface to detach from (repeat for several); required unless --all", Repeatable: true),
-        new("all", null, "every interface, and remove the instance: its cgroup programs and pins (also when its interfaces are gone or another version pinned it)"),
-        new("instance", "NAME", $"probe instance (default {ProbeCommandLine.DefaultInstance})"),
-    ];
-
-    public Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
+    public DetachCommand() : base("detach", "detach NeTracker from interfaces (other filters stay untouched)")
     {
-        if (!args.Has("all"))
-            return InterfaceVerb.RunAsync(args, env, (probe, name) => probe.DetachAsync(name, stop), stop);
-        if (args.Interfaces(required: false).Count > 0)
-            throw new UsageException("--all detaches every interface: give either --all or --interface");
-        return RemoveAsync(args.Instance(), env, stop);
+        var interfaces = CliOptions.Interfaces("interface to detach from (repeat for several); required unless --all", required: false);
+        _all = new Option<bool>("--all", "-a")
+        {
+            Description = "every interface, and remove the instance: its cgroup programs and pins (also when its interfaces are gone or another version pinned it)",
+        };
+        var instance = CliOptions.Instance();
+        _verb = new InterfaceVerb(this, interfaces, instance, transport: null, lease: null, tcFilters: null);
+        Add(_all);
+        Command.Validators.Add(r =>
+        {
+            bool all = r.GetValue(_all), named = r.GetValue(interfaces) is { Length: > 0 };
+            if (all && named)
+                r.AddError("--all detaches every interface: give either --all or --interface");
+            else if (!all && !named)
+                r.AddError("at least one --interface NAME is needed (or --all)");
+        });
     }
+
+    public override Task<int> RunAsync(ParseResult parse, CliEnvironment env, CancellationToken stop)
+        => parse.GetValue(_all)
+            ? RemoveAsync(parse.GetRequiredValue(_verb.Instance), env, stop)
+            : _verb.RunAsync(parse, env, (probe, name) => probe.DetachAsync(name, stop), stop);
 
     private static async Task<int> RemoveAsync(string instance, CliEnvironment env, CancellationToken stop)
     {
@@ -57,15 +62,31 @@ public sealed class DetachCommand : ICliCommand
     }
 }
 
-/// <summary>What attach and detach share: one probe, the verb on every interface, one line each.</summary>
-internal static class InterfaceVerb
+/// <summary>What attach and detach share: their options, one probe, the verb on every interface, one line each.</summary>
+internal sealed class InterfaceVerb
 {
-    public static async Task<int> RunAsync(CliArguments args, CliEnvironment env,
+    private readonly Option<string[]> _interfaces;
+    private readonly Option<string>? _transport;
+    private readonly Option<TimeSpan?>? _lease;
+    private readonly Option<bool>? _tcFilters;
+
+    public InterfaceVerb(CliCommand command, Option<string[]> interfaces, Option<string> instance,
+        Option<string>? transport, Option<TimeSpan?>? lease, Option<bool>? tcFilters)
+    {
+        (_interfaces, Instance, _transport, _lease, _tcFilters) = (interfaces, instance, transport, lease, tcFilters);
+        foreach (var option in new Option?[] { interfaces, instance, transport, lease, tcFilters }.OfType<Option>())
+            command.Command.Options.Add(option);
+    }
+
+    public Option<string> Instance { get; }
+
+    public async Task<int> RunAsync(ParseResult parse, CliEnvironment env,
         Func<IConnectionProbe, string, Task<InterfaceState>> verb, CancellationToken stop)
     {
-        var interfaces = args.Interfaces(required: true);
-        await using var probe = env.CreateProbe(new ProbeRequest(args.Instance(), DetachOnDispose: false, args.Transport(), ReadEvents: false,
-            LeaseWindow: args.Seconds("lease"), UseTcx: !args.Has("tc-filters")));
+        var interfaces = CliOptions.Distinct(parse.GetValue(_interfaces));
+        await using var probe = env.CreateProbe(new ProbeRequest(parse.GetRequiredValue(Instance), DetachOnDispose: false,
+            _transport is null ? ProbeTransport.Ringbuf : CliOptions.TransportOf(parse, _transport), ReadEvents: false,
+            LeaseWindow: _lease is null ? null : parse.GetValue(_lease), UseTcx: _tcFilters is null || !parse.GetValue(_tcFilters)));
         await probe.StartAsync(stop).ConfigureAwait(false);
         int exit = ProbeCommandLine.Ok;
         foreach (string name in interfaces)
@@ -80,7 +101,7 @@ internal static class InterfaceVerb
             {
                 // Keep going: one bad name should not leave the others undone.
                 env.Error.WriteLine($"error: {name}: {e.Message}");
-                exit = ProbeCommandLine.RuntimeError;
+                exit = ProbeCommandLine.ExitCodeOf(e);
             }
         }
         return exit;

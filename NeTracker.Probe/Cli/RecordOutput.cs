@@ -7,12 +7,13 @@ using NeTracker.Probe.Model;
 namespace NeTracker.Probe.Cli;
 
 /// <summary>How `watch` prints records: table (for people), csv or jsonl (for programs; the
-/// record schema's names exactly).</summary>
+/// record schema's names exactly), tcplife (bcc tcplife's columns, for its users and scripts).</summary>
 public abstract class RecordOutput(TextWriter writer)
 {
     public const string Table = "table";
     public const string Csv = "csv";
     public const string Jsonl = "jsonl";
+    public const string Tcplife = "tcplife";
 
     protected TextWriter Writer { get; } = writer;
 
@@ -21,6 +22,7 @@ public abstract class RecordOutput(TextWriter writer)
         Csv => new CsvOutput(writer),
         Jsonl => new JsonlOutput(writer),
         Table => new TableOutput(writer),
+        Tcplife => new TcplifeOutput(writer),
         _ => throw new UsageException($"unknown format '{format}'"),
     };
 

@@ -1,32 +1,42 @@
+using System.CommandLine;
 using System.Globalization;
 
 namespace NeTracker.Probe.Cli;
 
 /// <summary>`status`: every interface with NeTracker's and foreign filters, and the counters.</summary>
-public sealed class StatusCommand : ICliCommand
+public sealed class StatusCommand : CliCommand
 {
-    public string Name => "status";
+    private readonly Option<string[]> _interfaces;
+    private readonly Option<string> _instance;
+    private readonly Option<bool> _json;
 
-    public string Summary => "interfaces, NeTracker and foreign filters, trace buffer and counters";
-
-    public IReadOnlyList<CliOption> Options { get; } =
-    [
-        new("interface", "NAME", "only these interfaces (repeatable; default all)", Repeatable: true),
-        new("instance", "NAME", $"probe instance (default {ProbeCommandLine.DefaultInstance})"),
-    ];
-
-    public async Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
+    public StatusCommand() : base("status", "interfaces, NeTracker and foreign filters, trace buffer and counters")
     {
-        var only = args.Interfaces(required: false);
-        string instance = args.Instance();
+        _interfaces = Add(CliOptions.Interfaces("only these interfaces (repeatable; default all)", required: false));
+        _instance = Add(CliOptions.Instance());
+        // -j as in `ip -j` and `tc -j`.
+        _json = Add(new Option<bool>("--json", "-j") { Description = "one JSON document instead of the table (its fields: docs/cli.md)" });
+    }
+
+    public override async Task<int> RunAsync(ParseResult parse, CliEnvironment env, CancellationToken stop)
+    {
+        var only = CliOptions.Distinct(parse.GetValue(_interfaces));
+        string instance = parse.GetRequiredValue(_instance);
         await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false, ReadEvents: false));
         await probe.StartAsync(stop).ConfigureAwait(false);
         var all = await probe.ListInterfacesAsync(stop).ConfigureAwait(false);
         var missing = only.Where(n => all.All(i => i.Name != n)).ToList();
         if (missing.Count > 0)
             throw new ProbeException($"no interface named {string.Join(", ", missing)}");
-        Write(env.Out, instance, only.Count == 0 ? all : all.Where(i => only.Contains(i.Name)).ToList(), probe.Counters);
-        WriteOthers(env.Out, probe.PinnedInstances.Where(n => n != instance).Select(n => (n, probe.DescribePinned(n))).ToList());
+        var shown = only.Count == 0 ? all : all.Where(i => only.Contains(i.Name)).ToList();
+        var others = probe.PinnedInstances.Where(n => n != instance).Select(n => (n, probe.DescribePinned(n))).ToList();
+        if (parse.GetValue(_json))
+        {
+            StatusJson.Write(env.Out, instance, shown, probe.Counters, others);
+            return ProbeCommandLine.Ok;
+        }
+        Write(env.Out, instance, shown, probe.Counters);
+        WriteOthers(env.Out, others);
         return ProbeCommandLine.Ok;
     }
 

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using NeTracker.Probe.Model;
 
 namespace NeTracker.Probe.Cli;
@@ -7,37 +8,50 @@ namespace NeTracker.Probe.Cli;
 /// or --duration, then detaches what it attached (interfaces already attached before stay so)
 /// and prints the connections the detach closed, then a summary with losses on stderr.
 /// </summary>
-public sealed class WatchCommand : ICliCommand
+public sealed class WatchCommand : CliCommand
 {
     private static readonly TimeSpan DetachTimeout = TimeSpan.FromSeconds(30);
 
-    public string Name => "watch";
+    private readonly Option<string[]> _interfaces;
+    private readonly Option<string> _format;
+    private readonly Option<TimeSpan?> _duration;
+    private readonly Option<string> _instance;
+    private readonly Option<TimeSpan?> _open;
+    private readonly Option<string> _transport;
+    private readonly Option<TimeSpan?> _lease;
+    private readonly Option<bool> _tcFilters;
 
-    public string Summary => "attach, print finished connections live (like tcplife), detach on exit";
-
-    public IReadOnlyList<CliOption> Options { get; } =
-    [
-        new("interface", "NAME", "interface to watch (repeat for several); required", Repeatable: true),
-        new("format", "table|csv|jsonl", "output format (default table; csv/jsonl use the record schema)"),
-        new("duration", "SECONDS", "stop after this long (default: until Ctrl-C / SIGTERM)"),
-        new("instance", "NAME", $"probe instance (default {ProbeCommandLine.DefaultInstance})"),
-        new("open", "SECONDS", "instead of finished connections, list the open ones with their state (active, idle, zero-window, retransmitting, half-closed) every SECONDS"),
-        new("transport", "ringbuf|trace", "how events reach the tool: binary ring buffer (default) or trace_pipe text"),
-        CliOptions.Lease,
-        CliOptions.TcFilters,
-    ];
-
-    public async Task<int> RunAsync(CliArguments args, CliEnvironment env, CancellationToken stop)
+    public WatchCommand() : base("watch", "attach, print finished connections live (like tcplife), detach on exit")
     {
-        var interfaces = args.Interfaces(required: true);
-        var format = args.Choice("format", RecordOutput.Table, RecordOutput.Table, RecordOutput.Csv, RecordOutput.Jsonl);
-        var output = RecordOutput.Create(format, env.Out);
-        var openEvery = args.Seconds("open");
-        var duration = args.Seconds("duration");
-        string instance = args.Instance();
+        _interfaces = Add(CliOptions.Interfaces("interface to watch (repeat for several)", required: true));
+        _format = Add(CliOptions.Choice("--format", "-f", "table|csv|jsonl|tcplife",
+            "output format: table for people; csv and jsonl the record schema; tcplife the columns and units of tcplife",
+            RecordOutput.Table, RecordOutput.Table, RecordOutput.Csv, RecordOutput.Jsonl, RecordOutput.Tcplife));
+        _duration = Add(CliOptions.Seconds("--duration", "-d", "stop after this long (default: until Ctrl-C / SIGTERM)"));
+        _instance = Add(CliOptions.Instance());
+        _open = Add(CliOptions.Seconds("--open", null,
+            "instead of finished connections, list the open ones with their state (active, idle, zero-window, retransmitting, half-closed) every SECONDS"));
+        _transport = Add(CliOptions.Transport("the tool"));
+        _lease = Add(CliOptions.Lease());
+        _tcFilters = Add(CliOptions.TcFilters());
+        Command.Validators.Add(r =>
+        {
+            if (r.GetValue(_open) is not null && r.GetValue(_format) == RecordOutput.Tcplife)
+                r.AddError("--format tcplife prints finished connections: with --open use table, csv or jsonl");
+        });
+    }
 
-        await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false, args.Transport(),
-            LeaseWindow: args.Seconds("lease"), UseTcx: !args.Has("tc-filters")));
+    public override async Task<int> RunAsync(ParseResult parse, CliEnvironment env, CancellationToken stop)
+    {
+        var interfaces = CliOptions.Distinct(parse.GetValue(_interfaces));
+        var format = parse.GetRequiredValue(_format);
+        var output = RecordOutput.Create(format, env.Out);
+        var openEvery = parse.GetValue(_open);
+        var duration = parse.GetValue(_duration);
+        string instance = parse.GetRequiredValue(_instance);
+
+        await using var probe = env.CreateProbe(new ProbeRequest(instance, DetachOnDispose: false, CliOptions.TransportOf(parse, _transport),
+            LeaseWindow: parse.GetValue(_lease), UseTcx: !parse.GetValue(_tcFilters)));
         await probe.StartAsync(stop).ConfigureAwait(false);
         var alreadyAttached = (await probe.ListInterfacesAsync(stop).ConfigureAwait(false))
             .Where(i => i.Attached).Select(i => i.Name).ToHashSet(StringComparer.Ordinal);

@@ -19,6 +19,14 @@ public sealed record LoadedProgram(uint InstanceId, PinPaths Pins, bool Reused);
 /// </summary>
 public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null, KernelFeatures? features = null)
 {
+    /// <summary>Why a load failed: bpftool ran and failed (no inner exception) means the kernel
+    /// refused the object — the verifier answers EACCES, so "Permission denied" as root is a
+    /// refusal too; bpftool missing or any other cause keeps its own kind.</summary>
+    internal static ProbeFailure LoadFailure(ProbeException ex)
+        => ex.Failure != ProbeFailure.Other ? ex.Failure
+            : ex.InnerException is null ? ProbeFailure.KernelRefused
+            : ProbeFailure.Other;
+
     private static readonly byte[] ZeroKey = [0, 0, 0, 0];
     private readonly BpfTool _bpftool = new(options.BpftoolPath);
 
@@ -120,7 +128,7 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null, Kern
         catch (ProbeException ex)
         {
             RemovePins();
-            throw new ProbeException($"loading the eBPF program failed: {ex.Message}", ex);
+            throw new ProbeException($"loading the eBPF program failed: {ex.Message}", ex) { Failure = LoadFailure(ex) };
         }
         catch (OperationCanceledException)
         {

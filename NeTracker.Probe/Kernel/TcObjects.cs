@@ -63,20 +63,20 @@ public static class TcObjects
     {
         if (!f.Permitted)
             throw new ProbeException("the kernel refuses this process BPF maps and programs (EPERM): run as root, "
-                                     + "or with CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON.");
+                                     + "or with CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON.") { Failure = ProbeFailure.Permission };
         if (requested == ProbeTransport.Trace)
         {
             return f.TraceVprintk
                 ? (ProbeTransport.Trace, "")
                 : throw new ProbeException("the trace transport needs bpf_trace_vprintk (Linux ≥ 5.16), which this kernel refused"
-                                           + $"{Why(f, nameof(KernelFeatures.TraceVprintk))}: use the ring buffer (--transport ringbuf, the default).");
+                                           + $"{Why(f, nameof(KernelFeatures.TraceVprintk))}: use the ring buffer (--transport ringbuf, the default).") { Failure = ProbeFailure.KernelRefused };
         }
         if (f.Ringbuf)
             return (ProbeTransport.Ringbuf, "");
         return f.TraceVprintk
             ? (ProbeTransport.Trace, $"ring buffer unavailable, using the trace transport{Why(f, nameof(KernelFeatures.Ringbuf))}")
             : throw new ProbeException("this kernel has neither BPF ring buffers (Linux ≥ 5.8) nor bpf_trace_vprintk (Linux ≥ 5.16): "
-                                       + $"NeTracker cannot report connections here{Why(f, nameof(KernelFeatures.Ringbuf))}.");
+                                       + $"NeTracker cannot report connections here{Why(f, nameof(KernelFeatures.Ringbuf))}.") { Failure = ProbeFailure.KernelRefused };
     }
 
     /// <summary>The object for a transport: trace's own, or the ring-buffer variant asked for

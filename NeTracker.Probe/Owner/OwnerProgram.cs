@@ -62,7 +62,7 @@ public sealed class OwnerProgram(ProbeOptions options, PinPaths pins, ILogger? l
         catch (ProbeException ex)
         {
             RemovePins();
-            throw new ProbeException($"loading the process-attribution programs failed: {ex.Message}", ex);
+            throw new ProbeException($"loading the process-attribution programs failed: {ex.Message}", ex) { Failure = BpfLoader.LoadFailure(ex) };
         }
         catch (OperationCanceledException)
         {

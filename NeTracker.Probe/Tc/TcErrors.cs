@@ -15,16 +15,16 @@ public static class TcErrors
             || err.Contains("Permission denied", StringComparison.Ordinal))
             return new ProbeException(
                 $"no privileges to change the traffic control of '{dev}': NeTracker must run as root "
-                + "(CAP_NET_ADMIN and CAP_BPF), e.g. sudo ./netracker.sh ...");
+                + "(CAP_NET_ADMIN and CAP_BPF), e.g. sudo ./netracker.sh ...") { Failure = ProbeFailure.Permission };
         if (err.Contains("qdisc kind is unknown", StringComparison.Ordinal)
             || err.Contains("Unknown qdisc", StringComparison.Ordinal))
             return new ProbeException(
                 "this kernel has no clsact qdisc (CONFIG_NET_SCH_INGRESS, Linux 4.5 or newer): "
-                + "NeTracker cannot attach here.");
+                + "NeTracker cannot attach here.") { Failure = ProbeFailure.KernelRefused };
         if (err.Contains("classifier not found", StringComparison.Ordinal)
             || err.Contains("Unknown filter", StringComparison.Ordinal))
             return new ProbeException(
-                "this kernel has no bpf classifier (CONFIG_NET_CLS_BPF): NeTracker cannot attach here.");
+                "this kernel has no bpf classifier (CONFIG_NET_CLS_BPF): NeTracker cannot attach here.") { Failure = ProbeFailure.KernelRefused };
         return new ProbeException(ToolRunner.Describe(tcPath, arguments, result));
     }
 }

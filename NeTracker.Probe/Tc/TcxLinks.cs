@@ -36,7 +36,10 @@ internal sealed class TcxLinks(string linkDirectory, bool hold)
         if (already)
             return;
         var link = BpfLink.TryCreate(prog.Fd, (uint)ifindex, AttachType(hook), out var errno)
-                   ?? throw new ProbeException($"attaching a tcx link to ifindex {ifindex} ({TcArguments.Hook(hook)}) failed: {Libc.Describe(errno)}");
+                   ?? throw new ProbeException($"attaching a tcx link to ifindex {ifindex} ({TcArguments.Hook(hook)}) failed: {Libc.Describe(errno)}")
+                   {
+                       Failure = errno is 1 or 13 ? ProbeFailure.Permission : ProbeFailure.KernelRefused, // EPERM, EACCES
+                   };
         if (hold)
         {
             _held[(ifindex, hook)] = link;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Reflection;
 using NeTracker.Web.Agents;
 using NeTracker.Web.Ingest;
 using NeTracker.Web.Resilience;
@@ -17,8 +16,8 @@ namespace NeTracker.Web.Metrics;
 /// </summary>
 public sealed class NeTrackerInstruments
 {
-    public static string Version { get; } =
-        typeof(NeTrackerInstruments).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+    /// <summary>The product's version, from its one place (the VERSION file through BuildVersion).</summary>
+    public static string Version => NeTracker.Probe.BuildVersion.Text;
 
     public NeTrackerInstruments(IMeterFactory meters, ProbeHostedService probeHost, RecordRefusals refusals, BackgroundLoops loops,
         BoundsReport bounds, AgentLedger agents, ConnectionMetrics metrics, ConnectionExport.ConnectionExportCounters export)

@@ -159,6 +159,56 @@ public sealed class ConsoleToolTests : IAsyncLifetime
     }
 
     [KernelFact]
+    public async Task Watch_in_tcplife_format_prints_this_hosts_end_with_tcplifes_columns()
+    {
+        int port = Tcp.NewPort();
+        using var listener = await Tcp.ListenAsync(_net.Server, TestNetwork.ServerV4, port);
+        var watch = Run("watch", "-i", _net.ServerHost, "-f", "tcplife", "-d", "5");
+        await Eventually.TrueAsync(() => _err.ToString().Contains("watching", StringComparison.Ordinal));
+
+        await ConnectSendCloseAsync(listener, TestNetwork.ServerV4, port, payload: 3000);
+
+        Assert.Equal(ProbeCommandLine.Ok, await watch);
+        string[] lines = _out.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("PID   COMM       LADDR           LPORT RADDR           RPORT TX_KB RX_KB MS", lines[0]);
+        var row = Assert.Single(lines.Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)), c => c[5] == port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // At ServerHost the connection is outbound: the client (198.18.0.1) is this end, its 3000 bytes are TX: 2 KB.
+        Assert.Equal(("198.18.0.1", "198.18.0.2", "2", "0"), (row[2], row[4], row[6], row[7]));
+        Assert.True(double.Parse(row[8], System.Globalization.CultureInfo.InvariantCulture) > 0);
+    }
+
+    [KernelFact]
+    public async Task Status_json_is_one_document_with_the_interfaces_and_what_is_attached()
+    {
+        Assert.Equal(ProbeCommandLine.Ok, await Run("attach", "-i", _net.ClientHost));
+        _out.Clear();
+        Assert.Equal(ProbeCommandLine.Ok, await Run("status", "--json", "-i", _net.ClientHost, "-i", _net.ServerHost));
+
+        using var doc = JsonDocument.Parse(_out.ToString());
+        Assert.Equal(_instance, doc.RootElement.GetProperty("instance").GetString());
+        Assert.Equal("ringbuf", doc.RootElement.GetProperty("transport").GetString());
+        var attached = doc.RootElement.GetProperty("interfaces").EnumerateArray()
+            .ToDictionary(i => i.GetProperty("name").GetString()!, i => i.GetProperty("attached").GetBoolean());
+        Assert.Equal(new Dictionary<string, bool> { [_net.ClientHost] = true, [_net.ServerHost] = false }, attached);
+        Assert.Equal(JsonValueKind.Object, doc.RootElement.GetProperty("counters").ValueKind);
+    }
+
+    [KernelFact]
+    public async Task Run_by_a_user_without_capabilities_the_tool_exits_3_before_touching_the_kernel()
+    {
+        // The tool as a process under nobody with no capabilities: its privilege check, not a syscall's EPERM.
+        var result = await Cli.Wrap("setpriv")
+            .WithArguments(["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                Path.Combine(AppContext.BaseDirectory, "NeTracker.Probe"), "attach", "-i", _net.ClientHost, "--instance", _instance])
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(_err))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(Ct);
+        Assert.Equal(ProbeCommandLine.NotPermitted, result.ExitCode);
+        Assert.StartsWith("error: `NeTracker.Probe attach` needs root (CAP_BPF and CAP_NET_ADMIN)", _err.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("nt_ingress", await Hooks.ShowAsync(_net.ClientHost, "ingress"), StringComparison.Ordinal);
+    }
+
+    [KernelFact]
     public async Task An_interface_that_does_not_exist_is_a_runtime_error_with_exit_1()
     {
         Assert.Equal(ProbeCommandLine.RuntimeError, await Run("attach", "--interface", "ntnone" + TestNetwork.NewSuffix()));

@@ -10,24 +10,24 @@ public sealed class AgentOptionsTests
     public void Every_hub_is_kept_in_order_and_a_bad_one_is_refused_with_its_text()
     {
         var command = new AgentCommand();
-        var args = CliArguments.Parse(
-            ["--hub", "http://dash-1:5080/hubs/connections", "--hub", "https://dash-2:5080/hubs/connections", "--api-key", "k", "--interface", "eth0", "--allow-http"],
-            command.Options);
+        var args = command.Command.Parse(
+            ["--hub", "http://dash-1:5080/hubs/connections", "--hub", "https://dash-2:5080/hubs/connections", "--api-key", "k", "--interface", "eth0", "--allow-http"]);
 
-        var options = AgentCommand.ParseOptions(args);
+        Assert.Empty(args.Errors);
+        var options = command.ParseOptions(args);
 
         Assert.Equal(["http://dash-1:5080/hubs/connections", "https://dash-2:5080/hubs/connections"], options.HubUrls.Select(u => u.ToString()));
-        var bad = CliArguments.Parse(["--hub", "http://dash-1:5080/hubs/connections", "--hub", "ftp://x", "--api-key", "k"], command.Options);
-        Assert.Contains("ftp://x", Assert.Throws<UsageException>(() => AgentCommand.ParseOptions(bad)).Message);
-        var none = CliArguments.Parse(["--api-key", "k"], command.Options);
-        Assert.Contains("--hub", Assert.Throws<UsageException>(() => AgentCommand.ParseOptions(none)).Message);
+        var bad = command.Command.Parse(["--hub", "http://dash-1:5080/hubs/connections", "--hub", "ftp://x", "--api-key", "k", "-i", "eth0"]);
+        Assert.Contains("ftp://x", Assert.Throws<UsageException>(() => command.ParseOptions(bad)).Message);
+        var none = command.Command.Parse(["--api-key", "k", "-i", "eth0"]);
+        Assert.Contains("--hub", Assert.Throws<UsageException>(() => command.ParseOptions(none)).Message);
     }
 
     [Fact]
     public void Plain_http_beyond_loopback_needs_allow_http_and_a_pin_must_be_a_sha256()
     {
         var command = new AgentCommand();
-        AgentOptions Parse(params string[] args) => AgentCommand.ParseOptions(CliArguments.Parse([.. args, "--api-key", "k"], command.Options));
+        AgentOptions Parse(params string[] args) => command.ParseOptions(command.Command.Parse([.. args, "--api-key", "k", "-i", "eth0"]));
 
         var clear = Assert.Throws<UsageException>(() => Parse("--hub", "http://198.18.0.1:5080/hubs/connections"));
         Assert.Contains("the API key would cross the network in clear", clear.Message);
