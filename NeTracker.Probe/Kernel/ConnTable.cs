@@ -41,7 +41,7 @@ public sealed class ConnTable : IDisposable
         if (LayoutMismatch(_conns, _closed) is { } mismatch)
         {
             Dispose();
-            throw new ProbeException($"{mismatch}: remove that instance with `NeTracker.Probe detach --all --instance {Path.GetFileName(pins.Root)}` (its filters, cgroup programs and pins).");
+            throw new ProbeException($"{mismatch}: remove that instance with `netracker detach --all --instance {Path.GetFileName(pins.Root)}` (its filters, cgroup programs and pins).");
         }
         _tombstones = new Tombstones(_closed);
     }
