@@ -4,6 +4,7 @@ using NeTracker.Web.Agents;
 using NeTracker.Web.Health;
 using NeTracker.Web.History.Postgres;
 using NeTracker.Web.Ingest;
+using NeTracker.Web.History.DuckDb;
 
 namespace NeTracker.Web.History;
 

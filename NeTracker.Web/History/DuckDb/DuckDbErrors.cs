@@ -1,21 +1,21 @@
 using DuckDB.NET.Data;
 using Microsoft.Data.Sqlite;
 
-namespace NeTracker.Web.History;
+namespace NeTracker.Web.History.DuckDb;
 
 /// <summary>Turns storage failures into messages that say what happened and what to do.</summary>
 /// <remarks>
 /// DuckDB reports opening and I/O failures with one error type ("IO Error", "Invalid") and the
 /// operating system's words in the message, so the cases are told apart by those words.
 /// </remarks>
-internal static class HistoryErrors
+internal static class DuckDbErrors
 {
     public static bool IsStorageFailure(Exception e) =>
-        e is DuckDBException or SqliteException or IOException or UnauthorizedAccessException or HistorySchemaException or SqliteImportException;
+        e is DuckDBException or SqliteException or IOException or UnauthorizedAccessException or DuckDbSchemaException or SqliteImportException;
 
     public static string Describe(Exception e, string path) => e switch
     {
-        HistorySchemaException or SqliteImportException => e.Message,
+        DuckDbSchemaException or SqliteImportException => e.Message,
         DuckDBException d => Describe(d.Message, path),
         UnauthorizedAccessException or IOException => $"Cannot write the data directory of {path}: {e.Message}",
         _ => $"Unexpected error on {path}: {e.Message}",

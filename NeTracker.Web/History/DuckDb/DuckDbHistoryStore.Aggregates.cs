@@ -1,6 +1,6 @@
 using NeTracker.Web.Store;
 
-namespace NeTracker.Web.History;
+namespace NeTracker.Web.History.DuckDb;
 
 /// <summary>
 /// Chart aggregates, computed by DuckDB over every matching row (no sampling): counts per time

@@ -3,7 +3,7 @@ using DuckDB.NET.Data;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Store;
 
-namespace NeTracker.Web.History;
+namespace NeTracker.Web.History.DuckDb;
 
 /// <summary>The History page's top lists: one GROUP BY per side over every matching row.</summary>
 public sealed partial class DuckDbHistoryStore

@@ -1,7 +1,7 @@
 using NeTracker.Probe.Model;
 using NeTracker.Web.Store;
 
-namespace NeTracker.Web.History;
+namespace NeTracker.Web.History.DuckDb;
 
 /// <summary>Parquet export: DuckDB writes the file, the caller streams it out of an already unlinked file.</summary>
 public sealed partial class DuckDbHistoryStore

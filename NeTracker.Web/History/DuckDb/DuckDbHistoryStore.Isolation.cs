@@ -3,7 +3,7 @@ using DuckDB.NET.Native;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Resilience;
 
-namespace NeTracker.Web.History;
+namespace NeTracker.Web.History.DuckDb;
 
 /// <summary>
 /// A record that makes a write fail by itself (a value no validated record holds: a null, a

@@ -3,7 +3,7 @@ using DuckDB.NET.Data;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Store;
 
-namespace NeTracker.Web.History;
+namespace NeTracker.Web.History.DuckDb;
 
 /// <summary>Reads: pages (keyset by id, or offset for the virtualised grid), counts, the export stream.</summary>
 public sealed partial class DuckDbHistoryStore
@@ -24,13 +24,13 @@ public sealed partial class DuckDbHistoryStore
                 cmd.Parameters.Add(new DuckDBParameter("after", after));
             }
             var where = FilterSql.Where(filter, cmd, keyset);
-            cmd.CommandText = $"SELECT {HistoryRows.Columns} FROM connections {where} ORDER BY id {(ascending ? "ASC" : "DESC")} LIMIT $limit OFFSET $offset";
+            cmd.CommandText = $"SELECT {DuckDbRows.Columns} FROM connections {where} ORDER BY id {(ascending ? "ASC" : "DESC")} LIMIT $limit OFFSET $offset";
             cmd.Parameters.Add(new DuckDBParameter("limit", (long)limit));
             cmd.Parameters.Add(new DuckDBParameter("offset", (long)offset));
             var items = new List<ConnectionRecord>(Math.Min(limit, 1024));
             using var reader = Run(cmd);
             while (Next(reader, ct))
-                items.Add(HistoryRows.Read(reader));
+                items.Add(DuckDbRows.Read(reader));
             return items;
         }, ct);
     }
@@ -70,11 +70,11 @@ public sealed partial class DuckDbHistoryStore
         using var db = OpenReader();
         using var cmd = db.CreateCommand();
         // Streaming: DuckDB hands over one chunk (2048 rows) at a time, not the whole result.
-        cmd.CommandText = $"SELECT {HistoryRows.Columns} FROM connections {FilterSql.Where(filter, cmd)}";
+        cmd.CommandText = $"SELECT {DuckDbRows.Columns} FROM connections {FilterSql.Where(filter, cmd)}";
         cmd.UseStreamingMode = true;
         using var reader = Run(cmd);
         while (Next(reader, ct))
-            yield return HistoryRows.Read(reader);
+            yield return DuckDbRows.Read(reader);
     }
 
     private DuckDBDataReader Run(DuckDBCommand cmd)
@@ -85,7 +85,7 @@ public sealed partial class DuckDbHistoryStore
         }
         catch (DuckDBException e)
         {
-            throw new HistoryUnavailableException(HistoryErrors.Describe(e, DatabasePath), e);
+            throw new HistoryUnavailableException(DuckDbErrors.Describe(e, DatabasePath), e);
         }
     }
 
@@ -98,7 +98,7 @@ public sealed partial class DuckDbHistoryStore
         }
         catch (DuckDBException e)
         {
-            throw new HistoryUnavailableException(HistoryErrors.Describe(e, DatabasePath), e);
+            throw new HistoryUnavailableException(DuckDbErrors.Describe(e, DatabasePath), e);
         }
     }
 
@@ -110,7 +110,7 @@ public sealed partial class DuckDbHistoryStore
         }
         catch (DuckDBException e)
         {
-            throw new HistoryUnavailableException(HistoryErrors.Describe(e, DatabasePath), e);
+            throw new HistoryUnavailableException(DuckDbErrors.Describe(e, DatabasePath), e);
         }
     }
 }

@@ -1,4 +1,4 @@
-namespace NeTracker.Web.History;
+namespace NeTracker.Web.History.DuckDb;
 
 /// <summary>Retention by age (end time) and by row count (keep the highest ids), periodic.</summary>
 /// <remarks>
@@ -62,7 +62,7 @@ public sealed partial class DuckDbHistoryStore
         {
             // The writer reports why the database cannot be opened.
         }
-        catch (Exception e) when (HistoryErrors.IsStorageFailure(e))
+        catch (Exception e) when (DuckDbErrors.IsStorageFailure(e))
         {
             MarkFailing(e);
         }

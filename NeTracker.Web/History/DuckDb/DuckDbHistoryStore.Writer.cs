@@ -1,7 +1,7 @@
 using DuckDB.NET.Data;
 using NeTracker.Probe.Model;
 
-namespace NeTracker.Web.History;
+namespace NeTracker.Web.History.DuckDb;
 
 /// <summary>The background writer: open/migrate/import, appender batches, retry with back-off, drain on stop.</summary>
 public sealed partial class DuckDbHistoryStore
@@ -186,7 +186,7 @@ public sealed partial class DuckDbHistoryStore
                     for (var i = offset; i < offset + count; i++)
                     {
                         if (unwritten[i].Id > stored)
-                            HistoryRows.Append(appender, unwritten[i]);
+                            DuckDbRows.Append(appender, unwritten[i]);
                     }
                     appender.Close();
                 }
@@ -214,7 +214,7 @@ public sealed partial class DuckDbHistoryStore
             CloseWriter();
             return WriteOutcome.RecordFailure;
         }
-        catch (Exception e) when (HistoryErrors.IsStorageFailure(e))
+        catch (Exception e) when (DuckDbErrors.IsStorageFailure(e))
         {
             Interlocked.Increment(ref _failedWrites);
             MarkFailing(e);
@@ -231,7 +231,7 @@ public sealed partial class DuckDbHistoryStore
                 OpenWriter();
             return true;
         }
-        catch (Exception e) when (HistoryErrors.IsStorageFailure(e))
+        catch (Exception e) when (DuckDbErrors.IsStorageFailure(e))
         {
             MarkFailing(e);
             return false;
@@ -249,10 +249,10 @@ public sealed partial class DuckDbHistoryStore
         try
         {
             db.Open();
-            var from = HistorySchema.Migrate(db);
-            if (from != HistorySchema.CurrentVersion && from != 0)
-                _log.LogInformation("History: {Path} migrated from schema {From} to {To}", DatabasePath, from, HistorySchema.CurrentVersion);
-            _schemaVersion = HistorySchema.CurrentVersion;
+            var from = DuckDbSchema.Migrate(db);
+            if (from != DuckDbSchema.CurrentVersion && from != 0)
+                _log.LogInformation("History: {Path} migrated from schema {From} to {To}", DatabasePath, from, DuckDbSchema.CurrentVersion);
+            _schemaVersion = DuckDbSchema.CurrentVersion;
             // Before the first new row: imported ids stay below the ones ingest continues from.
             if (File.Exists(legacy))
                 _import = new SqliteImport(legacy, _log).Run(db);
@@ -281,7 +281,7 @@ public sealed partial class DuckDbHistoryStore
 
     private void MarkFailing(Exception e)
     {
-        _health.Failed(e, HistoryErrors.Describe(e, DatabasePath));
+        _health.Failed(e, DuckDbErrors.Describe(e, DatabasePath));
         // Reopen from scratch next time: the file may have been replaced, remounted or repaired, and
         // DuckDB invalidates an instance after a failed write; it is released when its last connection closes.
         CloseWriter();
@@ -300,7 +300,7 @@ public sealed partial class DuckDbHistoryStore
         {
             d?.Dispose();
         }
-        catch (Exception e) when (HistoryErrors.IsStorageFailure(e))
+        catch (Exception e) when (DuckDbErrors.IsStorageFailure(e))
         {
             // Closing after a failure reports the same failure again; it is already recorded.
         }

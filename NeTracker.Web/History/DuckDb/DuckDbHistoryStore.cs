@@ -7,7 +7,7 @@ using NeTracker.Web.Ingest;
 
 using NeTracker.Web.Resilience;
 
-namespace NeTracker.Web.History;
+namespace NeTracker.Web.History.DuckDb;
 
 /// <summary>
 /// Connection history in one embedded DuckDB file. Ingest hands batches to <see cref="Enqueue"/>,
@@ -158,7 +158,7 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
         catch (DuckDBException e)
         {
             db.Dispose();
-            throw new HistoryUnavailableException(HistoryErrors.Describe(e, DatabasePath), e);
+            throw new HistoryUnavailableException(DuckDbErrors.Describe(e, DatabasePath), e);
         }
     }
 }

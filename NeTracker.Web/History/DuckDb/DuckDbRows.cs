@@ -4,10 +4,10 @@ using DuckDB.NET.Data;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Store;
 
-namespace NeTracker.Web.History;
+namespace NeTracker.Web.History.DuckDb;
 
 /// <summary>The stored columns, written by the appender (<see cref="Append"/>) and read back (<see cref="Read"/>) in one order.</summary>
-internal static class HistoryRows
+internal static class DuckDbRows
 {
     /// <summary>
     /// The record's columns in the order <see cref="Append"/> and <see cref="Read"/> use; the appender

@@ -1,6 +1,6 @@
 using DuckDB.NET.Data;
 
-namespace NeTracker.Web.History;
+namespace NeTracker.Web.History.DuckDb;
 
 /// <summary>
 /// The schema of history.duckdb and its migrations. The one row of <c>schema_version</c> holds the
@@ -16,7 +16,7 @@ namespace NeTracker.Web.History;
 /// numeric values. No index: rows arrive in id and (nearly) end-time order, so min/max per row
 /// group already skip what a range or a keyset page does not need, and appends stay cheap.
 /// </remarks>
-internal static class HistorySchema
+internal static class DuckDbSchema
 {
     public static int CurrentVersion => Steps.Count;
 
@@ -96,7 +96,7 @@ internal static class HistorySchema
         var version = ReadVersion(db);
         if (version > steps.Count)
         {
-            throw new HistorySchemaException(
+            throw new DuckDbSchemaException(
                 $"{HistoryOptions.FileName} has schema version {version}, written by a newer NeTracker; this one knows up to " +
                 $"{steps.Count}. Upgrade NeTracker or point NeTracker:DataDirectory at another directory.");
         }
@@ -122,7 +122,7 @@ internal static class HistorySchema
         {
             cmd.CommandText = "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()";
             if (Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0)
-                throw new HistorySchemaException($"{HistoryOptions.FileName} is a DuckDB file with tables NeTracker did not create; nothing is written to it. Point NeTracker:DataDirectory at another directory or move the file aside.");
+                throw new DuckDbSchemaException($"{HistoryOptions.FileName} is a DuckDB file with tables NeTracker did not create; nothing is written to it. Point NeTracker:DataDirectory at another directory or move the file aside.");
             return 0;
         }
         cmd.CommandText = "SELECT max(version) FROM schema_version";
@@ -138,4 +138,4 @@ internal static class HistorySchema
 }
 
 /// <summary>The file is at a schema this version cannot use; nothing is written to it.</summary>
-public sealed class HistorySchemaException(string message) : Exception(message);
+public sealed class DuckDbSchemaException(string message) : Exception(message);

@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 
 using NeTracker.Web.Store;
 
-namespace NeTracker.Web.History;
+namespace NeTracker.Web.History.DuckDb;
 
 /// <summary>
 /// Brings the SQLite history of the previous version (<c>netracker.db</c>, schema 1 or 2) into

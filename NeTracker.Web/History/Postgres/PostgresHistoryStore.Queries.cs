@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Npgsql;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Store;
+using NeTracker.Web.History.DuckDb;
 
 namespace NeTracker.Web.History.Postgres;
 
@@ -28,7 +29,7 @@ public sealed partial class PostgresHistoryStore
             cmd.Parameters.AddWithValue("limit", (long)limit);
             cmd.Parameters.AddWithValue("offset", (long)offset);
             return $"SELECT {PostgresRows.ReadColumns} FROM connections {where} ORDER BY id {(ascending ? "ASC" : "DESC")} LIMIT @limit OFFSET @offset";
-        }, r => items.Add(HistoryRows.Read(r)), ct);
+        }, r => items.Add(DuckDbRows.Read(r)), ct);
         return items;
     }
 
@@ -54,7 +55,7 @@ public sealed partial class PostgresHistoryStore
         cmd.CommandText = $"SELECT {PostgresRows.ReadColumns} FROM connections {PostgresFilterSql.Where(filter, cmd)} ORDER BY id";
         await using var reader = await Wrap(() => cmd.ExecuteReaderAsync(ct));
         while (await Wrap(() => reader.ReadAsync(ct)))
-            yield return HistoryRows.Read(reader);
+            yield return DuckDbRows.Read(reader);
     }
 
     /// <remarks>

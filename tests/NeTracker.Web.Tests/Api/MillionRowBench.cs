@@ -5,6 +5,7 @@ using NeTracker.Probe.Model;
 using NeTracker.Web.History;
 using NeTracker.Web.Tests.History;
 using NeTracker.Web.Store;
+using NeTracker.Web.History.DuckDb;
 
 namespace NeTracker.Web.Tests.Api;
 
@@ -185,7 +186,7 @@ public sealed class MillionRowBench
                 CASE WHEN i % 4 = 0 THEN NULL ELSE 1 + i % 4000 END, CASE WHEN i % 4 = 0 THEN NULL ELSE 'nginx' END,
                 CASE WHEN i % 4 = 0 THEN NULL ELSE '/system.slice/nginx.service' END, CASE WHEN i % 4 = 2 THEN 'nginx.service' END,
                 CASE WHEN i % 4 = 0 THEN NULL ELSE i % 2 END,
-                {HistorySchema.DurationBucketSql("d")}, {DurationBins.Sql("d")}
+                {DuckDbSchema.DurationBucketSql("d")}, {DurationBins.Sql("d")}
             FROM (SELECT i, i % 3 = 0 AS v6, {SampleRecords.Epoch.Ticks} + i * {TimeSpan.TicksPerMillisecond * 10} AS end_ticks,
                          CAST(pow(10, 3 + 9.7 * ((i * 2654435761) % 1000003) / 1000003.0) AS BIGINT) // 100 * 100 AS d
                   FROM range({first}, {last + 1}) r(i))

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using DuckDB.NET.Data;
 using NeTracker.Web.History;
+using NeTracker.Web.History.DuckDb;
 
 namespace NeTracker.Web.Tests.History;
 
@@ -30,7 +31,7 @@ public sealed class ChartQueryBench(ITestOutputHelper output)
             var to = from + rows * 100_000 + 1;
             Run(db, "CREATE TABLE connections (end_ticks BIGINT, duration_ns BIGINT, duration_bucket SMALLINT, duration_bin TINYINT)");
             Run(db, $"""
-                INSERT INTO connections SELECT {from} + i * 100000, d, {HistorySchema.DurationBucketSql("d")}, {DurationBins.Sql("d")}
+                INSERT INTO connections SELECT {from} + i * 100000, d, {DuckDbSchema.DurationBucketSql("d")}, {DurationBins.Sql("d")}
                 FROM (SELECT i, CAST(pow(10, 3 + 9.7 * ((i * 2654435761) % 1000003) / 1000003.0) AS BIGINT) // 100 * 100 AS d FROM range(0, {rows}) r(i))
                 """);
             var where = $"WHERE end_ticks >= {from} AND end_ticks < {to}";
@@ -63,7 +64,7 @@ public sealed class ChartQueryBench(ITestOutputHelper output)
             }
             Assert.All(counts.Values, c => Assert.Equal(rows, c));
             // Same rows in the same heat-map cells either way.
-            Assert.Equal(0L, Scalar(db, $"SELECT count(*) FROM connections WHERE duration_bin <> {DurationBins.Sql()} OR duration_bucket <> {HistorySchema.DurationBucketSql()}"));
+            Assert.Equal(0L, Scalar(db, $"SELECT count(*) FROM connections WHERE duration_bin <> {DurationBins.Sql()} OR duration_bucket <> {DuckDbSchema.DurationBucketSql()}"));
         }
         finally
         {
