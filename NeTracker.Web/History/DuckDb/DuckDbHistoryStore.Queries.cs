@@ -24,7 +24,7 @@ public sealed partial class DuckDbHistoryStore
                 cmd.Parameters.Add(new DuckDBParameter("after", after));
             }
             var where = FilterSql.Where(filter, cmd, keyset);
-            cmd.CommandText = $"SELECT {DuckDbRows.Columns} FROM connections {where} ORDER BY id {(ascending ? "ASC" : "DESC")} LIMIT $limit OFFSET $offset";
+            cmd.CommandText = $"SELECT {HistoryColumns.Read} FROM connections {where} ORDER BY id {(ascending ? "ASC" : "DESC")} LIMIT $limit OFFSET $offset";
             cmd.Parameters.Add(new DuckDBParameter("limit", (long)limit));
             cmd.Parameters.Add(new DuckDBParameter("offset", (long)offset));
             var items = new List<ConnectionRecord>(Math.Min(limit, 1024));
@@ -70,7 +70,7 @@ public sealed partial class DuckDbHistoryStore
         using var db = OpenReader();
         using var cmd = db.CreateCommand();
         // Streaming: DuckDB hands over one chunk (2048 rows) at a time, not the whole result.
-        cmd.CommandText = $"SELECT {DuckDbRows.Columns} FROM connections {FilterSql.Where(filter, cmd)}";
+        cmd.CommandText = $"SELECT {HistoryColumns.Read} FROM connections {FilterSql.Where(filter, cmd)}";
         cmd.UseStreamingMode = true;
         using var reader = Run(cmd);
         while (Next(reader, ct))

@@ -1,28 +1,12 @@
 namespace NeTracker.Web.History.DuckDb;
 
-/// <summary>Retention by age (end time) and by row count (keep the highest ids), periodic.</summary>
+/// <summary>Retention by age (end time) and by row count (keep the highest ids), run periodically by the shell.</summary>
 /// <remarks>
 /// Deletes run on their own connection, beside the writer: DuckDB's MVCC lets a delete of old
 /// rows and an append of new ones proceed together, so ingest never waits for a clean-up.
 /// </remarks>
 public sealed partial class DuckDbHistoryStore
 {
-    private async Task RetentionLoopAsync()
-    {
-        using var timer = new PeriodicTimer(_options.RetentionInterval, _time);
-        try
-        {
-            do
-            {
-                await RunRetentionAsync(_abandon.Token).ConfigureAwait(false);
-            }
-            while (await timer.WaitForNextTickAsync(_abandon.Token).ConfigureAwait(false));
-        }
-        catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
-        {
-        }
-    }
-
     /// <summary>Deletes what retention says; returns the number of rows removed (0 when the database is failing).</summary>
     public Task<long> RunRetentionAsync(CancellationToken ct) => Task.Run(() =>
     {
@@ -53,8 +37,8 @@ public sealed partial class DuckDbHistoryStore
             if (removed > 0)
             {
                 cmd.CommandText = "SELECT count(*) FROM connections";
-                Interlocked.Exchange(ref _rows, Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
-                Interlocked.Add(ref _retentionDeleted, removed);
+                _shell.Rows = Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+                _shell.RetentionRemoved(removed);
                 _log.LogInformation("History retention removed {Count} records", removed);
             }
         }

@@ -3,34 +3,21 @@ using NeTracker.Probe.Model;
 
 namespace NeTracker.Web.History.DuckDb;
 
-/// <summary>The background writer: open/migrate/import, appender batches, retry with back-off, drain on stop.</summary>
-public sealed partial class DuckDbHistoryStore
+/// <summary>
+/// The append: one appender inside one transaction per commit; open, migrate and import on first
+/// use. The queue, the loop, the retries and the counters are the shell's (HistoryWriterShell.cs).
+/// </summary>
+public sealed partial class DuckDbHistoryStore : IHistoryAppend<IReadOnlyList<ConnectionRecord>>
 {
     private readonly Lock _gate = new();
-    private readonly List<ConnectionRecord> _unwritten = [];
-    private readonly CancellationTokenSource _abandon = new();
     private volatile DuckDBConnection? _writer;
     private volatile string? _import;
     private int _schemaVersion;
-    private DateTime? _lastWriteUtc;
-    private Task? _writerLoop, _retentionLoop;
-    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    // Commit without gathering until every record accepted before this count is written or dropped
-    // (a flush, a stop, a full batch waiting): several commits when more than a batch is waiting.
-    // Raised by the requester before it completes _commitNow.
-    private long _commitThrough;
-    private TaskCompletionSource _commitNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    // Accepted records given up at shutdown (as opposed to rejected by a full queue at Enqueue).
-    private long _droppedAccepted;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         RemoveStaleExports();
-        // Supervised: what a record causes is set aside inside (Isolation.cs); anything else restarts the loop, shown on Health.
-        _writerLoop ??= Task.Run(() => _loops.RunAsync(WriterLoop, _ => WriteLoopAsync(), _abandon.Token), CancellationToken.None);
-        _retentionLoop ??= Task.Run(RetentionLoopAsync, CancellationToken.None);
+        _shell.Start(RunRetentionAsync);
         return Task.CompletedTask;
     }
 
@@ -38,16 +25,7 @@ public sealed partial class DuckDbHistoryStore
     /// fires first (a failing disk), the rest is counted as dropped.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _queue.Writer.TryComplete();
-        RequestCommit();
-        using (cancellationToken.Register(_abandon.Cancel))
-        {
-            if (_writerLoop is not null)
-                await _writerLoop.ConfigureAwait(false);
-        }
-        await _abandon.CancelAsync().ConfigureAwait(false);
-        if (_retentionLoop is not null)
-            await _retentionLoop.ConfigureAwait(false);
+        await _shell.StopAsync(cancellationToken).ConfigureAwait(false);
         CloseWriter();
     }
 
@@ -59,113 +37,38 @@ public sealed partial class DuckDbHistoryStore
     }
 
     /// <summary>Completes when every record accepted before the call is written or dropped (tests, shutdown).</summary>
-    public async Task FlushAsync(CancellationToken ct)
+    public Task FlushAsync(CancellationToken ct) => _shell.FlushAsync(ct);
+
+    int IHistoryAppend<IReadOnlyList<ConnectionRecord>>.Count(IReadOnlyList<ConnectionRecord> unit) => unit.Count;
+
+    (IReadOnlyList<ConnectionRecord>, IReadOnlyList<ConnectionRecord>) IHistoryAppend<IReadOnlyList<ConnectionRecord>>.Split(IReadOnlyList<ConnectionRecord> unit, int at) =>
+        ([.. unit.Take(at)], [.. unit.Skip(at)]);
+
+    // Opened on the first write or query (LastId, a reader): the loop has nothing to wait for.
+    Task<bool> IHistoryAppend<IReadOnlyList<ConnectionRecord>>.PrepareAsync(CancellationToken ct) => Task.FromResult(true);
+
+    Task<Appended> IHistoryAppend<IReadOnlyList<ConnectionRecord>>.AppendAsync(IReadOnlyList<IReadOnlyList<ConnectionRecord>> units, int records, CancellationToken ct) =>
+        Task.FromResult(TryWrite(units, records));
+
+    string IHistoryAppend<IReadOnlyList<ConnectionRecord>>.Describe(IReadOnlyList<ConnectionRecord> single) =>
+        $"record {single[0].Id} (end {SchemaNames.Of(single[0].EndUtc)})";
+
+    void IHistoryAppend<IReadOnlyList<ConnectionRecord>>.SetAside(IReadOnlyList<ConnectionRecord> single)
     {
-        var target = Interlocked.Read(ref _accepted);
-        RequestCommit();
-        while (true)
-        {
-            var progress = Volatile.Read(ref _progress).Task;
-            if (Interlocked.Read(ref _written) + Interlocked.Read(ref _droppedAccepted) + Interlocked.Read(ref _setAside) >= target)
-                return;
-            await progress.WaitAsync(ct).ConfigureAwait(false);
-        }
+        // Nobody waits for ingest's records: the count and Health say it.
     }
 
-    /// <summary>Ends the writer's gathering waits at once until what is accepted now is written.</summary>
-    private void RequestCommit()
+    void IHistoryAppend<IReadOnlyList<ConnectionRecord>>.Abandon(IReadOnlyList<ConnectionRecord> unit)
     {
-        RaiseTo(ref _commitThrough, Interlocked.Read(ref _accepted));
-        // Full fences on both sides (here and in GatherAsync): either the writer sees the target, or
-        // this sees the completion source the writer waits on.
-        Volatile.Read(ref _commitNow).TrySetResult();
-    }
-
-    private bool CommitRequested =>
-        Interlocked.Read(ref _written) + Interlocked.Read(ref _droppedAccepted) + Interlocked.Read(ref _setAside) < Interlocked.Read(ref _commitThrough);
-
-    /// <summary>
-    /// Waits up to <see cref="HistoryOptions.CommitInterval"/> after the first records of a commit
-    /// arrived, so that one commit carries everything that came meanwhile.
-    /// </summary>
-    private async Task GatherAsync()
-    {
-        if (_options.CommitInterval <= TimeSpan.Zero)
-            return;
-        var now = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Interlocked.Exchange(ref _commitNow, now);
-        if (!CommitRequested)
-        {
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
-            await Task.WhenAny(now.Task, Task.Delay(_options.CommitInterval, _time, wait.Token)).ConfigureAwait(false);
-            await wait.CancelAsync().ConfigureAwait(false);
-        }
-        _abandon.Token.ThrowIfCancellationRequested();
-    }
-
-    private void SignalProgress() => Interlocked.Exchange(ref _progress, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-
-    private async Task WriteLoopAsync()
-    {
-        var delay = _options.RetryDelay;
-        var reader = _queue.Reader;
-        try
-        {
-            while (true)
-            {
-                // Commits of exactly MaxBatchRecords while more wait (whole DuckDB row groups, see
-                // HistoryOptions); what is left over waits for the next commit.
-                if (_unwritten.Count < _options.MaxBatchRecords)
-                {
-                    if (_unwritten.Count == 0 && !await reader.WaitToReadAsync(_abandon.Token).ConfigureAwait(false))
-                        return;
-                    if (Interlocked.Read(ref _pending) < _options.MaxBatchRecords)
-                        await GatherAsync().ConfigureAwait(false);
-                    while (_unwritten.Count < _options.MaxBatchRecords && reader.TryRead(out var batch))
-                        _unwritten.AddRange(batch);
-                }
-                var count = Math.Min(_unwritten.Count, _options.MaxBatchRecords);
-                // A batch a record makes fail is written in halves until that record is alone, and
-                // it is set aside (Isolation.cs); only storage failures keep the records and retry.
-                var handled = TryWrite(_unwritten, 0, count) switch
-                {
-                    WriteOutcome.Written => count,
-                    WriteOutcome.RecordFailure => Isolate(_unwritten, 0, count),
-                    _ => 0,
-                };
-                _unwritten.RemoveRange(0, handled);
-                if (handled == count)
-                {
-                    delay = _options.RetryDelay;
-                    continue;
-                }
-                // Keep the records, wait, retry: the queue fills meanwhile and Enqueue drops beyond the bound.
-                await Task.Delay(delay, _time, _abandon.Token).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));
-            }
-        }
-        catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
-        {
-            var lost = _unwritten.Count;
-            _unwritten.Clear();
-            while (reader.TryRead(out var batch))
-                lost += batch.Count;
-            if (lost > 0)
-                _log.LogError("History: {Count} records were not written at shutdown: {Error}", lost, _health.Failure?.Message);
-            Interlocked.Add(ref _pending, -lost);
-            Interlocked.Add(ref _dropped, lost);
-            Interlocked.Add(ref _droppedAccepted, lost);
-            SignalProgress();
-        }
     }
 
     /// <summary>
-    /// The first <paramref name="count"/> records through one appender inside one explicit
-    /// transaction, so a batch is stored whole or not at all: a full disk can fail the appender's
-    /// own flush half-way, and without the transaction the retry stored those rows twice. After a failure, rows the database already
+    /// The records through one appender inside one explicit transaction, so a commit is stored whole
+    /// or not at all: a full disk can fail the appender's own flush half-way, and without the
+    /// transaction the retry stored those rows twice. After a failure, rows the database already
     /// holds (ids at or below its highest) are skipped as well.
     /// </summary>
-    private WriteOutcome TryWrite(List<ConnectionRecord> unwritten, int offset, int count)
+    private Appended TryWrite(IReadOnlyList<IReadOnlyList<ConnectionRecord>> units, int records)
     {
         try
         {
@@ -173,7 +76,7 @@ public sealed partial class DuckDbHistoryStore
             {
                 var writer = OpenWriter();
                 var stored = long.MinValue;
-                if (Interlocked.Read(ref _failedWrites) > 0)
+                if (_shell.FailedWrites > 0)
                 {
                     using var highest = writer.CreateCommand();
                     highest.CommandText = "SELECT coalesce(max(id), 0) FROM connections";
@@ -183,10 +86,13 @@ public sealed partial class DuckDbHistoryStore
                 var appender = writer.CreateAppender("connections");
                 try
                 {
-                    for (var i = offset; i < offset + count; i++)
+                    foreach (var unit in units)
                     {
-                        if (unwritten[i].Id > stored)
-                            DuckDbRows.Append(appender, unwritten[i]);
+                        foreach (var r in unit)
+                        {
+                            if (r.Id > stored)
+                                DuckDbRows.Append(appender, r);
+                        }
                     }
                     appender.Close();
                 }
@@ -196,29 +102,20 @@ public sealed partial class DuckDbHistoryStore
                 }
                 tx.Commit();
             }
-            var max = unwritten[offset + count - 1].Id;
-            if (max > Interlocked.Read(ref _persistedMaxId))
-                Interlocked.Exchange(ref _persistedMaxId, max);
-            Interlocked.Add(ref _rows, count);
-            Interlocked.Add(ref _written, count);
-            Interlocked.Add(ref _pending, -count);
-            _lastWriteUtc = _time.GetUtcNow().UtcDateTime;
+            Atomic.RaiseTo(ref _persistedMaxId, units[^1][^1].Id);
             MarkHealthy();
-            SignalProgress();
-            return WriteOutcome.Written;
+            return new Appended(WriteOutcome.Written, records);
         }
         catch (Exception e) when (IsRecordFailure(e))
         {
-            _lastRecordFailure = e;
             // DuckDB invalidates a connection after a failed append; the next write opens a fresh one.
             CloseWriter();
-            return WriteOutcome.RecordFailure;
+            return new Appended(WriteOutcome.RecordFailure, Failure: e);
         }
         catch (Exception e) when (DuckDbErrors.IsStorageFailure(e))
         {
-            Interlocked.Increment(ref _failedWrites);
             MarkFailing(e);
-            return WriteOutcome.StorageFailure;
+            return new Appended(WriteOutcome.StorageFailure);
         }
     }
 
@@ -257,7 +154,7 @@ public sealed partial class DuckDbHistoryStore
             if (File.Exists(legacy))
                 _import = new SqliteImport(legacy, _log).Run(db);
             Interlocked.Exchange(ref _persistedMaxId, Scalar(db, "SELECT COALESCE(max(id), 0) FROM connections"));
-            Interlocked.Exchange(ref _rows, Scalar(db, "SELECT count(*) FROM connections"));
+            _shell.Rows = Scalar(db, "SELECT count(*) FROM connections");
             _writer = db;
             return db;
         }
@@ -277,11 +174,11 @@ public sealed partial class DuckDbHistoryStore
         }
     }
 
-    private void MarkHealthy() => _health.Recovered(DatabasePath);
+    private void MarkHealthy() => _shell.Health.Recovered(DatabasePath);
 
     private void MarkFailing(Exception e)
     {
-        _health.Failed(e, DuckDbErrors.Describe(e, DatabasePath));
+        _shell.Health.Failed(e, DuckDbErrors.Describe(e, DatabasePath));
         // Reopen from scratch next time: the file may have been replaced, remounted or repaired, and
         // DuckDB invalidates an instance after a failed write; it is released when its last connection closes.
         CloseWriter();

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.Options;
 using NeTracker.Probe.Model;
@@ -13,7 +12,8 @@ namespace NeTracker.Web.History.DuckDb;
 /// Connection history in one embedded DuckDB file. Ingest hands batches to <see cref="Enqueue"/>,
 /// which never blocks or throws; one background writer drains a bounded queue through DuckDB's
 /// appender — gathering for CommitInterval, committing whole row groups while more wait
-/// (HistoryOptions.MaxBatchRecords) — and retries what it could not write (Writer.cs). Queries open
+/// (HistoryOptions.MaxBatchRecords) — and retries what it could not write: the queue and the loop are
+/// the shell both providers share (<see cref="HistoryWriterShell{TUnit}"/>), the append is Writer.cs. Queries open
 /// their own connections to the same database instance (Queries.cs, Aggregates.cs), so reads
 /// never wait for the writer; DuckDB's MVCC gives each a consistent snapshot.
 /// </summary>
@@ -22,7 +22,7 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
     private readonly HistoryOptions _options;
     private readonly ILogger<DuckDbHistoryStore> _log;
     private readonly TimeProvider _time;
-    private readonly WriterHealth _health;
+    private readonly HistoryWriterShell<IReadOnlyList<ConnectionRecord>> _shell;
 
     /// <summary>
     /// One string for every connection: DuckDB.NET shares one database instance between the
@@ -30,22 +30,17 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
     /// </summary>
     private readonly string _connectionString;
 
-    // Unbounded channel, bounded by _pending: a batch counts in full, so the bound is in records.
-    private readonly Channel<IReadOnlyList<ConnectionRecord>> _queue =
-        Channel.CreateUnbounded<IReadOnlyList<ConnectionRecord>>(new() { SingleReader = true });
-
-    private readonly BackgroundLoops _loops;
-    private long _pending, _accepted, _written, _dropped, _failedWrites, _retentionDeleted, _rows;
     private long _persistedMaxId, _enqueuedMaxId;
 
     public DuckDbHistoryStore(IOptions<NeTrackerOptions> app, IOptions<HistoryOptions> options,
         ILogger<DuckDbHistoryStore> log, TimeProvider time, BackgroundLoops? loops = null)
     {
-        _loops = loops ?? new BackgroundLoops(time, Microsoft.Extensions.Logging.Abstractions.NullLogger<BackgroundLoops>.Instance);
         _options = options.Value;
         _log = log;
         _time = time;
-        _health = new WriterHealth(log, time);
+        // Gathers for CommitInterval: whole row groups per commit (HistoryOptions.MaxBatchRecords).
+        _shell = new(this, WriterLoop, gather: true, _options,
+            loops ?? new BackgroundLoops(time, Microsoft.Extensions.Logging.Abstractions.NullLogger<BackgroundLoops>.Instance), log, time);
         DataDirectory = Path.GetFullPath(app.Value.DataDirectory);
         DatabasePath = Path.Combine(DataDirectory, HistoryOptions.FileName);
         _connectionString = new DuckDBConnectionStringBuilder
@@ -76,54 +71,16 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
     {
         if (batch.Count == 0)
             return;
-        var pending = Interlocked.Add(ref _pending, batch.Count);
-        if (pending > _options.MaxQueuedRecords || !_queue.Writer.TryWrite(batch))
+        if (!_shell.TryQueue(batch))
         {
-            Interlocked.Add(ref _pending, -batch.Count);
-            Interlocked.Add(ref _dropped, batch.Count);
-            SignalProgress();
+            _shell.Dropped(batch.Count);
             return;
         }
-        Interlocked.Add(ref _accepted, batch.Count);
-        if (pending >= _options.MaxBatchRecords)
-            RequestCommit();
-        RaiseTo(ref _enqueuedMaxId, batch[^1].Id);
+        Atomic.RaiseTo(ref _enqueuedMaxId, batch[^1].Id);
     }
 
-    /// <summary>Sets <paramref name="field"/> to <paramref name="value"/> if that is higher, atomically.</summary>
-    private static void RaiseTo(ref long field, long value)
-    {
-        long seen;
-        while (value > (seen = Interlocked.Read(ref field)) && Interlocked.CompareExchange(ref field, value, seen) != seen)
-        {
-        }
-    }
-
-    public HistoryStats Stats
-    {
-        get
-        {
-            var failure = _health.Failure;
-            return new HistoryStats
-            {
-                DatabasePath = DatabasePath,
-                Healthy = failure is null,
-                Error = failure?.Message,
-                ErrorSinceUtc = failure?.SinceUtc,
-                SchemaVersion = _schemaVersion,
-                Rows = Interlocked.Read(ref _rows),
-                FileBytes = FileSize(DatabasePath) + FileSize(DatabasePath + ".wal"),
-                Queued = Interlocked.Read(ref _pending),
-                Written = Interlocked.Read(ref _written),
-                Dropped = Interlocked.Read(ref _dropped),
-                SetAside = Interlocked.Read(ref _setAside),
-                FailedWrites = Interlocked.Read(ref _failedWrites),
-                RetentionDeleted = Interlocked.Read(ref _retentionDeleted),
-                LastWriteUtc = _lastWriteUtc,
-                Import = _import,
-            };
-        }
-    }
+    public HistoryStats Stats =>
+        _shell.Stats(DatabasePath, _schemaVersion, FileSize(DatabasePath) + FileSize(DatabasePath + ".wal"), _import);
 
     private static long FileSize(string path)
     {
@@ -148,7 +105,7 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
     private DuckDBConnection OpenReader()
     {
         if (_writer is null && !TryOpen())
-            throw new HistoryUnavailableException(_health.Failure?.Message ?? $"{DatabasePath} is not open.");
+            throw new HistoryUnavailableException(_shell.Health.Failure?.Message ?? $"{DatabasePath} is not open.");
         var db = new DuckDBConnection(_connectionString);
         try
         {

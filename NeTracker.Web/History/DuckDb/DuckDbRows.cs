@@ -6,24 +6,9 @@ using NeTracker.Web.Store;
 
 namespace NeTracker.Web.History.DuckDb;
 
-/// <summary>The stored columns, written by the appender (<see cref="Append"/>) and read back (<see cref="Read"/>) in one order.</summary>
+/// <summary>A record written by the appender (<see cref="Append"/>, the table's order) and read back (<see cref="Read"/>, <see cref="HistoryColumns.Read"/>'s order).</summary>
 internal static class DuckDbRows
 {
-    /// <summary>
-    /// The record's columns in the order <see cref="Append"/> and <see cref="Read"/> use; the appender
-    /// adds the derived duration_bucket and duration_bin after owner_source (schema v3), then the
-    /// health columns (v4), which is the table's order.
-    /// </summary>
-    public const string Columns =
-        "id, host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
-        "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
-        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source, " +
-        HealthColumns;
-
-    /// <summary>Schema v4 (DuckDB) / v2 (PostgreSQL), in <see cref="ReadHealth"/>'s order.</summary>
-    public const string HealthColumns =
-        "retrans_c, retrans_s, zero_win_c, zero_win_s, zero_win_ns, rtt_min_ns, rtt_avg_ns, rtt_max_ns, rtt_samples, last_c_ticks, last_s_ticks";
-
     public static void Append(DuckDBAppender appender, ConnectionRecord r) =>
         appender.CreateRow()
             .AppendValue(r.Id)
@@ -70,7 +55,7 @@ internal static class DuckDbRows
             .AppendValue(r.LastSUtc?.Ticks)
             .EndRow();
 
-    /// <summary>A row of <c>ReadColumns</c> in that order, from either provider (DuckDB, PostgreSQL:
+    /// <summary>A row of <see cref="HistoryColumns.Read"/> in that order, from either provider (DuckDB, PostgreSQL:
     /// both keep the columns in these types).</summary>
     public static ConnectionRecord Read(DbDataReader x) => new()
     {
