@@ -4,6 +4,7 @@ using NeTracker.Probe.Model;
 using NeTracker.Probe.Owner;
 using NeTracker.Probe.RingBuffer;
 using NeTracker.Probe.Trace;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe;
 

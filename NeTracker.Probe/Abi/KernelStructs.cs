@@ -1,8 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using NeTracker.Probe.RingBuffer;
 
-namespace NeTracker.Probe.Kernel;
+namespace NeTracker.Probe.Abi;
 
 /// <summary><c>struct nt_key</c> of bpf/netracker.h (layout checked against BTF by a test).</summary>
 [StructLayout(LayoutKind.Sequential)]
@@ -41,7 +40,7 @@ public struct NtConn
     public ushort ClientPort;
     public ushort ServerPort;
     public uint Flags;
-    public Owner.NtOwner Owner;
+    public NtOwner Owner;
     public NtHealth Health;
 
     public static int SizeOf => Unsafe.SizeOf<NtConn>();

@@ -2,7 +2,7 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace NeTracker.Probe.RingBuffer;
+namespace NeTracker.Probe.Abi;
 
 /// <summary>
 /// <c>struct nt_event</c> of bpf/netracker.h, read in place from the ring buffer. The layout is

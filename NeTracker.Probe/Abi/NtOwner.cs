@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
-using NeTracker.Probe.RingBuffer;
+using NeTracker.Probe.Owner;
 
-namespace NeTracker.Probe.Owner;
+namespace NeTracker.Probe.Abi;
 
 /// <summary><c>struct nt_owner</c> of bpf/netracker.h: the socket-storage value and the last
 /// member of struct nt_conn (layout checked against BTF by a test).</summary>

@@ -1,4 +1,4 @@
-namespace NeTracker.Probe.Trace;
+namespace NeTracker.Probe.Abi;
 
 /// <summary>
 /// The C# mirror of bpf/netracker.h: the NTv1 line layout, the flag bits of the meta word and

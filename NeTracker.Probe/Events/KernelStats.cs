@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using NeTracker.Probe.Kernel;
 using NeTracker.Probe.Native;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.Events;
 

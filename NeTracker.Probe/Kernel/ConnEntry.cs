@@ -1,5 +1,6 @@
 using System.Net;
 using NeTracker.Probe.Model;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.Kernel;
 

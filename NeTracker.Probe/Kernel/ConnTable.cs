@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using NeTracker.Probe.Model;
 using NeTracker.Probe.Native;
 using NeTracker.Probe.RingBuffer;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.Kernel;
 

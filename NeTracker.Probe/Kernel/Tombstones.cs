@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using NeTracker.Probe.Native;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.Kernel;
 

@@ -3,8 +3,9 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using NeTracker.Probe.Kernel;
 using NeTracker.Probe.RingBuffer;
+using NeTracker.Probe.Abi;
 
-namespace NeTracker.Probe.Tests.RingBuffer;
+namespace NeTracker.Probe.Tests.Abi;
 
 /// <summary>
 /// struct nt_event as clang lays it out for the BPF target (read back from the BTF of an object
@@ -29,7 +30,7 @@ public sealed class NtEventLayoutTests
     [InlineData("nt_dir", typeof(NtDir))]
     [InlineData("nt_ifdrops", typeof(NtIfDrops))]
     [InlineData("nt_tomb", typeof(NtTomb))]
-    [InlineData("nt_owner", typeof(NeTracker.Probe.Owner.NtOwner))]
+    [InlineData("nt_owner", typeof(NtOwner))]
     public void Size_and_every_offset_match_the_header(string cName, Type type)
     {
         var (size, members) = BtfLayout(cName);
@@ -60,7 +61,7 @@ public sealed class NtEventLayoutTests
         Assert.Contains("#define NT_EV_OWNER_PROC\t(1u << 3)", header, StringComparison.Ordinal);
         Assert.Equal(1 << 3, NtEvent.FlagOwnerProc);
         Assert.Contains("#define NT_OWNER_PROC\t\t(1u << 0)", header, StringComparison.Ordinal);
-        Assert.Equal(1u << 0, NeTracker.Probe.Owner.NtOwner.FlagProc);
+        Assert.Equal(1u << 0, NtOwner.FlagProc);
     }
 
     private static string Pascal(string snake)

@@ -1,8 +1,9 @@
 using System.Text.RegularExpressions;
 using NeTracker.Probe.Model;
 using NeTracker.Probe.Trace;
+using NeTracker.Probe.Abi;
 
-namespace NeTracker.Probe.Tests.Trace;
+namespace NeTracker.Probe.Tests.Abi;
 
 /// <summary>bpf/netracker.h and TraceLineFormat must agree on every constant.</summary>
 public partial class TraceLineFormatTests

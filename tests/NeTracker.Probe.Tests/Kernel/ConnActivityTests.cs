@@ -1,6 +1,7 @@
 using System.Net;
 using NeTracker.Probe.Kernel;
 using NeTracker.Probe.Model;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.Tests.Kernel;
 

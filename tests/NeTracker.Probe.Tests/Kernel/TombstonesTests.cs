@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using NeTracker.Probe.Kernel;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.Tests.Kernel;
 
