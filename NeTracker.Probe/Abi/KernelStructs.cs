@@ -51,7 +51,7 @@ public struct NtConn
 public struct NtDir
 {
     /// <summary>NT_TICK_SHIFT of bpf/netracker.h.</summary>
-    public const int TickShift = 24;
+    [Mirrors("NT_TICK_SHIFT")] public const int TickShift = 24;
     public const ulong TickNs = 1UL << TickShift;
 
     public uint Nxt;

@@ -12,13 +12,13 @@ namespace NeTracker.Probe.Abi;
 [StructLayout(LayoutKind.Sequential)]
 public struct NtEvent
 {
-    public const byte Version = 2;
+    [Mirrors("NT_EVENT_VERSION")] public const byte Version = 2;
 
     /// <summary>NT_EV_* flags.</summary>
-    public const ushort FlagIpv6 = 1 << 0;
-    public const ushort FlagPartial = 1 << 1;
-    public const ushort FlagOwner = 1 << 2;
-    public const ushort FlagOwnerProc = 1 << 3;
+    [Mirrors("NT_EV_IPV6")] public const ushort FlagIpv6 = 1 << 0;
+    [Mirrors("NT_EV_PARTIAL")] public const ushort FlagPartial = 1 << 1;
+    [Mirrors("NT_EV_OWNER")] public const ushort FlagOwner = 1 << 2;
+    [Mirrors("NT_EV_OWNER_PROC")] public const ushort FlagOwnerProc = 1 << 3;
 
     public ushort Size;
     public byte EventVersion;

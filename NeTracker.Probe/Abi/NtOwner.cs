@@ -9,7 +9,7 @@ namespace NeTracker.Probe.Abi;
 public struct NtOwner
 {
     /// <summary>NT_OWNER_PROC: written by <see cref="ProcOwnerFill"/>, not by the kernel program.</summary>
-    public const uint FlagProc = 1 << 0;
+    [Mirrors("NT_OWNER_PROC")] public const uint FlagProc = 1 << 0;
 
     public uint Pid;
     public uint Flags;
