@@ -8,6 +8,7 @@ using NeTracker.Web.Components.Pages;
 using NeTracker.Web.Health;
 using NeTracker.Web.Ingest;
 using NeTracker.Web.Store;
+using NeTracker.Web.Fleet;
 
 namespace NeTracker.Web;
 
@@ -66,33 +67,10 @@ public static class LiveServices
             .AddHubOptions<ConnectionsHub>(o => o.MaximumReceiveMessageSize = ConnectionsHub.MaxMessageBytes)
             .AddJsonProtocol(o => RecordJson.Configure(o.PayloadSerializerOptions))
             .AddMessagePackProtocol(o => o.SerializerOptions = RecordMessagePack.Options);
-        // Fleet mode: every hub message goes through Redis, so any replica's subscribers get every replica's records.
+        // Fleet mode (the Redis backplane): Fleet/FleetServices.cs.
         var live = builder.Configuration.GetSection(LiveOptions.Section).Get<LiveOptions>() ?? new LiveOptions();
         if (live.Backplane == "redis" && !string.IsNullOrWhiteSpace(live.Redis))
-        {
-            signalR.AddStackExchangeRedis(live.Redis, o =>
-            {
-                ClusterGroupsMonitor.Configure(o.Configuration);
-                o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal(ClusterGroupsMonitor.ChannelPrefix);
-            });
-            // Only the connections hub goes through Redis. Blazor's circuits stay on their replica
-            // (the balancer is sticky) with the default in-process manager, so the pages keep
-            // working — history, Health — while Redis is away.
-            services.RemoveAll(typeof(Microsoft.AspNetCore.SignalR.HubLifetimeManager<>));
-            services.AddSingleton(typeof(Microsoft.AspNetCore.SignalR.HubLifetimeManager<>), typeof(Microsoft.AspNetCore.SignalR.DefaultHubLifetimeManager<>));
-            services.AddSingleton<Microsoft.AspNetCore.SignalR.HubLifetimeManager<ConnectionsHub>,
-                Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisHubLifetimeManager<ConnectionsHub>>();
-            services.AddSingleton<ClusterGroupsMonitor>();
-            services.AddHostedService(sp => sp.GetRequiredService<ClusterGroupsMonitor>());
-            services.AddSingleton<IHealthReporter>(sp => sp.GetRequiredService<ClusterGroupsMonitor>());
-            // The pages of every replica show the whole fleet.
-            services.AddSingleton<RemoteRecords>();
-            services.AddSingleton<ReplicaFeed>();
-            services.AddHostedService(sp => sp.GetRequiredService<ReplicaFeed>());
-            // Degraded, not Unhealthy: history and this replica's pages go on; a restart would not bring Redis back.
-            services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
-                "redis", sp => sp.GetRequiredService<ClusterGroupsMonitor>(), Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, ["live"]));
-        }
+            services.AddNeTrackerFleet(signalR, live.Redis);
     }
 
     // Any authenticated caller connects (an agent key has only publish); each method asks for its scope (Security/HubGuard.cs).

@@ -4,8 +4,10 @@ using Microsoft.Extensions.Options;
 using NeTracker.Web.Configuration;
 using NeTracker.Web.Health;
 using StackExchange.Redis;
+using NeTracker.Web.Hubs;
+using NeTracker.Web.Ingest;
 
-namespace NeTracker.Web.Hubs;
+namespace NeTracker.Web.Fleet;
 
 /// <summary>
 /// With the Redis backplane: which hub groups have members on any replica, and whether Redis is

@@ -2,29 +2,30 @@ using MessagePack;
 using Microsoft.Extensions.Options;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Configuration;
+using NeTracker.Web.Hubs;
 using NeTracker.Web.Ingest;
 using NeTracker.Web.Store;
 using StackExchange.Redis;
 
-namespace NeTracker.Web.Hubs;
+namespace NeTracker.Web.Fleet;
 
 /// <summary>
 /// With the Redis backplane, the pages of every replica show the whole fleet: each replica
 /// publishes the records it ingests (MessagePack, one message per ≈100 ms) on one Redis channel,
 /// and a replica with someone watching its pages subscribes and adds the others' records to its
-/// live store (<see cref="IngestService.AppendRemote"/>: numbered locally, never stored or re-sent).
+/// live store (<see cref="IngestService.AppendReplica"/>: numbered locally, routed as
+/// <see cref="RecordOrigin.Replica"/>, so never stored, broadcast or re-sent).
 /// Hub subscribers need none of this: the backplane already brings them every replica's batches.
 /// </summary>
 /// <remarks>
 /// "Nobody watching, nothing serialised", across replicas: a replica subscribes to the channel
-/// only while it has a page open or a hub stream (the store's subscribers and watchers beyond
-/// its own two: the broadcaster and this feed), and a replica publishes only while
+/// only while it has a page open or a hub stream (the store's subscribers, and its watchers that
+/// take other replicas' records: not the broadcaster's nor this feed's), and a replica publishes only while
 /// <c>PUBSUB NUMSUB</c> counts a subscriber other than itself; both checked every 250 ms.
 /// </remarks>
 public sealed class ReplicaFeed(
     ConnectionStore store,
     IngestService ingest,
-    RemoteRecords remote,
     IOptions<LiveOptions> options,
     TimeProvider time,
     ILogger<ReplicaFeed> log,
@@ -38,9 +39,6 @@ public sealed class ReplicaFeed(
 
     private static readonly RedisChannel Channel = RedisChannel.Literal(ClusterGroupsMonitor.ChannelPrefix + "replica-records");
     private static readonly TimeSpan SendInterval = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>The watchers this replica always has: the hub broadcaster's and this feed's.</summary>
-    private const int OwnWatchers = 2;
 
     private readonly Guid _replica = Guid.NewGuid();
     private volatile bool _othersListen;
@@ -61,14 +59,15 @@ public sealed class ReplicaFeed(
 
     private async Task PublishAsync(ConnectionMultiplexer redis, CancellationToken ct)
     {
-        using var watcher = store.Watch(ConnectionFilter.None);
+        using var watcher = store.Watch(ConnectionFilter.None, RecordRoutes.ToReplicas);
         var bus = redis.GetSubscriber();
         try
         {
             await foreach (var batches in watcher.Reader.ReadBatchesAsync(SendInterval, time, 256, ct))
             {
-                if (!_othersListen || remote.Local(JoinedBatch.Of(batches)) is not { Count: > 0 } own)
+                if (!_othersListen)
                     continue;
+                var own = JoinedBatch.Of(batches);
                 try
                 {
                     await bus.PublishAsync(Channel, Encode(_replica, own));
@@ -96,7 +95,7 @@ public sealed class ReplicaFeed(
             {
                 try
                 {
-                    var watching = store.SubscriberCount > 0 || store.WatcherCount > OwnWatchers;
+                    var watching = store.SubscriberCount > 0 || store.WatchersOf(RecordOrigin.Replica) > 0;
                     if (watching != _subscribed)
                     {
                         if (watching)
@@ -144,7 +143,7 @@ public sealed class ReplicaFeed(
             // Anyone who can write to Redis can publish here: the records pass the same check as an agent's.
             var records = gate is null ? decoded : gate.Valid(decoded, LoopName);
             Interlocked.Add(ref _received, records.Length);
-            ingest.AppendRemote(records);
+            ingest.AppendReplica(records);
         }
         catch (MessagePackSerializationException e)
         {

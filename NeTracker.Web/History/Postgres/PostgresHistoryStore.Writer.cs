@@ -131,8 +131,6 @@ public sealed partial class PostgresHistoryStore : IHistoryAppend<PostgresHistor
                     continue;
                 // A key claimed once: the same batch queued twice (an agent's retry) is new only the first time.
                 var mine = p.Records.Where(k => fresh.Remove((k.Agent, k.Run, k.Seq))).Select(k => k.Record).ToArray();
-                foreach (var r in mine)
-                    _storedByAgent.AddOrUpdate(r, this);
                 p.Stored.TrySetResult(mine);
             }
             MarkHealthy();

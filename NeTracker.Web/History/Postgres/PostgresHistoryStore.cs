@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NeTracker.Probe.Model;
@@ -30,12 +29,6 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
     /// <summary>The in-process probe's records are keyed (agent = this host, run = this process, seq = ingest id).</summary>
     private readonly string _localAgent = "local:" + Environment.MachineName;
     private readonly Guid _localRun = Guid.NewGuid();
-
-    /// <summary>
-    /// Agent records this store already wrote before ingest handed them on: <see cref="Enqueue"/>
-    /// skips them. Weak keys, so the table empties as the records leave the live store.
-    /// </summary>
-    private readonly ConditionalWeakTable<ConnectionRecord, object> _storedByAgent = [];
 
     private long _refused, _bytes;
 
@@ -73,14 +66,11 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
 
     public void Enqueue(IReadOnlyList<ConnectionRecord> batch)
     {
-        List<KeyedRecord>? keyed = null;
+        // Agents' records stored by StoreAgentBatchAsync never come here (Ingest/RecordRoutes.cs).
+        var keyed = new List<KeyedRecord>(batch.Count);
         foreach (var r in batch)
-        {
-            if (_storedByAgent.TryGetValue(r, out _))
-                continue;
-            (keyed ??= new(batch.Count)).Add(new KeyedRecord(_localAgent, _localRun, r.Id, r));
-        }
-        if (keyed is null)
+            keyed.Add(new KeyedRecord(_localAgent, _localRun, r.Id, r));
+        if (keyed.Count == 0)
             return;
         if (!_shell.TryQueue(new Pending(keyed, null)))
             _shell.Dropped(keyed.Count);

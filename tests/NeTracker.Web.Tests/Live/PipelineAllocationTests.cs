@@ -56,7 +56,7 @@ public sealed class PipelineAllocationTests
 
     // What the hub does per send: take what the store pushed, encode it as one message.
     private static void RunTicks(IngestService ingest, ConnectionStore.Watcher hubWatcher, ArrayBufferWriter<byte> encoded,
-        List<IReadOnlyList<ConnectionRecord>[]> ticks)
+        List<IngestService.OriginBatch[]> ticks)
     {
         foreach (var tick in ticks)
         {
@@ -70,13 +70,13 @@ public sealed class PipelineAllocationTests
     }
 
     // Two batches per tick (as when the probe delivered twice within one ingest interval), two interfaces.
-    private static List<IReadOnlyList<ConnectionRecord>[]> MakeTicks(int n, TimeProvider time)
+    private static List<IngestService.OriginBatch[]> MakeTicks(int n, TimeProvider time)
     {
         var end = time.GetUtcNow().UtcDateTime.AddSeconds(-1);
-        return [.. Enumerable.Range(0, n).Select(_ => new IReadOnlyList<ConnectionRecord>[]
+        return [.. Enumerable.Range(0, n).Select(_ => new IngestService.OriginBatch[]
         {
-            Enumerable.Range(0, BatchSize).Select(i => Records.Make(0, iface: "veth0", clientPort: 10_000 + i, endUtc: end)).ToArray(),
-            Enumerable.Range(0, BatchSize).Select(i => Records.Make(0, iface: "veth1", clientPort: 10_000 + i, endUtc: end, durationNs: 10_000 + i)).ToArray(),
+            new(RecordOrigin.Probe, Enumerable.Range(0, BatchSize).Select(i => Records.Make(0, iface: "veth0", clientPort: 10_000 + i, endUtc: end)).ToArray()),
+            new(RecordOrigin.Probe, Enumerable.Range(0, BatchSize).Select(i => Records.Make(0, iface: "veth1", clientPort: 10_000 + i, endUtc: end, durationNs: 10_000 + i)).ToArray()),
         })];
     }
 
