@@ -16,34 +16,31 @@ namespace NeTracker.Web;
 public static class LiveServices
 {
     /// <summary>Configuration section bound to <see cref="ProbeOptions"/> for the in-process probe.</summary>
-    public const string ProbeOptionsSection = "NeTracker:Probe";
+    public const string ProbeOptionsSection = ProbeHostOptions.Section;
 
     public static void AddNeTrackerLive(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<LiveOptions>()
-            .Bind(builder.Configuration.GetSection(LiveOptions.Section))
-            .ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<LiveOptions>, ValidateLiveOptions>();
+        services.AddNeTrackerOptions<LiveOptions, ValidateLiveOptions>(builder.Configuration, LiveOptions.Section);
+        // What registration itself decides on (a probe at all, Redis); validated at start with the rest.
+        var live = builder.Configuration.Read<LiveOptions>(LiveOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ConnectionStore>();
         services.AddSingleton<LiveRenderCounter>();
         // The in-process probe, unless this dashboard only receives remote agents. Everything
         // (pages, REST, metrics) reaches it through ProbeHostedService.Probe/Ready, once started;
         // the container disposes it at shutdown, which detaches NeTracker from every interface.
-        if (builder.Configuration.GetValue($"{LiveOptions.Section}:{nameof(LiveOptions.LocalProbe)}", true))
+        if (live.LocalProbe)
         {
-            // NeTracker:Probe binds ProbeOptions (Transport, RingBufferBytes, timeouts, ...).
-            var probeOptions = builder.Configuration.GetSection(ProbeOptionsSection).Get<ProbeOptions>() ?? new ProbeOptions();
+            // NeTracker:Probe binds ProbeOptions (Transport, RingBufferBytes, timeouts, ...) and
+            // the dashboard's own ProbeHostOptions (StayAttachedOnStop).
+            services.AddNeTrackerOptions<ProbeOptions, ValidateProbeOptions>(builder.Configuration, ProbeOptionsSection);
+            services.AddNeTrackerOptions<ProbeHostOptions>(builder.Configuration, ProbeHostOptions.Section);
             services.AddSingleton<IConnectionProbe>(sp => new ConnectionProbe(
-                probeOptions with
+                sp.GetRequiredService<IOptions<ProbeOptions>>().Value with
                 {
                     InstanceName = sp.GetRequiredService<IOptions<NeTrackerOptions>>().Value.InstanceName,
-                    // Stay attached at shutdown unless told not to: the programs keep watching
-                    // while the dashboard restarts, for one lease window (LeaseWindow, 60 s), and
-                    // the pinned ring buffer hands the next start every connection that closed
-                    // meanwhile (up to its size). With no start in the window they go dormant.
-                    DetachOnDispose = builder.Configuration.GetValue($"{ProbeOptionsSection}:StayAttachedOnStop", true) is false,
+                    DetachOnDispose = !sp.GetRequiredService<IOptions<ProbeHostOptions>>().Value.StayAttachedOnStop,
                 },
                 sp.GetService<ILogger<ConnectionProbe>>(),
                 sp.GetRequiredService<TimeProvider>()));
@@ -68,7 +65,6 @@ public static class LiveServices
             .AddJsonProtocol(o => RecordJson.Configure(o.PayloadSerializerOptions))
             .AddMessagePackProtocol(o => o.SerializerOptions = RecordMessagePack.Options);
         // Fleet mode (the Redis backplane): Fleet/FleetServices.cs.
-        var live = builder.Configuration.GetSection(LiveOptions.Section).Get<LiveOptions>() ?? new LiveOptions();
         if (live.Backplane == "redis" && !string.IsNullOrWhiteSpace(live.Redis))
             services.AddNeTrackerFleet(signalR, live.Redis);
     }

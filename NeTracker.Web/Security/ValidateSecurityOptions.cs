@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace NeTracker.Web.Security;
 
 /// <summary>Refuses to start with a security configuration that would not do what it says; lists every problem at once.</summary>
-public sealed class SecurityOptionsValidation : IValidateOptions<SecurityOptions>
+public sealed class ValidateSecurityOptions : IValidateOptions<SecurityOptions>
 {
     /// <summary>Agent names one key may publish as, listed (Agents) or — for a key without scopes — first seen.</summary>
     public const int MaxAgentsPerKey = 16;
