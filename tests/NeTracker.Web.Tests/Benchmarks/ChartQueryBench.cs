@@ -3,8 +3,9 @@ using System.Globalization;
 using DuckDB.NET.Data;
 using NeTracker.Web.History;
 using NeTracker.Web.History.DuckDb;
+using NeTracker.Web.Tests.History;
 
-namespace NeTracker.Web.Tests.History;
+namespace NeTracker.Web.Tests.Benchmarks;
 
 /// <summary>
 /// The History page's chart queries over NETRACKER_QUERY_BENCH_ROWS rows (default 200 000), side by

@@ -6,8 +6,9 @@ using NeTracker.Web.History;
 using NeTracker.Web.Tests.History;
 using NeTracker.Web.Store;
 using NeTracker.Web.History.DuckDb;
+using NeTracker.Web.Tests.Api;
 
-namespace NeTracker.Web.Tests.Api;
+namespace NeTracker.Web.Tests.Benchmarks;
 
 /// <summary>
 /// The history store at scale: the sustained insert rate and CPU per row of 1 000 000 records

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using NeTracker.Probe.Model;
+using NeTracker.Web.Tests.History;
 
-namespace NeTracker.Web.Tests.History;
+namespace NeTracker.Web.Tests.Benchmarks;
 
 /// <summary>
 /// The history writer's CPU per record at a live rate: batches as ingest hands them over (one

@@ -7,14 +7,14 @@ using Microsoft.Extensions.Time.Testing;
 using MudBlazor.Services;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Configuration;
-using NeTracker.Web.Tests.Live;
+using NeTracker.Web.Tests.Ingest;
 using NeTracker.Web.Health;
 using NeTracker.Web.Hubs;
 using NeTracker.Web.Ingest;
 using NeTracker.Web.Components.Pages;
 using NeTracker.Web.Store;
 
-namespace NeTracker.Web.Tests.Pages;
+namespace NeTracker.Web.Tests.Components;
 
 /// <summary>
 /// bUnit context with MudBlazor and the real live services: a ConnectionStore on a fake

@@ -6,7 +6,7 @@ using NeTracker.Web.Configuration;
 using NeTracker.Web.Fleet;
 using NeTracker.Web.Ingest;
 using NeTracker.Web.Store;
-using NeTracker.Web.Tests.Live;
+using NeTracker.Web.Tests.Ingest;
 
 namespace NeTracker.Web.Tests.Fleet;
 

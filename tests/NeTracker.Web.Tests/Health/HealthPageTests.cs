@@ -1,8 +1,9 @@
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Web.Health;
+using NeTracker.Web.Tests.Components;
 
-namespace NeTracker.Web.Tests.Pages;
+namespace NeTracker.Web.Tests.Health;
 
 public sealed class HealthPageTests : DashboardContext
 {

@@ -1,7 +1,8 @@
 using NeTracker.Web.Health;
 using Probed = NeTracker.Probe.Kernel.KernelFeatures;
+using NeTracker.Web.Tests.Components;
 
-namespace NeTracker.Web.Tests.Pages;
+namespace NeTracker.Web.Tests.Health;
 
 /// <summary>The Health page's "Kernel" section on Debian 11's 5.10, as the probe answers there.</summary>
 public sealed class KernelHealthTests : IDisposable

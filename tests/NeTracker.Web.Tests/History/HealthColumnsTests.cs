@@ -2,7 +2,7 @@ using DuckDB.NET.Data;
 using NeTracker.Probe.Model;
 using NeTracker.Web.History;
 using NeTracker.Web.Store;
-using NeTracker.Web.Tests.Live;
+using NeTracker.Web.Tests.Ingest;
 using NeTracker.Web.History.DuckDb;
 
 namespace NeTracker.Web.Tests.History;

@@ -1,7 +1,7 @@
 using NeTracker.Probe.Model;
 using NeTracker.Web.Ingest;
 
-namespace NeTracker.Web.Tests.Live;
+namespace NeTracker.Web.Tests.Ingest;
 
 /// <summary>A sink that keeps what ingest gives it, as history would persist it; snapshots are safe to read while it fills.</summary>
 internal sealed class CollectingSink(long lastId = 0) : IConnectionSink

@@ -6,7 +6,7 @@ using NeTracker.Web.Configuration;
 using NeTracker.Web.Ingest;
 using NeTracker.Web.Store;
 
-namespace NeTracker.Web.Tests.Live;
+namespace NeTracker.Web.Tests.Ingest;
 
 public sealed class IngestServiceTests
 {

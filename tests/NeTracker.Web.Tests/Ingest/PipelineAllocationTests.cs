@@ -10,7 +10,7 @@ using NeTracker.Web.Ingest;
 using NeTracker.Web.Metrics;
 using NeTracker.Web.Store;
 
-namespace NeTracker.Web.Tests.Live;
+namespace NeTracker.Web.Tests.Ingest;
 
 /// <summary>
 /// The allocation budget of the dashboard's live path (issue 12): ingest numbering a tick's

@@ -2,7 +2,7 @@ using System.Net;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Store;
 
-namespace NeTracker.Web.Tests.Live;
+namespace NeTracker.Web.Tests.Store;
 
 public sealed class ConnectionStoreTests
 {

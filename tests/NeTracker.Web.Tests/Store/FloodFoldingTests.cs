@@ -1,7 +1,7 @@
 using NeTracker.Probe.Model;
 using NeTracker.Web.Store;
 
-namespace NeTracker.Web.Tests.Live;
+namespace NeTracker.Web.Tests.Store;
 
 /// <summary>During a SYN flood the live table keeps showing real connections: unanswered rows
 /// beyond a budget per second are folded into a count, and nothing is left out of the counts.</summary>

@@ -1,7 +1,7 @@
 using NeTracker.Probe.Model;
 using NeTracker.Web.Store;
 
-namespace NeTracker.Web.Tests.Live;
+namespace NeTracker.Web.Tests.Store;
 
 public sealed class SubscriptionTests
 {

@@ -4,7 +4,7 @@ using NeTracker.Probe;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Components.Controls;
 
-namespace NeTracker.Web.Tests.Pages;
+namespace NeTracker.Web.Tests.Components.Controls;
 
 /// <summary>The open connections' table: each one's state, retransmits, RTT and quiet time; a filter per state.</summary>
 public sealed class ActiveConnectionsStateTests : DashboardContext

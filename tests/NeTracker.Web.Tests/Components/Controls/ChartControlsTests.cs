@@ -6,10 +6,10 @@ using NeTracker.Probe.Model;
 using NeTracker.Web.Components.Controls;
 using NeTracker.Web.Components.Pages;
 using NeTracker.Web.Store;
-using NeTracker.Web.Tests.Live;
+using NeTracker.Web.Tests.Ingest;
 using LivePage = NeTracker.Web.Components.Pages.Live;
 
-namespace NeTracker.Web.Tests.Pages;
+namespace NeTracker.Web.Tests.Components.Controls;
 
 /// <summary>The heat map, the top lists and the URL state, against the real store.</summary>
 public sealed class ChartControlsTests : DashboardContext

@@ -2,11 +2,11 @@ using Bunit;
 using NeTracker.Probe;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Components.Controls;
-using NeTracker.Web.Tests.Live;
+using NeTracker.Web.Tests.Ingest;
 using NeTracker.Web.Api;
 using NeTracker.Web.Store;
 
-namespace NeTracker.Web.Tests.Pages;
+namespace NeTracker.Web.Tests.Components.Controls;
 
 public sealed class ControlsTests : DashboardContext
 {

@@ -9,7 +9,7 @@ using TestContext = Xunit.TestContext;
 using NeTracker.Web.Configuration;
 using NeTracker.Web.Ingest;
 
-namespace NeTracker.Web.Tests.Pages;
+namespace NeTracker.Web.Tests.Components.Pages;
 
 public sealed class InterfacesPageWithoutProbeTests : DashboardContext
 {

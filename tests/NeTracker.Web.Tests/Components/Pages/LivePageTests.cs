@@ -6,7 +6,7 @@ using LivePage = NeTracker.Web.Components.Pages.Live;
 using NeTracker.Web.Components.Pages;
 using NeTracker.Web.Store;
 
-namespace NeTracker.Web.Tests.Pages;
+namespace NeTracker.Web.Tests.Components.Pages;
 
 public sealed class LivePageTests : DashboardContext
 {

@@ -7,7 +7,7 @@ using NeTracker.Web.History.DuckDb;
 using NeTracker.Web.Ingest;
 using NeTracker.Web.Store;
 
-namespace NeTracker.Web.Tests.Live;
+namespace NeTracker.Web.Tests.Ingest;
 
 /// <summary>Each origin's batches reach exactly the exits Ingest/RecordRoutes.cs names for it.</summary>
 public sealed class RecordRoutesTests
