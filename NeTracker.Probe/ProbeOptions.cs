@@ -45,14 +45,14 @@ public sealed partial record ProbeOptions
 
     /// <summary>How long a finished connection's key absorbs trailing packets (last ACK,
     /// retransmitted FIN, late RST) instead of starting a "partial" one.</summary>
-    public TimeSpan TombstoneTtl { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan TombstoneTtl { get; init; } = TimeSpan.FromTicks((long)(Abi.NtLimits.TombstoneNs / 100));
 
     /// <summary>How events reach user space: the binary ring buffer (default) or trace_pipe text.</summary>
     public ProbeTransport Transport { get; init; } = ProbeTransport.Ringbuf;
 
     /// <summary>Ring buffer size in bytes (a power of two, ≥ the page size). 4 MiB holds ~29 000
     /// events: a few seconds of a busy host while the reader restarts.</summary>
-    public int RingBufferBytes { get; init; } = 4 << 20;
+    public int RingBufferBytes { get; init; } = Abi.NtLimits.RingBufferBytes;
 
     /// <summary>The kernel wakes the reader only once this much is pending; below it the reader
     /// finds events on its next poll. 0 = wake on every event.</summary>
@@ -67,12 +67,12 @@ public sealed partial record ProbeOptions
     /// <summary>Connections past the handshake the kernel can follow at once. Its table holds
     /// this plus <see cref="MaxHalfOpen"/> entries (preallocated, ~220 bytes each: ≈ 42 MiB with
     /// both defaults). A full table refuses new SYNs, counted per interface.</summary>
-    public int MaxConnections { get; init; } = 131072;
+    public int MaxConnections { get; init; } = Abi.NtLimits.MaxConns;
 
     /// <summary>The half-open quota: handshakes in progress the kernel follows at once, on top of
     /// <see cref="MaxConnections"/>, so that a SYN flood never takes the room of established
     /// connections. SYNs beyond it are refused, counted per interface.</summary>
-    public int MaxHalfOpen { get; init; } = 65536;
+    public int MaxHalfOpen { get; init; } = Abi.NtLimits.MaxHalfOpen;
 
     /// <summary>Batches of finished records waiting for the consumer; beyond it they are dropped
     /// and counted. A batch is one read of the kernel's buffer (up to 4096 records).</summary>

@@ -4,6 +4,7 @@ using NeTracker.Probe.Model;
 using NeTracker.Probe.Owner;
 using NeTracker.Probe.RingBuffer;
 using NeTracker.Probe.Trace;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe;
 
@@ -19,46 +20,108 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
         var ipv6 = (ev.Flags & NtEvent.FlagIpv6) != 0;
         var owner = (ev.Flags & NtEvent.FlagOwner) == 0 ? null
             : _owners.Resolve(ev.Pid, ev.Comm, ev.CgroupId, (ev.Flags & NtEvent.FlagOwnerProc) != 0 ? OwnerSource.Proc : OwnerSource.Kernel);
+        return Build(new Facts(
+            (int)ev.IfIndex, (Direction)ev.Direction, ipv6 ? IpFamily.Ipv6 : IpFamily.Ipv4,
+            _addresses.Get(ev.ClientAddr, ipv6), ev.ClientPort, _addresses.Get(ev.ServerAddr, ipv6), ev.ServerPort,
+            ev.StartNs, ev.StartNs + ev.DurationNs, ev.SynAckNs, ev.AckNs, (CloseReason)ev.CloseReason, (ClosedBy)ev.ClosedBy,
+            ev.BytesIn, ev.BytesOut, ev.PacketsIn, ev.PacketsOut, ev.SynRetransmits, (ev.Flags & NtEvent.FlagPartial) != 0)
+        {
+            Owner = owner,
+            Health = new HealthFacts(ev.RetransC, ev.RetransS, ev.ZeroWinC, ev.ZeroWinS, ev.ZeroWinNs,
+                ev.RttSamples, ev.RttMinNs, ev.RttAvgNs, ev.RttMaxNs, ev.LastCNs, ev.LastSNs),
+        });
+    }
+
+    /// <summary>A parsed NTv1 line: no owner, no health (the line has no room for them).</summary>
+    public ConnectionRecord FromEvent(in TraceEvent ev) => Build(new Facts(
+        (int)ev.IfIndex, ev.Direction, ev.Family, ev.ClientAddr, ev.ClientPort, ev.ServerAddr, ev.ServerPort,
+        ev.StartNs, ev.StartNs + ev.DurationNs, ev.SynAckNs, ev.AckNs, ev.CloseReason, ev.ClosedBy,
+        ev.BytesIn, ev.BytesOut, ev.PacketsIn, ev.PacketsOut, (uint)Math.Max(ev.SynRetransmits, 0), ev.Partial));
+
+    /// <summary>A connection the sweeper ended: it never finished on the wire, so nobody closed it
+    /// (except the side that sent the one FIN of a half-closed connection).</summary>
+    public ConnectionRecord FromSwept(SweptConnection s)
+    {
+        var e = s.Entry;
+        var end = Math.Max(s.EndNs, e.StartNs);
+        var h = e.Health;
+        return Build(new Facts(
+            e.IfIndex, e.Direction, e.Family, e.ClientAddr, e.ClientPort, e.ServerAddr, e.ServerPort,
+            e.StartNs, end,
+            e.SynAckAt == 0 || e.SynAckAt < e.StartNs ? 0 : e.SynAckAt - e.StartNs,
+            e.AckAt == 0 || e.SynAckAt == 0 || e.AckAt < e.SynAckAt ? 0 : e.AckAt - e.SynAckAt,
+            s.Reason, s.Reason == CloseReason.Timeout ? e.FirstFin : ClosedBy.None,
+            e.BytesIn, e.BytesOut, e.PacketsIn, e.PacketsOut, e.SynRetransmits, e.Partial)
+        {
+            Health = new HealthFacts(h.Dir[0].Retrans, h.Dir[1].Retrans, h.Dir[0].ZeroWin, h.Dir[1].ZeroWin, ZeroWindowNs(h, end),
+                h.RttSamples, h.RttMin, h.RttSamples == 0 ? 0 : h.RttSum / h.RttSamples, h.RttMax, h.Dir[0].LastPayload, h.Dir[1].LastPayload),
+        });
+    }
+
+    /// <summary>What the kernel knows of one finished connection, in its units (CLOCK_MONOTONIC ns;
+    /// 0 = not seen), whichever way it came: an event, a trace line, a swept table entry.</summary>
+    private readonly record struct Facts(
+        int IfIndex, Direction Direction, IpFamily Family,
+        System.Net.IPAddress ClientAddr, int ClientPort, System.Net.IPAddress ServerAddr, int ServerPort,
+        ulong StartNs, ulong EndNs, ulong SynAckNs, ulong AckNs, CloseReason CloseReason, ClosedBy ClosedBy,
+        ulong BytesIn, ulong BytesOut, uint PacketsIn, uint PacketsOut, uint SynRetransmits, bool Partial)
+    {
+        public ProcessOwner? Owner { get; init; }
+
+        /// <summary>Null where the transport has none (a trace line): the record's health fields stay empty.</summary>
+        public HealthFacts? Health { get; init; }
+    }
+
+    /// <summary>struct nt_health as a record reports it (RTT average already divided; zero-window time so far).</summary>
+    private readonly record struct HealthFacts(
+        uint RetransC, uint RetransS, uint ZeroWinC, uint ZeroWinS, ulong ZeroWinNs,
+        uint RttSamples, ulong RttMinNs, ulong RttAvgNs, ulong RttMaxNs, ulong LastCNs, ulong LastSNs);
+
+    /// <summary>The one place a record is built.</summary>
+    private ConnectionRecord Build(in Facts f)
+    {
+        var duration = f.EndNs - f.StartNs;
+        var h = f.Health;
         return new ConnectionRecord
         {
             Host = host,
-            Interface = names.Resolve((int)ev.IfIndex),
-            IfIndex = (int)ev.IfIndex,
-            Direction = (Direction)ev.Direction,
-            Family = ipv6 ? IpFamily.Ipv6 : IpFamily.Ipv4,
-            ClientAddr = _addresses.Get(ev.ClientAddr, ipv6),
-            ClientPort = ev.ClientPort,
-            ServerAddr = _addresses.Get(ev.ServerAddr, ipv6),
-            ServerPort = ev.ServerPort,
-            StartUtc = clock.ToUtc(ev.StartNs),
-            EndUtc = clock.ToUtc(ev.StartNs + ev.DurationNs),
-            DurationNs = (long)ev.DurationNs,
-            SynAckNs = ev.SynAckNs == 0 ? null : (long)ev.SynAckNs,
-            AckNs = ev.AckNs == 0 ? null : (long)ev.AckNs,
-            CloseReason = (CloseReason)ev.CloseReason,
-            ClosedBy = (ClosedBy)ev.ClosedBy,
-            BytesIn = (long)ev.BytesIn,
-            BytesOut = (long)ev.BytesOut,
-            PacketsIn = ev.PacketsIn,
-            PacketsOut = ev.PacketsOut,
-            SynRetransmits = (int)Math.Min(ev.SynRetransmits, int.MaxValue),
-            Partial = (ev.Flags & NtEvent.FlagPartial) != 0,
-            Pid = owner?.Pid,
-            Comm = owner?.Comm,
-            Cgroup = owner?.Cgroup,
-            Unit = owner?.Unit,
-            OwnerSource = owner?.Source,
-            RetransC = Count(ev.RetransC),
-            RetransS = Count(ev.RetransS),
-            ZeroWinC = Count(ev.ZeroWinC),
-            ZeroWinS = Count(ev.ZeroWinS),
-            ZeroWinNs = (long)Math.Min(ev.ZeroWinNs, ev.DurationNs),
-            RttMinNs = Rtt(ev.RttSamples, ev.RttMinNs, ev.DurationNs),
-            RttAvgNs = Rtt(ev.RttSamples, ev.RttAvgNs, ev.DurationNs),
-            RttMaxNs = Rtt(ev.RttSamples, ev.RttMaxNs, ev.DurationNs),
-            RttSamples = Count(ev.RttSamples),
-            LastCUtc = LastUtc(ev.LastCNs, ev.StartNs, ev.StartNs + ev.DurationNs),
-            LastSUtc = LastUtc(ev.LastSNs, ev.StartNs, ev.StartNs + ev.DurationNs),
+            Interface = names.Resolve(f.IfIndex),
+            IfIndex = f.IfIndex,
+            Direction = f.Direction,
+            Family = f.Family,
+            ClientAddr = f.ClientAddr,
+            ClientPort = f.ClientPort,
+            ServerAddr = f.ServerAddr,
+            ServerPort = f.ServerPort,
+            StartUtc = clock.ToUtc(f.StartNs),
+            EndUtc = clock.ToUtc(f.EndNs),
+            DurationNs = (long)duration,
+            SynAckNs = f.SynAckNs == 0 ? null : (long)f.SynAckNs,
+            AckNs = f.AckNs == 0 ? null : (long)f.AckNs,
+            CloseReason = f.CloseReason,
+            ClosedBy = f.ClosedBy,
+            BytesIn = (long)f.BytesIn,
+            BytesOut = (long)f.BytesOut,
+            PacketsIn = f.PacketsIn,
+            PacketsOut = f.PacketsOut,
+            SynRetransmits = Count(f.SynRetransmits),
+            Partial = f.Partial,
+            Pid = f.Owner?.Pid,
+            Comm = f.Owner?.Comm,
+            Cgroup = f.Owner?.Cgroup,
+            Unit = f.Owner?.Unit,
+            OwnerSource = f.Owner?.Source,
+            RetransC = h is { } r ? Count(r.RetransC) : null,
+            RetransS = h is { } s ? Count(s.RetransS) : null,
+            ZeroWinC = h is { } zc ? Count(zc.ZeroWinC) : null,
+            ZeroWinS = h is { } zs ? Count(zs.ZeroWinS) : null,
+            ZeroWinNs = h is { } z ? (long)Math.Min(z.ZeroWinNs, duration) : null,
+            RttMinNs = h is { } m ? Rtt(m.RttSamples, m.RttMinNs, duration) : null,
+            RttAvgNs = h is { } a ? Rtt(a.RttSamples, a.RttAvgNs, duration) : null,
+            RttMaxNs = h is { } x ? Rtt(x.RttSamples, x.RttMaxNs, duration) : null,
+            RttSamples = h is { } n ? Count(n.RttSamples) : null,
+            LastCUtc = h is { } lc ? LastUtc(lc.LastCNs, f.StartNs, f.EndNs) : null,
+            LastSUtc = h is { } ls ? LastUtc(ls.LastSNs, f.StartNs, f.EndNs) : null,
         };
     }
 
@@ -74,76 +137,6 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
     /// with the coarse clock, which may lag the precise start or end by a tick.</summary>
     private DateTime? LastUtc(ulong ns, ulong start, ulong end)
         => ns == 0 ? null : clock.ToUtc(Math.Clamp(ns, start, Math.Max(start, end)));
-
-    public ConnectionRecord FromEvent(in TraceEvent ev) => new()
-    {
-        Host = host,
-        Interface = names.Resolve((int)ev.IfIndex),
-        IfIndex = (int)ev.IfIndex,
-        Direction = ev.Direction,
-        Family = ev.Family,
-        ClientAddr = ev.ClientAddr,
-        ClientPort = ev.ClientPort,
-        ServerAddr = ev.ServerAddr,
-        ServerPort = ev.ServerPort,
-        StartUtc = clock.ToUtc(ev.StartNs),
-        EndUtc = clock.ToUtc(ev.StartNs + ev.DurationNs),
-        DurationNs = (long)ev.DurationNs,
-        SynAckNs = ev.SynAckNs == 0 ? null : (long)ev.SynAckNs,
-        AckNs = ev.AckNs == 0 ? null : (long)ev.AckNs,
-        CloseReason = ev.CloseReason,
-        ClosedBy = ev.ClosedBy,
-        BytesIn = (long)ev.BytesIn,
-        BytesOut = (long)ev.BytesOut,
-        PacketsIn = ev.PacketsIn,
-        PacketsOut = ev.PacketsOut,
-        SynRetransmits = ev.SynRetransmits,
-        Partial = ev.Partial,
-    };
-
-    /// <summary>A connection the sweeper ended: it never finished on the wire, so nobody closed it
-    /// (except the side that sent the one FIN of a half-closed connection).</summary>
-    public ConnectionRecord FromSwept(SweptConnection s)
-    {
-        var e = s.Entry;
-        var end = Math.Max(s.EndNs, e.StartNs);
-        return new ConnectionRecord
-        {
-            Host = host,
-            Interface = names.Resolve(e.IfIndex),
-            IfIndex = e.IfIndex,
-            Direction = e.Direction,
-            Family = e.Family,
-            ClientAddr = e.ClientAddr,
-            ClientPort = e.ClientPort,
-            ServerAddr = e.ServerAddr,
-            ServerPort = e.ServerPort,
-            StartUtc = clock.ToUtc(e.StartNs),
-            EndUtc = clock.ToUtc(end),
-            DurationNs = (long)(end - e.StartNs),
-            SynAckNs = e.SynAckAt == 0 || e.SynAckAt < e.StartNs ? null : (long)(e.SynAckAt - e.StartNs),
-            AckNs = e.AckAt == 0 || e.SynAckAt == 0 || e.AckAt < e.SynAckAt ? null : (long)(e.AckAt - e.SynAckAt),
-            CloseReason = s.Reason,
-            ClosedBy = s.Reason == CloseReason.Timeout ? e.FirstFin : ClosedBy.None,
-            BytesIn = (long)e.BytesIn,
-            BytesOut = (long)e.BytesOut,
-            PacketsIn = e.PacketsIn,
-            PacketsOut = e.PacketsOut,
-            SynRetransmits = (int)e.SynRetransmits,
-            Partial = e.Partial,
-            RetransC = Count(e.Health.Dir[0].Retrans),
-            RetransS = Count(e.Health.Dir[1].Retrans),
-            ZeroWinC = Count(e.Health.Dir[0].ZeroWin),
-            ZeroWinS = Count(e.Health.Dir[1].ZeroWin),
-            ZeroWinNs = (long)Math.Min(ZeroWindowNs(e.Health, end), end - e.StartNs),
-            RttMinNs = Rtt(e.Health.RttSamples, e.Health.RttMin, end - e.StartNs),
-            RttAvgNs = Rtt(e.Health.RttSamples, e.Health.RttSamples == 0 ? 0 : e.Health.RttSum / e.Health.RttSamples, end - e.StartNs),
-            RttMaxNs = Rtt(e.Health.RttSamples, e.Health.RttMax, end - e.StartNs),
-            RttSamples = Count(e.Health.RttSamples),
-            LastCUtc = LastUtc(e.Health.Dir[0].LastPayload, e.StartNs, end),
-            LastSUtc = LastUtc(e.Health.Dir[1].LastPayload, e.StartNs, end),
-        };
-    }
 
     /// <summary>The zero-window time so far: what ended plus each window still zero at <paramref name="now"/>.</summary>
     private static ulong ZeroWindowNs(in NtHealth h, ulong now)

@@ -19,8 +19,7 @@ public static class Extensions
         // The built (not published) app uses the static web assets manifest in every environment.
         builder.WebHost.UseStaticWebAssets();
 
-        builder.Services.AddOptions<NeTrackerOptions>()
-            .Bind(builder.Configuration.GetSection(NeTrackerOptions.Section));
+        builder.Services.AddNeTrackerOptions<NeTrackerOptions, ValidateNeTrackerOptions>(builder.Configuration, NeTrackerOptions.Section);
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();

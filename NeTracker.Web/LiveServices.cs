@@ -8,6 +8,7 @@ using NeTracker.Web.Components.Pages;
 using NeTracker.Web.Health;
 using NeTracker.Web.Ingest;
 using NeTracker.Web.Store;
+using NeTracker.Web.Fleet;
 
 namespace NeTracker.Web;
 
@@ -15,34 +16,31 @@ namespace NeTracker.Web;
 public static class LiveServices
 {
     /// <summary>Configuration section bound to <see cref="ProbeOptions"/> for the in-process probe.</summary>
-    public const string ProbeOptionsSection = "NeTracker:Probe";
+    public const string ProbeOptionsSection = ProbeHostOptions.Section;
 
     public static void AddNeTrackerLive(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<LiveOptions>()
-            .Bind(builder.Configuration.GetSection(LiveOptions.Section))
-            .ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<LiveOptions>, ValidateLiveOptions>();
+        services.AddNeTrackerOptions<LiveOptions, ValidateLiveOptions>(builder.Configuration, LiveOptions.Section);
+        // What registration itself decides on (a probe at all, Redis); validated at start with the rest.
+        var live = builder.Configuration.Read<LiveOptions>(LiveOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ConnectionStore>();
         services.AddSingleton<LiveRenderCounter>();
         // The in-process probe, unless this dashboard only receives remote agents. Everything
         // (pages, REST, metrics) reaches it through ProbeHostedService.Probe/Ready, once started;
         // the container disposes it at shutdown, which detaches NeTracker from every interface.
-        if (builder.Configuration.GetValue($"{LiveOptions.Section}:{nameof(LiveOptions.LocalProbe)}", true))
+        if (live.LocalProbe)
         {
-            // NeTracker:Probe binds ProbeOptions (Transport, RingBufferBytes, timeouts, ...).
-            var probeOptions = builder.Configuration.GetSection(ProbeOptionsSection).Get<ProbeOptions>() ?? new ProbeOptions();
+            // NeTracker:Probe binds ProbeOptions (Transport, RingBufferBytes, timeouts, ...) and
+            // the dashboard's own ProbeHostOptions (StayAttachedOnStop).
+            services.AddNeTrackerOptions<ProbeOptions, ValidateProbeOptions>(builder.Configuration, ProbeOptionsSection);
+            services.AddNeTrackerOptions<ProbeHostOptions>(builder.Configuration, ProbeHostOptions.Section);
             services.AddSingleton<IConnectionProbe>(sp => new ConnectionProbe(
-                probeOptions with
+                sp.GetRequiredService<IOptions<ProbeOptions>>().Value with
                 {
                     InstanceName = sp.GetRequiredService<IOptions<NeTrackerOptions>>().Value.InstanceName,
-                    // Stay attached at shutdown unless told not to: the programs keep watching
-                    // while the dashboard restarts, for one lease window (LeaseWindow, 60 s), and
-                    // the pinned ring buffer hands the next start every connection that closed
-                    // meanwhile (up to its size). With no start in the window they go dormant.
-                    DetachOnDispose = builder.Configuration.GetValue($"{ProbeOptionsSection}:StayAttachedOnStop", true) is false,
+                    DetachOnDispose = !sp.GetRequiredService<IOptions<ProbeHostOptions>>().Value.StayAttachedOnStop,
                 },
                 sp.GetService<ILogger<ConnectionProbe>>(),
                 sp.GetRequiredService<TimeProvider>()));
@@ -66,33 +64,9 @@ public static class LiveServices
             .AddHubOptions<ConnectionsHub>(o => o.MaximumReceiveMessageSize = ConnectionsHub.MaxMessageBytes)
             .AddJsonProtocol(o => RecordJson.Configure(o.PayloadSerializerOptions))
             .AddMessagePackProtocol(o => o.SerializerOptions = RecordMessagePack.Options);
-        // Fleet mode: every hub message goes through Redis, so any replica's subscribers get every replica's records.
-        var live = builder.Configuration.GetSection(LiveOptions.Section).Get<LiveOptions>() ?? new LiveOptions();
+        // Fleet mode (the Redis backplane): Fleet/FleetServices.cs.
         if (live.Backplane == "redis" && !string.IsNullOrWhiteSpace(live.Redis))
-        {
-            signalR.AddStackExchangeRedis(live.Redis, o =>
-            {
-                ClusterGroupsMonitor.Configure(o.Configuration);
-                o.Configuration.ChannelPrefix = StackExchange.Redis.RedisChannel.Literal(ClusterGroupsMonitor.ChannelPrefix);
-            });
-            // Only the connections hub goes through Redis. Blazor's circuits stay on their replica
-            // (the balancer is sticky) with the default in-process manager, so the pages keep
-            // working — history, Health — while Redis is away.
-            services.RemoveAll(typeof(Microsoft.AspNetCore.SignalR.HubLifetimeManager<>));
-            services.AddSingleton(typeof(Microsoft.AspNetCore.SignalR.HubLifetimeManager<>), typeof(Microsoft.AspNetCore.SignalR.DefaultHubLifetimeManager<>));
-            services.AddSingleton<Microsoft.AspNetCore.SignalR.HubLifetimeManager<ConnectionsHub>,
-                Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisHubLifetimeManager<ConnectionsHub>>();
-            services.AddSingleton<ClusterGroupsMonitor>();
-            services.AddHostedService(sp => sp.GetRequiredService<ClusterGroupsMonitor>());
-            services.AddSingleton<IHealthReporter>(sp => sp.GetRequiredService<ClusterGroupsMonitor>());
-            // The pages of every replica show the whole fleet.
-            services.AddSingleton<RemoteRecords>();
-            services.AddSingleton<ReplicaFeed>();
-            services.AddHostedService(sp => sp.GetRequiredService<ReplicaFeed>());
-            // Degraded, not Unhealthy: history and this replica's pages go on; a restart would not bring Redis back.
-            services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
-                "redis", sp => sp.GetRequiredService<ClusterGroupsMonitor>(), Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, ["live"]));
-        }
+            services.AddNeTrackerFleet(signalR, live.Redis);
     }
 
     // Any authenticated caller connects (an agent key has only publish); each method asks for its scope (Security/HubGuard.cs).

@@ -4,7 +4,7 @@
 # filtered pages) and a CSV and a Parquet export of every row through the real app, with its
 # resident memory, over 1 000 000 and over 10 000 000 stored rows.
 #   sudo bench/history_bench.sh [OUTPUT.md] [ROWS...]     (default bench/history-results.md, 1000000 10000000)
-# It runs the [Trait("Category","Bench")] test MillionRowBench (tests/NeTracker.Web.Tests/Api)
+# It runs the [Trait("Category","Bench")] test MillionRowBench (tests/NeTracker.Web.Tests/Benchmarks)
 # once per size; with its default size it also runs in CI as the bounded-memory export test.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

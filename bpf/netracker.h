@@ -2,9 +2,15 @@
 /*
  * NeTracker: what the kernel program and user space agree on.
  *
- * The C# side (NeTracker.Probe/Trace/TraceLineFormat.cs) mirrors every
- * constant in this file; a kernel test proves both agree on lines the real
- * kernel produced. Change one, change the other, and bump the version.
+ * The C# side lives in one folder, NeTracker.Probe/Abi/: the structs
+ * (NtEvent.cs, KernelStructs.cs, NtOwner.cs, NtTomb.cs) and a constant for
+ * every #define NT_* and enumerator here, each marked [Mirrors("NT_...")]
+ * (TraceLineFormat.cs, NtConnBits.cs, NtCounters.cs, NtLimits.cs; the enums
+ * ProbeTransport and Direction). Tests compile this header and fail when the
+ * two sides differ: every layout against the object's BTF
+ * (tests/NeTracker.Probe.Tests/Abi/NtEventLayoutTests.cs), every constant's
+ * value (HeaderContractTests.cs), nt_key_hash (TombstonesTests.cs). Change
+ * one, change the other, and bump the version.
  */
 #ifndef __NETRACKER_H
 #define __NETRACKER_H
@@ -36,7 +42,7 @@
  * connection, reserved and submitted into the instance's BPF_MAP_TYPE_RINGBUF "events".
  * Versioned: a reader refuses an event whose size or version it does not know (counted as
  * malformed), so an old reader never misreads a new kernel object. Mirrored by
- * NeTracker.Probe/RingBuffer/NtEvent.cs; a test checks both against the object's BTF.
+ * NeTracker.Probe/Abi/NtEvent.cs; a test checks both against the object's BTF.
  * Times are bpf_ktime_get_ns() (CLOCK_MONOTONIC); ports in host order.
  */
 #define NT_EVENT_VERSION	2	/* 2: the health fields at the end (retrans_c ... last_s_ns) */
@@ -147,9 +153,9 @@ enum nt_closed_by {
 
 /*
  * The maps, shared by the ingress and egress programs of one instance (pinned under
- * /sys/fs/bpf/netracker/<instance>/maps/<name>). User space reads "conns" with
- * `bpftool -j map dump` (BTF formatted), so the field names below are part of the contract
- * with NeTracker.Probe/Kernel/ConnEntry.cs.
+ * /sys/fs/bpf/netracker/<instance>/maps/<name>). User space reads "conns" through bpf(2)
+ * into NeTracker.Probe/Abi/KernelStructs.cs (NtKey, NtConn) and NtConnBits.cs, so the layout
+ * and the bits below are the contract.
  */
 #define NT_MAX_CONNS		131072	/* connections past the handshake (never evicted) ... */
 #define NT_MAX_HALFOPEN		65536	/* ... plus handshakes in progress: "conns" holds both */
@@ -186,7 +192,8 @@ struct nt_key {
  * TTL: with 64 bits, not a case that happens by chance.
  * Losing a tombstone (four newer closes in one set within its TTL, or two CPUs writing one way
  * at once) only lets a trailing packet start a partial entry, which the sweeper ages out.
- * User space writes tombstones too (NeTracker.Probe/Kernel/Tombstones.cs, same hash).
+ * User space writes tombstones too (NeTracker.Probe/Kernel/Tombstones.cs, with the hash of
+ * NeTracker.Probe/Abi/NtTomb.cs).
  */
 struct nt_tomb {
 	__u64	hash;		/* nt_key_hash() of the key */

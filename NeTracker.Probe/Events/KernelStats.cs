@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using NeTracker.Probe.Kernel;
 using NeTracker.Probe.Native;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.Events;
 
@@ -12,13 +13,6 @@ namespace NeTracker.Probe.Events;
 /// </summary>
 internal sealed class KernelStats : IDisposable
 {
-    /// <summary>enum nt_stat indexes.</summary>
-    public const uint Opened = 1;
-    public const uint PartialRefused = 4;
-    public const uint RingbufDrops = 5;
-    public const uint HalfOpenFull = 7;
-    public const uint ConnsFull = 8;
-
     private readonly BpfMap _stats;
     private readonly BpfMap _ifDrops;
     private readonly byte[] _values;
@@ -77,13 +71,13 @@ internal sealed class KernelStats : IDisposable
     /// the lost events of that transport.</summary>
     public void Refresh(ProbeCounters counters, bool ringbuf, Func<int, string> interfaceName)
     {
-        var halfOpenFull = Read(HalfOpenFull);
+        var halfOpenFull = Read(NtStat.HalfOpenFull);
         Volatile.Write(ref counters.HalfOpenFull, halfOpenFull);
-        Volatile.Write(ref counters.KernelInsertFailures, halfOpenFull + Read(ConnsFull) + Read(PartialRefused));
-        Volatile.Write(ref counters.KernelOpened, Read(Opened));
+        Volatile.Write(ref counters.KernelInsertFailures, halfOpenFull + Read(NtStat.ConnsFull) + Read(NtStat.PartialRefused));
+        Volatile.Write(ref counters.KernelOpened, Read(NtStat.Opened));
         if (ringbuf)
         {
-            Volatile.Write(ref counters.RingBufferDrops, Read(RingbufDrops));
+            Volatile.Write(ref counters.RingBufferDrops, Read(NtStat.RingbufDrops));
             Volatile.Write(ref counters.LostEvents, counters.RingBufferDrops);
         }
         var byName = new Dictionary<string, InterfaceDrops>(StringComparer.Ordinal);

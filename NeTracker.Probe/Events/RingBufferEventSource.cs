@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using NeTracker.Probe.Model;
 using NeTracker.Probe.RingBuffer;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.Events;
 

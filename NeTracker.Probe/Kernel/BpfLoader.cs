@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using NeTracker.Probe.Events;
 using NeTracker.Probe.Native;
 using NeTracker.Probe.Owner;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.Kernel;
 

@@ -1,4 +1,5 @@
 using NeTracker.Probe.Model;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.Kernel;
 

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using NeTracker.Probe.Model;
 using NeTracker.Probe.Native;
 using NeTracker.Probe.RingBuffer;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.Kernel;
 
@@ -15,8 +16,6 @@ namespace NeTracker.Probe.Kernel;
 /// </summary>
 public sealed class ConnTable : IDisposable
 {
-    private const uint KernelSlot = 0; // NT_HO_KERNEL
-    private const uint SweptSlot = 1; // NT_HO_SWEPT
 
     private readonly BpfMap _conns;
     private readonly BpfMap _halfOpenCount;
@@ -54,9 +53,9 @@ public sealed class ConnTable : IDisposable
         if (conns.Info.KeySize != NtKey.SizeOf || conns.Info.ValueSize != NtConn.SizeOf)
             return $"the pinned table {conns.Path} has key/value sizes {conns.Info.KeySize}/{conns.Info.ValueSize}, "
                    + $"this probe expects {NtKey.SizeOf}/{NtConn.SizeOf}";
-        if (closed.Info.ValueSize != Tombstones.SetSize || closed.Info.MaxEntries != Tombstones.Sets)
+        if (closed.Info.ValueSize != Tombstones.SetSize || closed.Info.MaxEntries != NtTomb.Sets)
             return $"the pinned tombstones {closed.Path} have value size {closed.Info.ValueSize} and {closed.Info.MaxEntries} sets, "
-                   + $"this probe expects {Tombstones.SetSize} and {Tombstones.Sets}";
+                   + $"this probe expects {Tombstones.SetSize} and {NtTomb.Sets}";
         return null;
     }
 
@@ -66,7 +65,7 @@ public sealed class ConnTable : IDisposable
 
     /// <summary>Half-open entries as the kernel counts them for its quota (kernel's count minus
     /// what user space swept).</summary>
-    public long HalfOpenCount => ReadSlot(KernelSlot) - ReadSlot(SweptSlot);
+    public long HalfOpenCount => ReadSlot(NtHalfOpenSlot.Kernel) - ReadSlot(NtHalfOpenSlot.Swept);
 
     public Task<List<ConnEntry>> DumpAsync(CancellationToken ct) => Task.Run(Dump, ct);
 
@@ -121,8 +120,8 @@ public sealed class ConnTable : IDisposable
         {
             Span<byte> key = stackalloc byte[4];
             Span<byte> value = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt32LittleEndian(key, SweptSlot);
-            BinaryPrimitives.WriteInt64LittleEndian(value, ReadSlot(SweptSlot) + n);
+            BinaryPrimitives.WriteUInt32LittleEndian(key, NtHalfOpenSlot.Swept);
+            BinaryPrimitives.WriteInt64LittleEndian(value, ReadSlot(NtHalfOpenSlot.Swept) + n);
             if (!_halfOpenCount.Update(key, value))
                 throw new ProbeException($"cannot update {_halfOpenCount.Path}: the kernel's half-open quota would shrink by {n} entries.");
         }

@@ -4,9 +4,9 @@ namespace NeTracker.Probe.Model;
 /// ends on this host (a connection over <c>lo</c>). Values match <c>enum nt_direction</c>.</summary>
 public enum Direction
 {
-    Inbound = 0,
-    Outbound = 1,
-    Local = 2,
+    [Abi.Mirrors("NT_DIR_INBOUND")] Inbound = 0,
+    [Abi.Mirrors("NT_DIR_OUTBOUND")] Outbound = 1,
+    [Abi.Mirrors("NT_DIR_LOCAL")] Local = 2,
 }
 
 public enum IpFamily

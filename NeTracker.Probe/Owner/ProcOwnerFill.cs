@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using NeTracker.Probe.Native;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.Owner;
 

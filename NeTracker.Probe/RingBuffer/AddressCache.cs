@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.InteropServices;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.RingBuffer;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using NeTracker.Probe.Model;
-using static NeTracker.Probe.Trace.TraceLineFormat;
+using static NeTracker.Probe.Abi.TraceLineFormat;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.Trace;
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.Trace;
 

@@ -48,33 +48,12 @@ internal static class ConnectionEndpoints
             await BadQuery(errors).ExecuteAsync(context);
             return;
         }
-        IDisposable? slot = null;
         await using var rows = store.StreamAsync(query.Filter, ct).GetAsyncEnumerator(ct);
-        bool any;
-        try
-        {
-            var (granted, refusal) = await gate.EnterAsync(store, query.Filter, ct);
-            if (refusal is not null)
-            {
-                await refusal.ExecuteAsync(context);
-                return;
-            }
-            slot = granted;
-            // The first read opens the database: a failure here is still a clean 503, not a cut-off file.
-            any = await rows.MoveNextAsync();
-        }
-        catch (HistoryUnavailableException e)
-        {
-            slot?.Dispose();
-            await Unavailable(e).ExecuteAsync(context);
+        // The first read opens the database: a failure here is still a clean 503, not a cut-off file.
+        if (await EnterAsync(context, store, gate, query.Filter, async () => await rows.MoveNextAsync(), ct) is not { } entered)
             return;
-        }
-        catch
-        {
-            slot?.Dispose();
-            throw;
-        }
-        using var held = slot;
+        using var slot = entered.Slot;
+        var any = entered.Opened;
 
         context.Response.ContentType = "text/csv; charset=utf-8";
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"netracker-connections-{Stamp()}.csv\"";
@@ -110,37 +89,49 @@ internal static class ConnectionEndpoints
             await BadQuery(errors).ExecuteAsync(context);
             return;
         }
-        IDisposable? slot = null;
-        Stream file;
-        try
-        {
-            var (granted, refusal) = await gate.EnterAsync(store, query.Filter, ct);
-            if (refusal is not null)
-            {
-                await refusal.ExecuteAsync(context);
-                return;
-            }
-            slot = granted;
-            file = await store.ExportParquetAsync(query.Filter, ct);
-        }
-        catch (HistoryUnavailableException e)
-        {
-            slot?.Dispose();
-            await Unavailable(e).ExecuteAsync(context);
+        if (await EnterAsync(context, store, gate, query.Filter, () => store.ExportParquetAsync(query.Filter, ct), ct) is not { } entered)
             return;
-        }
-        catch
-        {
-            slot?.Dispose();
-            throw;
-        }
-        using var held = slot;
+        using var slot = entered.Slot;
+        var file = entered.Opened;
         await using (file)
         {
             context.Response.ContentType = "application/vnd.apache.parquet";
             context.Response.ContentLength = file.Length;
             context.Response.Headers.ContentDisposition = $"attachment; filename=\"netracker-connections-{Stamp()}.parquet\"";
             await file.CopyToAsync(context.Response.Body, 64 * 1024, ct);
+        }
+    }
+
+    /// <summary>
+    /// An export slot, then <paramref name="open"/> (what opens the database): a refusal (429, 413)
+    /// or an unavailable history (503) is answered here, before any byte of the file, and gives
+    /// null; the caller disposes the slot when the response is written.
+    /// </summary>
+    private static async Task<(IDisposable? Slot, T Opened)?> EnterAsync<T>(HttpContext context, IConnectionHistory store,
+        Resilience.ExportGate gate, Store.ConnectionFilter filter, Func<Task<T>> open, CancellationToken ct)
+    {
+        IDisposable? slot = null;
+        try
+        {
+            var (granted, refusal) = await gate.EnterAsync(store, filter, ct);
+            if (refusal is not null)
+            {
+                await refusal.ExecuteAsync(context);
+                return null;
+            }
+            slot = granted;
+            return (slot, await open());
+        }
+        catch (HistoryUnavailableException e)
+        {
+            slot?.Dispose();
+            await Unavailable(e).ExecuteAsync(context);
+            return null;
+        }
+        catch
+        {
+            slot?.Dispose();
+            throw;
         }
     }
 

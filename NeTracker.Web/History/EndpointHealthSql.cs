@@ -33,3 +33,6 @@ internal static class EndpointHealthSql
             """;
     }
 }
+
+/// <summary>One row of <see cref="EndpointHealthSql.Select"/>.</summary>
+internal readonly record struct HealthGroupRow(string Addr, int? Port, int? Bucket, long N, long Measured, long WithRetrans, long Retrans, long Segments);

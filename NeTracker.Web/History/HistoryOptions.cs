@@ -1,3 +1,4 @@
+using NeTracker.Web.History.DuckDb;
 namespace NeTracker.Web.History;
 
 /// <summary>

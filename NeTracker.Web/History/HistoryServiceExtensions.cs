@@ -4,6 +4,8 @@ using NeTracker.Web.Agents;
 using NeTracker.Web.Health;
 using NeTracker.Web.History.Postgres;
 using NeTracker.Web.Ingest;
+using NeTracker.Web.History.DuckDb;
+using NeTracker.Web.Configuration;
 
 namespace NeTracker.Web.History;
 
@@ -16,10 +18,9 @@ public static class HistoryServiceExtensions
     /// </summary>
     public static void AddNeTrackerHistory(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<HistoryOptions>().Bind(builder.Configuration.GetSection(HistoryOptions.Section)).ValidateOnStart();
-        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<HistoryOptions>, ValidateHistoryOptions>();
+        builder.Services.AddNeTrackerOptions<HistoryOptions, ValidateHistoryOptions>(builder.Configuration, HistoryOptions.Section);
         builder.Services.TryAddSingleton(TimeProvider.System);
-        if (builder.Configuration.GetValue($"{HistoryOptions.Section}:{nameof(HistoryOptions.Provider)}", "duckdb") == "postgres")
+        if (builder.Configuration.Read<HistoryOptions>(HistoryOptions.Section).Provider == "postgres")
         {
             Register<PostgresHistoryStore>(builder.Services);
             builder.Services.AddSingleton<IAgentIntake, PostgresAgentIntake>();

@@ -19,7 +19,6 @@ public sealed class HubBroadcaster(
     SubscriberQueues queues,
     TimeProvider time,
     ILogger<HubBroadcaster> logger,
-    RemoteRecords? remote = null,
     Resilience.BackgroundLoops? loops = null) : BackgroundService
 {
     /// <summary>The name this loop reports under (Health, /healthz, netracker_loop_*).</summary>
@@ -51,15 +50,15 @@ public sealed class HubBroadcaster(
 
     private async Task SendBatchesAsync(CancellationToken ct)
     {
-        using var watcher = store.Watch(ConnectionFilter.None);
+        // Other replicas' records (shown here through the replica feed) reached the hub's
+        // subscribers through the backplane already: the route leaves them out.
+        using var watcher = store.Watch(ConnectionFilter.None, RecordRoutes.ToHub);
         try
         {
             await foreach (var batches in watcher.Reader.ReadBatchesAsync(MinSendInterval, time, MaxBatchesPerSend, ct))
             {
-                // Other replicas' records (shown here through the replica feed) reached the hub's
-                // subscribers through the backplane already.
-                if (subscribers.Any && (remote is null ? JoinedBatch.Of(batches) : remote.Local(JoinedBatch.Of(batches))) is { Count: > 0 } own)
-                    await TrySendAsync(own);
+                if (subscribers.Any)
+                    await TrySendAsync(JoinedBatch.Of(batches));
                 Interlocked.Add(ref _batchesSeen, batches.Count);
             }
         }

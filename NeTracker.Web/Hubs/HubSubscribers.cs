@@ -1,3 +1,4 @@
+using NeTracker.Web.Fleet;
 namespace NeTracker.Web.Hubs;
 
 /// <summary>

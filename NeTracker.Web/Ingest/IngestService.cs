@@ -9,12 +9,15 @@ using NeTracker.Web.Store;
 namespace NeTracker.Web.Ingest;
 
 /// <summary>
-/// The one path records take into the dashboard: the in-process probe's batches and remote
-/// agents' (<see cref="PublishAsync"/>) wait in one queue; at most every
-/// <see cref="LiveOptions.BatchInterval"/> this service takes everything queued as one batch
-/// (<see cref="JoinedBatch"/>: no record is copied), numbers the records in place, appends the
-/// batch to the <see cref="ConnectionStore"/> and hands the same batch to every
-/// <see cref="IConnectionSink"/> (history, metrics). Also polls the probe's open connections.
+/// The one path records take into the dashboard: the in-process probe's batches, remote agents'
+/// (<see cref="PublishAsync(IReadOnlyList{ConnectionRecord}, RecordOrigin, CancellationToken)"/>)
+/// and other replicas' (<see cref="AppendReplica"/>) wait in one queue, each batch with its
+/// <see cref="RecordOrigin"/>; at most every <see cref="LiveOptions.BatchInterval"/> this service
+/// takes everything queued, numbers the records in place, appends the batches of one origin as one
+/// (<see cref="JoinedBatch"/>: no record is copied) to the <see cref="ConnectionStore"/> — whose
+/// watchers (hub, replica feed) take the origins they route — and hands it to every
+/// <see cref="IConnectionSink"/> (history, metrics) its origin goes to: <see cref="RecordRoutes"/>
+/// says which. Also polls the probe's open connections.
 /// </summary>
 /// <remarks>
 /// Loss policy of this hop: none. A full queue (<see cref="LiveOptions.IngestCapacity"/> records)
@@ -28,7 +31,6 @@ public sealed class IngestService(
     IOptions<LiveOptions> options,
     TimeProvider time,
     ILogger<IngestService> logger,
-    RemoteRecords? remote = null,
     BackgroundLoops? loops = null) : BackgroundService
 {
     /// <summary>The name this loop reports under (Health, /healthz, netracker_loop_*).</summary>
@@ -39,8 +41,8 @@ public sealed class IngestService(
     private const int MaxBatchesPerTick = 4096;
     private static readonly TimeSpan ActivePollInterval = TimeSpan.FromSeconds(1);
 
-    private readonly Channel<IReadOnlyList<ConnectionRecord>> _incoming =
-        Channel.CreateUnbounded<IReadOnlyList<ConnectionRecord>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<OriginBatch> _incoming =
+        Channel.CreateUnbounded<OriginBatch>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IConnectionSink[] _sinks = [.. sinks];
     private readonly long _capacity = options.Value.IngestCapacity;
     private TaskCompletionSource _space = NewSignal();
@@ -58,7 +60,7 @@ public sealed class IngestService(
     /// <summary>Batches appended to the store since start (one per ingest tick).</summary>
     public long Batches => Interlocked.Read(ref _batches);
 
-    /// <summary>Records that came through <see cref="PublishAsync"/> (remote agents).</summary>
+    /// <summary>Records that came through PublishAsync (remote agents).</summary>
     public long Published => Interlocked.Read(ref _published);
 
     /// <summary>Times a producer (the probe pump or an agent) waited because the queue was full.</summary>
@@ -71,18 +73,21 @@ public sealed class IngestService(
 
     public long Capacity => _capacity;
 
+    /// <summary>A remote agent's records, not stored yet (<see cref="RecordOrigin.Agent"/>).</summary>
+    public ValueTask PublishAsync(IReadOnlyList<ConnectionRecord> records, CancellationToken ct) => PublishAsync(records, RecordOrigin.Agent, ct);
+
     /// <summary>
     /// Records from elsewhere (a remote agent through the hub), with id 0: ingest numbers them.
     /// Waits (backpressure) while the ingest queue is full instead of dropping.
     /// </summary>
-    public async ValueTask PublishAsync(IReadOnlyList<ConnectionRecord> records, CancellationToken ct)
+    public async ValueTask PublishAsync(IReadOnlyList<ConnectionRecord> records, RecordOrigin origin, CancellationToken ct)
     {
         foreach (var r in records)
         {
             if (r is null || r.Id != 0)
                 throw new ArgumentException("records are published with id 0 (ingest numbers them) and none is null", nameof(records));
         }
-        await EnqueueAsync(records, ct);
+        await EnqueueAsync(new(origin, records), ct);
         Interlocked.Add(ref _published, records.Count);
     }
 
@@ -101,7 +106,7 @@ public sealed class IngestService(
 
         // Stopping: what is queued was already read from the probe or acknowledged to an agent,
         // so it still goes to the store and the sinks (history stops after this service and flushes).
-        var rest = new List<IReadOnlyList<ConnectionRecord>>();
+        var rest = new List<OriginBatch>();
         while (_incoming.Reader.TryRead(out var batch))
             rest.Add(batch);
         // The probe's reader stops, and what it had read is taken too: events after this wait in
@@ -110,28 +115,27 @@ public sealed class IngestService(
         {
             await probe.StopReadingAsync();
             while (probe.Records.TryRead(out var batch))
-                rest.Add(batch);
+                rest.Add(new(RecordOrigin.Probe, batch));
         }
         Ingest(rest);
     }
 
     /// <summary>
-    /// Records another replica ingested and stored (Hubs/ReplicaFeed.cs): numbered and shown here
-    /// like any others, never handed to the sinks. Never waits: a full queue drops them (this
-    /// replica's view only; history and the hub have them) and counts them.
+    /// Records another replica ingested and stored (Fleet/ReplicaFeed.cs): numbered and shown here
+    /// like any others, routed as <see cref="RecordOrigin.Replica"/>. Never waits: a full queue drops
+    /// them (this replica's view only; history and the hub have them) and counts them.
     /// </summary>
-    public void AppendRemote(IReadOnlyList<ConnectionRecord> records)
+    public void AppendReplica(IReadOnlyList<ConnectionRecord> records)
     {
-        if (remote is null || records.Count == 0)
+        if (records.Count == 0)
             return;
         if (Interlocked.Read(ref _queued) + records.Count > _capacity)
         {
             Interlocked.Add(ref _remoteDropped, records.Count);
             return;
         }
-        remote.Mark(records);
         Interlocked.Add(ref _queued, records.Count);
-        _incoming.Writer.TryWrite(records);
+        _incoming.Writer.TryWrite(new(RecordOrigin.Replica, records));
     }
 
     private long _remoteDropped;
@@ -139,64 +143,91 @@ public sealed class IngestService(
     /// <summary>Other replicas' records not shown here because the ingest queue was full.</summary>
     public long RemoteDropped => Interlocked.Read(ref _remoteDropped);
 
-    /// <summary>One tick: the queued batches as one, numbered, to the store then every sink.</summary>
-    internal void Ingest(IReadOnlyList<IReadOnlyList<ConnectionRecord>> batches)
+    /// <summary>One tick: the queued batches numbered in order, then each run of one origin as one batch along its route.</summary>
+    internal void Ingest(IReadOnlyList<OriginBatch> batches)
     {
-        var batch = JoinedBatch.Of(batches);
-        if (batch.Count == 0)
+        var total = 0;
+        foreach (var b in batches)
+            total += b.Records.Count;
+        if (total == 0)
             return;
-        Interlocked.Add(ref _queued, -batch.Count);
+        Interlocked.Add(ref _queued, -total);
         Interlocked.Exchange(ref _space, NewSignal()).TrySetResult();
 
         foreach (var part in batches)
         {
-            for (var i = 0; i < part.Count; i++)
-                part[i].AssignId(++_lastId);
+            for (var i = 0; i < part.Records.Count; i++)
+                part.Records[i].AssignId(++_lastId);
         }
+        // Usually every batch of a tick has one origin: one run, one store append, one hand-off per sink.
+        for (var start = 0; start < batches.Count;)
+        {
+            var origin = batches[start].Origin;
+            var end = start + 1;
+            while (end < batches.Count && batches[end].Origin == origin)
+                end++;
+            var run = new IReadOnlyList<ConnectionRecord>[end - start];
+            for (var i = start; i < end; i++)
+                run[i - start] = batches[i].Records;
+            Route(origin, JoinedBatch.Of(run));
+            start = end;
+        }
+        Interlocked.Add(ref _received, total);
+        Interlocked.Increment(ref _batches);
+    }
+
+    /// <summary>Into the live store (whose watchers take what their route says), then to the sinks <see cref="RecordRoutes.ToSink"/> allows.</summary>
+    private void Route(RecordOrigin origin, IReadOnlyList<ConnectionRecord> batch)
+    {
+        if (batch.Count == 0)
+            return;
         var setAside = store.SetAside;
         IReadOnlyList<ConnectionRecord> appended;
         try
         {
-            appended = store.Append(batch);
+            appended = store.Append(batch, origin);
         }
         catch (Exception ex)
         {
-            // Only out-of-order ids (a bug, not a record) throw here: the tick is lost, the loop goes on.
+            // Only out-of-order ids (a bug, not a record) throw here: the batch is lost, the loop goes on.
             logger.LogError(ex, "The live store refused a batch of {Count} records", batch.Count);
             _loops.SetAside(LoopName, batch.Count, $"the store refused a batch: {ex.Message}");
             return;
         }
         if (store.SetAside > setAside)
             _loops.SetAside(LoopName, store.SetAside - setAside, $"the live store could not add {store.SetAsideReason}");
-        var own = remote is null ? appended : remote.Local(appended);
+        if (appended.Count == 0)
+            return;
         foreach (var sink in _sinks)
         {
+            if (!RecordRoutes.ToSink(origin, sink))
+                continue;
             try
             {
-                if (own.Count > 0)
-                    sink.Enqueue(own);
+                sink.Enqueue(appended);
             }
             catch (Exception ex)
             {
                 // The contract says sinks never throw; if one does, the live view keeps going.
                 Interlocked.Increment(ref _sinkFailures);
-                _loops.SetAside(LoopName, own.Count, $"sink {sink.GetType().Name} threw on Enqueue: {ex.Message}", ex);
+                _loops.SetAside(LoopName, appended.Count, $"sink {sink.GetType().Name} threw on Enqueue: {ex.Message}", ex);
             }
         }
-        Interlocked.Add(ref _received, batch.Count);
-        Interlocked.Increment(ref _batches);
     }
 
-    private async ValueTask EnqueueAsync(IReadOnlyList<ConnectionRecord> batch, CancellationToken ct)
+    /// <summary>A batch in the queue, with where it came from.</summary>
+    internal readonly record struct OriginBatch(RecordOrigin Origin, IReadOnlyList<ConnectionRecord> Records);
+
+    private async ValueTask EnqueueAsync(OriginBatch batch, CancellationToken ct)
     {
-        if (batch.Count == 0)
+        if (batch.Records.Count == 0)
             return;
         // Take the signal before looking at the queue: a tick that frees space after the look
         // completes this very signal, so the wake-up is never missed. An empty queue takes any
         // batch, so one larger than the capacity still goes through.
         var signal = Volatile.Read(ref _space);
         var queued = Interlocked.Read(ref _queued);
-        if (queued > 0 && queued + batch.Count > _capacity)
+        if (queued > 0 && queued + batch.Records.Count > _capacity)
         {
             Interlocked.Increment(ref _producerWaits);
             do
@@ -205,9 +236,9 @@ public sealed class IngestService(
                 signal = Volatile.Read(ref _space);
                 queued = Interlocked.Read(ref _queued);
             }
-            while (queued > 0 && queued + batch.Count > _capacity);
+            while (queued > 0 && queued + batch.Records.Count > _capacity);
         }
-        Interlocked.Add(ref _queued, batch.Count);
+        Interlocked.Add(ref _queued, batch.Records.Count);
         _incoming.Writer.TryWrite(batch);
     }
 
@@ -232,7 +263,7 @@ public sealed class IngestService(
     private async Task PumpAsync(IConnectionProbe probe, CancellationToken ct)
     {
         await foreach (var batch in probe.Records.ReadAllAsync(ct))
-            await EnqueueAsync(batch, ct);
+            await EnqueueAsync(new(RecordOrigin.Probe, batch), ct);
     }
 
     private async Task PollActiveAsync(IConnectionProbe probe, CancellationToken ct)

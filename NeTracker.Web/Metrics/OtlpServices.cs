@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using NeTracker.Web.Configuration;
 
 namespace NeTracker.Web.Metrics;
 
@@ -19,10 +20,10 @@ public static class OtlpServices
 
     public static void AddNeTrackerOtlp(this WebApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(OtlpOptions.Section).Get<OtlpOptions>() ?? new OtlpOptions();
-        var problems = options.Problems().ToArray();
-        if (problems.Length > 0)
-            throw new InvalidOperationException(string.Join("; ", problems));
+        builder.Services.AddNeTrackerOptions<OtlpOptions, ValidateOtlpOptions>(builder.Configuration, OtlpOptions.Section);
+        // Read here as well: whether the SDK is added at all is decided now. Invalid settings stop
+        // the start like any other's (ValidateOtlpOptions), before the exporter uses them.
+        var options = builder.Configuration.Read<OtlpOptions>(OtlpOptions.Section);
         var fromEnvironment = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])
             || !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"]);
         if (string.IsNullOrEmpty(options.Endpoint) && !fromEnvironment)
@@ -34,7 +35,7 @@ public static class OtlpServices
         if (options.Connections.Enabled)
             builder.Services.AddNeTrackerConnectionExport(options);
 
-        var series = builder.Configuration.GetValue<int?>("NeTracker:Limits:MetricSeries") ?? new Resilience.LimitsOptions().MetricSeries;
+        var series = builder.Configuration.Read<Resilience.LimitsOptions>(Resilience.LimitsOptions.Section).MetricSeries;
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("netracker", serviceVersion: NeTrackerInstruments.Version, serviceInstanceId: Environment.MachineName))
             .WithMetrics(metrics => metrics

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using NeTracker.Web.Health;
+using NeTracker.Web.Configuration;
 
 namespace NeTracker.Web.Resilience;
 
@@ -10,8 +11,7 @@ public static class ResilienceServices
     public static void AddNeTrackerResilience(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<LimitsOptions>().Bind(builder.Configuration.GetSection(LimitsOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<LimitsOptions>, ValidateLimitsOptions>();
+        services.AddNeTrackerOptions<LimitsOptions, ValidateLimitsOptions>(builder.Configuration, LimitsOptions.Section);
         services.AddSingleton<RecordRefusals>();
         services.AddSingleton<RecordGate>();
         services.AddSingleton<BackgroundLoops>();

@@ -7,7 +7,7 @@ namespace NeTracker.Web.Security;
 /// <summary>
 /// Which agent names a caller may publish as. A key bound to names (ApiKeys:N:Agents) publishes
 /// only as those. A key without scopes (the rights from before scopes) or a signed-in browser may
-/// use any name not bound to another key, up to <see cref="SecurityOptionsValidation.MaxAgentsPerKey"/>
+/// use any name not bound to another key, up to <see cref="ValidateSecurityOptions.MaxAgentsPerKey"/>
 /// names per key per run. A record that names another host than its agent is refused alone, by
 /// <see cref="NeTracker.Web.Resilience.RecordGate"/>; so no caller writes records for another host
 /// or resets another agent's ledger.
@@ -34,8 +34,8 @@ public sealed class AgentBinding(ApiKeyRing ring)
             var names = _seen.GetOrAdd(keyName, _ => new HashSet<string>(StringComparer.Ordinal));
             lock (names)
             {
-                if (!names.Contains(agent) && names.Count >= SecurityOptionsValidation.MaxAgentsPerKey)
-                    return $"the key '{keyName}' published as {SecurityOptionsValidation.MaxAgentsPerKey} agent names already; " +
+                if (!names.Contains(agent) && names.Count >= ValidateSecurityOptions.MaxAgentsPerKey)
+                    return $"the key '{keyName}' published as {ValidateSecurityOptions.MaxAgentsPerKey} agent names already; " +
                         "bind it to its names (NeTracker:Security:ApiKeys:N:Agents) or give each group of agents its own key.";
                 names.Add(agent);
             }

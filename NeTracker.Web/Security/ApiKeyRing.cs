@@ -65,9 +65,9 @@ public sealed class ApiKeyRing : IDisposable
         var keys = new List<(ApiKey, byte[])>();
         foreach (var k in o.ApiKeys)
         {
-            // Invalid entries are reported by SecurityOptionsValidation at start; after a
+            // Invalid entries are reported by ValidateSecurityOptions at start; after a
             // live edit they are skipped rather than taking the running dashboard down.
-            if (SecurityOptionsValidation.ApiKeyProblem(k) is not null)
+            if (ValidateSecurityOptions.ApiKeyProblem(k) is not null)
                 continue;
             var digest = k.Hash is { Length: > 0 } h ? Convert.FromHexString(h.Trim()) : Digest(k.Key!);
             var scopes = k.Scopes is null ? KeyScopes.All : k.Scopes.Select(s => s.Trim().ToLowerInvariant()).Distinct().ToArray();

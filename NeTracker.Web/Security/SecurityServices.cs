@@ -31,10 +31,7 @@ public static class SecurityServices
         var services = builder.Services;
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
 
-        services.AddOptions<SecurityOptions>()
-            .Bind(builder.Configuration.GetSection(SecurityOptions.Section))
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidation>();
+        services.AddNeTrackerOptions<SecurityOptions, ValidateSecurityOptions>(builder.Configuration, SecurityOptions.Section);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp =>
         {

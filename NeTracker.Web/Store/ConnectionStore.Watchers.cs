@@ -22,10 +22,11 @@ public sealed partial class ConnectionStore
     /// Every matching batch appended from now on, in order, for a reader that takes what is
     /// available at its own pace. A reader more than 256 batches behind loses the oldest ones
     /// (counted in <see cref="WatcherDroppedRecords"/>); the writer never waits. Dispose to stop.
+    /// <paramref name="origins"/> says which batches an exit takes (<see cref="Ingest.RecordRoutes"/>); all by default.
     /// </summary>
-    public Watcher Watch(ConnectionFilter filter)
+    public Watcher Watch(ConnectionFilter filter, Func<Ingest.RecordOrigin, bool>? origins = null)
     {
-        var watcher = new Watcher(this, filter);
+        var watcher = new Watcher(this, filter, origins ?? (_ => true));
         lock (_watchersLock)
             _watchers.Add(watcher);
         return watcher;
@@ -68,7 +69,11 @@ public sealed partial class ConnectionStore
 
     public int WatcherCount { get { lock (_watchersLock) return _watchers.Count; } }
 
-    private void PushToWatchers(IReadOnlyList<ConnectionRecord> batch)
+    /// <summary>Watchers that take batches of <paramref name="origin"/> (the replica feed: someone
+    /// here wants other replicas' records; the hub broadcaster and the feed itself do not).</summary>
+    public int WatchersOf(Ingest.RecordOrigin origin) { lock (_watchersLock) return _watchers.Count(w => w.Origins(origin)); }
+
+    private void PushToWatchers(IReadOnlyList<ConnectionRecord> batch, Ingest.RecordOrigin origin)
     {
         Watcher[] watchers;
         lock (_watchersLock)
@@ -79,6 +84,8 @@ public sealed partial class ConnectionStore
         }
         foreach (var w in watchers)
         {
+            if (!w.Origins(origin))
+                continue;
             IReadOnlyList<ConnectionRecord> matching = ReferenceEquals(w.Filter, ConnectionFilter.None)
                 ? batch
                 : [.. batch.Where(w.Filter.Matches)];
@@ -107,16 +114,19 @@ public sealed partial class ConnectionStore
     {
         private readonly ConnectionStore _store;
 
-        internal Watcher(ConnectionStore store, ConnectionFilter filter)
+        internal Watcher(ConnectionStore store, ConnectionFilter filter, Func<Ingest.RecordOrigin, bool> origins)
         {
             _store = store;
             Filter = filter;
+            Origins = origins;
             Channel = System.Threading.Channels.Channel.CreateBounded<IReadOnlyList<ConnectionRecord>>(
                 new BoundedChannelOptions(WatcherCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
                 dropped => Interlocked.Add(ref store._watcherDroppedRecords, dropped.Count));
         }
 
         internal ConnectionFilter Filter { get; }
+
+        internal Func<Ingest.RecordOrigin, bool> Origins { get; }
 
         internal Channel<IReadOnlyList<ConnectionRecord>> Channel { get; }
 

@@ -65,7 +65,7 @@ public sealed partial class ConnectionStore : IDisposable
     /// <summary>Adds a batch whose ids are assigned and increasing. Never waits for readers or subscribers.</summary>
     /// <returns>The records appended: <paramref name="batch"/> itself, or without the records that
     /// could not be added (counted in <see cref="SetAside"/>) — only those go on to watchers and sinks.</returns>
-    public IReadOnlyList<ConnectionRecord> Append(IReadOnlyList<ConnectionRecord> batch)
+    public IReadOnlyList<ConnectionRecord> Append(IReadOnlyList<ConnectionRecord> batch, Ingest.RecordOrigin origin = Ingest.RecordOrigin.Probe)
     {
         if (batch.Count == 0)
             return batch;
@@ -84,7 +84,7 @@ public sealed partial class ConnectionStore : IDisposable
         }
         var left = failed is null ? null : new HashSet<object>(failed, ReferenceEqualityComparer.Instance);
         IReadOnlyList<ConnectionRecord> appended = left is null ? batch : [.. batch.Where(r => !left.Contains(r))];
-        PushToWatchers(appended);
+        PushToWatchers(appended, origin);
         NotifySubscribers();
         return appended;
     }

@@ -26,7 +26,7 @@ public sealed class PostgresAgentIntake(
         {
             ledger.Observe(batch, t.Result.Count, time.GetUtcNow().UtcDateTime);
             if (t.Result.Count > 0)
-                await ingest.PublishAsync(t.Result, CancellationToken.None);
+                await ingest.PublishAsync(t.Result, RecordOrigin.Stored, CancellationToken.None);
         }, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default).Unwrap()
             .ContinueWith(t => log.LogError(t.Exception, "Agent {Agent}: stored records could not reach the live view", batch.Agent),
                 CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Npgsql;
+using NeTracker.Web.History.DuckDb;
 
 namespace NeTracker.Web.History.Postgres;
 
@@ -7,12 +8,12 @@ namespace NeTracker.Web.History.Postgres;
 internal static class PostgresErrors
 {
     public static bool IsStorageFailure(Exception e) =>
-        e is NpgsqlException or SocketException or IOException or TimeoutException or HistorySchemaException
+        e is NpgsqlException or SocketException or IOException or TimeoutException or DuckDbSchemaException
         || (e is InvalidOperationException && e.InnerException is NpgsqlException or SocketException);
 
     public static string Describe(Exception e, string where) => e switch
     {
-        HistorySchemaException => e.Message,
+        DuckDbSchemaException => e.Message,
         PostgresException { SqlState: "28P01" or "28000" } p => $"{where} refused the credentials: {p.MessageText}. Check NeTracker:History:Postgres:ConnectionString.",
         PostgresException { SqlState: "3D000" } p => $"{where}: {p.MessageText}. Create the database (createdb) or fix the connection string.",
         PostgresException { SqlState: "53100" } => $"The disk of the PostgreSQL server at {where} is full. Records are kept in memory (bounded) and written when space is freed.",

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Configuration;
 using NeTracker.Web.Store;
+using NeTracker.Web.History.DuckDb;
 
 namespace NeTracker.Web.History.Postgres;
 

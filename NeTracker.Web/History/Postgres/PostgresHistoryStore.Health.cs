@@ -21,7 +21,7 @@ public sealed partial class PostgresHistoryStore
         {
             var rows = new List<HealthGroupRow>();
             // PostgreSQL's log(x) is base 10.
-            await ReadAsync(cmd => EndpointHealthSql.Select(side, PostgresFilterSql.Where(filter, cmd), "log"),
+            await ReadAsync(cmd => EndpointHealthSql.Select(side, FilterSql.Where(filter, cmd), "log"),
                 r => rows.Add(new HealthGroupRow(r.GetString(0), r.IsDBNull(1) ? null : r.GetInt32(1),
                     r.IsDBNull(2) ? null : (int)r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7))), ct);
             return (side, rows);

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Npgsql;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Store;
+using NeTracker.Web.History.DuckDb;
 
 namespace NeTracker.Web.History.Postgres;
 
@@ -24,18 +25,18 @@ public sealed partial class PostgresHistoryStore
                 keyset = ascending ? "id > @after" : "id < @after";
                 cmd.Parameters.AddWithValue("after", after);
             }
-            var where = PostgresFilterSql.Where(filter, cmd, keyset);
+            var where = FilterSql.Where(filter, cmd, keyset);
             cmd.Parameters.AddWithValue("limit", (long)limit);
             cmd.Parameters.AddWithValue("offset", (long)offset);
-            return $"SELECT {PostgresRows.ReadColumns} FROM connections {where} ORDER BY id {(ascending ? "ASC" : "DESC")} LIMIT @limit OFFSET @offset";
-        }, r => items.Add(HistoryRows.Read(r)), ct);
+            return $"SELECT {HistoryColumns.Read} FROM connections {where} ORDER BY id {(ascending ? "ASC" : "DESC")} LIMIT @limit OFFSET @offset";
+        }, r => items.Add(DuckDbRows.Read(r)), ct);
         return items;
     }
 
     public async Task<long> CountAsync(ConnectionFilter filter, CancellationToken ct = default)
     {
         long count = 0;
-        await ReadAsync(cmd => $"SELECT count(*) FROM connections {PostgresFilterSql.Where(filter, cmd)}", r => count = r.GetInt64(0), ct);
+        await ReadAsync(cmd => $"SELECT count(*) FROM connections {FilterSql.Where(filter, cmd)}", r => count = r.GetInt64(0), ct);
         return count;
     }
 
@@ -51,10 +52,10 @@ public sealed partial class PostgresHistoryStore
     {
         await using var db = await OpenReaderAsync(ct);
         await using var cmd = new NpgsqlCommand { Connection = db };
-        cmd.CommandText = $"SELECT {PostgresRows.ReadColumns} FROM connections {PostgresFilterSql.Where(filter, cmd)} ORDER BY id";
+        cmd.CommandText = $"SELECT {HistoryColumns.Read} FROM connections {FilterSql.Where(filter, cmd)} ORDER BY id";
         await using var reader = await Wrap(() => cmd.ExecuteReaderAsync(ct));
         while (await Wrap(() => reader.ReadAsync(ct)))
-            yield return HistoryRows.Read(reader);
+            yield return DuckDbRows.Read(reader);
     }
 
     /// <remarks>
@@ -67,7 +68,7 @@ public sealed partial class PostgresHistoryStore
         var histograms = new DurationHistogram?[buckets];
         await ReadAsync(cmd =>
         {
-            var where = PostgresFilterSql.Where(filter, cmd);
+            var where = FilterSql.Where(filter, cmd);
             cmd.Parameters.AddWithValue("width", width);
             return $"SELECT (end_ticks - @from) / @width AS b, {DurationBucketSql} AS k, count(*) FROM connections {where} GROUP BY b, k";
         }, r =>
@@ -92,7 +93,7 @@ public sealed partial class PostgresHistoryStore
         await ReadAsync(cmd =>
             $"SELECT {addr}, {port}, {DurationBucketSql} AS k, count(*), " +
             $"count(*) FILTER (WHERE close_reason IN ({(int)CloseReason.Rst}, {(int)CloseReason.Refused})) " +
-            $"FROM connections {PostgresFilterSql.Where(filter, cmd)} GROUP BY 1, 2, 3",
+            $"FROM connections {FilterSql.Where(filter, cmd)} GROUP BY 1, 2, 3",
             r =>
             {
                 var key = (r.GetString(0), r.IsDBNull(1) ? (int?)null : r.GetInt32(1));
@@ -114,7 +115,7 @@ public sealed partial class PostgresHistoryStore
         var histogram = new DurationHistogram();
         await ReadAsync(cmd =>
             $"SELECT {DurationBucketSql} AS b, " +
-            $"count(*) FROM connections {PostgresFilterSql.Where(filter, cmd)} GROUP BY b",
+            $"count(*) FROM connections {FilterSql.Where(filter, cmd)} GROUP BY b",
             r => histogram.Add((int)r.GetInt64(0), r.GetInt64(1)), ct);
         return histogram;
     }
@@ -125,7 +126,7 @@ public sealed partial class PostgresHistoryStore
         var cells = new List<HeatMapCell>();
         await ReadAsync(cmd =>
         {
-            var where = PostgresFilterSql.Where(filter, cmd);
+            var where = FilterSql.Where(filter, cmd);
             cmd.Parameters.AddWithValue("width", width);
             // log10 of a bigint is PostgreSQL's numeric log10: exact at powers of ten, as DurationBins needs.
             return $"SELECT (end_ticks - @from) / @width AS b, {DurationBins.Sql()} AS d, count(*) FROM connections {where} GROUP BY b, d ORDER BY b, d";

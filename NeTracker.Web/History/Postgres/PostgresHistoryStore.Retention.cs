@@ -1,25 +1,8 @@
 namespace NeTracker.Web.History.Postgres;
 
-/// <summary>Retention by dropping whole daily partitions; partitions created ahead; row count and size refreshed.</summary>
+/// <summary>Retention (run periodically by the shell) by dropping whole daily partitions; partitions created ahead; row count and size refreshed.</summary>
 public sealed partial class PostgresHistoryStore
 {
-    private async Task RetentionLoopAsync()
-    {
-        using var timer = new PeriodicTimer(_options.RetentionInterval, _time);
-        try
-        {
-            do
-            {
-                if (_schemaVersion != 0)
-                    await RunRetentionAsync(_abandon.Token).ConfigureAwait(false);
-            }
-            while (await timer.WaitForNextTickAsync(_abandon.Token).ConfigureAwait(false));
-        }
-        catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
-        {
-        }
-    }
-
     /// <summary>
     /// Drops the days retention says (every replica may run it; the advisory lock makes them take
     /// turns), creates the days ahead, refreshes the row count. Returns the rows removed.
@@ -37,7 +20,7 @@ public sealed partial class PostgresHistoryStore
             await RefreshSizeAsync(db, ct).ConfigureAwait(false);
             if (removed > 0)
             {
-                Interlocked.Add(ref _retentionDeleted, removed);
+                _shell.RetentionRemoved(removed);
                 _log.LogInformation("History retention dropped partitions holding {Count} records", removed);
             }
             return removed;
@@ -53,7 +36,7 @@ public sealed partial class PostgresHistoryStore
     private async Task RefreshSizeAsync(Npgsql.NpgsqlConnection db, CancellationToken ct)
     {
         var (rows, bytes) = await PostgresPartitions.SizeAsync(db, ct).ConfigureAwait(false);
-        Interlocked.Exchange(ref _rows, rows);
+        _shell.Rows = rows;
         Interlocked.Exchange(ref _bytes, bytes);
     }
 }

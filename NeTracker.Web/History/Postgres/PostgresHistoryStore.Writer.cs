@@ -3,41 +3,23 @@ using NeTracker.Probe.Model;
 
 namespace NeTracker.Web.History.Postgres;
 
-/// <summary>The writer: migrate, ensure partitions, binary COPY into staging, INSERT … ON CONFLICT DO NOTHING, retry with back-off.</summary>
-public sealed partial class PostgresHistoryStore
+/// <summary>The append: migrate, ensure partitions, binary COPY into staging, INSERT … ON CONFLICT DO
+/// NOTHING. The queue, the loop, the retries and the counters are the shell's (HistoryWriterShell.cs).</summary>
+public sealed partial class PostgresHistoryStore : IHistoryAppend<PostgresHistoryStore.Pending>
 {
     private const string Staging = "netracker_staging";
 
-    private readonly List<Pending> _unwritten = [];
-    private readonly CancellationTokenSource _abandon = new();
     private volatile int _schemaVersion;
-    private DateTime? _lastWriteUtc;
-    private Task? _writerLoop, _retentionLoop;
-    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _droppedAccepted;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        // Supervised: what a record causes is set aside inside (Isolation.cs); anything else restarts the loop, shown on Health.
-        _writerLoop ??= Task.Run(() => _loops.RunAsync(WriterLoop, _ => WriteLoopAsync(), _abandon.Token), CancellationToken.None);
-        _retentionLoop ??= Task.Run(RetentionLoopAsync, CancellationToken.None);
+        _shell.Start(ct => _schemaVersion != 0 ? RunRetentionAsync(ct) : Task.CompletedTask);
         return Task.CompletedTask;
     }
 
     /// <summary>Stops accepting and writes what is queued; when <paramref name="cancellationToken"/> fires
     /// first (the server is away), the rest is counted as dropped and waiting agents are told so.</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        _queue.Writer.TryComplete();
-        using (cancellationToken.Register(_abandon.Cancel))
-        {
-            if (_writerLoop is not null)
-                await _writerLoop.ConfigureAwait(false);
-        }
-        await _abandon.CancelAsync().ConfigureAwait(false);
-        if (_retentionLoop is not null)
-            await _retentionLoop.ConfigureAwait(false);
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => _shell.StopAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -47,104 +29,54 @@ public sealed partial class PostgresHistoryStore
     }
 
     /// <summary>Completes when every record accepted before the call is written, skipped as a duplicate or dropped.</summary>
-    public async Task FlushAsync(CancellationToken ct)
+    public Task FlushAsync(CancellationToken ct) => _shell.FlushAsync(ct);
+
+    int IHistoryAppend<Pending>.Count(Pending unit) => unit.Records.Count;
+
+    (Pending, Pending) IHistoryAppend<Pending>.Split(Pending p, int at)
     {
-        var target = Interlocked.Read(ref _accepted);
-        while (true)
+        var first = new Pending([.. p.Records.Take(at)], p.Stored is null ? null : new(TaskCreationOptions.RunContinuationsAsynchronously));
+        var rest = new Pending([.. p.Records.Skip(at)], p.Stored is null ? null : new(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (p.Stored is { } whole)
         {
-            var progress = Volatile.Read(ref _progress).Task;
-            if (Interlocked.Read(ref _written) + Interlocked.Read(ref _duplicates) + Interlocked.Read(ref _droppedAccepted) + Interlocked.Read(ref _setAside) >= target)
-                return;
-            await progress.WaitAsync(ct).ConfigureAwait(false);
+            // The agent waiting for the batch gets both parts' new records, or the first failure.
+            _ = Task.WhenAll(first.Stored!.Task, rest.Stored!.Task).ContinueWith(t =>
+            {
+                if (t.IsFaulted)
+                    whole.TrySetException(t.Exception!.InnerExceptions);
+                else
+                    whole.TrySetResult([.. t.Result[0], .. t.Result[1]]);
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
+        return (first, rest);
     }
 
-    private void SignalProgress() => Interlocked.Exchange(ref _progress, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    // Migrate before the first write (again after a restart of the loop only if it never worked).
+    async Task<bool> IHistoryAppend<Pending>.PrepareAsync(CancellationToken ct) => _schemaVersion != 0 || await TryMigrateAsync().ConfigureAwait(false);
 
-    private async Task WriteLoopAsync()
-    {
-        var delay = _options.RetryDelay;
-        var reader = _queue.Reader;
-        try
-        {
-            // Migrate before the first write, retrying like a write: pages say why until it works.
-            while (_schemaVersion == 0 && !await TryMigrateAsync())
-            {
-                await Task.Delay(delay, _time, _abandon.Token).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));
-            }
-            delay = _options.RetryDelay;
-            while (true)
-            {
-                if (_unwritten.Count == 0)
-                {
-                    if (!await reader.WaitToReadAsync(_abandon.Token).ConfigureAwait(false))
-                        return;
-                    var n = 0;
-                    while (n < _options.MaxBatchRecords && reader.TryRead(out var p))
-                    {
-                        _unwritten.Add(p);
-                        n += p.Records.Count;
-                    }
-                }
-                // Isolating: the last write failed on a record, so the work goes one unit at a time,
-                // halving the unit that fails until the record is alone and set aside (Isolation.cs).
-                var work = _isolating ? _unwritten.GetRange(0, 1) : _unwritten;
-                var outcome = await TryWriteAsync(work).ConfigureAwait(false);
-                if (outcome == WriteOutcome.Written)
-                {
-                    _unwritten.RemoveRange(0, work.Count);
-                    _isolating &= _unwritten.Count > 0;
-                    delay = _options.RetryDelay;
-                    continue;
-                }
-                if (outcome == WriteOutcome.RecordFailure)
-                {
-                    if (_isolating || _unwritten.Count == 1)
-                        Isolate(_unwritten);
-                    _isolating = _unwritten.Count > 0;
-                    continue;
-                }
-                // Keep the records, wait, retry: the queue fills meanwhile and producers are refused beyond the bound.
-                await Task.Delay(delay, _time, _abandon.Token).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxRetryDelay.Ticks));
-            }
-        }
-        catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
-        {
-            var lost = 0;
-            foreach (var p in _unwritten.Concat(Drain(reader)))
-            {
-                lost += p.Records.Count;
-                p.Stored?.TrySetException(new HistoryUnavailableException("The dashboard stopped before the batch was stored; send it again."));
-            }
-            _unwritten.Clear();
-            if (lost > 0)
-                _log.LogError("History: {Count} records were not written at shutdown: {Error}", lost, _health.Failure?.Message);
-            Interlocked.Add(ref _pending, -lost);
-            Interlocked.Add(ref _dropped, lost);
-            Interlocked.Add(ref _droppedAccepted, lost);
-            SignalProgress();
-        }
-    }
+    Task<Appended> IHistoryAppend<Pending>.AppendAsync(IReadOnlyList<Pending> units, int records, CancellationToken ct) => TryWriteAsync(units, records);
 
-    private static IEnumerable<Pending> Drain(System.Threading.Channels.ChannelReader<Pending> reader)
-    {
-        while (reader.TryRead(out var p))
-            yield return p;
-    }
+    string IHistoryAppend<Pending>.Describe(Pending single) =>
+        $"record seq {single.Records[0].Seq} of {single.Records[0].Agent} (end {SchemaNames.Of(single.Records[0].Record.EndUtc)})";
+
+    // Nothing new was stored for it; the agent's batch is answered with the others.
+    void IHistoryAppend<Pending>.SetAside(Pending single) => single.Stored?.TrySetResult([]);
+
+    void IHistoryAppend<Pending>.Abandon(Pending unit) =>
+        unit.Stored?.TrySetException(new HistoryUnavailableException("The dashboard stopped before the batch was stored; send it again."));
 
     private async Task<bool> TryMigrateAsync()
     {
         try
         {
-            await using var db = await _source.OpenConnectionAsync(_abandon.Token).ConfigureAwait(false);
-            var from = await PostgresSchema.MigrateAsync(db, _abandon.Token).ConfigureAwait(false);
+            var ct = _shell.Abandoned;
+            await using var db = await _source.OpenConnectionAsync(ct).ConfigureAwait(false);
+            var from = await PostgresSchema.MigrateAsync(db, ct).ConfigureAwait(false);
             if (from != PostgresSchema.CurrentVersion)
                 _log.LogInformation("History: {Where} migrated from schema {From} to {To}", DatabasePath, from, PostgresSchema.CurrentVersion);
             var today = DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime);
-            await _partitions.EnsureAsync(db, Enumerable.Range(0, _pg.PartitionsAhead + 1).Select(today.AddDays), _abandon.Token).ConfigureAwait(false);
-            await RefreshSizeAsync(db, _abandon.Token).ConfigureAwait(false);
+            await _partitions.EnsureAsync(db, Enumerable.Range(0, _pg.PartitionsAhead + 1).Select(today.AddDays), ct).ConfigureAwait(false);
+            await RefreshSizeAsync(db, ct).ConfigureAwait(false);
             _schemaVersion = PostgresSchema.CurrentVersion;
             MarkHealthy();
             return true;
@@ -161,10 +93,9 @@ public sealed partial class PostgresHistoryStore
     /// database does not hold yet, learn which keys were new (RETURNING). Commit, then hand each agent
     /// batch its new records: only now are they durable, so only now may the agent drop them.
     /// </summary>
-    private async Task<WriteOutcome> TryWriteAsync(List<Pending> work)
+    private async Task<Appended> TryWriteAsync(IReadOnlyList<Pending> work, int total)
     {
-        var ct = _abandon.Token;
-        var total = work.Sum(p => p.Records.Count);
+        var ct = _shell.Abandoned;
         try
         {
             await using var db = await _source.OpenConnectionAsync(ct).ConfigureAwait(false);
@@ -200,40 +131,30 @@ public sealed partial class PostgresHistoryStore
                     continue;
                 // A key claimed once: the same batch queued twice (an agent's retry) is new only the first time.
                 var mine = p.Records.Where(k => fresh.Remove((k.Agent, k.Run, k.Seq))).Select(k => k.Record).ToArray();
-                foreach (var r in mine)
-                    _storedByAgent.AddOrUpdate(r, this);
                 p.Stored.TrySetResult(mine);
             }
-            Interlocked.Add(ref _rows, inserted);
-            Interlocked.Add(ref _written, inserted);
-            Interlocked.Add(ref _duplicates, total - inserted);
-            Interlocked.Add(ref _pending, -total);
-            _lastWriteUtc = _time.GetUtcNow().UtcDateTime;
             MarkHealthy();
-            SignalProgress();
-            return WriteOutcome.Written;
+            return new Appended(WriteOutcome.Written, inserted);
         }
         catch (Exception e) when (IsRecordFailure(e))
         {
-            _lastRecordFailure = e;
             _partitions.Reset();
-            return WriteOutcome.RecordFailure;
+            return new Appended(WriteOutcome.RecordFailure, Failure: e);
         }
         catch (Exception e) when (PostgresErrors.IsStorageFailure(e))
         {
-            Interlocked.Increment(ref _failedWrites);
             // A partition another replica dropped meanwhile, or a server restarted from a backup: look again.
             _partitions.Reset();
             MarkFailing(e);
-            return WriteOutcome.StorageFailure;
+            return new Appended(WriteOutcome.StorageFailure);
         }
     }
 
-    private void MarkHealthy() => _health.Recovered(DatabasePath);
+    private void MarkHealthy() => _shell.Health.Recovered(DatabasePath);
 
     private void MarkFailing(Exception e)
     {
-        _health.Failed(e, PostgresErrors.Describe(e, DatabasePath));
+        _shell.Health.Failed(e, PostgresErrors.Describe(e, DatabasePath));
         // Connections broken by a server restart stay in the pool until used; clear them so the
         // next attempt opens a fresh one instead of failing on a dead socket once more.
         _source.Clear();

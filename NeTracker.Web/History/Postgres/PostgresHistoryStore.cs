@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NeTracker.Probe.Model;
@@ -9,7 +7,8 @@ namespace NeTracker.Web.History.Postgres;
 
 /// <summary>
 /// Connection history in PostgreSQL, shared by any number of dashboard replicas (fleet mode).
-/// Two producers feed one bounded queue and one writer (Writer.cs): ingest's batches
+/// Two producers feed one bounded queue and one writer (the shell both providers share,
+/// <see cref="HistoryWriterShell{TUnit}"/>; the append is Writer.cs): ingest's batches
 /// (<see cref="Enqueue"/>: the in-process probe's records, keyed by this process's run) and remote
 /// agents' batches (<see cref="StoreAgentBatchAsync"/>, keyed by the agent's run and sequence,
 /// completed only once committed). The writer COPYs each batch into a session-local staging table
@@ -23,7 +22,7 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
     private readonly PostgresOptions _pg;
     private readonly ILogger<PostgresHistoryStore> _log;
     private readonly TimeProvider _time;
-    private readonly WriterHealth _health;
+    private readonly HistoryWriterShell<Pending> _shell;
     private readonly NpgsqlDataSource _source;
     private readonly PostgresPartitions _partitions = new();
 
@@ -31,17 +30,7 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
     private readonly string _localAgent = "local:" + Environment.MachineName;
     private readonly Guid _localRun = Guid.NewGuid();
 
-    /// <summary>
-    /// Agent records this store already wrote before ingest handed them on: <see cref="Enqueue"/>
-    /// skips them. Weak keys, so the table empties as the records leave the live store.
-    /// </summary>
-    private readonly ConditionalWeakTable<ConnectionRecord, object> _storedByAgent = [];
-
-    // Unbounded channel, bounded by _pending (in records), as in the DuckDB store.
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
-
-    private readonly Resilience.BackgroundLoops _loops;
-    private long _pending, _accepted, _written, _duplicates, _dropped, _refused, _failedWrites, _retentionDeleted, _rows, _bytes;
+    private long _refused, _bytes;
 
     /// <summary>Only for the Parquet export's scratch files (Export.cs).</summary>
     private readonly string _dataDirectory;
@@ -49,13 +38,14 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
     public PostgresHistoryStore(IOptions<Configuration.NeTrackerOptions> app, IOptions<HistoryOptions> options,
         ILogger<PostgresHistoryStore> log, TimeProvider time, Resilience.BackgroundLoops? loops = null)
     {
-        _loops = loops ?? new Resilience.BackgroundLoops(time, Microsoft.Extensions.Logging.Abstractions.NullLogger<Resilience.BackgroundLoops>.Instance);
         _dataDirectory = Path.GetFullPath(app.Value.DataDirectory);
         _options = options.Value;
         _pg = _options.Postgres;
         _log = log;
         _time = time;
-        _health = new WriterHealth(log, time);
+        // No gathering: agents wait for their batch to be committed before they drop it.
+        _shell = new(this, WriterLoop, gather: false, _options,
+            loops ?? new Resilience.BackgroundLoops(time, Microsoft.Extensions.Logging.Abstractions.NullLogger<Resilience.BackgroundLoops>.Instance), log, time);
         var builder = new NpgsqlConnectionStringBuilder(_pg.ConnectionString);
         // Fail fast while the server is away: the writer retries with back-off anyway, and a page
         // should show "unavailable" in seconds, not after Npgsql's 15 s default.
@@ -72,24 +62,18 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
     public long LastId => 0;
 
     /// <summary>A queued unit of work: records with their keys, and for an agent batch the caller waiting for durability.</summary>
-    private sealed record Pending(IReadOnlyList<KeyedRecord> Records, TaskCompletionSource<IReadOnlyList<ConnectionRecord>>? Stored);
+    internal sealed record Pending(IReadOnlyList<KeyedRecord> Records, TaskCompletionSource<IReadOnlyList<ConnectionRecord>>? Stored);
 
     public void Enqueue(IReadOnlyList<ConnectionRecord> batch)
     {
-        List<KeyedRecord>? keyed = null;
+        // Agents' records stored by StoreAgentBatchAsync never come here (Ingest/RecordRoutes.cs).
+        var keyed = new List<KeyedRecord>(batch.Count);
         foreach (var r in batch)
-        {
-            if (_storedByAgent.TryGetValue(r, out _))
-                continue;
-            (keyed ??= new(batch.Count)).Add(new KeyedRecord(_localAgent, _localRun, r.Id, r));
-        }
-        if (keyed is null)
+            keyed.Add(new KeyedRecord(_localAgent, _localRun, r.Id, r));
+        if (keyed.Count == 0)
             return;
-        if (!TryQueue(new Pending(keyed, null)))
-        {
-            Interlocked.Add(ref _dropped, keyed.Count);
-            SignalProgress();
-        }
+        if (!_shell.TryQueue(new Pending(keyed, null)))
+            _shell.Dropped(keyed.Count);
     }
 
     /// <summary>
@@ -111,54 +95,19 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
         if (keyed.Count == 0)
             return Task.FromResult<IReadOnlyList<ConnectionRecord>>([]);
         var pending = new Pending(keyed, new(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!TryQueue(pending))
+        if (!_shell.TryQueue(pending))
         {
             Interlocked.Add(ref _refused, records.Count);
             throw new HistoryUnavailableException(
-                $"The history queue is full ({_options.MaxQueuedRecords} records waiting for PostgreSQL): {_health.Failure?.Message ?? "the database is slower than ingest"}. Send again later.");
+                $"The history queue is full ({_options.MaxQueuedRecords} records waiting for PostgreSQL): {_shell.Health.Failure?.Message ?? "the database is slower than ingest"}. Send again later.");
         }
         return pending.Stored!.Task;
     }
 
-    private bool TryQueue(Pending pending)
-    {
-        var n = pending.Records.Count;
-        if (Interlocked.Add(ref _pending, n) > _options.MaxQueuedRecords || !_queue.Writer.TryWrite(pending))
-        {
-            Interlocked.Add(ref _pending, -n);
-            return false;
-        }
-        Interlocked.Add(ref _accepted, n);
-        return true;
-    }
-
-    public HistoryStats Stats
-    {
-        get
-        {
-            var failure = _health.Failure;
-            return new HistoryStats
-            {
-                DatabasePath = DatabasePath,
-                Healthy = failure is null,
-                Error = failure?.Message,
-                ErrorSinceUtc = failure?.SinceUtc,
-                SchemaVersion = _schemaVersion,
-                Rows = Interlocked.Read(ref _rows),
-                FileBytes = Interlocked.Read(ref _bytes),
-                Queued = Interlocked.Read(ref _pending),
-                Written = Interlocked.Read(ref _written),
-                SetAside = Interlocked.Read(ref _setAside),
-                Dropped = Interlocked.Read(ref _dropped),
-                FailedWrites = Interlocked.Read(ref _failedWrites),
-                RetentionDeleted = Interlocked.Read(ref _retentionDeleted),
-                LastWriteUtc = _lastWriteUtc,
-            };
-        }
-    }
+    public HistoryStats Stats => _shell.Stats(DatabasePath, _schemaVersion, Interlocked.Read(ref _bytes));
 
     /// <summary>Records that were already stored (re-sent to this or another replica) and skipped by the unique key.</summary>
-    public long Duplicates => Interlocked.Read(ref _duplicates);
+    public long Duplicates => _shell.Duplicates;
 
     /// <summary>Agent records refused because the queue was full; the agents kept them and send them again.</summary>
     public long Refused => Interlocked.Read(ref _refused);
@@ -167,7 +116,7 @@ public sealed partial class PostgresHistoryStore : IConnectionHistory, IConnecti
     private async Task<NpgsqlConnection> OpenReaderAsync(CancellationToken ct)
     {
         if (_schemaVersion == 0)
-            throw new HistoryUnavailableException(_health.Failure?.Message ?? $"{DatabasePath} is not ready yet.");
+            throw new HistoryUnavailableException(_shell.Health.Failure?.Message ?? $"{DatabasePath} is not ready yet.");
         try
         {
             return await _source.OpenConnectionAsync(ct);

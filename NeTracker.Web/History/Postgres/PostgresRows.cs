@@ -2,6 +2,7 @@ using System.Net;
 using Npgsql;
 using NpgsqlTypes;
 using NeTracker.Probe.Model;
+using NeTracker.Web.History.DuckDb;
 
 namespace NeTracker.Web.History.Postgres;
 
@@ -12,18 +13,7 @@ internal readonly record struct KeyedRecord(string Agent, Guid Run, long Seq, Co
 internal static class PostgresRows
 {
     /// <summary>Every stored column but id, in COPY order: the staging table has exactly these.</summary>
-    public const string CopyColumns =
-        "agent, run, seq, host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
-        "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
-        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source, " +
-        HistoryRows.HealthColumns;
-
-    /// <summary>What <see cref="Read"/> expects, in its order (the DuckDB table's order, so the two stay easy to compare).</summary>
-    public const string ReadColumns =
-        "id, host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
-        "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
-        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source, " +
-        HistoryRows.HealthColumns;
+    public const string CopyColumns = "agent, run, seq, " + HistoryColumns.Record;
 
     public static async Task WriteAsync(NpgsqlBinaryImporter copy, KeyedRecord k, CancellationToken ct)
     {

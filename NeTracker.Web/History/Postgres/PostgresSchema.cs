@@ -1,9 +1,10 @@
 using Npgsql;
+using NeTracker.Web.History.DuckDb;
 
 namespace NeTracker.Web.History.Postgres;
 
 /// <summary>
-/// The PostgreSQL schema and its migrations, versioned like <see cref="HistorySchema"/>: one row in
+/// The PostgreSQL schema and its migrations, versioned like <see cref="DuckDbSchema"/>: one row in
 /// <c>netracker_schema</c>, every later step in one transaction (PostgreSQL's DDL is transactional),
 /// append-only steps. Replicas starting together serialise on an advisory lock, so exactly one
 /// migrates and the others find the work done.
@@ -75,7 +76,7 @@ internal static class PostgresSchema
         CREATE INDEX connections_host_end ON connections (host, end_ticks);
         """,
         // v2: health per direction, as DuckDB's v4 (NULL for earlier rows and where not measured).
-        HistorySchema.HealthColumnsSql("bigint", "integer"),
+        DuckDbSchema.HealthColumnsSql("bigint", "integer"),
     ];
 
     /// <summary>Brings the database to the last step; returns the version it was at.</summary>
@@ -89,7 +90,7 @@ internal static class PostgresSchema
             var version = await read.ExecuteScalarAsync(ct) is int v ? v : 0;
             if (version > Steps.Count)
             {
-                throw new HistorySchemaException(
+                throw new DuckDbSchemaException(
                     $"The PostgreSQL history has schema version {version}, written by a newer NeTracker; this one knows up to " +
                     $"{Steps.Count}. Upgrade every replica, or point NeTracker:History:Postgres:ConnectionString at another database.");
             }

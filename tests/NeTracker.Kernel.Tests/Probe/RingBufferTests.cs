@@ -4,6 +4,7 @@ using NeTracker.Kernel.Tests.Harness;
 using NeTracker.Probe;
 using NeTracker.Probe.Model;
 using NeTracker.Probe.RingBuffer;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Kernel.Tests.Probe;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using NeTracker.Probe.Kernel;
 using NeTracker.Probe.Model;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.Tests.Kernel;
 
@@ -14,7 +15,7 @@ public sealed class ConnActivityTests
     /// <summary>A progress stamp <paramref name="ago"/> before now, as the kernel writes it.</summary>
     private static uint Tick(ulong ago) => (uint)((Now - ago - Start) >> NtDir.TickShift) + 1;
 
-    private static ConnEntry Entry(uint state = ConnEntry.StateSynAck | ConnEntry.StateEstablished, Action<NtDir[]>? dirs = null)
+    private static ConnEntry Entry(uint state = NtConnBits.StateSynAck | NtConnBits.StateEstablished, Action<NtDir[]>? dirs = null)
     {
         var d = new NtDir[] { new() { LastPayload = Now - S, AckAt = Tick(S) }, new() { LastPayload = Now - S, AckAt = Tick(S) } };
         dirs?.Invoke(d);
@@ -34,7 +35,7 @@ public sealed class ConnActivityTests
         // The client retransmitted 0.5 s ago; the server acknowledged nothing new for 3 s.
         Assert.Equal(ConnectionActivity.Retransmitting, ConnActivity.Of(Entry(dirs: d => { d[0].RetransAt = Tick(S / 2); d[1].AckAt = Tick(3 * S); }), Now));
         Assert.Equal(ConnectionActivity.HalfClosed,
-            ConnActivity.Of(Entry(ConnEntry.StateSynAck | ConnEntry.StateEstablished | ConnEntry.StateFinClient, d => d[0].RetransAt = Tick(0)), Now));
+            ConnActivity.Of(Entry(NtConnBits.StateSynAck | NtConnBits.StateEstablished | NtConnBits.StateFinClient, d => d[0].RetransAt = Tick(0)), Now));
     }
 
     [Fact]

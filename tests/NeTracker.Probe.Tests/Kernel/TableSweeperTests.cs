@@ -1,6 +1,7 @@
 using System.Net;
 using NeTracker.Probe.Kernel;
 using NeTracker.Probe.Model;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.Tests.Kernel;
 
@@ -29,9 +30,9 @@ public sealed class TableSweeperTests
     {
         const uint established = 1 | 2 | 4;
         Assert.Null(TableSweeper.Classify(Entry(established, 1 * S), 100_000 * S, Options));
-        Assert.Null(TableSweeper.Classify(Entry(established | ConnEntry.StateFinClient, 1 * S), 20 * S, Options));
-        Assert.Equal(CloseReason.Timeout, TableSweeper.Classify(Entry(established | ConnEntry.StateFinClient, 1 * S), 22 * S, Options));
-        Assert.Null(TableSweeper.Classify(Entry(established | ConnEntry.StateFinClient | ConnEntry.StateFinServer, 1 * S), 22 * S, Options));
+        Assert.Null(TableSweeper.Classify(Entry(established | NtConnBits.StateFinClient, 1 * S), 20 * S, Options));
+        Assert.Equal(CloseReason.Timeout, TableSweeper.Classify(Entry(established | NtConnBits.StateFinClient, 1 * S), 22 * S, Options));
+        Assert.Null(TableSweeper.Classify(Entry(established | NtConnBits.StateFinClient | NtConnBits.StateFinServer, 1 * S), 22 * S, Options));
     }
 
     [Fact]
@@ -47,20 +48,20 @@ public sealed class TableSweeperTests
     public void A_handshake_that_never_completes_drains_from_the_half_open_quota_answered_or_partial()
     {
         const uint synAndSynAck = 1 | 2; // a flood's SYN answered by a SYN-ACK nobody acknowledges
-        var halfOpen = Entry(synAndSynAck, 5 * S, ConnEntry.FlagHalfOpen);
+        var halfOpen = Entry(synAndSynAck, 5 * S, NtConnBits.FlagHalfOpen);
         Assert.True(halfOpen.HalfOpen);
         Assert.Null(TableSweeper.Classify(halfOpen, 14 * S, Options));
         Assert.Equal(CloseReason.Unanswered, TableSweeper.Classify(halfOpen, 16 * S, Options));
         // SYN-ACK backscatter first seen mid-handshake: partial, half-open, must drain too.
         Assert.Equal(CloseReason.Unanswered,
-            TableSweeper.Classify(Entry(synAndSynAck, 5 * S, ConnEntry.FlagPartial | ConnEntry.FlagHalfOpen), 16 * S, Options));
+            TableSweeper.Classify(Entry(synAndSynAck, 5 * S, NtConnBits.FlagPartial | NtConnBits.FlagHalfOpen), 16 * S, Options));
     }
 
     [Fact]
     public void An_entry_leaves_the_half_open_quota_once_the_kernel_says_so()
     {
         const uint established = 1 | 2 | 4;
-        var left = Entry(established | ConnEntry.StateHalfOpenLeft, 5 * S, ConnEntry.FlagHalfOpen);
+        var left = Entry(established | NtConnBits.StateHalfOpenLeft, 5 * S, NtConnBits.FlagHalfOpen);
         Assert.False(left.HalfOpen);
         Assert.Equal("established", left.StateName);
         Assert.Null(TableSweeper.Classify(left, 16 * S, Options)); // past its handshake: no age limit
@@ -70,20 +71,20 @@ public sealed class TableSweeperTests
     public void A_silent_partial_entry_times_out_so_stray_acks_cannot_fill_the_table()
     {
         var options = Options with { PartialIdleTimeout = TimeSpan.FromSeconds(600) };
-        Assert.Null(TableSweeper.Classify(Entry(1 | 2 | 4, 1 * S, ConnEntry.FlagPartial), 600 * S, options));
-        Assert.Equal(CloseReason.Timeout, TableSweeper.Classify(Entry(1 | 2 | 4, 1 * S, ConnEntry.FlagPartial), 602 * S, options));
+        Assert.Null(TableSweeper.Classify(Entry(1 | 2 | 4, 1 * S, NtConnBits.FlagPartial), 600 * S, options));
+        Assert.Equal(CloseReason.Timeout, TableSweeper.Classify(Entry(1 | 2 | 4, 1 * S, NtConnBits.FlagPartial), 602 * S, options));
     }
 
     [Fact]
     public void A_partial_connection_is_never_unanswered()
-        => Assert.Null(TableSweeper.Classify(Entry(1 | 2 | 4, 1 * S, ConnEntry.FlagPartial), 50 * S, Options));
+        => Assert.Null(TableSweeper.Classify(Entry(1 | 2 | 4, 1 * S, NtConnBits.FlagPartial), 50 * S, Options));
 
     [Fact]
     public void State_names_for_the_active_list()
     {
         Assert.Equal("syn-sent", Entry(1, 0).StateName);
         Assert.Equal("established", Entry(7, 0).StateName);
-        Assert.Equal("fin-wait", Entry(7 | ConnEntry.StateFinServer, 0).StateName);
-        Assert.Equal(ClosedBy.Server, Entry(7 | ConnEntry.StateFinServer, 0).FirstFin);
+        Assert.Equal("fin-wait", Entry(7 | NtConnBits.StateFinServer, 0).StateName);
+        Assert.Equal(ClosedBy.Server, Entry(7 | NtConnBits.StateFinServer, 0).FirstFin);
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using NeTracker.Probe.RingBuffer;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.Tests.RingBuffer;
 

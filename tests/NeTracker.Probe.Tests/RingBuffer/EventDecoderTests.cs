@@ -6,6 +6,7 @@ using NeTracker.Probe.Kernel;
 using NeTracker.Probe.Model;
 using NeTracker.Probe.RingBuffer;
 using NeTracker.Probe.Trace;
+using NeTracker.Probe.Abi;
 
 namespace NeTracker.Probe.Tests.RingBuffer;
 

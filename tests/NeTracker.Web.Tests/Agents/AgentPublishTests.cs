@@ -4,7 +4,7 @@ using NeTracker.Probe.Agent;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Hubs;
 using NeTracker.Web.Tests.Hubs;
-using NeTracker.Web.Tests.Live;
+using NeTracker.Web.Tests.Ingest;
 using NeTracker.Web.Store;
 
 namespace NeTracker.Web.Tests.Agents;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using NeTracker.Probe;
 using NeTracker.Probe.Model;
 using NeTracker.Web.History;
+using NeTracker.Web.History.DuckDb;
 
 namespace NeTracker.Web.Tests.Api;
 

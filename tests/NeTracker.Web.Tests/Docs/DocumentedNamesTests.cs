@@ -25,16 +25,14 @@ public sealed partial class DocumentedNamesTests
         (LiveOptions.Section, typeof(LiveOptions)),
         (HistoryOptions.Section, typeof(HistoryOptions)),
         (LiveServices.ProbeOptionsSection, typeof(ProbeOptions)),
+        (ProbeHostOptions.Section, typeof(ProbeHostOptions)),
         (LimitsOptions.Section, typeof(LimitsOptions)),
         (SecurityOptions.Section, typeof(SecurityOptions)),
         (NeTracker.Web.Metrics.OtlpOptions.Section, typeof(NeTracker.Web.Metrics.OtlpOptions)),
     ];
 
-    /// <summary>Keys read outside the options classes, where they are read.</summary>
-    private static readonly string[] ReadDirectly =
-    [
-        "NeTracker:Probe:StayAttachedOnStop", // LiveServices: it sets ProbeOptions.DetachOnDispose
-    ];
+    /// <summary>Keys read outside the options classes, where they are read (none: every key is bound).</summary>
+    private static readonly string[] ReadDirectly = [];
 
     /// <summary>ProbeOptions the dashboard sets itself (the console tool per command), never from configuration.</summary>
     private static readonly string[] SetByTheDashboard =

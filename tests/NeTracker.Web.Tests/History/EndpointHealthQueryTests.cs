@@ -1,5 +1,5 @@
 using NeTracker.Web.Store;
-using NeTracker.Web.Tests.Pages;
+using NeTracker.Web.Tests.Components.Controls;
 
 namespace NeTracker.Web.Tests.History;
 

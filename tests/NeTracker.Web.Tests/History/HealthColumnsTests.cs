@@ -2,7 +2,8 @@ using DuckDB.NET.Data;
 using NeTracker.Probe.Model;
 using NeTracker.Web.History;
 using NeTracker.Web.Store;
-using NeTracker.Web.Tests.Live;
+using NeTracker.Web.Tests.Ingest;
+using NeTracker.Web.History.DuckDb;
 
 namespace NeTracker.Web.Tests.History;
 
@@ -18,7 +19,7 @@ public sealed class HealthColumnsTests
         using (var db = new DuckDBConnection($"Data Source={Path.Combine(dir, HistoryOptions.FileName)}"))
         {
             db.Open();
-            HistorySchema.Migrate(db, HistorySchema.Steps.Take(3).ToList());
+            DuckDbSchema.Migrate(db, DuckDbSchema.Steps.Take(3).ToList());
             using var cmd = db.CreateCommand();
             cmd.CommandText = """
                 INSERT INTO connections VALUES (1, 'h', 'eth0', 2, 0, 0, '198.18.0.1', 40000, '198.18.0.2', 80,

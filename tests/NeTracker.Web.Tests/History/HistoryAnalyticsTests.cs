@@ -2,6 +2,7 @@ using NeTracker.Probe.Model;
 using NeTracker.Web.Store;
 using NeTracker.Web.Components.Controls;
 using NeTracker.Web.History;
+using NeTracker.Web.History.DuckDb;
 
 namespace NeTracker.Web.Tests.History;
 
@@ -43,7 +44,7 @@ public sealed class HistoryAnalyticsTests
         using var db = new DuckDB.NET.Data.DuckDBConnection($"Data Source={t.DatabasePath}");
         db.Open();
         using var cmd = db.CreateCommand();
-        cmd.CommandText = $"SELECT duration_ns, duration_bucket, duration_bin, {HistorySchema.DurationBucketSql()}, {DurationBins.Sql()} FROM connections ORDER BY id";
+        cmd.CommandText = $"SELECT duration_ns, duration_bucket, duration_bin, {DuckDbSchema.DurationBucketSql()}, {DurationBins.Sql()} FROM connections ORDER BY id";
         using var x = cmd.ExecuteReader();
         var rows = 0;
         while (x.Read())

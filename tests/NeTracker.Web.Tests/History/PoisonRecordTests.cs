@@ -1,5 +1,6 @@
 using NeTracker.Web.History;
 using NeTracker.Web.Store;
+using NeTracker.Web.History.DuckDb;
 
 namespace NeTracker.Web.Tests.History;
 

@@ -4,6 +4,7 @@ using NeTracker.Probe.Model;
 using NeTracker.Web.Health;
 using NeTracker.Web.History;
 using NeTracker.Web.Store;
+using NeTracker.Web.History.DuckDb;
 
 namespace NeTracker.Web.Tests.History;
 
@@ -95,7 +96,7 @@ public sealed class SchemaAndRetentionTests
         t.Store.Enqueue(SampleRecords.Make(10, firstId: 8));
         await t.RestartAsync();
         Assert.Equal(11, await t.Store.CountAsync(ConnectionFilter.None, Ct));
-        Assert.Equal(HistorySchema.CurrentVersion, t.Store.Stats.SchemaVersion);
+        Assert.Equal(DuckDbSchema.CurrentVersion, t.Store.Stats.SchemaVersion);
     }
 
     [Fact]
@@ -188,7 +189,7 @@ public sealed class SchemaAndRetentionTests
         await t.RestartAsync();
 
         Assert.Equal(chart, await t.Store.AggregateAsync(range, 10, Ct));
-        Assert.Equal(HistorySchema.CurrentVersion, t.Store.Stats.SchemaVersion);
+        Assert.Equal(DuckDbSchema.CurrentVersion, t.Store.Stats.SchemaVersion);
         Assert.Equal(heat.Cells, (await t.Store.HeatMapAsync(range, 10, Ct)).Cells);
         Assert.Equal(records.Select(SampleRecords.WithoutHealth), await t.Store.QueryAsync(ConnectionFilter.None, 5000, ascending: true, ct: Ct));
     }
@@ -202,15 +203,15 @@ public sealed class SchemaAndRetentionTests
         await using var t = await TestStore.StartAsync();
         t.Store.Enqueue(SampleRecords.Make(50));
         await t.Store.StopAsync(Ct);
-        var v2 = HistorySchema.Steps.Append("ALTER TABLE connections ADD COLUMN note VARCHAR DEFAULT 'v2'").ToList();
+        var v2 = DuckDbSchema.Steps.Append("ALTER TABLE connections ADD COLUMN note VARCHAR DEFAULT 'v2'").ToList();
         var broken = v2.Append("ALTER TABLE connections ADD COLUMN x INTEGER; SELECT no_such_function()").ToList();
 
         using var db = new DuckDBConnection($"Data Source={t.DatabasePath}");
         db.Open();
-        Assert.ThrowsAny<DuckDBException>(() => HistorySchema.Migrate(db, broken));
-        Assert.Equal(HistorySchema.CurrentVersion, HistorySchema.ReadVersion(db));
-        Assert.Equal(HistorySchema.CurrentVersion, HistorySchema.Migrate(db, v2));
-        Assert.Equal(v2.Count, HistorySchema.ReadVersion(db));
+        Assert.ThrowsAny<DuckDBException>(() => DuckDbSchema.Migrate(db, broken));
+        Assert.Equal(DuckDbSchema.CurrentVersion, DuckDbSchema.ReadVersion(db));
+        Assert.Equal(DuckDbSchema.CurrentVersion, DuckDbSchema.Migrate(db, v2));
+        Assert.Equal(v2.Count, DuckDbSchema.ReadVersion(db));
         using var cmd = db.CreateCommand();
         cmd.CommandText = "SELECT count(*), min(note) FROM connections";
         using var r = cmd.ExecuteReader();

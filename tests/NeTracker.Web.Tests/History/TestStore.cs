@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using NeTracker.Web.Configuration;
 using NeTracker.Web.History;
+using NeTracker.Web.History.DuckDb;
 
 namespace NeTracker.Web.Tests.History;
 

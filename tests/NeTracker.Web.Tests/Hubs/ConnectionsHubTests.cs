@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Probe.Model;
 using NeTracker.Web.Hubs;
-using NeTracker.Web.Tests.Live;
+using NeTracker.Web.Tests.Ingest;
 using NeTracker.Web.Ingest;
 using NeTracker.Web.Store;
 

@@ -14,7 +14,7 @@ using NeTracker.Probe.Model;
 using NeTracker.Web.Hubs;
 using NeTracker.Web.Ingest;
 using NeTracker.Web.Store;
-using NeTracker.Web.Tests.Live;
+using NeTracker.Web.Tests.Ingest;
 
 namespace NeTracker.Web.Tests.Hubs;
 

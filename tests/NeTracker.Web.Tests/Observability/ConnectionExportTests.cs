@@ -1,3 +1,4 @@
+using NeTracker.Web.Fleet;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -166,8 +167,7 @@ public sealed class ConnectionExportTests
         {
             Endpoint = receiver.Endpoint, Protocol = "http/protobuf", Connections = { Enabled = true, DelayMs = 20 },
         }, counters, loops, TimeProvider.System);
-        var remote = new RemoteRecords();
-        using var ingest = new IngestService(store, [export], probeHost, Options.Create(live), TimeProvider.System, NullLogger<IngestService>.Instance, remote);
+        using var ingest = new IngestService(store, [export], probeHost, Options.Create(live), TimeProvider.System, NullLogger<IngestService>.Instance);
         await export.StartAsync(Ct);
         await probeHost.StartAsync(Ct);
         await ingest.StartAsync(Ct);
@@ -175,7 +175,7 @@ public sealed class ConnectionExportTests
         {
             // What another replica ingested, exported there, reaches this one through the feed.
             var theirs = ReplicaFeed.Decode(ReplicaFeed.Encode(Guid.NewGuid(), Enumerable.Range(1, 5).Select(i => Records.Make(i, clientPort: 60000 + i)).ToArray()), Guid.NewGuid())!;
-            ingest.AppendRemote(theirs);
+            ingest.AppendReplica(theirs);
             await ingest.PublishAsync([Records.Make(0, clientPort: 61001), Records.Make(0, clientPort: 61002)], Ct);
             await Eventually.TrueAsync(() => store.TotalAppended == 7, "all seven in this replica's live store");
             await Eventually.TrueAsync(() => counters.Exported == 2, "the two local records exported", seconds: 30);

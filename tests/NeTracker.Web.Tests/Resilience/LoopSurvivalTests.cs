@@ -8,7 +8,7 @@ using NeTracker.Web.Metrics;
 using NeTracker.Web.Resilience;
 using NeTracker.Web.Store;
 
-using NeTracker.Web.Tests.Live;
+using NeTracker.Web.Tests.Ingest;
 
 namespace NeTracker.Web.Tests.Resilience;
 

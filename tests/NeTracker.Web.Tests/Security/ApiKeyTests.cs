@@ -79,7 +79,7 @@ public sealed class ApiKeyTests
     [Fact]
     public void Keys_too_short_or_hashes_malformed_stop_the_start_with_every_problem_listed()
     {
-        var result = new SecurityOptionsValidation().Validate(null, new SecurityOptions
+        var result = new ValidateSecurityOptions().Validate(null, new SecurityOptions
         {
             AdminPassword = "short",
             ApiKeys =

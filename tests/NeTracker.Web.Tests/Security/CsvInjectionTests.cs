@@ -4,6 +4,7 @@ using NeTracker.Probe.Model;
 using NeTracker.Web.History;
 using NeTracker.Web.Tests.Api;
 using NeTracker.Web.Ingest;
+using NeTracker.Web.History.DuckDb;
 
 namespace NeTracker.Web.Tests.Security;
 

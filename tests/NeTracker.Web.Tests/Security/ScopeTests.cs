@@ -91,10 +91,10 @@ public sealed class ScopeTests
         var taken = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<AgentAck>("Publish", Batch("agent-a"), ct));
         Assert.Contains("bound to another key ('agent-a')", taken.Message, StringComparison.Ordinal);
         // Bounded: at most MaxAgentsPerKey names per key.
-        for (var i = 1; i < SecurityOptionsValidation.MaxAgentsPerKey; i++)
+        for (var i = 1; i < ValidateSecurityOptions.MaxAgentsPerKey; i++)
             await hub.InvokeAsync<AgentAck>("Publish", Batch($"legacy-{i}"), ct);
         var tooMany = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<AgentAck>("Publish", Batch("one-too-many"), ct));
-        Assert.Contains($"published as {SecurityOptionsValidation.MaxAgentsPerKey} agent names already", tooMany.Message, StringComparison.Ordinal);
+        Assert.Contains($"published as {ValidateSecurityOptions.MaxAgentsPerKey} agent names already", tooMany.Message, StringComparison.Ordinal);
 
         var security = app.Services.GetServices<IHealthReporter>().Single(r => r.Title == "Security");
         var items = await security.ReportAsync(ct);
@@ -107,7 +107,7 @@ public sealed class ScopeTests
     public void Scopes_and_agent_bindings_that_would_not_do_what_they_say_stop_the_start()
     {
         var key = NeTrackerAppFactory.ApiKey;
-        var result = new SecurityOptionsValidation().Validate(null, new SecurityOptions
+        var result = new ValidateSecurityOptions().Validate(null, new SecurityOptions
         {
             ApiKeys =
             [

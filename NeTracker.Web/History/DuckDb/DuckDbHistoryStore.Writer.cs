@@ -1,0 +1,205 @@
+using DuckDB.NET.Data;
+using NeTracker.Probe.Model;
+
+namespace NeTracker.Web.History.DuckDb;
+
+/// <summary>
+/// The append: one appender inside one transaction per commit; open, migrate and import on first
+/// use. The queue, the loop, the retries and the counters are the shell's (HistoryWriterShell.cs).
+/// </summary>
+public sealed partial class DuckDbHistoryStore : IHistoryAppend<IReadOnlyList<ConnectionRecord>>
+{
+    private readonly Lock _gate = new();
+    private volatile DuckDBConnection? _writer;
+    private volatile string? _import;
+    private int _schemaVersion;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        RemoveStaleExports();
+        _shell.Start(RunRetentionAsync);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops accepting, writes what is queued; when <paramref name="cancellationToken"/>
+    /// fires first (a failing disk), the rest is counted as dropped.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _shell.StopAsync(cancellationToken).ConfigureAwait(false);
+        CloseWriter();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        // Idempotent, like StopAsync: DI disposes the one instance once per registration that exposes it.
+        await StopAsync(grace.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Completes when every record accepted before the call is written or dropped (tests, shutdown).</summary>
+    public Task FlushAsync(CancellationToken ct) => _shell.FlushAsync(ct);
+
+    int IHistoryAppend<IReadOnlyList<ConnectionRecord>>.Count(IReadOnlyList<ConnectionRecord> unit) => unit.Count;
+
+    (IReadOnlyList<ConnectionRecord>, IReadOnlyList<ConnectionRecord>) IHistoryAppend<IReadOnlyList<ConnectionRecord>>.Split(IReadOnlyList<ConnectionRecord> unit, int at) =>
+        ([.. unit.Take(at)], [.. unit.Skip(at)]);
+
+    // Opened on the first write or query (LastId, a reader): the loop has nothing to wait for.
+    Task<bool> IHistoryAppend<IReadOnlyList<ConnectionRecord>>.PrepareAsync(CancellationToken ct) => Task.FromResult(true);
+
+    Task<Appended> IHistoryAppend<IReadOnlyList<ConnectionRecord>>.AppendAsync(IReadOnlyList<IReadOnlyList<ConnectionRecord>> units, int records, CancellationToken ct) =>
+        Task.FromResult(TryWrite(units, records));
+
+    string IHistoryAppend<IReadOnlyList<ConnectionRecord>>.Describe(IReadOnlyList<ConnectionRecord> single) =>
+        $"record {single[0].Id} (end {SchemaNames.Of(single[0].EndUtc)})";
+
+    void IHistoryAppend<IReadOnlyList<ConnectionRecord>>.SetAside(IReadOnlyList<ConnectionRecord> single)
+    {
+        // Nobody waits for ingest's records: the count and Health say it.
+    }
+
+    void IHistoryAppend<IReadOnlyList<ConnectionRecord>>.Abandon(IReadOnlyList<ConnectionRecord> unit)
+    {
+    }
+
+    /// <summary>
+    /// The records through one appender inside one explicit transaction, so a commit is stored whole
+    /// or not at all: a full disk can fail the appender's own flush half-way, and without the
+    /// transaction the retry stored those rows twice. After a failure, rows the database already
+    /// holds (ids at or below its highest) are skipped as well.
+    /// </summary>
+    private Appended TryWrite(IReadOnlyList<IReadOnlyList<ConnectionRecord>> units, int records)
+    {
+        try
+        {
+            lock (_gate)
+            {
+                var writer = OpenWriter();
+                var stored = long.MinValue;
+                if (_shell.FailedWrites > 0)
+                {
+                    using var highest = writer.CreateCommand();
+                    highest.CommandText = "SELECT coalesce(max(id), 0) FROM connections";
+                    stored = Convert.ToInt64(highest.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+                }
+                using var tx = writer.BeginTransaction();
+                var appender = writer.CreateAppender("connections");
+                try
+                {
+                    foreach (var unit in units)
+                    {
+                        foreach (var r in unit)
+                        {
+                            if (r.Id > stored)
+                                DuckDbRows.Append(appender, r);
+                        }
+                    }
+                    appender.Close();
+                }
+                finally
+                {
+                    DisposeQuietly(appender);
+                }
+                tx.Commit();
+            }
+            Atomic.RaiseTo(ref _persistedMaxId, units[^1][^1].Id);
+            MarkHealthy();
+            return new Appended(WriteOutcome.Written, records);
+        }
+        catch (Exception e) when (IsRecordFailure(e))
+        {
+            // DuckDB invalidates a connection after a failed append; the next write opens a fresh one.
+            CloseWriter();
+            return new Appended(WriteOutcome.RecordFailure, Failure: e);
+        }
+        catch (Exception e) when (DuckDbErrors.IsStorageFailure(e))
+        {
+            MarkFailing(e);
+            return new Appended(WriteOutcome.StorageFailure);
+        }
+    }
+
+    /// <summary>Opens (imports, migrates) the database if it is not open; false with the failure recorded.</summary>
+    private bool TryOpen()
+    {
+        try
+        {
+            lock (_gate)
+                OpenWriter();
+            return true;
+        }
+        catch (Exception e) when (DuckDbErrors.IsStorageFailure(e))
+        {
+            MarkFailing(e);
+            return false;
+        }
+    }
+
+    /// <summary>Caller holds <see cref="_gate"/>. Closes the connection again when opening fails half-way.</summary>
+    private DuckDBConnection OpenWriter()
+    {
+        if (_writer is { } open)
+            return open;
+        Directory.CreateDirectory(DataDirectory);
+        var legacy = Path.Combine(DataDirectory, HistoryOptions.LegacySqliteFileName);
+        var db = new DuckDBConnection(_connectionString);
+        try
+        {
+            db.Open();
+            var from = DuckDbSchema.Migrate(db);
+            if (from != DuckDbSchema.CurrentVersion && from != 0)
+                _log.LogInformation("History: {Path} migrated from schema {From} to {To}", DatabasePath, from, DuckDbSchema.CurrentVersion);
+            _schemaVersion = DuckDbSchema.CurrentVersion;
+            // Before the first new row: imported ids stay below the ones ingest continues from.
+            if (File.Exists(legacy))
+                _import = new SqliteImport(legacy, _log).Run(db);
+            Interlocked.Exchange(ref _persistedMaxId, Scalar(db, "SELECT COALESCE(max(id), 0) FROM connections"));
+            _shell.Rows = Scalar(db, "SELECT count(*) FROM connections");
+            _writer = db;
+            return db;
+        }
+        catch
+        {
+            DisposeQuietly(db);
+            throw;
+        }
+    }
+
+    private void CloseWriter()
+    {
+        lock (_gate)
+        {
+            DisposeQuietly(_writer);
+            _writer = null;
+        }
+    }
+
+    private void MarkHealthy() => _shell.Health.Recovered(DatabasePath);
+
+    private void MarkFailing(Exception e)
+    {
+        _shell.Health.Failed(e, DuckDbErrors.Describe(e, DatabasePath));
+        // Reopen from scratch next time: the file may have been replaced, remounted or repaired, and
+        // DuckDB invalidates an instance after a failed write; it is released when its last connection closes.
+        CloseWriter();
+    }
+
+    private static long Scalar(DuckDBConnection db, string sql)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static void DisposeQuietly(IDisposable? d)
+    {
+        try
+        {
+            d?.Dispose();
+        }
+        catch (Exception e) when (DuckDbErrors.IsStorageFailure(e))
+        {
+            // Closing after a failure reports the same failure again; it is already recorded.
+        }
+    }
+}

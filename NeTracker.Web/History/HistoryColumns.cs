@@ -1,0 +1,23 @@
+namespace NeTracker.Web.History;
+
+/// <summary>
+/// The record's stored columns, once for both providers: DuckDB appends and selects them, PostgreSQL
+/// COPYs them after its key (agent, run, seq) and selects them, and <c>DuckDbRows.Read</c> reads a
+/// row of <see cref="Read"/> from either in this order.
+/// </summary>
+internal static class HistoryColumns
+{
+    /// <summary>Every column of a record but its id; the health columns (a later schema step) last.</summary>
+    public const string Record =
+        "host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
+        "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
+        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source, " +
+        Health;
+
+    /// <summary>Schema v4 (DuckDB) / v2 (PostgreSQL).</summary>
+    public const string Health =
+        "retrans_c, retrans_s, zero_win_c, zero_win_s, zero_win_ns, rtt_min_ns, rtt_avg_ns, rtt_max_ns, rtt_samples, last_c_ticks, last_s_ticks";
+
+    /// <summary>What a query selects to read records back: the id, then the record.</summary>
+    public const string Read = "id, " + Record;
+}
