@@ -142,6 +142,9 @@ public sealed class ProbeCounters
     /// <summary>Ring buffer: events refused (unknown size or version, out-of-range values).</summary>
     public long MalformedEvents;
 
+    /// <summary>Naming the remote end: DNS answers, ClientHellos, the name cache (docs/names.md).</summary>
+    public readonly Names.NameCounters Names = new();
+
     /// <summary>Ring buffer: events the kernel could not reserve space for (buffer full), since
     /// the program was loaded. Also in <see cref="LostEvents"/>.</summary>
     public long RingBufferDrops;

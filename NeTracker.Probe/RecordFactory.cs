@@ -8,8 +8,12 @@ using NeTracker.Probe.Trace;
 namespace NeTracker.Probe;
 
 /// <summary>Builds <see cref="ConnectionRecord"/>s from a ring-buffer event, a trace line or a swept table entry.</summary>
-public sealed class RecordFactory(string host, InterfaceNames names, KernelClock clock, OwnerResolver? owners = null)
+public sealed class RecordFactory(string host, InterfaceNames names, KernelClock clock, OwnerResolver? owners = null,
+    Names.ServerNames? serverNames = null)
 {
+    /// <summary>Who names the servers (docs/names.md); null: records carry no name.</summary>
+    public Names.ServerNames? ServerNames => serverNames;
+
     private readonly OwnerResolver _owners = owners ?? new OwnerResolver(null);
     private readonly AddressCache _addresses = new();
 
@@ -19,6 +23,9 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
         var ipv6 = (ev.Flags & NtEvent.FlagIpv6) != 0;
         var owner = (ev.Flags & NtEvent.FlagOwner) == 0 ? null
             : _owners.Resolve(ev.Pid, ev.Comm, ev.CgroupId, (ev.Flags & NtEvent.FlagOwnerProc) != 0 ? OwnerSource.Proc : OwnerSource.Kernel);
+        var client = _addresses.Get(ev.ClientAddr, ipv6);
+        var server = _addresses.Get(ev.ServerAddr, ipv6);
+        var (serverName, nameSource) = NameOf((int)ev.IfIndex, client, ev.ClientPort, server, ev.ServerPort, ev.StartNs + ev.DurationNs);
         return new ConnectionRecord
         {
             Host = host,
@@ -26,9 +33,9 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
             IfIndex = (int)ev.IfIndex,
             Direction = (Direction)ev.Direction,
             Family = ipv6 ? IpFamily.Ipv6 : IpFamily.Ipv4,
-            ClientAddr = _addresses.Get(ev.ClientAddr, ipv6),
+            ClientAddr = client,
             ClientPort = ev.ClientPort,
-            ServerAddr = _addresses.Get(ev.ServerAddr, ipv6),
+            ServerAddr = server,
             ServerPort = ev.ServerPort,
             StartUtc = clock.ToUtc(ev.StartNs),
             EndUtc = clock.ToUtc(ev.StartNs + ev.DurationNs),
@@ -59,8 +66,14 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
             RttSamples = Count(ev.RttSamples),
             LastCUtc = LastUtc(ev.LastCNs, ev.StartNs, ev.StartNs + ev.DurationNs),
             LastSUtc = LastUtc(ev.LastSNs, ev.StartNs, ev.StartNs + ev.DurationNs),
+            ServerName = serverName,
+            NameSource = nameSource,
         };
     }
+
+    /// <summary>The connection's server name as its record is built (and let go of).</summary>
+    private (string?, NameSource?) NameOf(int ifindex, System.Net.IPAddress client, int clientPort, System.Net.IPAddress server, int serverPort, ulong endNs)
+        => serverNames?.ForRecord(ifindex, client, clientPort, server, serverPort, endNs) ?? (null, null);
 
     /// <summary>An RTT figure, null without a sample; never longer than the connection (the sample's
     /// ends are read from the precise clock, the connection's from the coarse one), so that
@@ -77,6 +90,7 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
 
     public ConnectionRecord FromEvent(in TraceEvent ev) => new()
     {
+        // No names: the trace transport's object copies no payload (bpf/netracker.bpf.c).
         Host = host,
         Interface = names.Resolve((int)ev.IfIndex),
         IfIndex = (int)ev.IfIndex,
@@ -107,6 +121,7 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
     {
         var e = s.Entry;
         var end = Math.Max(s.EndNs, e.StartNs);
+        var (serverName, nameSource) = NameOf(e.IfIndex, e.ClientAddr, e.ClientPort, e.ServerAddr, e.ServerPort, end);
         return new ConnectionRecord
         {
             Host = host,
@@ -142,6 +157,8 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
             RttSamples = Count(e.Health.RttSamples),
             LastCUtc = LastUtc(e.Health.Dir[0].LastPayload, e.StartNs, end),
             LastSUtc = LastUtc(e.Health.Dir[1].LastPayload, e.StartNs, end),
+            ServerName = serverName,
+            NameSource = nameSource,
         };
     }
 

@@ -18,6 +18,8 @@ internal sealed class KernelStats : IDisposable
     public const uint RingbufDrops = 5;
     public const uint HalfOpenFull = 7;
     public const uint ConnsFull = 8;
+    public const uint NamesCopied = 9;
+    public const uint NameDrops = 10;
 
     private readonly BpfMap _stats;
     private readonly BpfMap _ifDrops;
@@ -85,6 +87,8 @@ internal sealed class KernelStats : IDisposable
         {
             Volatile.Write(ref counters.RingBufferDrops, Read(RingbufDrops));
             Volatile.Write(ref counters.LostEvents, counters.RingBufferDrops);
+            Volatile.Write(ref counters.Names.KernelCopied, Read(NamesCopied));
+            Volatile.Write(ref counters.Names.KernelDropped, Read(NameDrops));
         }
         var byName = new Dictionary<string, InterfaceDrops>(StringComparer.Ordinal);
         foreach (var (ifindex, drops) in ReadIfDrops())
