@@ -18,7 +18,10 @@ internal static class HistoryRows
         "id, host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
         "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
         "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source, " +
-        HealthColumns;
+        HealthColumns + ", " + NameColumns;
+
+    /// <summary>Schema v5 (DuckDB) / v3 (PostgreSQL): the server's name and where it came from.</summary>
+    public const string NameColumns = "server_name, name_source";
 
     /// <summary>Schema v4 (DuckDB) / v2 (PostgreSQL), in <see cref="ReadHealth"/>'s order.</summary>
     public const string HealthColumns =
@@ -68,6 +71,8 @@ internal static class HistoryRows
             .AppendValue(r.RttSamples)
             .AppendValue(r.LastCUtc?.Ticks)
             .AppendValue(r.LastSUtc?.Ticks)
+            .AppendValue(r.ServerName)
+            .AppendValue((int?)r.NameSource)
             .EndRow();
 
     /// <summary>A row of <c>ReadColumns</c> in that order, from either provider (DuckDB, PostgreSQL:
@@ -113,6 +118,8 @@ internal static class HistoryRows
         RttSamples = Int(x, 36),
         LastCUtc = Long(x, 37) is { } lc ? new DateTime(lc, DateTimeKind.Utc) : null,
         LastSUtc = Long(x, 38) is { } ls ? new DateTime(ls, DateTimeKind.Utc) : null,
+        ServerName = x.IsDBNull(39) ? null : x.GetString(39),
+        NameSource = x.IsDBNull(40) ? null : (NameSource)x.GetInt32(40),
     };
 
     private static int? Int(DbDataReader x, int i) => x.IsDBNull(i) ? null : x.GetInt32(i);

@@ -16,14 +16,14 @@ internal static class PostgresRows
         "agent, run, seq, host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
         "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
         "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source, " +
-        HistoryRows.HealthColumns;
+        HistoryRows.HealthColumns + ", " + HistoryRows.NameColumns;
 
     /// <summary>What <see cref="Read"/> expects, in its order (the DuckDB table's order, so the two stay easy to compare).</summary>
     public const string ReadColumns =
         "id, host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
         "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
         "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source, " +
-        HistoryRows.HealthColumns;
+        HistoryRows.HealthColumns + ", " + HistoryRows.NameColumns;
 
     public static async Task WriteAsync(NpgsqlBinaryImporter copy, KeyedRecord k, CancellationToken ct)
     {
@@ -71,6 +71,8 @@ internal static class PostgresRows
         await WriteNullableAsync(copy, r.RttSamples, NpgsqlDbType.Integer, ct);
         await WriteNullableAsync(copy, r.LastCUtc?.Ticks, NpgsqlDbType.Bigint, ct);
         await WriteNullableAsync(copy, r.LastSUtc?.Ticks, NpgsqlDbType.Bigint, ct);
+        await WriteTextAsync(copy, r.ServerName, ct);
+        await WriteNullableAsync(copy, (int?)r.NameSource, NpgsqlDbType.Integer, ct);
     }
 
     private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken ct) where T : struct
