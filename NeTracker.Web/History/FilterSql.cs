@@ -35,6 +35,7 @@ internal static class FilterSql
         if (f.FromUtc is { } from) Add("end_ticks >= $from", "from", from.Ticks);
         if (f.ToUtc is { } to) Add("end_ticks < $to", "to", to.Ticks);
         if (f.Had is { } had) terms.Add(ConnectionTroubleNames.Sql(had));
+        if (f.ServerName is { } name) Add(NamePattern.Sql('$'), "name", NamePattern.Like(name));
         if (extra is not null) terms.Add(extra);
         return terms.Count == 0 ? "" : "WHERE " + string.Join(" AND ", terms);
     }

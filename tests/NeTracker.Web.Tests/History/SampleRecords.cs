@@ -72,7 +72,7 @@ internal static class SampleRecords
         {
             0 => record with { ServerName = $"api{id % 7}.payments.internal", NameSource = NameSource.Sni },
             1 => record with { ServerName = $"db{id % 3}.example.test", NameSource = NameSource.Dns },
-            2 => record with { ServerName = "host-198-18-0-1.example.net", NameSource = NameSource.Rdns },
+            2 => record with { ServerName = id % 2 == 0 ? "_grpc_.host.example.net" : "agrpcb.host.example.net", NameSource = NameSource.Rdns },
             _ => record,
         };
         return Comms[id % Comms.Length] is { } comm
