@@ -38,6 +38,7 @@ public sealed partial class Live : UrlDrivenPage
     private WindowStats _minute = null!;
     private WindowStats _window = null!;
     private ProgramTop _programs = ProgramTop.Empty;
+    private ServiceTop _services = ServiceTop.Empty;
     private double _closedPerSecond;
     private bool _interactive;
 
@@ -144,6 +145,7 @@ public sealed partial class Live : UrlDrivenPage
             _talkers = talkers;
         }
         _programs = Store.TopPrograms(range, 5, ChartInterface);
+        _services = Store.TopServices(range, 5, ChartInterface);
     }
 
     private string Url(ConnectionFilter filter) =>
