@@ -92,7 +92,9 @@ public sealed record ActiveConnection(
     int RetransS = 0,
     long? RttAvgNs = null,
     DateTime? LastCUtc = null,
-    DateTime? LastSUtc = null)
+    DateTime? LastSUtc = null,
+    string? ServerName = null,
+    NameSource? NameSource = null)
 {
     /// <summary>The state word of <see cref="Activity"/> as the UI, the console and the API spell it.</summary>
     public string ActivityName => SchemaNames.Of(Activity);

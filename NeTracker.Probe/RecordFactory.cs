@@ -175,7 +175,12 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
         return total;
     }
 
-    public ActiveConnection ToActive(ConnEntry e) => new(
+    public ActiveConnection ToActive(ConnEntry e)
+    {
+        // Looked at, not taken: the connection's record takes its name when it ends.
+        var (serverName, nameSource) = serverNames?.ForRecord(e.IfIndex, e.ClientAddr, e.ClientPort, e.ServerAddr, e.ServerPort, ulong.MaxValue, take: false)
+                                       ?? (null, null);
+        return new(
         names.Resolve(e.IfIndex),
         e.Direction,
         e.Family, e.ClientAddr, e.ClientPort, e.ServerAddr, e.ServerPort,
@@ -184,5 +189,7 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
         Count(e.Health.Dir[0].Retrans), Count(e.Health.Dir[1].Retrans),
         e.Health.RttSamples == 0 ? null : (long)(e.Health.RttSum / e.Health.RttSamples),
         e.Health.Dir[0].LastPayload == 0 ? null : clock.ToUtc(e.Health.Dir[0].LastPayload),
-        e.Health.Dir[1].LastPayload == 0 ? null : clock.ToUtc(e.Health.Dir[1].LastPayload));
+        e.Health.Dir[1].LastPayload == 0 ? null : clock.ToUtc(e.Health.Dir[1].LastPayload),
+        serverName, nameSource);
+    }
 }
