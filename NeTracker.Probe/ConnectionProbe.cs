@@ -45,6 +45,7 @@ public sealed partial class ConnectionProbe : IConnectionProbe
     private ConnTable? _table;
     private KernelStats? _stats;
     private RecordFactory? _factory;
+    private Names.ServerNames? _serverNames;
     private Task _readLoop = Task.CompletedTask;
     private Task _sweepLoop = Task.CompletedTask;
     private Task _leaseLoop = Task.CompletedTask;
@@ -107,7 +108,9 @@ public sealed partial class ConnectionProbe : IConnectionProbe
             Volatile.Write(ref Counters.TableCapacity, _table.Capacity);
             _stats = new KernelStats(_program.Pins);
             _sweeper = new TableSweeper(_table, _options, () => _clock.NowNs);
-            _factory = new RecordFactory(Environment.MachineName, _names, _clock, NewOwnerResolver());
+            _serverNames = _options.ReadEvents && _loader.Transport == ProbeTransport.Ringbuf
+                ? new Names.ServerNames(_options.NameSettings, () => _clock.NowNs, Counters.Names) : null;
+            _factory = new RecordFactory(Environment.MachineName, _names, _clock, NewOwnerResolver(), _serverNames);
             Counters.TransportWarning = _loader.TransportWarning;
             Counters.Transport = _loader.Transport == ProbeTransport.Ringbuf ? "ringbuf" : "trace";
             Counters.TcObject = TcObjects.Name(_loader.TcObject);
@@ -147,7 +150,8 @@ public sealed partial class ConnectionProbe : IConnectionProbe
     {
         if (_loader.Transport == ProbeTransport.Trace)
             return await TraceEventSource.OpenAsync(_options, _program!.InstanceId, _factory!, Counters, _logger, ct).ConfigureAwait(false);
-        return new RingBufferEventSource(_program!.Pins.Events, _factory!, Counters, _options.RingBufferPoll, _logger);
+        return new RingBufferEventSource(_program!.Pins.Events, _factory!, Counters, _options.RingBufferPoll, _logger,
+            _program.Pins.Names, _serverNames);
     }
 
     public async Task<InterfaceState> AttachAsync(string interfaceName, CancellationToken ct)
@@ -224,6 +228,8 @@ public sealed partial class ConnectionProbe : IConnectionProbe
         await Task.WhenAll(_readLoop, _sweepLoop, _leaseLoop).ConfigureAwait(false);
         if (_source is not null)
             await _source.DisposeAsync().ConfigureAwait(false);
+        if (_serverNames is not null)
+            await _serverNames.DisposeAsync().ConfigureAwait(false);
         // The programs stay loaded while any interface still uses them (a later `status` or a
         // restarted probe finds them); otherwise nothing is left behind in bpffs.
         if (_program is not null && !_attached.Keys.Any(n => _devices.IfIndexOf(n) is not null))

@@ -104,7 +104,9 @@ public sealed record ActiveConnection(
     int RetransS = 0,
     long? RttAvgNs = null,
     DateTime? LastCUtc = null,
-    DateTime? LastSUtc = null)
+    DateTime? LastSUtc = null,
+    string? ServerName = null,
+    NameSource? NameSource = null)
 {
     /// <summary>The state word of <see cref="Activity"/> as the UI, the console and the API spell it.</summary>
     public string ActivityName => SchemaNames.Of(Activity);
@@ -153,6 +155,9 @@ public sealed class ProbeCounters
 
     /// <summary>Ring buffer: events refused (unknown size or version, out-of-range values).</summary>
     public long MalformedEvents;
+
+    /// <summary>Naming the remote end: DNS answers, ClientHellos, the name cache (docs/names.md).</summary>
+    public readonly Names.NameCounters Names = new();
 
     /// <summary>Ring buffer: events the kernel could not reserve space for (buffer full), since
     /// the program was loaded. Also in <see cref="LostEvents"/>.</summary>

@@ -144,6 +144,7 @@ public sealed partial record ProbeOptions
             problems.Add("LeaseWindow must be between 1 s and 1 day.");
         if (ChannelCapacity is < 16 or > 10_000_000)
             problems.Add("ChannelCapacity must be between 16 and 10000000.");
+        problems.AddRange(ValidateNames());
         return problems;
     }
 

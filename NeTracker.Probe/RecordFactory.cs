@@ -9,8 +9,12 @@ using NeTracker.Probe.Abi;
 namespace NeTracker.Probe;
 
 /// <summary>Builds <see cref="ConnectionRecord"/>s from a ring-buffer event, a trace line or a swept table entry.</summary>
-public sealed class RecordFactory(string host, InterfaceNames names, KernelClock clock, OwnerResolver? owners = null)
+public sealed class RecordFactory(string host, InterfaceNames names, KernelClock clock, OwnerResolver? owners = null,
+    Names.ServerNames? serverNames = null)
 {
+    /// <summary>Who names the servers (docs/names.md); null: records carry no name.</summary>
+    public Names.ServerNames? ServerNames => serverNames;
+
     private readonly OwnerResolver _owners = owners ?? new OwnerResolver(null);
     private readonly AddressCache _addresses = new();
 
@@ -82,6 +86,8 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
     {
         var duration = f.EndNs - f.StartNs;
         var h = f.Health;
+        // A trace line gets no SNI or DNS name (the trace object copies no payload), only rDNS when on.
+        var (serverName, nameSource) = serverNames?.ForRecord(f.IfIndex, f.ClientAddr, f.ClientPort, f.ServerAddr, f.ServerPort, f.EndNs) ?? (null, null);
         return new ConnectionRecord
         {
             Host = host,
@@ -122,6 +128,8 @@ public sealed class RecordFactory(string host, InterfaceNames names, KernelClock
             RttSamples = h is { } n ? Count(n.RttSamples) : null,
             LastCUtc = h is { } lc ? LastUtc(lc.LastCNs, f.StartNs, f.EndNs) : null,
             LastSUtc = h is { } ls ? LastUtc(ls.LastSNs, f.StartNs, f.EndNs) : null,
+            ServerName = serverName,
+            NameSource = nameSource,
         };
     }
 

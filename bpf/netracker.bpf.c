@@ -39,6 +39,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
+#include <linux/udp.h>
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -109,6 +110,13 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, NT_RINGBUF_DEFAULT);
 } events SEC(".maps");
+
+/* Payload starts for names (bpf/netracker.h, struct nt_name_event). Only the kernel's default
+ * size: the reader drains it before each batch of events and is never woken for it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, NT_NAMES_RINGBUF);
+} names SEC(".maps");
 #endif
 
 #ifdef NT_COMPAT
@@ -141,6 +149,7 @@ struct nt_pkt {
 	__u32	seq;
 	__u32	ack;
 	__u32	payload;
+	__u32	poff;		/* where the payload starts (from skb->data) */
 	__u16	win;		/* the window field as sent (unscaled: only 0 or not matters) */
 	__u8	flags;		/* TCP flag byte: FIN 0x01 SYN 0x02 RST 0x04 ACK 0x10 */
 	__u8	family;
@@ -245,8 +254,30 @@ static __always_inline void *header(struct __sk_buff *skb, __u32 off, void *buf,
 	return buf;
 }
 
+/* A UDP datagram: only a DNS response (source port 53) is of interest, for names — for any
+ * other datagram this port check is all the program does. Returns 1 with p->poff and
+ * p->payload set, else -1. */
+static __always_inline int parse_udp(struct __sk_buff *skb, struct nt_pkt *p, __u32 off, __u32 ip_payload)
+{
+	struct udphdr uh_buf, *uh;
+	__u32 ulen;
+
+	uh = header(skb, off, &uh_buf, sizeof(uh_buf));
+	if (!uh || uh->source != bpf_htons(NT_DNS_PORT))
+		return -1;
+	ulen = bpf_ntohs(uh->len);
+	if (ulen < sizeof(uh_buf) || ulen > ip_payload)
+		return -1;
+	p->sport = uh->source;
+	p->dport = uh->dest;
+	p->payload = ulen - sizeof(uh_buf);
+	p->poff = off + sizeof(uh_buf);
+	return 1;
+}
+
 /* Ethernet (+ one 802.1Q/802.1ad tag left in the data), IPv4 with options, IPv6 with TCP
- * right after the fixed header, TCP with doff. Returns 0 for a TCP segment we can follow. */
+ * right after the fixed header, TCP with doff. Returns 0 for a TCP segment we can follow,
+ * 1 for a DNS response over UDP (parse_udp()). */
 static __always_inline int parse(struct __sk_buff *skb, struct nt_pkt *p)
 {
 	struct ethhdr eth_buf;
@@ -256,6 +287,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct nt_pkt *p)
 	__u32 off = sizeof(struct ethhdr);
 	__u32 ip_payload, doff;
 	__u16 proto;
+	__u8 l4;
 
 	/* Not IP: nothing else to read (ARP, LLDP, ...). skb->protocol is the EtherType the stack
 	 * saw, outer tag included, so a tagged frame still goes through. */
@@ -283,7 +315,8 @@ static __always_inline int parse(struct __sk_buff *skb, struct nt_pkt *p)
 		ip = header(skb, off, &ip_buf, sizeof(ip_buf));
 		if (!ip)
 			return -1;
-		if (ip->protocol != IPPROTO_TCP || (ip->frag_off & bpf_htons(0x1fff)))
+		l4 = ip->protocol;
+		if ((l4 != IPPROTO_TCP && l4 != IPPROTO_UDP) || (ip->frag_off & bpf_htons(0x1fff)))
 			return -1;
 		ihl = ip->ihl * 4;
 		if (ihl < sizeof(ip_buf) || bpf_ntohs(ip->tot_len) < ihl)
@@ -299,7 +332,8 @@ static __always_inline int parse(struct __sk_buff *skb, struct nt_pkt *p)
 		ip6 = header(skb, off, &ip6_buf, sizeof(ip6_buf));
 		if (!ip6)
 			return -1;
-		if (ip6->nexthdr != IPPROTO_TCP)
+		l4 = ip6->nexthdr;
+		if (l4 != IPPROTO_TCP && l4 != IPPROTO_UDP)
 			return -1;
 		__builtin_memcpy(p->saddr, &ip6->saddr, 16);
 		__builtin_memcpy(p->daddr, &ip6->daddr, 16);
@@ -309,6 +343,8 @@ static __always_inline int parse(struct __sk_buff *skb, struct nt_pkt *p)
 	} else {
 		return -1;
 	}
+	if (l4 == IPPROTO_UDP)
+		return parse_udp(skb, p, off, ip_payload);
 
 	th = header(skb, off, &th_buf, sizeof(th_buf));
 	if (!th)
@@ -323,6 +359,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct nt_pkt *p)
 	p->win = th->window;
 	p->flags = ((__u8 *)th)[13];
 	p->payload = ip_payload - doff;
+	p->poff = off + doff;
 	return 0;
 }
 
@@ -979,8 +1016,94 @@ static __always_inline void transition(struct nt_ctx *x, struct nt_conn *c, int 
 	}
 }
 
+#ifndef NT_TRACE
+/* Step "names": copies the payload's first min(payload, NT_NAME_CAP) bytes into "names"
+ * (bpf/netracker.h, struct nt_name_event). The length goes through a mask the verifier can
+ * follow on every kernel: for 1 <= len <= NT_NAME_CAP, ((len - 1) & (NT_NAME_CAP - 1)) + 1 is
+ * len. A full buffer or a failed copy is counted, never silent. */
+static __always_inline void name_copy(struct nt_ctx *x, __u32 kind)
+{
+	struct nt_name_event *e;
+	__u32 len = x->p.payload, avail;
+
+	if (x->skb->len <= x->p.poff)
+		return;
+	avail = x->skb->len - x->p.poff;
+	if (len > avail)
+		len = avail;
+	if (len > NT_NAME_CAP)
+		len = NT_NAME_CAP;
+	if (!len)
+		return;
+	len = ((len - 1) & (NT_NAME_CAP - 1)) + 1;
+	e = bpf_ringbuf_reserve(&names, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(NT_STAT_NAME_DROPS);
+		return;
+	}
+	if (bpf_skb_load_bytes(x->skb, x->p.poff, e->data, len)) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		stat_inc(NT_STAT_NAME_DROPS);
+		return;
+	}
+	e->size = sizeof(*e);
+	e->version = NT_NAME_VERSION;
+	e->kind = kind;
+	e->ifindex = x->skb->ifindex;
+	__builtin_memcpy(e->src_addr, x->p.saddr, 16);
+	__builtin_memcpy(e->dst_addr, x->p.daddr, 16);
+	e->src_port = bpf_ntohs(x->p.sport);
+	e->dst_port = bpf_ntohs(x->p.dport);
+	e->len = len;
+	e->flags = (x->p.family == 6 ? NT_NM_IPV6 : 0) | (x->egress ? NT_NM_EGRESS : 0);
+	e->wire_len = x->p.payload;
+	e->pad = 0;
+	e->ts_ns = x->now;
+	/* Never urgent: the reader drains "names" before each batch of events. */
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	stat_inc(NT_STAT_NAMES);
+}
+
+/* An HTTP/1 request line's method, from the first four bytes (host order of a __u32 load). */
+static __always_inline int http_method(__u32 w)
+{
+#define NT_W(a, b, c, d) ((__u32)(a) | (__u32)(b) << 8 | (__u32)(c) << 16 | (__u32)(d) << 24)
+	return w == NT_W('G', 'E', 'T', ' ') || w == NT_W('P', 'O', 'S', 'T') || w == NT_W('H', 'E', 'A', 'D')
+	       || w == NT_W('P', 'U', 'T', ' ') || w == NT_W('D', 'E', 'L', 'E') || w == NT_W('O', 'P', 'T', 'I')
+	       || w == NT_W('P', 'A', 'T', 'C');
+#undef NT_W
+}
+
+/* Step "names", a tracked connection's segment with payload: the client's first one, once per
+ * connection (NT_S_NAMED, whichever CPU sets it), copied when it starts like a TLS handshake
+ * record (0x16 0x03: a ClientHello) or, when configured, an HTTP/1 request line. A connection
+ * that was open before we attached (partial) has no first segment to see. DNS over TCP: every
+ * segment from port 53. Costs a connection without names one state_or and one 4-byte load. */
+static __always_inline void names_tcp(struct nt_ctx *x, struct nt_conn *c, int is_client)
+{
+	__u32 want = x->cfg->names, w = 0;
+
+	if (!x->p.payload || !want)
+		return;
+	if (!is_client) {
+		if (x->p.sport == bpf_htons(NT_DNS_PORT) && (want & NT_NAMES_DNS))
+			name_copy(x, NT_NAME_DNS_TCP);
+		return;
+	}
+	if ((c->state & NT_S_NAMED) || (c->flags & NT_C_PARTIAL) || !(want & (NT_NAMES_TLS | NT_NAMES_HTTP)))
+		return;
+	if (state_or(c, &x->k, NT_S_NAMED) & NT_S_NAMED)
+		return;
+	if (x->p.payload < 4 || bpf_skb_load_bytes(x->skb, x->p.poff, &w, 4))
+		return;
+	if (((want & NT_NAMES_TLS) && (w & 0xffff) == 0x0316) || ((want & NT_NAMES_HTTP) && http_method(w)))
+		name_copy(x, NT_NAME_FIRST);
+}
+#endif
+
 static __always_inline int handle(struct __sk_buff *skb, int egress)
 {
+	int parsed;
 	__u32 zero = 0;
 	struct nt_ctx x;
 	struct nt_conn *c;
@@ -998,11 +1121,21 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 	if (x.local && !egress)
 		return TC_ACT_UNSPEC;
 	__builtin_memset(&x.p, 0, sizeof(x.p));
-	if (parse(skb, &x.p))
+	parsed = parse(skb, &x.p);
+	if (parsed < 0)
 		return TC_ACT_UNSPEC;
 
 	x.skb = skb;
 	x.egress = egress;
+	if (parsed > 0) {	/* a DNS response over UDP */
+#ifndef NT_TRACE
+		if (x.cfg->names & NT_NAMES_DNS) {
+			x.now = coarse_now();
+			name_copy(&x, NT_NAME_DNS_UDP);
+		}
+#endif
+		return TC_ACT_UNSPEC;
+	}
 	/* The precise clock costs a call that reads the TSC (~15-20 % of a run measured with perf):
 	 * only the packets whose time is a figure of the record pay it — SYN, SYN-ACK, FIN, RST
 	 * here, the client's handshake ACK and a partial entry's first packet via precise_now().
@@ -1043,6 +1176,9 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 	is_client = !!(c->flags & NT_C_CLIENT_LO) == x.lo;
 	account(c, skb, &x.p, x.local ? is_client : egress, x.now);
 	note_owner(&x, c, is_client);
+#ifndef NT_TRACE
+	names_tcp(&x, c, is_client);
+#endif
 	health(&x, c, is_client);
 	transition(&x, c, is_client);
 	return TC_ACT_UNSPEC;

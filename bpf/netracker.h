@@ -236,6 +236,7 @@ static __always_inline __u32 nt_tomb_set_of(__u64 hash)
 #define NT_S_FIN_S	(1u << 4)	/* server sent FIN */
 #define NT_S_CLOSED	(1u << 5)	/* line emitted; entry about to be deleted */
 #define NT_S_HO_LEFT	(1u << 6)	/* a NT_C_HALFOPEN entry left the half-open quota */
+#define NT_S_NAMED	(1u << 7)	/* the client's first payload segment was looked at (names) */
 
 /* conn flags (set at creation) */
 #define NT_C_IPV6	(1u << 0)
@@ -347,7 +348,13 @@ struct nt_config {
 	__u32	transport;	/* NT_TRANSPORT_*: ring buffer event or trace line */
 	__u32	wakeup_bytes;	/* ring buffer: wake the reader only past this much pending data */
 	__u32	halfopen_max;	/* the half-open quota; 0 = NT_MAX_HALFOPEN */
+	__u32	names;		/* NT_NAMES_*: which payload starts go to "names"; 0 = none */
 };
+
+/* nt_config.names */
+#define NT_NAMES_DNS	(1u << 0)	/* DNS responses (UDP and TCP source port 53) */
+#define NT_NAMES_TLS	(1u << 1)	/* a connection's first client segment starting 0x16 0x03 */
+#define NT_NAMES_HTTP	(1u << 2)	/* ... or an HTTP/1 request line (plaintext Host) */
 
 /* Per-CPU counters (map "stats"), summed by user space. */
 enum nt_stat {
@@ -360,7 +367,50 @@ enum nt_stat {
 	NT_STAT_EVENTS = 6,	/* events submitted to the ring buffer */
 	NT_STAT_HALFOPEN_FULL = 7,	/* SYNs not tracked: the half-open quota was reached (a flood) */
 	NT_STAT_CONNS_FULL = 8,	/* SYNs not tracked: the table was full (established connections) */
-	NT_STAT_MAX = 9,
+	NT_STAT_NAMES = 9,	/* payload starts submitted to "names" (struct nt_name_event) */
+	NT_STAT_NAME_DROPS = 10,	/* payload starts lost: "names" full, or the copy failed */
+	NT_STAT_MAX = 11,
+};
+
+/*
+ * Names (docs/names.md): the start of a DNS response's payload, or of a connection's first client
+ * segment, copied into a second ring buffer "names" so that user space can name the remote end
+ * (DNS answers, TLS server name, HTTP Host). A buffer of its own: a burst of DNS answers never
+ * takes the room of connection events. Only the payload's first NT_NAME_CAP bytes travel; what
+ * the program sends is raw, untrusted bytes, parsed in C# (NeTracker.Probe/Names). Mirrored by
+ * NeTracker.Probe/Abi/NtNameEvent.cs. Addresses and ports are the packet's own (source =
+ * sender: the DNS server, or the connection's client); ports in host order.
+ */
+#define NT_NAME_VERSION		1
+#define NT_NAME_CAP		2048	/* a power of two: a ClientHello with a post-quantum key share is ~1.8 KB */
+#define NT_NAMES_RINGBUF	(2u << 20)	/* bytes */
+#define NT_DNS_PORT		53
+
+enum nt_name_kind {
+	NT_NAME_DNS_UDP = 1,	/* a UDP datagram from port 53: one DNS message */
+	NT_NAME_DNS_TCP = 2,	/* a TCP segment from port 53: DNS messages with 2-byte length prefixes */
+	NT_NAME_FIRST = 3,	/* the client's first payload segment of a tracked connection */
+};
+
+/* nt_name_event.flags */
+#define NT_NM_IPV6	(1u << 0)	/* else IPv4 (addresses v4-mapped) */
+#define NT_NM_EGRESS	(1u << 1)	/* seen at egress; else ingress */
+
+struct nt_name_event {
+	__u16	size;		/* sizeof(struct nt_name_event) as the kernel object was built */
+	__u8	version;	/* NT_NAME_VERSION */
+	__u8	kind;		/* enum nt_name_kind */
+	__u32	ifindex;
+	__u8	src_addr[16];
+	__u8	dst_addr[16];
+	__u16	src_port;
+	__u16	dst_port;
+	__u16	len;		/* bytes of data[] copied: min(payload, NT_NAME_CAP) */
+	__u16	flags;		/* NT_NM_* */
+	__u32	wire_len;	/* the payload's length on the wire */
+	__u32	pad;
+	__u64	ts_ns;		/* bpf_ktime_get_ns() */
+	__u8	data[NT_NAME_CAP];
 };
 
 #endif /* __NETRACKER_H */

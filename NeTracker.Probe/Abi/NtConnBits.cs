@@ -11,6 +11,7 @@ public static class NtConnBits
     [Mirrors("NT_S_FIN_S")] public const uint StateFinServer = 1u << 4;
     [Mirrors("NT_S_CLOSED")] public const uint StateClosed = 1u << 5;
     [Mirrors("NT_S_HO_LEFT")] public const uint StateHalfOpenLeft = 1u << 6;
+    [Mirrors("NT_S_NAMED")] public const uint StateNamed = 1u << 7;
 
     [Mirrors("NT_C_IPV6")] public const uint FlagIpv6 = 1u << 0;
     [Mirrors("NT_C_OUTBOUND")] public const uint FlagOutbound = 1u << 1;

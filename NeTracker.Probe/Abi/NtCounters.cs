@@ -12,7 +12,9 @@ public static class NtStat
     [Mirrors("NT_STAT_EVENTS")] public const uint Events = 6;
     [Mirrors("NT_STAT_HALFOPEN_FULL")] public const uint HalfOpenFull = 7;
     [Mirrors("NT_STAT_CONNS_FULL")] public const uint ConnsFull = 8;
-    [Mirrors("NT_STAT_MAX")] public const uint Count = 9;
+    [Mirrors("NT_STAT_NAMES")] public const uint NamesCopied = 9;
+    [Mirrors("NT_STAT_NAME_DROPS")] public const uint NameDrops = 10;
+    [Mirrors("NT_STAT_MAX")] public const uint Count = 11;
 }
 
 /// <summary>The slots of map "halfopen_count" (NT_HO_*): the half-open quota's two writers.</summary>

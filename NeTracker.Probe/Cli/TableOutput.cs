@@ -11,15 +11,16 @@ namespace NeTracker.Probe.Cli;
 /// PID and COMM name the local socket's owner, like tcplife's; "-" where unknown. RETX is the
 /// data segments each side retransmitted (client/server), RTT_MS the mean round trip at the
 /// hook, ZWIN the zero-window advertisements of both sides and how long windows stayed zero;
-/// "-" where not measured (the trace transport) or, for RTT, with no sample.
+/// "-" where not measured (the trace transport) or, for RTT, with no sample. NAME is the server's
+/// name and NSRC where it came from (sni, dns, rdns, http; docs/names.md).
 /// </summary>
 internal sealed class TableOutput(TextWriter w) : RecordOutput(w)
 {
-    private const string Format = "{0,-15} {1,-10} {2,-3} {3,-21} {4,-21} {5,12} {6,9} {7,-10} {8,-6} {9,10} {10,10} {11,7} {12,-15} {13,-9} {14,8} {15,-12} {16}";
+    private const string Format = "{0,-15} {1,-10} {2,-3} {3,-21} {4,-21} {5,12} {6,9} {7,-10} {8,-6} {9,10} {10,10} {11,7} {12,-15} {13,-9} {14,8} {15,-12} {16,-30} {17,-4} {18}";
 
     public override void WriteHeader()
         => Writer.WriteLine(string.Format(CultureInfo.InvariantCulture, Format,
-            "END_UTC", "IFACE", "DIR", "CLIENT", "SERVER", "DURATION_MS", "HS_MS", "REASON", "BY", "BYTES_IN", "BYTES_OUT", "PID", "COMM", "RETX", "RTT_MS", "ZWIN", "NOTE"));
+            "END_UTC", "IFACE", "DIR", "CLIENT", "SERVER", "DURATION_MS", "HS_MS", "REASON", "BY", "BYTES_IN", "BYTES_OUT", "PID", "COMM", "RETX", "RTT_MS", "ZWIN", "NAME", "NSRC", "NOTE"));
 
     public override void Write(ConnectionRecord r)
     {
@@ -42,6 +43,9 @@ internal sealed class TableOutput(TextWriter w) : RecordOutput(w)
             r.RetransC is { } rc && r.RetransS is { } rs ? string.Create(CultureInfo.InvariantCulture, $"{rc}/{rs}") : "-",
             r.RttAvgNs is { } rtt ? (rtt / 1e6).ToString("F3", CultureInfo.InvariantCulture) : "-",
             ZeroWindows(r),
+            // A canonical host name by construction (Names/HostnameText); printable all the same.
+            r.ServerName is { Length: > 0 } name ? Owner.OwnerText.Printable(name) : "-",
+            SchemaNames.Of(r.NameSource) is { Length: > 0 } source ? source : "-",
             note.TrimEnd()).TrimEnd());
     }
 

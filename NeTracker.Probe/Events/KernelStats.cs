@@ -79,6 +79,8 @@ internal sealed class KernelStats : IDisposable
         {
             Volatile.Write(ref counters.RingBufferDrops, Read(NtStat.RingbufDrops));
             Volatile.Write(ref counters.LostEvents, counters.RingBufferDrops);
+            Volatile.Write(ref counters.Names.KernelCopied, Read(NtStat.NamesCopied));
+            Volatile.Write(ref counters.Names.KernelDropped, Read(NtStat.NameDrops));
         }
         var byName = new Dictionary<string, InterfaceDrops>(StringComparer.Ordinal);
         foreach (var (ifindex, drops) in ReadIfDrops())

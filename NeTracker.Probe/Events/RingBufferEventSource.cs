@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using NeTracker.Probe.Model;
+using NeTracker.Probe.Names;
 using NeTracker.Probe.RingBuffer;
 using NeTracker.Probe.Abi;
 
@@ -23,11 +24,28 @@ internal sealed class RingBufferEventSource : IEventSource
 
     private readonly ILogger? _logger;
 
+    /// <summary>The ring buffer "names" and what reads it; null without naming.</summary>
+    private readonly RingBufferReader? _namesReader;
+    private readonly ServerNames? _serverNames;
+
     public RingBufferEventSource(string pinnedPath, RecordFactory factory, ProbeCounters counters,
-        TimeSpan poll, ILogger? logger)
+        TimeSpan poll, ILogger? logger, string? namesPath = null, ServerNames? serverNames = null)
     {
         _logger = logger;
         _reader = new RingBufferReader(pinnedPath);
+        if (namesPath is not null && serverNames is not null && File.Exists(namesPath))
+        {
+            try
+            {
+                _namesReader = new RingBufferReader(namesPath);
+                _serverNames = serverNames;
+            }
+            catch
+            {
+                _reader.Dispose();
+                throw;
+            }
+        }
         _factory = factory;
         _counters = counters;
         _pollMs = (int)Math.Clamp(poll.TotalMilliseconds, 1, 1000);
@@ -67,6 +85,10 @@ internal sealed class RingBufferEventSource : IEventSource
     {
         while (true)
         {
+            // The names first, up to now: a connection's ClientHello was submitted before its end,
+            // so every name an event of this batch needs is read before the event is.
+            var upTo = _reader.ProducerPosition;
+            DrainNames();
             // Sized from what is pending: one allocation per batch, none when nothing is.
             var pending = _reader.Pending;
             if (pending == 0)
@@ -74,7 +96,7 @@ internal sealed class RingBufferEventSource : IEventSource
             var capacity = (int)Math.Clamp(pending / NtEvent.SizeOf, 1, MaxBatch);
             var state = new DecodeState(_factory, new List<ConnectionRecord>(capacity), 0);
             var resynced = _reader.ResyncedBytes;
-            var seen = _reader.ReadBatch(ref state, Decode, MaxBatch);
+            var seen = _reader.ReadBatch(ref state, Decode, MaxBatch, upTo);
             if (_reader.ResyncedBytes != resynced)
             {
                 Interlocked.Increment(ref _counters.ReadErrors);
@@ -91,6 +113,18 @@ internal sealed class RingBufferEventSource : IEventSource
         }
     }
 
+    /// <summary>Every committed record of "names" into <see cref="ServerNames"/>, which counts what it
+    /// cannot read and never throws.</summary>
+    private void DrainNames()
+    {
+        if (_namesReader is null)
+            return;
+        var names = _serverNames!;
+        while (_namesReader.ReadBatch(ref names, static (ref ServerNames n, ReadOnlySpan<byte> b) => n.OnEvent(b), MaxBatch) == MaxBatch)
+        {
+        }
+    }
+
     private static void Decode(ref DecodeState state, ReadOnlySpan<byte> bytes)
     {
         if (EventDecoder.TryDecode(bytes, state.Factory, out var record))
@@ -102,6 +136,7 @@ internal sealed class RingBufferEventSource : IEventSource
     public ValueTask DisposeAsync()
     {
         _reader.Dispose();
+        _namesReader?.Dispose();
         return ValueTask.CompletedTask;
     }
 

@@ -64,6 +64,9 @@ public static class ConnectionCsv
         if (r.LastCUtc is { } lc) w.Write(SchemaNames.Of(lc));
         w.Write(',');
         if (r.LastSUtc is { } ls) w.Write(SchemaNames.Of(ls));
+        w.Write(',');
+        WriteText(w, r.ServerName ?? ""); w.Write(',');
+        w.Write(SchemaNames.Of(r.NameSource));
         w.Write("\r\n");
     }
 

@@ -21,6 +21,7 @@ internal sealed class RecordJsonConverter(JsonSerializerOptions readOptions) : J
     private static readonly JsonEncodedText[] Reasons = EnumNames<CloseReason>();
     private static readonly JsonEncodedText[] ClosedBys = EnumNames<ClosedBy>();
     private static readonly JsonEncodedText[] OwnerSources = EnumNames<OwnerSource>();
+    private static readonly JsonEncodedText[] NameSources = EnumNames<NameSource>();
 
     public override ConnectionRecord? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         => JsonSerializer.Deserialize<ConnectionRecord>(ref reader, readOptions);
@@ -71,6 +72,11 @@ internal sealed class RecordJsonConverter(JsonSerializerOptions readOptions) : J
         Number(w, Names[36], r.RttSamples);
         Time(w, Names[37], r.LastCUtc);
         Time(w, Names[38], r.LastSUtc);
+        w.WriteString(Names[39], r.ServerName);
+        if (r.NameSource is { } nameSource)
+            Enum(w, Names[40], NameSources, (int)nameSource);
+        else
+            w.WriteNull(Names[40]);
         w.WriteEndObject();
     }
 

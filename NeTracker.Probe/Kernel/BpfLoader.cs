@@ -144,6 +144,11 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null, Kern
     /// connections open across the reload are reported as partial — instead of refusing to start.</summary>
     private bool PinnedByAnotherVersion()
     {
+        if (TcObjects.Pinned(Pins) is { } kind && kind != TcObjectKind.Trace && !File.Exists(Pins.Names))
+        {
+            logger?.LogWarning("the instance pinned at {Pins} has no names ring buffer (an older NeTracker): reloading it", Pins.Root);
+            return true;
+        }
         try
         {
             using var conns = new BpfMap(Pins.Conns);
@@ -211,13 +216,14 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null, Kern
     private Task WriteConfigAsync(uint instanceId, CancellationToken ct)
     {
         // struct nt_config { u32 instance_id; u32 tombstone_ms; u32 transport; u32 wakeup_bytes;
-        // u32 halfopen_max; } in host (little-endian) order.
-        var value = new byte[20];
+        // u32 halfopen_max; u32 names; } in host (little-endian) order.
+        var value = new byte[24];
         BinaryPrimitives.WriteUInt32LittleEndian(value, instanceId);
         BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(4), (uint)Math.Clamp(options.TombstoneTtl.TotalMilliseconds, 1, uint.MaxValue));
         BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(8), (uint)Transport);
         BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(12), (uint)options.RingBufferWakeupBytes);
         BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(16), (uint)options.MaxHalfOpen);
+        BinaryPrimitives.WriteUInt32LittleEndian(value.AsSpan(20), options.KernelNameBits);
         return _bpftool.UpdateAsync(Pins.Config, ZeroKey, value, ct);
     }
 

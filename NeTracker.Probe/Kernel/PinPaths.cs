@@ -24,6 +24,9 @@ public sealed record PinPaths(string Root)
     public string Config => Path.Combine(Maps, "config");
     public string Stats => Path.Combine(Maps, "stats");
     public string Events => Path.Combine(Maps, "events");
+
+    /// <summary>Payload starts for names (struct nt_name_event); the ring-buffer objects only.</summary>
+    public string Names => Path.Combine(Maps, "names");
     public string HalfOpenCount => Path.Combine(Maps, "halfopen_count");
     public string IfDrops => Path.Combine(Maps, "ifdrops");
 

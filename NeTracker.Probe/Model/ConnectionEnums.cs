@@ -44,3 +44,19 @@ public enum OwnerSource
     /// <summary>The socket is older than the program: named from /proc after attaching, like <c>ss -p</c>.</summary>
     Proc = 1,
 }
+
+/// <summary>Where a record's server name came from (docs/names.md); no name: null (empty in CSV).</summary>
+public enum NameSource
+{
+    /// <summary>The server_name of the client's TLS ClientHello on this connection.</summary>
+    Sni = 0,
+
+    /// <summary>The DNS answer the client got for the server's address (the name it asked for).</summary>
+    Dns = 1,
+
+    /// <summary>A reverse lookup (PTR) of the server's address: the last fallback, off by default.</summary>
+    Rdns = 2,
+
+    /// <summary>The Host header of the client's plaintext HTTP/1 request (off by default).</summary>
+    Http = 3,
+}

@@ -105,4 +105,13 @@ public sealed record ConnectionRecord
     /// <summary>When the client / the server last sent payload; null if never.</summary>
     public DateTime? LastCUtc { get; init; }
     public DateTime? LastSUtc { get; init; }
+
+    // Schema step 4 (names, docs/names.md): who the server is, as the client named it.
+
+    /// <summary>The server's name (a host name, lower case, ≤ 253 characters, untrusted: seen on the
+    /// wire); null when none was seen.</summary>
+    public string? ServerName { get; init; }
+
+    /// <summary>Where <see cref="ServerName"/> came from; null with no name.</summary>
+    public NameSource? NameSource { get; init; }
 }

@@ -50,6 +50,7 @@ public static class RecordValidator
         var problem = Enumerated("direction", r.Direction) ?? Enumerated("family", r.Family)
             ?? Enumerated("close_reason", r.CloseReason) ?? Enumerated("closed_by", r.ClosedBy)
             ?? (r.OwnerSource is { } source ? Enumerated("owner_source", source) : null)
+            ?? (r.NameSource is { } nameSource ? Enumerated("name_source", nameSource) : null)
             ?? Address("client_addr", r.ClientAddr, r.Family) ?? Address("server_addr", r.ServerAddr, r.Family)
             ?? Port("client_port", r.ClientPort) ?? Port("server_port", r.ServerPort)
             ?? NotNegative("duration_ns", r.DurationNs) ?? NotNegative("bytes_in", r.BytesIn) ?? NotNegative("bytes_out", r.BytesOut)
@@ -62,7 +63,20 @@ public static class RecordValidator
             return Bad("pid", RecordProblem.Range, $"{r.Pid} is negative");
         return Text("comm", r.Comm, RecordLimits.MaxCommChars)
             ?? Text("cgroup", r.Cgroup, RecordLimits.MaxCgroupChars)
-            ?? Text("unit", r.Unit, RecordLimits.MaxUnitChars);
+            ?? Text("unit", r.Unit, RecordLimits.MaxUnitChars)
+            ?? ServerName(r);
+    }
+
+    /// <summary>A host name in canonical form (NeTracker.Probe/Names/HostnameText), with its source, or neither.</summary>
+    private static RecordProblem? ServerName(ConnectionRecord r)
+    {
+        if (r.ServerName is null)
+            return r.NameSource is null ? null : Bad("name_source", RecordProblem.Inconsistent, "name_source without server_name");
+        if (r.ServerName.Length > Names.HostnameText.MaxLength)
+            return Bad("server_name", RecordProblem.TooLong, $"{r.ServerName.Length} characters, at most {Names.HostnameText.MaxLength}");
+        if (!Names.HostnameText.IsCanonical(r.ServerName))
+            return Bad("server_name", RecordProblem.Text, "not a lower-case host name (a-z, 0-9, '-', '_', '.')");
+        return r.NameSource is null ? Bad("server_name", RecordProblem.Inconsistent, "server_name without name_source") : null;
     }
 
     private static RecordProblem? Times(ConnectionRecord r, DateTime nowUtc, RecordWindow window)

@@ -14,10 +14,15 @@ public static class SchemaNames
         // schema step 3 (health): per direction at the hook, empty where not measured
         "retrans_c", "retrans_s", "zero_win_c", "zero_win_s", "zero_win_ns",
         "rtt_min_ns", "rtt_avg_ns", "rtt_max_ns", "rtt_samples", "last_c_utc", "last_s_utc",
+        // schema step 4 (names): empty where no name was seen
+        "server_name", "name_source",
     ];
 
     /// <summary>The columns the health schema step added (at the end: older readers keep theirs).</summary>
-    public static readonly IReadOnlyList<string> HealthColumns = Columns.Skip(Columns.Count - 11).ToArray();
+    public static readonly IReadOnlyList<string> HealthColumns = Columns.Skip(Columns.Count - 13).Take(11).ToArray();
+
+    /// <summary>The columns the names schema step added.</summary>
+    public static readonly IReadOnlyList<string> NameColumns = ["server_name", "name_source"];
 
     public static string Of(Direction d) => d switch
     {
@@ -57,6 +62,23 @@ public static class SchemaNames
         null => "",
         _ => throw new ArgumentOutOfRangeException(nameof(s), s, null),
     };
+
+    /// <summary>Empty when there is no name.</summary>
+    public static string Of(NameSource? s) => s switch
+    {
+        NameSource.Sni => "sni",
+        NameSource.Dns => "dns",
+        NameSource.Rdns => "rdns",
+        NameSource.Http => "http",
+        null => "",
+        _ => throw new ArgumentOutOfRangeException(nameof(s), s, null),
+    };
+
+    public static bool TryParseNameSource(string? s, out NameSource? source)
+    {
+        source = s switch { "sni" => NameSource.Sni, "dns" => NameSource.Dns, "rdns" => NameSource.Rdns, "http" => NameSource.Http, _ => null };
+        return source is not null || string.IsNullOrEmpty(s);
+    }
 
     /// <summary>ISO 8601 UTC with 7 fractional digits (100 ns, the resolution of DateTime).</summary>
     public static string Of(ConnectionActivity a) => a switch

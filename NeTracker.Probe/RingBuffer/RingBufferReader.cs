@@ -81,6 +81,9 @@ public sealed unsafe class RingBufferReader : IDisposable
     /// <summary>Data size in bytes (a power of two, a multiple of the page size).</summary>
     public uint Size { get; }
 
+    /// <summary>The producer position now: a record boundary, for <see cref="ReadBatch"/>'s <c>upTo</c>.</summary>
+    public long ProducerPosition => Volatile.Read(ref *(long*)_producer);
+
     /// <summary>Bytes submitted or reserved and not yet consumed.</summary>
     public long Pending => Volatile.Read(ref *(long*)_producer) - Volatile.Read(ref *(long*)_consumer);
 
@@ -98,13 +101,14 @@ public sealed unsafe class RingBufferReader : IDisposable
     /// <summary>
     /// Hands every committed record to <paramref name="onRecord"/> in order, then releases their
     /// space with one consumer-position store. Returns how many records were seen (discarded
-    /// ones included). The span is only valid during the call.
+    /// ones included). The span is only valid during the call. <paramref name="upTo"/>: stop at
+    /// that producer position (one read before), so records submitted after it wait.
     /// </summary>
-    public int ReadBatch<TState>(ref TState state, RecordHandler<TState> onRecord, int maxRecords = int.MaxValue)
+    public int ReadBatch<TState>(ref TState state, RecordHandler<TState> onRecord, int maxRecords = int.MaxValue, long upTo = long.MaxValue)
         where TState : allows ref struct
     {
         var consumer = Volatile.Read(ref *(long*)_consumer);
-        var producer = Volatile.Read(ref *(long*)_producer);
+        var producer = Math.Min(Volatile.Read(ref *(long*)_producer), upTo);
         if (consumer > producer || (consumer & 7) != 0)
             return Resync(producer);
         var seen = 0;

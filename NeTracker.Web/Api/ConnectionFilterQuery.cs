@@ -7,7 +7,7 @@ namespace NeTracker.Web.Api;
 /// <summary>
 /// A <see cref="ConnectionFilter"/> as query parameters of the REST API and CSV export
 /// (<c>/api/connections.csv</c>): host, interface, address, port, direction, close_reason,
-/// min_duration_ns, max_duration_ns, program, from, to, had (retransmits | zero_window) — schema names for enum values, ISO 8601 UTC for times.
+/// min_duration_ns, max_duration_ns, program, from, to, had (retransmits | zero_window), name (server name, * wildcard) — schema names for enum values, ISO 8601 UTC for times.
 /// </summary>
 public static class ConnectionFilterQuery
 {
@@ -15,9 +15,10 @@ public static class ConnectionFilterQuery
 
     // The parameter names, written once: built here, parsed by ConnectionQuery.
     public const string Host = "host", Interface = "interface", Address = "address", Port = "port",
-        Direction = "direction", CloseReason = "close_reason", MinDurationNs = "min_duration_ns", MaxDurationNs = "max_duration_ns", Program = "program", From = "from", To = "to", Had = "had";
+        Direction = "direction", CloseReason = "close_reason", MinDurationNs = "min_duration_ns", MaxDurationNs = "max_duration_ns", Program = "program", From = "from", To = "to", Had = "had",
+        Name = "name";
 
-    public static IReadOnlyList<string> Keys { get; } = [Host, Interface, Address, Port, Direction, CloseReason, MinDurationNs, MaxDurationNs, Program, From, To, Had];
+    public static IReadOnlyList<string> Keys { get; } = [Host, Interface, Address, Port, Direction, CloseReason, MinDurationNs, MaxDurationNs, Program, From, To, Had, Name];
 
     public static string CsvUrl(ConnectionFilter filter) => CsvPath + ToQueryString(filter);
 
@@ -41,6 +42,7 @@ public static class ConnectionFilterQuery
         Add(From, f.FromUtc is { } from ? SchemaNames.Of(from) : null);
         Add(To, f.ToUtc is { } to ? SchemaNames.Of(to) : null);
         Add(Had, f.Had is { } had ? ConnectionTroubleNames.Of(had) : null);
+        Add(Name, f.ServerName);
         return pairs.Count == 0 ? "" : "?" + string.Join('&', pairs);
     }
 }

@@ -66,6 +66,10 @@ internal sealed record ConnectionQuery(ConnectionFilter Filter, int Limit, long?
         var from = Parsed<DateTime>(K.From, TryParseTime, "an ISO 8601 time such as 2026-11-26T02:00:00Z");
         var to = Parsed<DateTime>(K.To, TryParseTime, "an ISO 8601 time such as 2026-11-26T02:10:00Z");
         var had = Parsed<ConnectionTrouble>(K.Had, ConnectionTroubleNames.TryParse, "retransmits or zero_window");
+        var name = Text(K.Name);
+        var namePattern = NamePattern.Normalize(name);
+        if (name is not null && namePattern is null)
+            errs.Add($"'name' must be a server name of at most {NamePattern.MaxLength} characters (a-z, 0-9, '-', '_', '.'), '*' for any run of them.");
         if (from is { } f && to is { } t && f >= t)
             errs.Add("'from' must be earlier than 'to'.");
 
@@ -85,7 +89,7 @@ internal sealed record ConnectionQuery(ConnectionFilter Filter, int Limit, long?
         var filter = new ConnectionFilter
         {
             Host = host, Interface = iface, Address = address, Port = port, Direction = direction,
-            CloseReason = reason, MinDurationNs = minNs, MaxDurationNs = maxNs, Program = program, FromUtc = from, ToUtc = to, Had = had,
+            CloseReason = reason, MinDurationNs = minNs, MaxDurationNs = maxNs, Program = program, FromUtc = from, ToUtc = to, Had = had, ServerName = namePattern,
         };
         return new ConnectionQuery(filter, limit, cursor, ascending);
     }

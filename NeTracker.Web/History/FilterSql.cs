@@ -47,6 +47,7 @@ internal static class FilterSql
         if (f.FromUtc is { } from) Add("end_ticks >= {0}", "from", from.Ticks);
         if (f.ToUtc is { } to) Add("end_ticks < {0}", "to", to.Ticks);
         if (f.Had is { } had) terms.Add(ConnectionTroubleNames.Sql(had));
+        if (f.ServerName is { } name) Add("server_name LIKE {0} ESCAPE '\\'", "name", NamePattern.Like(name));
         if (extra is not null) terms.Add(extra);
         return terms.Count == 0 ? "" : "WHERE " + string.Join(" AND ", terms);
     }

@@ -7,16 +7,19 @@ namespace NeTracker.Web.History;
 /// </summary>
 internal static class HistoryColumns
 {
-    /// <summary>Every column of a record but its id; the health columns (a later schema step) last.</summary>
+    /// <summary>Every column of a record but its id; the columns of later schema steps (health, names) last.</summary>
     public const string Record =
         "host, interface, ifindex, direction, family, client_addr, client_port, server_addr, server_port, " +
         "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
         "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm, cgroup, unit, owner_source, " +
-        Health;
+        Health + ", " + Names;
 
     /// <summary>Schema v4 (DuckDB) / v2 (PostgreSQL).</summary>
     public const string Health =
         "retrans_c, retrans_s, zero_win_c, zero_win_s, zero_win_ns, rtt_min_ns, rtt_avg_ns, rtt_max_ns, rtt_samples, last_c_ticks, last_s_ticks";
+
+    /// <summary>Schema v5 (DuckDB) / v3 (PostgreSQL): the server's name and where it came from.</summary>
+    public const string Names = "server_name, name_source";
 
     /// <summary>What a query selects to read records back: the id, then the record.</summary>
     public const string Read = "id, " + Record;

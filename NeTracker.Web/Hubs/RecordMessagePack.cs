@@ -26,7 +26,7 @@ public static partial class RecordMessagePack
             [new ConnectionRecordFormatter(), new AgentBatchFormatter(), new IpAddressFormatter(), new SecondStatsFormatter(), new ReasonCountFormatter(),
              new SchemaEnumFormatter<Direction>(), new SchemaEnumFormatter<IpFamily>(),
              new SchemaEnumFormatter<CloseReason>(), new SchemaEnumFormatter<ClosedBy>(),
-             new SchemaEnumFormatter<OwnerSource>()],
+             new SchemaEnumFormatter<OwnerSource>(), new SchemaEnumFormatter<NameSource>()],
             [RecordListResolver.Instance, ContractlessStandardResolver.Instance]))
         .WithSecurity(MessagePackSecurity.UntrustedData);
 
@@ -342,6 +342,10 @@ public static partial class RecordMessagePack
             writer.WriteRaw(Keys[k++]); WriteNullable(ref writer, r.RttSamples);
             writer.WriteRaw(Keys[k++]); WriteNullableTime(ref writer, r.LastCUtc);
             writer.WriteRaw(Keys[k++]); WriteNullableTime(ref writer, r.LastSUtc);
+            writer.WriteRaw(Keys[k++]); writer.Write(r.ServerName);
+            writer.WriteRaw(Keys[k++]);
+            if (r.NameSource is { } nameSource) options.Resolver.GetFormatterWithVerify<NameSource>().Serialize(ref writer, nameSource, options);
+            else writer.WriteNil();
         }
 
         private static void WriteNullableTime(ref MessagePackWriter writer, DateTime? value)
@@ -379,6 +383,8 @@ public static partial class RecordMessagePack
             int? retransC = null, retransS = null, zeroWinC = null, zeroWinS = null, rttSamples = null;
             long? zeroWinNs = null, rttMinNs = null, rttAvgNs = null, rttMaxNs = null;
             DateTime? lastC = null, lastS = null;
+            string? serverName = null;
+            NameSource? nameSource = null;
 
             options.Security.DepthStep(ref reader);
             var n = reader.ReadMapHeader();
@@ -426,6 +432,8 @@ public static partial class RecordMessagePack
                     case "rtt_samples": rttSamples = ReadNullableInt32(ref reader); break;
                     case "last_c_utc": lastC = ReadNullableTime(ref reader); break;
                     case "last_s_utc": lastS = ReadNullableTime(ref reader); break;
+                    case "server_name": serverName = reader.ReadString(); break;
+                    case "name_source": nameSource = reader.TryReadNil() ? null : options.Resolver.GetFormatterWithVerify<NameSource>().Deserialize(ref reader, options); break;
                     default: reader.Skip(); break; // a newer sender's field
                 }
             }
@@ -473,6 +481,8 @@ public static partial class RecordMessagePack
                 RttSamples = rttSamples,
                 LastCUtc = lastC,
                 LastSUtc = lastS,
+                ServerName = serverName,
+                NameSource = nameSource,
             };
         }
     }

@@ -38,6 +38,7 @@ public sealed class NeTrackerInstruments
         ProbeCounter(meter, counters, "netracker.trace_foreign_lines", "Trace lines of other programs, ignored.", c => Interlocked.Read(ref c.ForeignLines));
         ProbeCounter(meter, counters, "netracker.channel_drops", "Records dropped because ingest did not keep up.", c => Interlocked.Read(ref c.ChannelDrops));
         ProbeCounter(meter, counters, "netracker.records", "Records the probe emitted.", c => Interlocked.Read(ref c.RecordsEmitted));
+        NameMetrics.Register(meter, counters);
         meter.CreateObservableCounter("netracker.table_dropped", () => counters() is { } c
                 ? Volatile.Read(ref c.DropsByInterface).SelectMany(kv => new[]
                 {

@@ -166,6 +166,7 @@ public static class PrometheusWriter
             Counter(sb, "netracker_trace_foreign_lines_total", "Trace lines of other programs, ignored.", Interlocked.Read(ref counters.ForeignLines));
             Counter(sb, "netracker_channel_drops_total", "Records dropped because ingest did not keep up.", Interlocked.Read(ref counters.ChannelDrops));
             Counter(sb, "netracker_records_total", "Records the probe emitted.", Interlocked.Read(ref counters.RecordsEmitted));
+            NameMetrics.WritePrometheus(sb, counters.Names);
         }
     }
 

@@ -30,6 +30,10 @@ public sealed record ConnectionFilter
     /// <summary>Exclusive upper bound on end_utc.</summary>
     public DateTime? ToUtc { get; init; }
 
+    /// <summary>The server's name (docs/names.md), <c>*</c> for any run of characters (<see cref="NamePattern"/>,
+    /// canonical: lower case); connections without a name never match.</summary>
+    public string? ServerName { get; init; }
+
     /// <summary>Only connections that had this trouble (retransmitted segments or zero windows, either side); records without health fields (the trace transport) never match.</summary>
     public ConnectionTrouble? Had { get; init; }
 
@@ -48,7 +52,8 @@ public sealed record ConnectionFilter
             || (r.Unit?.Contains(Program, StringComparison.Ordinal) ?? false))
         && (FromUtc is null || r.EndUtc >= FromUtc)
         && (ToUtc is null || r.EndUtc < ToUtc)
-        && (Had is null || HadTrouble(r, Had.Value));
+        && (Had is null || HadTrouble(r, Had.Value))
+        && (ServerName is null || NamePattern.Matches(ServerName, r.ServerName));
 
     public static bool HadTrouble(ConnectionRecord r, ConnectionTrouble t) => t switch
     {

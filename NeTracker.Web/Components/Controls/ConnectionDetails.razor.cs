@@ -12,6 +12,16 @@ public partial class ConnectionDetails
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    /// <summary>Where the server name came from, in words (docs/names.md).</summary>
+    internal static string NameSourceText(NameSource? source) => source switch
+    {
+        NameSource.Sni => "from the TLS ClientHello (SNI) of this connection",
+        NameSource.Dns => "from the DNS answer the client got for this address",
+        NameSource.Rdns => "from a reverse DNS lookup of the address",
+        NameSource.Http => "from the Host header of the first HTTP request",
+        _ => "",
+    };
+
     [Parameter, EditorRequired] public required ConnectionRecord Record { get; set; }
 
     [Parameter] public EventCallback CloseRequested { get; set; }

@@ -22,6 +22,8 @@ public partial class ConnectionFilterBar
     private string _had = "";
     private double? _minMs;
     private string? _program;
+    private string? _name;
+    private string? _nameError;
 
     [Parameter] public IReadOnlyList<string> Interfaces { get; set; } = [];
 
@@ -51,6 +53,8 @@ public partial class ConnectionFilterBar
         _reason = Value.CloseReason is { } r ? SchemaNames.Of(r) : "";
         _had = Value.Had is { } had ? ConnectionTroubleNames.Of(had) : "";
         _minMs = Value.MinDurationNs is { } ns ? ns / 1e6 : null;
+        _name = Value.ServerName;
+        _nameError = null;
     }
 
     private async Task Set(Action change)
@@ -73,6 +77,13 @@ public partial class ConnectionFilterBar
             _addressError = "not an IPv4 or IPv6 address";
             return null;
         }
+        _nameError = null;
+        var name = NamePattern.Normalize(_name);
+        if (!string.IsNullOrWhiteSpace(_name) && name is null)
+        {
+            _nameError = "a server name (a-z, 0-9, -, _, .), * for any run";
+            return null;
+        }
         return new ConnectionFilter
         {
             Host = NullIfEmpty(_host),
@@ -84,6 +95,7 @@ public partial class ConnectionFilterBar
             Had = ConnectionTroubleNames.TryParse(_had, out var had) ? had : null,
             MinDurationNs = _minMs is > 0 ? (long)(_minMs.Value * 1e6) : null,
             Program = string.IsNullOrWhiteSpace(_program) ? null : _program.Trim(),
+            ServerName = name,
         };
     }
 

@@ -39,6 +39,7 @@ public sealed partial class Live : UrlDrivenPage
     private WindowStats _minute = null!;
     private WindowStats _window = null!;
     private ProgramTop _programs = ProgramTop.Empty;
+    private ServiceTop _services = ServiceTop.Empty;
     private double _closedPerSecond;
     private bool _interactive;
 
@@ -150,6 +151,7 @@ public sealed partial class Live : UrlDrivenPage
             _health = health;
         }
         _programs = Store.TopPrograms(range, 5, ChartInterface);
+        _services = Store.TopServices(range, 5, ChartInterface);
     }
 
     private string Url(ConnectionFilter filter) =>

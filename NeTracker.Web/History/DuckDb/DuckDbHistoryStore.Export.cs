@@ -30,6 +30,8 @@ public sealed partial class DuckDbHistoryStore
         "rtt_min_ns", "rtt_avg_ns", "rtt_max_ns", "rtt_samples",
         $"make_timestamp_ns((last_c_ticks - {DateTime.UnixEpoch.Ticks}) * 100) AS last_c_utc",
         $"make_timestamp_ns((last_s_ticks - {DateTime.UnixEpoch.Ticks}) * 100) AS last_s_utc",
+        "server_name",
+        $"{Names<NameSource>(s => SchemaNames.Of(s))}[name_source + 1] AS name_source",
     ]);
 
     public Task<Stream> ExportParquetAsync(ConnectionFilter filter, CancellationToken ct = default) => Task.Run<Stream>(() =>

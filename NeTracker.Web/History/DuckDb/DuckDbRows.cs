@@ -53,6 +53,8 @@ internal static class DuckDbRows
             .AppendValue(r.RttSamples)
             .AppendValue(r.LastCUtc?.Ticks)
             .AppendValue(r.LastSUtc?.Ticks)
+            .AppendValue(r.ServerName)
+            .AppendValue((int?)r.NameSource)
             .EndRow();
 
     /// <summary>A row of <see cref="HistoryColumns.Read"/> in that order, from either provider (DuckDB, PostgreSQL:
@@ -98,6 +100,8 @@ internal static class DuckDbRows
         RttSamples = Int(x, 36),
         LastCUtc = Long(x, 37) is { } lc ? new DateTime(lc, DateTimeKind.Utc) : null,
         LastSUtc = Long(x, 38) is { } ls ? new DateTime(ls, DateTimeKind.Utc) : null,
+        ServerName = x.IsDBNull(39) ? null : x.GetString(39),
+        NameSource = x.IsDBNull(40) ? null : (NameSource)x.GetInt32(40),
     };
 
     private static int? Int(DbDataReader x, int i) => x.IsDBNull(i) ? null : x.GetInt32(i);

@@ -70,11 +70,18 @@ internal static class DuckDbSchema
         ALTER TABLE connections ADD COLUMN duration_bin TINYINT;
         """,
         // v4: health per direction (retransmits, zero windows, RTT, last payload); NULL for rows of
-        // earlier versions and where not measured (the trace transport). Then v3's fill, for rows
-        // without buckets (none in a file already at v3: the appender writes them).
-        HealthColumnsSql("BIGINT", "INTEGER")
+        // earlier versions and where not measured (the trace transport). v3's fill moved to v5's end.
+        HealthColumnsSql("BIGINT", "INTEGER"),
+        // v5: the server's name and its source (0 sni, 1 dns, 2 rdns, 3 http; docs/names.md); NULL for
+        // rows of earlier versions and where none was seen. Then v3's fill, for rows without buckets
+        // (none in a file already at v3: the appender writes them; so running it again is a no-op).
+        NameColumnsSql("VARCHAR")
             + $"UPDATE connections SET duration_bucket = {DurationBucketSql()}, duration_bin = {DurationBins.Sql()} WHERE duration_bucket IS NULL;\n",
     ];
+
+    /// <summary>The names step's ALTERs, shared with PostgreSQL.</summary>
+    internal static string NameColumnsSql(string text) =>
+        $"ALTER TABLE connections ADD COLUMN server_name {text};\nALTER TABLE connections ADD COLUMN name_source {(text == "text" ? "integer" : "INTEGER")};\n";
 
     /// <summary>The health step's ALTERs, shared with PostgreSQL (which spells the types in lower case).</summary>
     internal static string HealthColumnsSql(string bigint, string integer) => string.Concat(

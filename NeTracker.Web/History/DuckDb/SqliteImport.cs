@@ -99,6 +99,8 @@ internal sealed class SqliteImport(string path, ILogger log)
                     // Nor the health columns (schema v4): not measured then.
                     .AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue()
                     .AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue()
+                    // Nor names (schema v5).
+                    .AppendNullValue().AppendNullValue()
                     .EndRow();
                 if (++rows % ProgressEvery == 0)
                     log.LogInformation("History: imported {Rows} of {Total} records from {Name}", rows, total, name);

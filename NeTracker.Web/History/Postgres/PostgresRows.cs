@@ -61,6 +61,8 @@ internal static class PostgresRows
         await WriteNullableAsync(copy, r.RttSamples, NpgsqlDbType.Integer, ct);
         await WriteNullableAsync(copy, r.LastCUtc?.Ticks, NpgsqlDbType.Bigint, ct);
         await WriteNullableAsync(copy, r.LastSUtc?.Ticks, NpgsqlDbType.Bigint, ct);
+        await WriteTextAsync(copy, r.ServerName, ct);
+        await WriteNullableAsync(copy, (int?)r.NameSource, NpgsqlDbType.Integer, ct);
     }
 
     private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken ct) where T : struct

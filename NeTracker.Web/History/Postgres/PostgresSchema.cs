@@ -77,6 +77,8 @@ internal static class PostgresSchema
         """,
         // v2: health per direction, as DuckDB's v4 (NULL for earlier rows and where not measured).
         DuckDbSchema.HealthColumnsSql("bigint", "integer"),
+        // v3: the server's name (docs/names.md), as DuckDB's v5.
+        DuckDbSchema.NameColumnsSql("text"),
     ];
 
     /// <summary>Brings the database to the last step; returns the version it was at.</summary>

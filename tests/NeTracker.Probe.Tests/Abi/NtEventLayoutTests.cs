@@ -68,7 +68,7 @@ public sealed class NtEventLayoutTests
         => string.Concat(snake.Split('_').Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
 
     /// <summary>Compiles a one-line object that uses the struct and reads its BTF with bpftool.</summary>
-    private static (int Size, List<(string Name, int Offset)> Members) BtfLayout(string structName)
+    internal static (int Size, List<(string Name, int Offset)> Members) BtfLayout(string structName)
     {
         var dir = Directory.CreateTempSubdirectory("nt-btf-");
         try

@@ -67,10 +67,10 @@ public class RecordOutputTests
         Assert.StartsWith("END_UTC         IFACE      DIR CLIENT                SERVER", lines[0], StringComparison.Ordinal);
         Assert.Equal(lines[1], lines[2]);
         Assert.Equal(
-            "16:00:01.907718 veth-a     in  198.18.0.2:50936      198.18.0.1:8080           1907.718     0.093 fin        client       1234      56789       - -               -                - -            partial syn-retx=2",
+            "16:00:01.907718 veth-a     in  198.18.0.2:50936      198.18.0.1:8080           1907.718     0.093 fin        client       1234      56789       - -               -                - -            -                              -    partial syn-retx=2",
             lines[1]);
         // Every column of the header starts where the values of that column start.
-        foreach (string column in new[] { "IFACE", "DIR", "CLIENT", "SERVER", "REASON", "BY", "COMM", "RETX", "ZWIN", "NOTE" })
+        foreach (string column in new[] { "IFACE", "DIR", "CLIENT", "SERVER", "REASON", "BY", "COMM", "RETX", "ZWIN", "NAME", "NSRC", "NOTE" })
             Assert.Equal(' ', lines[1][lines[0].IndexOf(column, StringComparison.Ordinal) - 1]);
     }
 
@@ -78,10 +78,10 @@ public class RecordOutputTests
     public void Table_shows_retransmits_per_side_rtt_and_zero_windows_or_a_dash_where_not_measured()
     {
         string[] lines = Render("table", Records.WithHealth(Record()), Record()).TrimEnd().Split(Environment.NewLine);
-        string[] Tail(string line) => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^6..];
-        Assert.Equal(["COMM", "RETX", "RTT_MS", "ZWIN", "NOTE"], Tail(lines[0])[1..]);
-        Assert.Equal(["-", "3/7", "0.030", "2/4.5ms", "partial", "syn-retx=2"], Tail(lines[1]));
-        Assert.Equal(["-", "-", "-", "-", "partial", "syn-retx=2"], Tail(lines[2]));
+        string[] Tail(string line) => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[^8..];
+        Assert.Equal(["COMM", "RETX", "RTT_MS", "ZWIN", "NAME", "NSRC", "NOTE"], Tail(lines[0])[1..]);
+        Assert.Equal(["-", "3/7", "0.030", "2/4.5ms", "-", "-", "partial", "syn-retx=2"], Tail(lines[1]));
+        Assert.Equal(["-", "-", "-", "-", "-", "-", "partial", "syn-retx=2"], Tail(lines[2]));
         // RTT_MS is right-aligned under its header.
         Assert.Equal(lines[0].IndexOf("RTT_MS", StringComparison.Ordinal) + 6, lines[1].IndexOf("0.030", StringComparison.Ordinal) + 5);
     }
@@ -102,5 +102,13 @@ public class RecordOutputTests
         Assert.Contains("  4242 evil\uFFFD[2J\uFFFDx ", line, StringComparison.Ordinal);
         Assert.Contains(" lo  198.18.0.2:50936", line, StringComparison.Ordinal);
         Assert.DoesNotContain(line, char.IsControl);
+    }
+
+    [Fact]
+    public void Table_shows_the_server_name_and_its_source()
+    {
+        string[] lines = Render("table", Record() with { ServerName = "api.payments.internal", NameSource = NameSource.Dns }).TrimEnd().Split(Environment.NewLine);
+        Assert.Contains(" api.payments.internal          dns  partial", lines[1], StringComparison.Ordinal);
+        Assert.Equal(lines[0].IndexOf("NAME", StringComparison.Ordinal), lines[1].IndexOf("api.", StringComparison.Ordinal));
     }
 }

@@ -70,6 +70,10 @@ internal static class HostileRecords
         ["rtt_samples"] = [(_, _) => -1, (_, _) => "many", (_, f) => f["rtt_min_ns"] is null ? -1 : 0],
         ["last_c_utc"] = [(_, f) => f["end_utc"] is DateTime end ? end.AddHours(1) : "later", (_, f) => f["start_utc"] is DateTime start ? start.AddDays(-1) : "earlier", (_, _) => "then"],
         ["last_s_utc"] = [(_, f) => f["end_utc"] is DateTime end ? end.AddSeconds(5) : "later", (_, _) => 17L],
+        // Names (docs/names.md): never a canonical host name, whatever name_source holds.
+        ["server_name"] = [(_, _) => string.Join('.', Enumerable.Repeat(new string('a', 63), 4)), (_, _) => "API.Example.test", (_, _) => "a b.test",
+            (_, _) => "evil\u001b[2J.test", (_, _) => "", (_, _) => "x..y", (_, _) => "<script>", (_, _) => 12, (_, _) => new string('n', 64 * 1024)],
+        ["name_source"] = [(_, _) => 9, (_, _) => "magic", (_, _) => -1],
     };
 
     public static IReadOnlyCollection<string> Fields => [.. Wrong.Keys, .. WrongNullable.Keys];
@@ -90,6 +94,8 @@ internal static class HostileRecords
             record = record with { SynAckNs = null, AckNs = null, ClosedBy = ClosedBy.None, Partial = true };
         if (r.Next(4) != 0)
             record = Healthy(r, record);
+        if (r.Next(2) == 0)
+            record = record with { ServerName = r.Next(2) == 0 ? "api.payments.internal" : "_grpc._tcp.svc.test", NameSource = (NameSource)r.Next(4) };
         return RawBatches.Fields(record);
     }
 

@@ -56,6 +56,8 @@ internal static class CsvRecord
             RttSamples = Int(36),
             LastCUtc = Time(37),
             LastSUtc = Time(38),
+            ServerName = f[39].Length == 0 ? null : Text(f[39]),
+            NameSource = f[40].Length == 0 ? null : System.Enum.Parse<NameSource>(f[40], ignoreCase: true),
         };
     }
 }

@@ -63,6 +63,9 @@ public sealed class HistoryStoreTests
                 FromUtc = rnd.Next(2) == 0 ? pick.EndUtc : null,
                 ToUtc = rnd.Next(2) == 0 ? pick.EndUtc.AddSeconds(rnd.Next(1, 10)) : null,
                 Had = rnd.Next(3) switch { 0 => ConnectionTrouble.Retransmits, 1 => ConnectionTrouble.ZeroWindow, _ => null },
+                // Exact, prefix, suffix, infix, and '_' that LIKE would read as any character.
+                ServerName = rnd.Next(3) != 0 || pick.ServerName is not { } n ? null
+                    : rnd.Next(5) switch { 0 => n, 1 => n[..3] + "*", 2 => "*" + n[^5..], 3 => "*" + n[2..5] + "*", _ => "_grpc_.*" },
             };
             var expected = records.Where(filter.Matches).Select(r => r.Id).ToList();
             var actual = (await t.Store.QueryAsync(filter, 5000, ascending: true, ct: Ct)).Select(r => r.Id).ToList();

@@ -64,6 +64,8 @@ internal static class ParquetFile
                 RttSamples = Int("rtt_samples"),
                 LastCUtc = Time("last_c_utc"),
                 LastSUtc = Time("last_s_utc"),
+                ServerName = Text("server_name"),
+                NameSource = Text("name_source") is { } ns ? Enum.Parse<NameSource>(ns, ignoreCase: true) : null,
             });
         }
         return (columns, rows);

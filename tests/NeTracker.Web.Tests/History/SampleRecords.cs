@@ -67,6 +67,14 @@ internal static class SampleRecords
                 RttSamples = rnd.Next(1, 500), LastCUtc = end.AddTicks(-rnd.Next(1000)), LastSUtc = id % 3 == 0 ? null : end,
             },
         };
+        // Names (schema v5): by ClientHello, DNS answer, reverse DNS, or none.
+        record = (id % 5) switch
+        {
+            0 => record with { ServerName = $"api{id % 7}.payments.internal", NameSource = NameSource.Sni },
+            1 => record with { ServerName = $"db{id % 3}.example.test", NameSource = NameSource.Dns },
+            2 => record with { ServerName = id % 2 == 0 ? "_grpc_.host.example.net" : "agrpcb.host.example.net", NameSource = NameSource.Rdns },
+            _ => record,
+        };
         return Comms[id % Comms.Length] is { } comm
             ? record with { Pid = (int)(id % 4000) + 1, Comm = comm, Cgroup = $"/system.slice/{comm}.service", Unit = id % 2 == 0 ? $"{comm}.service" : null,
                 OwnerSource = id % 3 == 0 ? OwnerSource.Proc : OwnerSource.Kernel }
@@ -78,5 +86,6 @@ internal static class SampleRecords
     {
         RetransC = null, RetransS = null, ZeroWinC = null, ZeroWinS = null, ZeroWinNs = null,
         RttMinNs = null, RttAvgNs = null, RttMaxNs = null, RttSamples = null, LastCUtc = null, LastSUtc = null,
+        ServerName = null, NameSource = null, // the names step (v5) is later still
     };
 }

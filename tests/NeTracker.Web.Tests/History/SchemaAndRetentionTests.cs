@@ -181,7 +181,7 @@ public sealed class SchemaAndRetentionTests
             db.Open();
             using var cmd = db.CreateCommand();
             cmd.CommandText = "ALTER TABLE connections DROP COLUMN duration_bucket; ALTER TABLE connections DROP COLUMN duration_bin; "
-                + string.Concat(SchemaNames.HealthColumns.Select(c => $"ALTER TABLE connections DROP COLUMN {HistoryColumn(c)}; "))
+                + string.Concat(SchemaNames.HealthColumns.Concat(SchemaNames.NameColumns).Select(c => $"ALTER TABLE connections DROP COLUMN {HistoryColumn(c)}; "))
                 + "UPDATE schema_version SET version = 2";
             cmd.ExecuteNonQuery();
         }

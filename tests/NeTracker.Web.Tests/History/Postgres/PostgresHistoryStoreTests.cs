@@ -27,6 +27,8 @@ public sealed class PostgresHistoryStoreTests(PostgresFixture pg) : IClassFixtur
         new() { Port = 443, CloseReason = CloseReason.Rst },
         new() { MinDurationNs = 1_000_000, MaxDurationNs = 500_000_000 },
         new() { Program = "ngin" },
+        new() { ServerName = "api*.payments.internal" },
+        new() { ServerName = "_grpc_.*" }, // '_' is literal, not LIKE's any-character
         new() { FromUtc = SampleRecords.Epoch.AddSeconds(5), ToUtc = SampleRecords.Epoch.AddSeconds(20) },
     ];
 
