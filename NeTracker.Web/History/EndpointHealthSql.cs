@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Net;
 using NeTracker.Web.Store;
 
 namespace NeTracker.Web.History;
@@ -10,6 +12,23 @@ namespace NeTracker.Web.History;
 /// </summary>
 internal static class EndpointHealthSql
 {
+    /// <summary>Both sides read side by side (each on its own connection) and summed into one tally.</summary>
+    public static async Task<EndpointHealthTally> TallyAsync(Func<EndpointSide, Task<List<HealthGroupRow>>> readSide)
+    {
+        var tally = new EndpointHealthTally();
+        var sides = await Task.WhenAll(readSide(EndpointSide.Server), readSide(EndpointSide.Client)).ConfigureAwait(false);
+        foreach (var (side, rows) in new[] { EndpointSide.Server, EndpointSide.Client }.Zip(sides))
+        {
+            foreach (var g in rows)
+                tally.AddGroup(side == EndpointSide.Server, IPAddress.Parse(g.Addr), g.Port, g.Bucket, g.N, g.Measured, g.WithRetrans, g.Retrans, g.Segments);
+        }
+        return tally;
+    }
+
+    /// <summary>A row of <see cref="Select"/>, from either provider.</summary>
+    public static HealthGroupRow Row(DbDataReader r) => new(r.GetString(0), r.IsDBNull(1) ? null : r.GetInt32(1),
+        r.IsDBNull(2) ? null : (int)r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7));
+
     /// <summary>
     /// The SELECT over <c>connections</c> with <paramref name="where"/>; <paramref name="log10"/> is the
     /// dialect's base-10 logarithm of a double (DuckDB <c>log10</c>, PostgreSQL <c>log</c>).
