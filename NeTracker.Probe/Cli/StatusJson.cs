@@ -34,10 +34,7 @@ public static class StatusJson
             j.WriteString("trace_source", c.TraceSource);
             j.WriteString("transport_warning", c.TransportWarning);
             j.WriteString("tc_object", c.TcObject);
-            j.WriteStartArray("kernel_degradations");
-            foreach (var line in c.KernelDegradations)
-                j.WriteStringValue(line);
-            j.WriteEndArray();
+            Strings(j, "kernel_degradations", c.KernelDegradations);
             j.WriteString("lease", c.Lease);
             j.WriteString("attachment", c.Attachment);
             j.WriteStartArray("interfaces");
@@ -49,14 +46,8 @@ public static class StatusJson
                 j.WriteString("state", i.OperState);
                 j.WriteBoolean("attached", i.Attached);
                 j.WriteNumber("records", i.Records);
-                j.WriteStartArray("addresses");
-                foreach (var a in i.Addresses)
-                    j.WriteStringValue(a);
-                j.WriteEndArray();
-                j.WriteStartArray("foreign_filters");
-                foreach (var f in i.ForeignFilters)
-                    j.WriteStringValue(f);
-                j.WriteEndArray();
+                Strings(j, "addresses", i.Addresses);
+                Strings(j, "foreign_filters", i.ForeignFilters);
                 j.WriteNumber("half_open_dropped", i.HalfOpenDropped);
                 j.WriteNumber("conns_dropped", i.ConnsDropped);
                 j.WriteEndObject();
@@ -85,5 +76,13 @@ public static class StatusJson
             j.WriteEndObject();
         }
         w.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    private static void Strings(Utf8JsonWriter j, string name, IEnumerable<string> values)
+    {
+        j.WriteStartArray(name);
+        foreach (var v in values)
+            j.WriteStringValue(v);
+        j.WriteEndArray();
     }
 }
