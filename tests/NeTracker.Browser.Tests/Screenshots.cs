@@ -33,6 +33,30 @@ public sealed class Screenshots(IPage page)
         Assert.True(new FileInfo(path).Length > 5_000, $"{path} looks empty");
     }
 
+    /// <summary>
+    /// From the top of <paramref name="first"/> to the bottom of <paramref name="last"/> (parts
+    /// that sit one under the other, with what lies between), in one image.
+    /// </summary>
+    public async Task TakeSpanAsync(string name, ILocator first, ILocator last)
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        var path = Path.Combine(Directory, name + ".png");
+        // At the top, viewport coordinates are the page's, which a full-page clip is in, and the
+        // fixed app bar sits above the span instead of across it.
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        var top = await first.BoundingBoxAsync() ?? throw new InvalidOperationException($"{first} is not shown");
+        var bottom = await last.BoundingBoxAsync() ?? throw new InvalidOperationException($"{last} is not shown");
+        var x = Math.Min(top.X, bottom.X);
+        var right = Math.Max(top.X + top.Width, bottom.X + bottom.Width);
+        await page.ScreenshotAsync(new()
+        {
+            Path = path,
+            FullPage = true,
+            Clip = new() { X = x, Y = top.Y, Width = right - x, Height = bottom.Y + bottom.Height - top.Y },
+        });
+        Assert.True(new FileInfo(path).Length > 10_000, $"{path} looks empty");
+    }
+
     public async Task TourAsync(Uri baseAddress)
     {
         (string Href, string Name, string Ready)[] pages =
