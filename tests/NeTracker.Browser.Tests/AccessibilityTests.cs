@@ -18,7 +18,7 @@ public sealed class AccessibilityTests : IAsyncLifetime
     private const string SidewaysScrollers = """
         () => [...document.querySelectorAll('*')]
             .filter(e => e.scrollWidth > e.clientWidth + 1 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))
-            .map(e => `${e.tagName.toLowerCase()}.${e.className} ${e.scrollWidth}>${e.clientWidth}`).join(', ')
+            .map(e => `${e.tagName.toLowerCase()}.${e.className} in #${e.closest('[id]')?.id ?? '?'} ${e.scrollWidth}>${e.clientWidth}`).join(', ')
         """;
 
     private readonly SyntheticDashboard _app = new();
