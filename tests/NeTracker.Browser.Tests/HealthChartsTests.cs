@@ -62,6 +62,7 @@ public sealed class HealthChartsTests : IAsyncLifetime
         Assert.Equal(2, await services.CountAsync()); // .2 retransmitted nothing
         await shots.TakeElementAsync("live-service-health", page.Locator("#service-health"));
 
+        await _app.StoredAsync(120);
         await page.ClickAsync(".mud-nav-link[href='history']");
         var history = page.Locator("#history-health [data-health=services] tbody tr[data-endpoint='198.19.0.3:443']");
         await history.WaitForAsync(new() { Timeout = 30_000 });

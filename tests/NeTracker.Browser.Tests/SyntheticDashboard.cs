@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using NeTracker.Probe.Model;
+using NeTracker.Web.History;
 using NeTracker.Web.Ingest;
 
 namespace NeTracker.Browser.Tests;
@@ -35,4 +36,9 @@ public sealed class SyntheticDashboard : DashboardApp
         }
         await Services.GetRequiredService<IngestService>().PublishAsync(batch, ct);
     }
+
+    /// <summary>Waits until history holds <paramref name="rows"/> rows: it commits in batches, and a
+    /// History page opened before that shows what was there when it loaded.</summary>
+    public Task StoredAsync(long rows) =>
+        Eventually.TrueAsync(() => Services.GetRequiredService<IConnectionHistory>().Stats.Rows >= rows, $"{rows} rows in history", seconds: 30);
 }
