@@ -17,7 +17,7 @@ public static class OpenConnectionsOutput
     [
         "time_utc", "interface", "direction", "family", "client_addr", "client_port", "server_addr", "server_port",
         "start_utc", "age_s", "state", "tcp_state", "bytes_in", "bytes_out", "retrans_c", "retrans_s", "rtt_avg_ns",
-        "last_c_utc", "last_s_utc",
+        "last_c_utc", "last_s_utc", "server_name", "name_source",
     ];
 
     public static void WriteHeader(TextWriter w, string format)
@@ -51,9 +51,11 @@ public static class OpenConnectionsOutput
         a.ServerAddr.ToString(), a.ServerPort, SchemaNames.Of(a.StartUtc), Math.Max(0, (long)(now - a.StartUtc).TotalSeconds),
         a.ActivityName, a.State, a.BytesIn, a.BytesOut, a.RetransC, a.RetransS, a.RttAvgNs,
         a.LastCUtc is { } c ? SchemaNames.Of(c) : null, a.LastSUtc is { } s ? SchemaNames.Of(s) : null,
+        a.ServerName, a.NameSource is { } source ? SchemaNames.Of(source) : null,
     ];
 
-    /// <summary>Interface names are validated and the rest are numbers, enums and addresses: no cell needs quoting.</summary>
+    /// <summary>Interface and server names are validated (a host name has no comma or quote) and the
+    /// rest are numbers, enums and addresses: no cell needs quoting.</summary>
     private static string Csv(object? v) => v switch
     {
         null => "",
@@ -90,11 +92,11 @@ public static class OpenConnectionsOutput
         w.WriteLine($"{SchemaNames.Of(now)}  open {open.Count}{(open.Count > 0 ? ": " + string.Join(", ", counts) : "")}");
         if (open.Count == 0)
             return;
-        w.WriteLine($"{"AGE",-10} {"STATE",-14} {"IF",-12} {"CLIENT",-28} {"SERVER",-28} {"IN",12} {"OUT",12} {"LAST C/S",-15} {"RETX C/S",-11} RTT");
+        w.WriteLine($"{"AGE",-10} {"STATE",-14} {"IF",-12} {"CLIENT",-28} {"SERVER",-28} {"IN",12} {"OUT",12} {"LAST C/S",-15} {"RETX C/S",-11} {"RTT",-10} NAME");
         foreach (var a in open)
         {
             w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{Age(now - a.StartUtc),-10} {a.ActivityName,-14} {a.Interface,-12} {Endpoint(a.ClientAddr, a.ClientPort),-28} {Endpoint(a.ServerAddr, a.ServerPort),-28} {a.BytesIn,12} {a.BytesOut,12} {Since(now, a.LastCUtc) + "/" + Since(now, a.LastSUtc),-15} {a.RetransC + "/" + a.RetransS,-11} {(a.RttAvgNs is { } r ? $"{r / 1e6:0.###}ms" : "-")}"));
+                $"{Age(now - a.StartUtc),-10} {a.ActivityName,-14} {a.Interface,-12} {Endpoint(a.ClientAddr, a.ClientPort),-28} {Endpoint(a.ServerAddr, a.ServerPort),-28} {a.BytesIn,12} {a.BytesOut,12} {Since(now, a.LastCUtc) + "/" + Since(now, a.LastSUtc),-15} {a.RetransC + "/" + a.RetransS,-11} {(a.RttAvgNs is { } r ? $"{r / 1e6:0.###}ms" : "-"),-10} {a.ServerName ?? "-"}"));
         }
     }
 
