@@ -153,6 +153,7 @@ if [ "$MEMORY_RECORDS" -gt 0 ] && [[ " $CONFIGS " == *" B "* ]]; then
 	run_memory
 fi
 
+[[ " $CONFIGS " == *" B "* ]] && subscriber_decode
 say "writing bench/RESULTS.md and bench/results.json"
 python3 "$BENCH/report.py" --raw "$WORK/raw.jsonl" --out "$BENCH" --command "$COMMAND_LINE" \
 	--started "$STARTED_UTC" --finished "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --rounds "$ROUNDS" --seconds "$SECONDS_PER_RUN" --configs "$CONFIGS" \

@@ -4,7 +4,7 @@ namespace NeTracker.Bench;
 public sealed record BenchArgs
 {
     public const string Usage =
-        "usage: NeTracker.Bench subscribe --hub URL --key KEY --out FILE (a {n} in it: SIGHUP moves to the next) [--interface NAME] [--protocol json|messagepack] [--source groups|stream]\n" +
+        "usage: NeTracker.Bench subscribe --hub URL --key KEY --out FILE (a {n} in it: SIGHUP moves to the next) [--interface NAME] [--protocol json|messagepack|messagepack-raw] [--source groups|stream]\n" +
         "       NeTracker.Bench publish --hub URL --key KEY --count N [--batch N] [--pace-stats URL] [--live RECORDS_PER_S] [--agent NAME]";
 
     public Uri Hub { get; private init; } = null!;
@@ -14,6 +14,9 @@ public sealed record BenchArgs
 
     /// <summary>The hub protocol of the subscriber: json (default) or messagepack.</summary>
     public bool MessagePack { get; private init; }
+
+    /// <summary>messagepack-raw: batches kept as the bytes sent, not decoded (RawBatches); <c>decode</c> makes the lines later.</summary>
+    public bool Raw { get; private init; }
 
     /// <summary>Subscribe with the StreamRecords stream (the live store, as the pages see it) instead of the hub groups.</summary>
     public bool Stream { get; private init; }
@@ -48,7 +51,9 @@ public sealed record BenchArgs
                 case "--key": options = options with { Key = v }; break;
                 case "--out": options = options with { Out = v }; break;
                 case "--interface": options = options with { Interface = v }; break;
-                case "--protocol" when v is "json" or "messagepack": options = options with { MessagePack = v == "messagepack" }; break;
+                case "--protocol" when v is "json" or "messagepack" or "messagepack-raw":
+                    options = options with { MessagePack = v != "json", Raw = v == "messagepack-raw" };
+                    break;
                 case "--count" when int.TryParse(v, out var n) && n > 0: options = options with { Count = n }; break;
                 case "--batch" when int.TryParse(v, out var b) && b > 0: options = options with { Batch = b }; break;
                 case "--source" when v is "groups" or "stream": options = options with { Stream = v == "stream" }; break;

@@ -37,11 +37,20 @@ public static class HubSubscriber
 
         var builder = new HubConnectionBuilder().WithUrl(o.Hub, h => h.Headers["X-Api-Key"] = o.Key);
         if (o.MessagePack)
-            builder.AddMessagePackProtocol(m => m.SerializerOptions = RecordMessagePack.Options);
+            builder.AddMessagePackProtocol(m => m.SerializerOptions = o.Raw ? RawBatches.Options : RecordMessagePack.Options);
         await using var hub = builder.Build();
         // JSON: the raw elements, so the file keeps exactly what the hub sent, whatever the naming
         // policy. MessagePack: the records, written as JSON of the same schema.
-        if (o.MessagePack)
+        if (o.Raw)
+        {
+            hub.On<RawBatch>("ReceiveBatch", batch =>
+            {
+                var arrived = ArrivedNs();
+                lock (lines.Gate)
+                    lines.WriteRaw(arrived, batch);
+            });
+        }
+        else if (o.MessagePack)
         {
             hub.On<IReadOnlyList<ConnectionRecord>>("ReceiveBatch", batch =>
             {

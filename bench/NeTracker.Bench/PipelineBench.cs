@@ -14,6 +14,7 @@ using NeTracker.Web;
 using NeTracker.Web.Agents;
 using NeTracker.Web.Configuration;
 using NeTracker.Web.Metrics;
+using NeTracker.Web.Security;
 #if NT_BEFORE // the same bench built against the code before issue 12 (bench/RESULTS.md says how)
 using NeTracker.Web.Live;
 #else
@@ -32,7 +33,7 @@ namespace NeTracker.Bench;
 /// </summary>
 public static class PipelineBench
 {
-    public const string Usage = "       NeTracker.Bench pipeline [--rate N/s] [--seconds N] [--no-subscriber | --protocol json|messagepack]";
+    public const string Usage = "       NeTracker.Bench pipeline [--rate N/s] [--seconds N] [--no-subscriber | --protocol json|messagepack|messagepack-raw]";
 
     public static async Task<int> RunAsync(string[] args, CancellationToken stop)
     {
@@ -46,7 +47,7 @@ public static class PipelineBench
                 case "--rate" when i + 1 < args.Length && int.TryParse(args[++i], out var r) && r > 0: rate = r; break;
                 case "--seconds" when i + 1 < args.Length && int.TryParse(args[++i], out var s) && s > 0: seconds = s; break;
                 case "--no-subscriber": subscriber = false; break;
-                case "--protocol" when i + 1 < args.Length && args[i + 1] is "json" or "messagepack": protocol = args[++i]; break;
+                case "--protocol" when i + 1 < args.Length && args[i + 1] is "json" or "messagepack" or "messagepack-raw": protocol = args[++i]; break;
                 default:
                     Console.Error.WriteLine($"pipeline: bad option {args[i]}\n{Usage}");
                     return 2;
@@ -60,8 +61,16 @@ public static class PipelineBench
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration["NeTracker:DataDirectory"] = data.FullName;
         builder.Configuration["NeTracker:Live:LocalProbe"] = "false";
+        // The hub wants an authenticated subscriber, as in production: one read key for it.
+        builder.Configuration["NeTracker:Security:ApiKeys:0:Name"] = "bench";
+        builder.Configuration["NeTracker:Security:ApiKeys:0:Key"] = key;
+        builder.Configuration["NeTracker:Security:ApiKeys:0:Scopes:0"] = "read";
         builder.Services.AddOptions<NeTrackerOptions>();
         builder.AddNeTrackerLive();
+#if !NT_BEFORE
+        builder.Services.AddAntiforgery();
+        builder.AddNeTrackerSecurity();
+#endif
 #if NT_BEFORE
         builder.Services.AddConnectionMetrics();
         builder.Services.AddAgentIngest();
@@ -70,6 +79,9 @@ public static class PipelineBench
         builder.Services.AddNeTrackerAgents();
 #endif
         await using var app = builder.Build();
+#if !NT_BEFORE
+        app.UseNeTrackerSecurity();
+#endif
         app.MapNeTrackerLive();
         await app.StartAsync(stop);
         var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

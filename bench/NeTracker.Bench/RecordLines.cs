@@ -47,6 +47,14 @@ internal sealed class RecordLines : IDisposable
         Records++;
     }
 
+    /// <summary>A batch as the hub sent it (<see cref="RawBatches"/>): one frame, decoded after the run.</summary>
+    public void WriteRaw(long arrivedNs, RawBatch batch)
+    {
+        RawBatches.Write(_file, arrivedNs, batch);
+        Records += batch.Records;
+        Batches++;
+    }
+
     /// <summary>The bench waits for the file to stop growing: each batch reaches it whole.</summary>
     public void EndBatch()
     {

@@ -80,12 +80,15 @@ netracker_start() {
 # One hub subscriber for the whole run, like the dashboard: started once with the MessagePack
 # protocol (what the README recommends to a subscriber that takes every record) and warmed up with
 # it. A subscriber started per round spent most of its CPU compiling itself (JIT) in the round —
-# on the cores the workload needs. SIGHUP moves it to the next file (subscriber-N.jsonl).
+# on the cores the workload needs. SIGHUP moves it to the next file (subscriber-N.raw). It keeps
+# each batch as the bytes the hub sent (messagepack-raw); subscriber_decode turns the files into
+# JSON lines after the rounds: decoding every record into objects in the round cost the two shared
+# cores ~6 µs per connection, more than half of what the dashboard itself spends (bench/FINDINGS.md).
 subscriber_start() {
 	SUB_SEQ=0
-	SUB_PATTERN="$WORK/subscriber-{n}.jsonl"
+	SUB_PATTERN="$WORK/subscriber-{n}.raw"
 	dotnet "$BENCH_DLL" subscribe --hub "$DASH_URL/hubs/connections" --key "$API_KEY" --out "$SUB_PATTERN" \
-		--protocol messagepack >"$WORK/subscriber.log" 2>&1 &
+		--protocol messagepack-raw >"$WORK/subscriber.log" 2>&1 &
 	SUB_PID=$!
 	track "$SUB_PID"
 	on_exit "stop_pid $SUB_PID TERM"
@@ -101,7 +104,7 @@ netracker_up() {
 	local round="$1" i
 	kill -0 "$SUB_PID" 2>/dev/null || die "the hub subscriber is gone: $(cat "$WORK/subscriber.log")"
 	SUB_SEQ=$((SUB_SEQ + 1))
-	SUB_OUT="$WORK/subscriber-$SUB_SEQ.jsonl"
+	SUB_OUT="$WORK/subscriber-$SUB_SEQ.raw"
 	kill -HUP "$SUB_PID"
 	for i in $(seq 1 100); do
 		[ -e "$SUB_OUT" ] && break
@@ -127,8 +130,17 @@ netracker_down() {
 	record B "$round" round_cpu "$(($(cpu_ticks "$DASH_PID") - ROUND_CPU0))" "\"clk_tck\":$CLK_TCK,\"drain_ms\":${DRAIN_MS:-0}"
 	fetch_stats "$WORK/stats-$round.json"
 	record B "$round" probe_stats 0 "\"stats\":$(cat "$WORK/stats-$round.json"),\"before\":$(cat "$WORK/stats-$round-before.json")"
-	record B "$round" netracker_output 0 "\"file\":\"$SUB_OUT\""
+	record B "$round" netracker_output 0 "\"file\":\"${SUB_OUT%.raw}.jsonl\""
 	WATCHED_PID="" HELPER_PID=""
+}
+
+# After every round: each subscriber file as the JSON lines bench/report.py reads.
+subscriber_decode() {
+	local raw
+	for raw in "$WORK"/subscriber-*.raw; do
+		[ -e "$raw" ] || continue
+		dotnet "$BENCH_DLL" decode --in "$raw" --out "${raw%.raw}.jsonl" || die "decoding $raw failed"
+	done
 }
 
 # After the rate runs: how long until every record reached the subscriber and history.

@@ -90,7 +90,13 @@ def _targets(s):
     rows = ["## Dashboard targets (B)", "", "| target | measured | verdict |", "| --- | --- | --- |"]
     x = b.get("iperf_bps_ratio")
     lat, light = b.get("latency_ms"), b.get("latency_light_ms")
+    wrk_p, conn_p, cpu = b.get("wrk_rps_ratio_p"), b.get("conn_rate_ratio_p"), b.get("cpu_us_per_connection")
     rows += [
+        f"| ≥ 95 % of (P)'s connection rate, wrk (median of per-round (B) ÷ (P)) | {_pct(wrk_p)} "
+        f"| {_verdict(wrk_p and wrk_p['median'] >= 0.95)} |",
+        f"| ≥ 95 % of (P)'s connection rate, connect/close (median of per-round (B) ÷ (P)) | {_pct(conn_p)} "
+        f"| {_verdict(conn_p and conn_p['median'] >= 0.95)} |",
+        f"| ≤ 3 µs of dashboard CPU per connection, all-in | {_med(cpu, '{:.1f} µs')} | {_verdict(cpu and cpu['median'] <= 3)} |",
         f"| ≥ 98 % of the no-probe bulk throughput (iperf3) | {_pct(x)} | {_verdict(x and x['median'] >= 0.98)} |",
         f"| close → hub subscriber p95 ≤ 250 ms, light load (after the backlog drained) | {_f(light, 'p95', 'ms')} "
         f"| {_verdict(light and light['p95'] <= 250)} |",
@@ -98,6 +104,14 @@ def _targets(s):
         f"| {_verdict(lat and lat['p95'] <= 250)} |",
         "",
     ]
+    per_round = b.get("per_round_vs_p")
+    if per_round and per_round["wrk_rps"]:
+        rows += ["(B) ÷ (P) in each round (the rounds alternate A P B …, so each pair ran minutes apart on the same machine):", "",
+                 "| round | " + " | ".join(str(i + 1) for i in range(len(per_round["wrk_rps"]))) + " |",
+                 "| --- |" + " --- |" * len(per_round["wrk_rps"])]
+        for m, label in (("wrk_rps", "wrk"), ("conn_rate", "connect/close")):
+            rows.append(f"| {label} | " + " | ".join(f"{v * 100:.1f} %" for v in per_round[m]) + " |")
+        rows.append("")
     return rows
 
 

@@ -154,9 +154,10 @@ def per_round(raw, server, ports):
     return sorted(out, key=lambda f: (f["round"], f["config"]))
 
 
-def ratios(rounds, cfg, metric):
-    """Per-round ratio of cfg to (A) in the same round: the rounds alternate, so drift cancels."""
-    base = {f["round"]: f.get(metric) for f in rounds if f["config"] == "A"}
+def ratios(rounds, cfg, metric, against="A"):
+    """Per-round ratio of cfg to another configuration (by default (A)) in the same round: the rounds
+    alternate, so drift cancels."""
+    base = {f["round"]: f.get(metric) for f in rounds if f["config"] == against}
     return [f[metric] / base[f["round"]] for f in rounds
             if f["config"] == cfg and f.get(metric) and base.get(f["round"])]
 
@@ -183,6 +184,10 @@ def summarise(rounds, configs):
                 for k, v in f["ns_per_run"].items():
                     progs[k].append(v)
             c["ns_per_run"] = {k: stats.summary(v) for k, v in progs.items()}
+        if cfg == "B" and "P" in configs:
+            # What the dashboard costs beyond the probe alone: the same kernel program, so (B) ÷ (P).
+            c["per_round_vs_p"] = {m: ratios(rounds, "B", m, against="P") for m in ("wrk_rps", "conn_rate")}
+            c.update({f"{m}_ratio_p": stats.summary(v) for m, v in c["per_round_vs_p"].items()})
         if cfg == "B":
             c["latency_ms"] = stats.distribution([x for f in mine for x in f.get("latency_ms", [])])
             c["latency_light_ms"] = stats.distribution([x for f in mine for x in f.get("latency_light_ms", [])])
