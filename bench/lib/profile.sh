@@ -4,7 +4,7 @@
 # the pipeline. The dashboard runs with DOTNET_PerfMapEnabled=1 (and W^X off) so perf can name
 # JIT-compiled frames.
 
-PROFILE_SECONDS=6
+PROFILE_SECONDS=12
 
 profile_env() {
 	[ "$PROFILE" -eq 1 ] && echo "DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0"
@@ -19,7 +19,7 @@ run_profile() {
 	"$WORK/ntb-conn" "$SERVER_IP" "$PORT_CLOSE" 4 $((PROFILE_SECONDS + 2)) >/dev/null &
 	pid=$!
 	sleep 1
-	perf record -F 499 -g -p "$DASH_MAIN_PID" -o "$perf_data" -- sleep "$PROFILE_SECONDS" >/dev/null 2>&1 || true
+	perf record -F 999 -g -p "$DASH_MAIN_PID" -o "$perf_data" -- sleep "$PROFILE_SECONDS" >/dev/null 2>&1 || true
 	wait "$pid" || true
 	netracker_down 0
 	perf script -i "$perf_data" 2>/dev/null >"$WORK/perf.txt" || true

@@ -259,7 +259,7 @@ def _profile(profiles):
         return []
     p = profiles[0]
     rows = ["## Where the dashboard's CPU goes", "",
-            f"perf samples of the dashboard (499 Hz, {p['samples']} samples) during an extra, unmeasured (B) run at the "
+            f"perf samples of the dashboard (999 Hz, {p['samples']} samples) during an extra, unmeasured (B) run at the "
             "highest rate with the hub subscriber connected; each sample is charged to the innermost pipeline part on its "
             "call chain, so library frames count for the part that called them (bench/report/perfsplit.py).", "",
             "| part | share of the dashboard's CPU |", "| --- | --- |"]
