@@ -38,6 +38,15 @@ public sealed class HubBroadcaster(
     private long _sendFailures;
     private long _batchesSeen;
 
+    private long _sharedWindows;
+    private long _sharedEncodings;
+
+    /// <summary>Messages sent to a group of several local members, each encoded once per protocol (<see cref="SharedWindow"/>).</summary>
+    public long SharedWindows => Interlocked.Read(ref _sharedWindows);
+
+    /// <summary>Encodings those messages took: at most one per protocol the members use, whatever their number.</summary>
+    public long SharedEncodings => Interlocked.Read(ref _sharedEncodings);
+
     /// <summary>Store batches this broadcaster has taken (sent, or skipped when nobody is subscribed).</summary>
     public long BatchesSeen => Interlocked.Read(ref _batchesSeen);
 
@@ -110,7 +119,35 @@ public sealed class HubBroadcaster(
     private async Task SendWindowsAsync(string group, IReadOnlyList<ConnectionRecord> batch)
     {
         foreach (var window in RecordSlice.Windows(batch, MaxRecordsPerMessage))
-            await SendAsync(group, c => c.ReceiveBatch(window));
+        {
+            // Clustered, the backplane encodes a group message once per protocol itself; a group of
+            // one gets the records encoded straight into its connection.
+            var members = subscribers.Clustered ? [] : subscribers.Members(group);
+            if (members.Count < 2)
+            {
+                await SendAsync(group, c => c.ReceiveBatch(window));
+                continue;
+            }
+            var shared = new SharedWindow(window, members.Count, () => Interlocked.Increment(ref _sharedEncodings));
+            Interlocked.Increment(ref _sharedWindows);
+            foreach (var connectionId in members)
+            {
+                if (!queues.Post(connectionId, c => SendSharedAsync(c, shared)))
+                    shared.Release();
+            }
+        }
+    }
+
+    private static async Task SendSharedAsync(IConnectionsClient client, SharedWindow shared)
+    {
+        try
+        {
+            await client.ReceiveBatch(shared);
+        }
+        finally
+        {
+            shared.Release();
+        }
     }
 
     /// <summary>

@@ -82,6 +82,11 @@ public static partial class RecordMessagePack
     {
         public void Serialize(ref MessagePackWriter writer, T value, MessagePackSerializerOptions options)
         {
+            if (value is SharedWindow shared)
+            {
+                writer.WriteRaw(shared.MessagePack(options).Span);
+                return;
+            }
             if (value is not IReadOnlyList<ConnectionRecord> list)
             {
                 writer.WriteNil();

@@ -102,7 +102,8 @@ public sealed class ConnectionMetrics : IConnectionSink, IDisposable
             }
             var (host, iface) = (r.Host, r.Interface);
             // The count first: below the bound (the common case) no lookup is made here, only the listener's.
-            if (_durations.Count >= _maxSeries && !_durations.ContainsKey((host, iface, direction)))
+            // (ConcurrentDictionary.Count takes every lock of the table: the listener keeps the count.)
+            if (Volatile.Read(ref _durationSeries) >= _maxSeries && !_durations.ContainsKey((host, iface, direction)))
             {
                 Interlocked.Increment(ref _folded);
                 (host, iface) = (Other, Other);
@@ -113,7 +114,7 @@ public sealed class ConnectionMetrics : IConnectionSink, IDisposable
                 _handshake.Record((synAck + ack) / 1e9, tags);
 
             // Its own bound, as before: a label set of a known (host, interface) with a new reason may still fold.
-            if (_closedCounts.Count >= _maxSeries && !_closedCounts.ContainsKey((r.Host, r.Interface, reason)))
+            if (Volatile.Read(ref _closedSeries) >= _maxSeries && !_closedCounts.ContainsKey((r.Host, r.Interface, reason)))
                 (host, iface) = (Other, Other);
             else
                 (host, iface) = (r.Host, r.Interface);
@@ -121,23 +122,58 @@ public sealed class ConnectionMetrics : IConnectionSink, IDisposable
         }
     }
 
-    // The tags arrive as Enqueue put them: host, interface, then direction or close_reason.
+    // The tags arrive as Enqueue put them: host, interface, then direction or close_reason. The
+    // records of a batch nearly always share them (one host, one interface, the same string
+    // instances), so the last series each callback found is kept and reused while the label
+    // strings are the same instances: no hashing of three strings per record.
     private void OnHistogram(Instrument instrument, double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
     {
-        var key = ((string)tags[0].Value!, (string)tags[1].Value!, (string)tags[2].Value!);
-        var family = ReferenceEquals(instrument, _duration) ? _durations : _handshakes;
-        if (!family.TryGetValue(key, out var histogram))
-            histogram = family.GetOrAdd(key, static _ => new DurationHistogram());
-        histogram.Observe(seconds);
+        var last = ReferenceEquals(instrument, _duration) ? _lastDuration : _lastHandshake;
+        if (last is null || !last.Is(tags))
+        {
+            var key = ((string)tags[0].Value!, (string)tags[1].Value!, (string)tags[2].Value!);
+            var family = ReferenceEquals(instrument, _duration) ? _durations : _handshakes;
+            if (!family.TryGetValue(key, out var found))
+            {
+                found = family.GetOrAdd(key, static _ => new DurationHistogram());
+                if (ReferenceEquals(family, _durations))
+                    Volatile.Write(ref _durationSeries, family.Count);
+            }
+            last = new LastSeries<DurationHistogram>(key.Item1, key.Item2, key.Item3, found);
+            if (ReferenceEquals(instrument, _duration)) _lastDuration = last;
+            else _lastHandshake = last;
+        }
+        last.Series.Observe(seconds);
     }
 
     // A box per label set, added to in place: nothing is allocated per record (PipelineAllocationTests).
     private void OnCounter(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
     {
-        var key = ((string)tags[0].Value!, (string)tags[1].Value!, (string)tags[2].Value!);
-        if (!_closedCounts.TryGetValue(key, out var count))
-            count = _closedCounts.GetOrAdd(key, static _ => new StrongBox<long>());
-        Interlocked.Add(ref count.Value, value);
+        var last = _lastClosed;
+        if (last is null || !last.Is(tags))
+        {
+            var key = ((string)tags[0].Value!, (string)tags[1].Value!, (string)tags[2].Value!);
+            if (!_closedCounts.TryGetValue(key, out var found))
+            {
+                found = _closedCounts.GetOrAdd(key, static _ => new StrongBox<long>());
+                Volatile.Write(ref _closedSeries, _closedCounts.Count);
+            }
+            _lastClosed = last = new LastSeries<StrongBox<long>>(key.Item1, key.Item2, key.Item3, found);
+        }
+        Interlocked.Add(ref last.Series.Value, value);
+    }
+
+    private int _durationSeries, _closedSeries;
+    private volatile LastSeries<DurationHistogram>? _lastDuration, _lastHandshake;
+    private volatile LastSeries<StrongBox<long>>? _lastClosed;
+
+    /// <summary>A label set and its series, replaced whole (readers on any thread see one or the other).</summary>
+    private sealed class LastSeries<T>(string a, string b, string c, T series)
+    {
+        public T Series { get; } = series;
+
+        public bool Is(ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
+            ReferenceEquals(tags[0].Value, a) && ReferenceEquals(tags[1].Value, b) && ReferenceEquals(tags[2].Value, c);
     }
 
     public IEnumerable<KeyValuePair<(string Host, string Interface, string Direction), DurationHistogram>> Durations => _durations;
