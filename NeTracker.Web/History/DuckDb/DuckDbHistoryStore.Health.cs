@@ -10,7 +10,7 @@ public sealed partial class DuckDbHistoryStore
         {
             using var db = OpenReader();
             using var cmd = db.CreateCommand();
-            cmd.CommandText = EndpointHealthSql.Select(side, FilterSql.Where(filter, cmd), "log10");
+            cmd.CommandText = EndpointHealthSql.Select(side, FilterSql.Where(filter, cmd), "log10", EndpointHealthSql.DuckDbAddress);
             var rows = new List<HealthGroupRow>();
             using var reader = Run(cmd);
             while (Next(reader, ct))

@@ -1,0 +1,194 @@
+using System.Buffers.Binary;
+using System.Net;
+using DuckDB.NET.Data;
+
+namespace NeTracker.Web.History.DuckDb;
+
+/// <summary>
+/// The text of history.duckdb's repeated columns (host, interface, comm, cgroup, unit, server_name)
+/// as integer ids into the table <c>strings</c> (schema v6): a row stores integers only, so
+/// DuckDB's per-row string work on insert (hashing, statistics, dictionary analysis) is gone. The
+/// writer holds the whole table in memory (loaded at open), adds what a commit first uses and
+/// writes those lines in the same transaction as the rows; readers map ids back through the same
+/// instance. Ids of a failed commit are never seen by a reader (its rows were never committed), and
+/// the writer reloads the table when it reopens after a failure.
+/// </summary>
+/// <remarks>
+/// Host, interface, comm, cgroup and unit are few per machine. Server names can be many: past
+/// <see cref="MaxServerNames"/> of them a new name is stored as text in the row (the column
+/// <c>server_name</c>) instead, which keeps this dictionary's memory bounded.
+/// </remarks>
+internal sealed class DuckDbStrings
+{
+    /// <summary>Distinct server names the dictionary takes (~100 bytes each in memory).</summary>
+    public const int MaxServerNames = 100_000;
+
+    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+    private readonly List<(int Id, string Text)> _added = [];
+    // Readers index this without a lock: a slot is written before any row that uses its id commits.
+    private volatile string?[] _texts = new string?[256];
+    private int _next = 1, _serverNames;
+
+    private DuckDbStrings()
+    {
+    }
+
+    /// <summary>Every line of <c>strings</c>.</summary>
+    public static DuckDbStrings Load(DuckDBConnection db)
+    {
+        var s = new DuckDbStrings();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT id, text, server_name FROM strings ORDER BY id";
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            s.Put(r.GetInt32(0), r.GetString(1), r.GetBoolean(2));
+        return s;
+    }
+
+    /// <summary>The id of <paramref name="text"/>, added (to be written by <see cref="WriteAdded"/>) when new. Writer only.</summary>
+    public int? Id(string? text)
+    {
+        if (text is null)
+            return null;
+        if (_ids.TryGetValue(text, out var id))
+            return id;
+        id = _next;
+        Put(id, text, serverName: false);
+        _added.Add((id, text));
+        return id;
+    }
+
+    /// <summary>The server name's id; null (stored as text) for a name past <see cref="MaxServerNames"/>. Writer only.</summary>
+    public int? ServerNameId(string? text)
+    {
+        if (text is null)
+            return null;
+        if (_ids.TryGetValue(text, out var id))
+            return id;
+        if (_serverNames >= MaxServerNames)
+            return null;
+        id = _next;
+        Put(id, text, serverName: true);
+        _added.Add((-id, text));
+        return id;
+    }
+
+    /// <summary>Writes the lines added since the last call, in the caller's transaction. Writer only.</summary>
+    public void WriteAdded(DuckDBConnection db)
+    {
+        if (_added.Count == 0)
+            return;
+        using (var appender = db.CreateAppender("strings"))
+        {
+            foreach (var (id, text) in _added)
+                appender.CreateRow().AppendValue(Math.Abs(id)).AppendValue(text).AppendValue(id < 0).EndRow();
+        }
+        _added.Clear();
+    }
+
+    /// <summary>The text of an id read from a committed row.</summary>
+    public string Text(int id) => _texts[id] ?? throw new InvalidDataException($"history.duckdb: no text for id {id} in strings");
+
+    public string? Text(DuckDBDataReader x, int column) => x.IsDBNull(column) ? null : Text(x.GetInt32(column));
+
+    private void Put(int id, string text, bool serverName)
+    {
+        var texts = _texts;
+        if (id >= texts.Length)
+        {
+            var grown = new string?[Math.Max(id + 1, texts.Length * 2)];
+            texts.CopyTo(grown, 0);
+            texts = grown;
+        }
+        texts[id] = text;
+        _texts = texts;
+        _ids.TryAdd(text, id);
+        _next = Math.Max(_next, id + 1);
+        if (serverName)
+            _serverNames++;
+    }
+
+    /// <summary>
+    /// Registers on <paramref name="db"/> the functions SQL needs to show stored values as text:
+    /// <c>nt_text(id)</c> and <c>nt_addr(hi, lo)</c> (exactly <see cref="IPAddress.ToString"/>).
+    /// </summary>
+    public void Register(DuckDBConnection db)
+    {
+#pragma warning disable DuckDBNET001 // scalar functions are marked experimental in DuckDB.NET
+        // NULL in, NULL out (comm of a row without an owner): DuckDB.NET hands NULL rows to the function too.
+        var nulls = new ScalarFunctionOptions { HandlesNulls = true };
+        db.RegisterScalarFunction<int, string>("nt_text", (readers, writer, rows) =>
+        {
+            for (ulong i = 0; i < rows; i++)
+            {
+                if (readers[0].IsValid(i))
+                    writer.WriteValue(Text(readers[0].GetValue<int>(i)), i);
+                else
+                    writer.WriteNull(i);
+            }
+        }, nulls);
+        db.RegisterScalarFunction<long, long, string>("nt_addr", (readers, writer, rows) =>
+        {
+            for (ulong i = 0; i < rows; i++)
+            {
+                if (readers[0].IsValid(i) && readers[1].IsValid(i))
+                    writer.WriteValue(Address(readers[0].GetValue<long>(i), readers[1].GetValue<long>(i)).ToString(), i);
+                else
+                    writer.WriteNull(i);
+            }
+        }, nulls);
+#pragma warning restore DuckDBNET001
+    }
+
+    /// <summary>The migration's functions (v5 to v6): an address's text to its two halves.</summary>
+    public static void RegisterParse(DuckDBConnection db)
+    {
+#pragma warning disable DuckDBNET001
+        var nulls = new ScalarFunctionOptions { HandlesNulls = true };
+        db.RegisterScalarFunction<string, long>("nt_addr_hi", (readers, writer, rows) => Parse(readers[0], writer, rows, hi: true), nulls);
+        db.RegisterScalarFunction<string, long>("nt_addr_lo", (readers, writer, rows) => Parse(readers[0], writer, rows, hi: false), nulls);
+#pragma warning restore DuckDBNET001
+    }
+
+    /// <summary>hi of an IPv4 address: ffff:ffff:ffff:ffff::/64 is reserved multicast, never a TCP endpoint.</summary>
+    public const long V4 = -1;
+
+    private static void Parse(DuckDB.NET.Data.DataChunk.Reader.IDuckDBDataReader text, DuckDB.NET.Data.DataChunk.Writer.IDuckDBDataWriter writer, ulong rows, bool hi)
+    {
+        for (ulong i = 0; i < rows; i++)
+        {
+            if (text.IsValid(i))
+            {
+                var (h, l) = Halves(IPAddress.Parse(text.GetValue<string>(i)));
+                writer.WriteValue(hi ? h : l, i);
+            }
+            else
+                writer.WriteNull(i);
+        }
+    }
+
+    /// <summary>
+    /// An address as two integers: IPv6 its 16 bytes big-endian (hi the first 8), IPv4 (<see cref="V4"/>,
+    /// the 4 bytes). Each address says its own family: a row's <c>family</c> need not be both
+    /// endpoints' (rows imported from the SQLite history). A scope id is not kept: the probe never reports one.
+    /// </summary>
+    public static (long Hi, long Lo) Halves(IPAddress a)
+    {
+        Span<byte> b = stackalloc byte[16];
+        a.TryWriteBytes(b, out var n);
+        return n == 4
+            ? (V4, BinaryPrimitives.ReadUInt32BigEndian(b))
+            : (BinaryPrimitives.ReadInt64BigEndian(b), BinaryPrimitives.ReadInt64BigEndian(b[8..]));
+    }
+
+    /// <summary>The address <see cref="Halves"/> stored.</summary>
+    public static IPAddress Address(long hi, long lo)
+    {
+        if (hi == V4 && (ulong)lo <= uint.MaxValue)
+            return new IPAddress(BinaryPrimitives.ReverseEndianness((uint)lo));
+        Span<byte> b = stackalloc byte[16];
+        BinaryPrimitives.WriteInt64BigEndian(b, hi);
+        BinaryPrimitives.WriteInt64BigEndian(b[8..], lo);
+        return new IPAddress(b);
+    }
+}
