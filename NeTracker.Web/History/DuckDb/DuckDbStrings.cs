@@ -28,6 +28,10 @@ internal sealed class DuckDbStrings
     // Readers index this without a lock: a slot is written before any row that uses its id commits.
     private volatile string?[] _texts = new string?[256];
     private int _next = 1, _serverNames;
+    // The last text and id per column (DuckDbRows.Append's slots): a host's or an interface's records
+    // usually share one string instance, which then costs a reference comparison instead of a hash.
+    private readonly string?[] _lastText = new string?[8];
+    private readonly int[] _lastId = new int[8];
 
     private DuckDbStrings()
     {
@@ -45,16 +49,22 @@ internal sealed class DuckDbStrings
         return s;
     }
 
-    /// <summary>The id of <paramref name="text"/>, added (to be written by <see cref="WriteAdded"/>) when new. Writer only.</summary>
-    public int? Id(string? text)
+    /// <summary>The id of <paramref name="text"/>, added (to be written by <see cref="WriteAdded"/>) when new;
+    /// <paramref name="slot"/> is the column's (0-7). Writer only.</summary>
+    public int? Id(string? text, int slot)
     {
         if (text is null)
             return null;
-        if (_ids.TryGetValue(text, out var id))
-            return id;
-        id = _next;
-        Put(id, text, serverName: false);
-        _added.Add((id, text));
+        if (ReferenceEquals(text, _lastText[slot]))
+            return _lastId[slot];
+        if (!_ids.TryGetValue(text, out var id))
+        {
+            id = _next;
+            Put(id, text, serverName: false);
+            _added.Add((id, text));
+        }
+        _lastText[slot] = text;
+        _lastId[slot] = id;
         return id;
     }
 
