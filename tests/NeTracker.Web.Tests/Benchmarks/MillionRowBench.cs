@@ -122,6 +122,8 @@ public sealed class MillionRowBench
             ["NeTracker__DataDirectory"] = t.Directory,
             ["NeTracker__History__MaxAge"] = "00:00:00",
             ["NeTracker__History__MaxRows"] = "0",
+            // Every row in one export, whatever the size (the default bound, NeTracker:Limits:ExportRows, is 5 000 000).
+            ["NeTracker__Limits__ExportRows"] = rows.ToString(CultureInfo.InvariantCulture),
         }, Ct);
         using var http = app.CreateClient();
         // Warm up (JIT, the database instance) so the baseline is the steady state.

@@ -87,6 +87,34 @@ public sealed class StorageLayoutTests
             Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    [Fact]
+    public async Task Server_names_past_the_dictionary_bound_are_stored_as_text_and_read_back_the_same()
+    {
+        await using var t = await TestStore.StartAsync();
+        var extra = 50;
+        var records = SampleRecords.Make(DuckDbStrings.MaxServerNames + extra, seed: 8)
+            .Select(r => r with { ServerName = $"n{r.Id}.example.test", NameSource = NameSource.Sni }).ToList();
+        foreach (var chunk in records.Chunk(20_000))
+            t.Store.Enqueue(chunk);
+        await t.Store.FlushAsync(Ct);
+        await t.RestartAsync();
+
+        var last = records[^1];
+        Assert.Equal(records.TakeLast(100).Reverse(), await t.Store.QueryAsync(ConnectionFilter.None, 100, ct: Ct));
+        Assert.Equal(1, await t.Store.CountAsync(new ConnectionFilter { ServerName = last.ServerName }, Ct));
+        Assert.Equal(1, await t.Store.CountAsync(new ConnectionFilter { ServerName = records[0].ServerName }, Ct));
+        Assert.Equal(records.Count, await t.Store.CountAsync(new ConnectionFilter { ServerName = "*.example.test" }, Ct));
+        await t.Store.StopAsync(Ct);
+
+        using var db = new DuckDBConnection($"Data Source={t.DatabasePath}");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT count(server_name), count(*) FILTER (WHERE server_name_id IS NOT NULL), (SELECT count(*) FROM strings WHERE server_name) FROM connections";
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        Assert.Equal((extra, DuckDbStrings.MaxServerNames, DuckDbStrings.MaxServerNames), (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)));
+    }
+
     private static IEnumerable<ConnectionFilter> Filters() =>
     [
         new() { Host = "host-98" },
