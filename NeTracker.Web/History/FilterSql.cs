@@ -14,33 +14,46 @@ namespace NeTracker.Web.History;
 /// </summary>
 internal static class FilterSql
 {
+    /// <summary>A term for a text value: SQL with "{0}" for the parameter <c>Value</c> (none when null).</summary>
+    public delegate (string Sql, object? Value) Term(string text);
+
     /// <summary>
-    /// How a provider stores the columns that differ: each term with "{0}" for the parameter; the
-    /// address term gets the address's parameters from <see cref="AddressValues"/>, written {0}, {1}, ....
+    /// How a provider stores the columns that differ: a term per text filter, and the address term
+    /// with "{0}", "{1}", ... for the values its function gives (null: no stored row can match).
     /// </summary>
-    public sealed record Columns(string Host, string Interface, string Program, string ServerName, string Address,
+    public sealed record Columns(Term Host, Term Interface, Term Program, Term ServerName, string Address,
         Func<System.Net.IPAddress, object[]?> AddressValues);
 
     /// <summary>PostgreSQL: the text columns; addresses stored as IPAddress.ToString() (equal addresses have
     /// equal text, scope id included, as in Equals).</summary>
     public static readonly Columns Text = new(
-        "host = {0}", "interface = {0}",
+        t => ("host = {0}", t), t => ("interface = {0}", t),
         // strpos is case-sensitive and NULL on a NULL field (false in WHERE) in both databases, like
         // Contains(Ordinal) on null.
-        "(coalesce(strpos(comm, {0}), 0) > 0 OR coalesce(strpos(unit, {0}), 0) > 0)",
-        "server_name LIKE {0} ESCAPE '\\'",
+        t => ("(coalesce(strpos(comm, {0}), 0) > 0 OR coalesce(strpos(unit, {0}), 0) > 0)", t),
+        t => ("server_name LIKE {0} ESCAPE '\\'", NamePattern.Like(t)),
         "(client_addr = {0} OR server_addr = {0})", a => [a.ToString()]);
 
+    /// <summary>Ids listed in the SQL up to this many; more match through a subquery over <c>strings</c>.</summary>
+    private const int MaxListedIds = 1000;
+
     /// <summary>
-    /// DuckDB (schema v6): a text condition is the same condition over the few lines of <c>strings</c>,
-    /// then an integer IN per row; a NULL id is no match, as a NULL text was. An address is two
-    /// integers (DuckDbStrings.Halves); one with a scope id matches no stored row (none has one).
+    /// DuckDB (schema v6): a text condition is evaluated over the dictionary (<paramref name="strings"/>,
+    /// with the meaning of ConnectionFilter.Matches), and the row's id compared with the few ids that
+    /// match, listed as integers: a filter DuckDB pushes into the scan, as it did the text's. A NULL id
+    /// is no match, as a NULL text was. An address is two integers (DuckDbStrings.Halves); one with a
+    /// scope id matches no stored row (none has one).
     /// </summary>
-    public static readonly Columns Ids = new(
-        "host_id IN (SELECT id FROM strings WHERE text = {0})", "interface_id IN (SELECT id FROM strings WHERE text = {0})",
-        "(comm_id IN (SELECT id FROM strings WHERE strpos(text, {0}) > 0) OR unit_id IN (SELECT id FROM strings WHERE strpos(text, {0}) > 0))",
-        "(server_name_id IN (SELECT id FROM strings WHERE text LIKE {0} ESCAPE '\\') OR server_name LIKE {0} ESCAPE '\\')",
-        "((client_hi = {0} AND client_lo = {1}) OR (server_hi = {0} AND server_lo = {1}))",
+    public static Columns Ids(DuckDb.DuckDbStrings strings) => new(
+        t => (In(strings.Matching(s => s == t), "host_id") ?? "host_id IN (SELECT id FROM strings WHERE text = {0})", t),
+        t => (In(strings.Matching(s => s == t), "interface_id") ?? "interface_id IN (SELECT id FROM strings WHERE text = {0})", t),
+        t => strings.Matching(s => s.Contains(t, StringComparison.Ordinal)) is var ids && In(ids, "comm_id") is { } comm
+            ? ($"({comm} OR {In(ids, "unit_id")})", null)
+            : ("(comm_id IN (SELECT id FROM strings WHERE strpos(text, {0}) > 0) OR unit_id IN (SELECT id FROM strings WHERE strpos(text, {0}) > 0))", t),
+        // Names past the dictionary's bound are text in the row: the same pattern over that column.
+        t => ($"({In(strings.Matching(s => NamePattern.Matches(t, s)), "server_name_id") ?? "server_name_id IN (SELECT id FROM strings WHERE text LIKE {0} ESCAPE '\\')"} OR server_name LIKE {{0}} ESCAPE '\\')",
+            NamePattern.Like(t)),
+        "((client_lo = {1} AND client_hi = {0}) OR (server_lo = {1} AND server_hi = {0}))",
         a =>
         {
             if (a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && a.ScopeId != 0)
@@ -49,9 +62,18 @@ internal static class FilterSql
             return [hi, lo];
         });
 
+    /// <summary>"column IN (ids)" (integers of the dictionary, never the user's text), "false" for none, null past <see cref="MaxListedIds"/>.</summary>
+    private static string? In(IReadOnlyList<int> ids, string column) => ids.Count switch
+    {
+        0 => "false",
+        1 => $"{column} = {ids[0].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+        <= MaxListedIds => $"{column} IN ({string.Join(", ", ids.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)))})",
+        _ => null,
+    };
+
     /// <summary>DuckDB: "WHERE ..." (or "") with the parameters added to <paramref name="cmd"/>.</summary>
-    public static string Where(ConnectionFilter f, DuckDBCommand cmd, string? extra = null) =>
-        Where(f, '$', (name, value) => cmd.Parameters.Add(new DuckDBParameter(name, value)), extra, Ids);
+    public static string Where(ConnectionFilter f, DuckDBCommand cmd, DuckDb.DuckDbStrings strings, string? extra = null) =>
+        Where(f, '$', (name, value) => cmd.Parameters.Add(new DuckDBParameter(name, value)), extra, Ids(strings));
 
     /// <summary>PostgreSQL: "WHERE ..." (or "") with the parameters added to <paramref name="cmd"/>.</summary>
     public static string Where(ConnectionFilter f, NpgsqlCommand cmd, string? extra = null) =>
@@ -68,9 +90,17 @@ internal static class FilterSql
             terms.Add(string.Format(System.Globalization.CultureInfo.InvariantCulture, sql, placeholder + name));
             parameter(name, value);
         }
+        void AddTerm(Term term, string name, string text)
+        {
+            var (sql, value) = term(text);
+            if (value is null)
+                terms.Add(sql);
+            else
+                Add(sql, name, value);
+        }
 
-        if (f.Host is { } host) Add(columns.Host, "host", host);
-        if (f.Interface is { } iface) Add(columns.Interface, "iface", iface);
+        if (f.Host is { } host) AddTerm(columns.Host, "host", host);
+        if (f.Interface is { } iface) AddTerm(columns.Interface, "iface", iface);
         if (f.Address is { } addr)
         {
             if (columns.AddressValues(addr) is { } values)
@@ -88,12 +118,12 @@ internal static class FilterSql
         if (f.CloseReason is { } reason) Add("close_reason = {0}", "reason", (int)reason);
         if (f.MinDurationNs is { } minNs) Add("duration_ns >= {0}", "min_ns", minNs);
         if (f.MaxDurationNs is { } maxNs) Add("duration_ns < {0}", "max_ns", maxNs);
-        if (f.Program is { } program) Add(columns.Program, "program", program);
+        if (f.Program is { } program) AddTerm(columns.Program, "program", program);
         // DateTime comparison in Matches ignores Kind, so ticks compare exactly the same way.
         if (f.FromUtc is { } from) Add("end_ticks >= {0}", "from", from.Ticks);
         if (f.ToUtc is { } to) Add("end_ticks < {0}", "to", to.Ticks);
         if (f.Had is { } had) terms.Add(ConnectionTroubleNames.Sql(had));
-        if (f.ServerName is { } name) Add(columns.ServerName, "name", NamePattern.Like(name));
+        if (f.ServerName is { } name) AddTerm(columns.ServerName, "name", name);
         if (extra is not null) terms.Add(extra);
         return terms.Count == 0 ? "" : "WHERE " + string.Join(" AND ", terms);
     }

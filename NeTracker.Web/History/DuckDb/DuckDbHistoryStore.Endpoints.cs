@@ -20,9 +20,9 @@ public sealed partial class DuckDbHistoryStore
         var (hi, lo, port) = side == EndpointSide.Server ? ("server_hi", "server_lo", "server_port") : ("client_hi", "client_lo", "NULL::INTEGER");
         return Task.Run<IReadOnlyList<HistoryEndpoint>>(() =>
         {
-            using var db = OpenReader();
+            using var db = OpenReader(out var strings);
             using var cmd = db.CreateCommand();
-            var where = FilterSql.Where(filter, cmd);
+            var where = FilterSql.Where(filter, cmd, strings);
             cmd.CommandText = $"""
                 WITH h AS (
                     SELECT nt_addr(hi, lo) AS addr, port, k, n, f FROM (

@@ -41,10 +41,10 @@ public sealed partial class DuckDbHistoryStore
         var path = Path.Combine(DataDirectory, $"{ExportPrefix}{Guid.NewGuid():N}.parquet");
         try
         {
-            using (var db = OpenReader())
+            using (var db = OpenReader(out var strings))
             using (var cmd = db.CreateCommand())
             {
-                var where = FilterSql.Where(filter, cmd);
+                var where = FilterSql.Where(filter, cmd, strings);
                 // The path is ours (a GUID in the data directory); the filter's values stay parameters.
                 // In id order without a sort, as StreamAsync explains.
                 cmd.CommandText = $"COPY (SELECT {ExportColumns} FROM connections {where}) TO '{path.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT parquet, COMPRESSION zstd)";

@@ -23,7 +23,7 @@ public sealed partial class DuckDbHistoryStore
                 keyset = ascending ? "id > $after" : "id < $after";
                 cmd.Parameters.Add(new DuckDBParameter("after", after));
             }
-            var where = FilterSql.Where(filter, cmd, keyset);
+            var where = FilterSql.Where(filter, cmd, strings, keyset);
             cmd.CommandText = $"SELECT {HistoryColumns.DuckDbRead} FROM connections {where} ORDER BY id {(ascending ? "ASC" : "DESC")} LIMIT $limit OFFSET $offset";
             cmd.Parameters.Add(new DuckDBParameter("limit", (long)limit));
             cmd.Parameters.Add(new DuckDBParameter("offset", (long)offset));
@@ -37,9 +37,9 @@ public sealed partial class DuckDbHistoryStore
 
     public Task<long> CountAsync(ConnectionFilter filter, CancellationToken ct = default) => Task.Run(() =>
     {
-        using var db = OpenReader();
+        using var db = OpenReader(out var strings);
         using var cmd = db.CreateCommand();
-        cmd.CommandText = $"SELECT count(*) FROM connections {FilterSql.Where(filter, cmd)}";
+        cmd.CommandText = $"SELECT count(*) FROM connections {FilterSql.Where(filter, cmd, strings)}";
         using var reader = Run(cmd);
         Next(reader, ct);
         return reader.GetInt64(0);
@@ -47,7 +47,7 @@ public sealed partial class DuckDbHistoryStore
 
     public Task<IReadOnlyList<string>> InterfacesAsync(CancellationToken ct = default) => Task.Run<IReadOnlyList<string>>(() =>
     {
-        using var db = OpenReader();
+        using var db = OpenReader(out var strings);
         using var cmd = db.CreateCommand();
         cmd.CommandText = "SELECT text FROM strings WHERE id IN (SELECT DISTINCT interface_id FROM connections) ORDER BY text LIMIT 1000";
         var names = new List<string>();
@@ -70,7 +70,7 @@ public sealed partial class DuckDbHistoryStore
         using var db = OpenReader(out var strings);
         using var cmd = db.CreateCommand();
         // Streaming: DuckDB hands over one chunk (2048 rows) at a time, not the whole result.
-        cmd.CommandText = $"SELECT {HistoryColumns.DuckDbRead} FROM connections {FilterSql.Where(filter, cmd)}";
+        cmd.CommandText = $"SELECT {HistoryColumns.DuckDbRead} FROM connections {FilterSql.Where(filter, cmd, strings)}";
         cmd.UseStreamingMode = true;
         using var reader = Run(cmd);
         while (Next(reader, ct))
