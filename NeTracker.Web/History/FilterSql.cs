@@ -19,10 +19,10 @@ internal static class FilterSql
 
     /// <summary>
     /// How a provider stores the columns that differ: a term per text filter, and the address term
-    /// with "{0}", "{1}", ... for the values its function gives (null: no stored row can match).
+    /// with "{0}", "{1}", ... for its values (null: no stored row can match).
     /// </summary>
-    public sealed record Columns(Term Host, Term Interface, Term Program, Term ServerName, string Address,
-        Func<System.Net.IPAddress, object[]?> AddressValues);
+    public sealed record Columns(Term Host, Term Interface, Term Program, Term ServerName,
+        Func<System.Net.IPAddress, (string Sql, object[] Values)?> Address);
 
     /// <summary>PostgreSQL: the text columns; addresses stored as IPAddress.ToString() (equal addresses have
     /// equal text, scope id included, as in Equals).</summary>
@@ -32,7 +32,7 @@ internal static class FilterSql
         // Contains(Ordinal) on null.
         t => ("(coalesce(strpos(comm, {0}), 0) > 0 OR coalesce(strpos(unit, {0}), 0) > 0)", t),
         t => ("server_name LIKE {0} ESCAPE '\\'", NamePattern.Like(t)),
-        "(client_addr = {0} OR server_addr = {0})", a => [a.ToString()]);
+        a => ("(client_addr = {0} OR server_addr = {0})", [a.ToString()]));
 
     /// <summary>Ids listed in the SQL up to this many; more match through a subquery over <c>strings</c>.</summary>
     private const int MaxListedIds = 1000;
@@ -53,13 +53,14 @@ internal static class FilterSql
         // Names past the dictionary's bound are text in the row: the same pattern over that column.
         t => ($"({In(strings.Matching(s => NamePattern.Matches(t, s)), "server_name_id") ?? "server_name_id IN (SELECT id FROM strings WHERE text LIKE {0} ESCAPE '\\')"} OR server_name LIKE {{0}} ESCAPE '\\')",
             NamePattern.Like(t)),
-        "((client_lo = {1} AND client_hi = {0}) OR (server_lo = {1} AND server_hi = {0}))",
         a =>
         {
             if (a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && a.ScopeId != 0)
                 return null;
             var (hi, lo) = DuckDb.DuckDbStrings.Halves(a);
-            return [hi, lo];
+            return hi is { } h
+                ? ("((client_lo = {1} AND client_hi = {0}) OR (server_lo = {1} AND server_hi = {0}))", [h, lo])
+                : ("((client_lo = {0} AND client_hi IS NULL) OR (server_lo = {0} AND server_hi IS NULL))", [lo]);
         });
 
     /// <summary>"column IN (ids)" (integers of the dictionary, never the user's text), "false" for none, null past <see cref="MaxListedIds"/>.</summary>
@@ -103,10 +104,10 @@ internal static class FilterSql
         if (f.Interface is { } iface) AddTerm(columns.Interface, "iface", iface);
         if (f.Address is { } addr)
         {
-            if (columns.AddressValues(addr) is { } values)
+            if (columns.Address(addr) is var (sql, values))
             {
                 var names = values.Select((_, i) => placeholder + "addr" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-                terms.Add(string.Format(System.Globalization.CultureInfo.InvariantCulture, columns.Address, names));
+                terms.Add(string.Format(System.Globalization.CultureInfo.InvariantCulture, sql, names));
                 for (var i = 0; i < values.Length; i++)
                     parameter(names[i][1..], values[i]);
             }

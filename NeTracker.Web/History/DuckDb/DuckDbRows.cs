@@ -73,7 +73,7 @@ internal static class DuckDbRows
     public static ConnectionRecord Read(DuckDBDataReader x, DuckDbStrings strings) =>
         Build(x, 2,
             strings.Text(x.GetInt32(1)), strings.Text(x.GetInt32(2)),
-            DuckDbStrings.Address(x.GetInt64(6), x.GetInt64(7)), DuckDbStrings.Address(x.GetInt64(9), x.GetInt64(10)),
+            DuckDbStrings.Address(Long(x, 6), x.GetInt64(7)), DuckDbStrings.Address(Long(x, 9), x.GetInt64(10)),
             strings.Text(x, 26), strings.Text(x, 27), strings.Text(x, 28),
             strings.Text(x, 41) ?? (x.IsDBNull(42) ? null : x.GetString(42)), 43);
 

@@ -155,8 +155,9 @@ internal sealed class DuckDbStrings
         {
             for (ulong i = 0; i < rows; i++)
             {
-                if (readers[0].IsValid(i) && readers[1].IsValid(i))
-                    writer.WriteValue(Address(readers[0].GetValue<long>(i), readers[1].GetValue<long>(i)).ToString(), i);
+                // A NULL high half is an IPv4 address (Halves).
+                if (readers[1].IsValid(i))
+                    writer.WriteValue(Address(readers[0].IsValid(i) ? readers[0].GetValue<long>(i) : null, readers[1].GetValue<long>(i)).ToString(), i);
                 else
                     writer.WriteNull(i);
             }
@@ -174,44 +175,42 @@ internal sealed class DuckDbStrings
 #pragma warning restore DuckDBNET001
     }
 
-    /// <summary>hi of an IPv4 address: ffff:ffff:ffff:ffff::/64 is reserved multicast, never a TCP endpoint.</summary>
-    public const long V4 = -1;
 
     private static void Parse(DuckDB.NET.Data.DataChunk.Reader.IDuckDBDataReader text, DuckDB.NET.Data.DataChunk.Writer.IDuckDBDataWriter writer, ulong rows, bool hi)
     {
         for (ulong i = 0; i < rows; i++)
         {
-            if (text.IsValid(i))
-            {
-                var (h, l) = Halves(IPAddress.Parse(text.GetValue<string>(i)));
-                writer.WriteValue(hi ? h : l, i);
-            }
-            else
+            var (h, l) = text.IsValid(i) ? Halves(IPAddress.Parse(text.GetValue<string>(i))) : (null, 0);
+            if (!text.IsValid(i) || (hi && h is null))
                 writer.WriteNull(i);
+            else
+                writer.WriteValue(hi ? h!.Value : l, i);
         }
     }
 
     /// <summary>
-    /// An address as two integers: IPv6 its 16 bytes big-endian (hi the first 8), IPv4 (<see cref="V4"/>,
-    /// the 4 bytes). Each address says its own family: a row's <c>family</c> need not be both
-    /// endpoints' (rows imported from the SQLite history). A scope id is not kept: the probe never reports one.
+    /// An address as two integers: IPv6 its 16 bytes big-endian (hi the first 8), IPv4 (NULL, the 4
+    /// bytes). Each address says its own family (a row's <c>family</c> need not be both endpoints':
+    /// rows imported from the SQLite history), and a NULL is left out of a row group's bitpacking, so
+    /// hosts of both families still store the high halves in a few bits. A scope id is not kept: the
+    /// probe never reports one.
     /// </summary>
-    public static (long Hi, long Lo) Halves(IPAddress a)
+    public static (long? Hi, long Lo) Halves(IPAddress a)
     {
         Span<byte> b = stackalloc byte[16];
         a.TryWriteBytes(b, out var n);
         return n == 4
-            ? (V4, BinaryPrimitives.ReadUInt32BigEndian(b))
+            ? (null, BinaryPrimitives.ReadUInt32BigEndian(b))
             : (BinaryPrimitives.ReadInt64BigEndian(b), BinaryPrimitives.ReadInt64BigEndian(b[8..]));
     }
 
     /// <summary>The address <see cref="Halves"/> stored.</summary>
-    public static IPAddress Address(long hi, long lo)
+    public static IPAddress Address(long? hi, long lo)
     {
-        if (hi == V4 && (ulong)lo <= uint.MaxValue)
+        if (hi is null)
             return new IPAddress(BinaryPrimitives.ReverseEndianness((uint)lo));
         Span<byte> b = stackalloc byte[16];
-        BinaryPrimitives.WriteInt64BigEndian(b, hi);
+        BinaryPrimitives.WriteInt64BigEndian(b, hi.Value);
         BinaryPrimitives.WriteInt64BigEndian(b[8..], lo);
         return new IPAddress(b);
     }

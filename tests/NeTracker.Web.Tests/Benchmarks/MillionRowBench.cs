@@ -203,7 +203,7 @@ public sealed class MillionRowBench
                 ids[r.GetString(0)] = r.GetInt32(1);
         }
         string Ids(params string[] t) => "[" + string.Join(", ", t.Select(x => ids[x].ToString(CultureInfo.InvariantCulture))) + "]";
-        // 2001:2::x and 2001:2:0:1::x, 198.18.0.x and 198.19.0.x as DuckDbStrings.Halves stores them.
+        // 2001:2::x and 2001:2:0:1::x, 198.18.0.x and 198.19.0.x as DuckDbStrings.Halves stores them (IPv4: a NULL high half).
         const long V6Client = 0x2001_0002_0000_0000, V6Server = 0x2001_0002_0000_0001, V4Client = 0xC612_0000, V4Server = 0xC613_0000;
         cmd.CommandText = $"""
             INSERT INTO connections (id, host_id, interface_id, ifindex, direction, family, client_hi, client_lo, client_port,
@@ -212,8 +212,8 @@ public sealed class MillionRowBench
                 duration_bucket, duration_bin)
             SELECT i, {Ids("web-1", "db,primary", "ünïcode")}[1 + i % 3], {Ids("eth0", "veth-a", "lo")}[1 + (i // 3) % 3], 1 + i % 63,
                 CASE WHEN i % 5 = 0 THEN 2 ELSE (i // 7) % 2 END, v6::INTEGER,
-                CASE WHEN v6 THEN {V6Client} ELSE -1 END, (CASE WHEN v6 THEN 0 ELSE {V4Client} END) + 1 + i % 3, 1024 + i % 6,
-                CASE WHEN v6 THEN {V6Server} ELSE -1 END, (CASE WHEN v6 THEN 0 ELSE {V4Server} END) + 1 + (i // 11) % 3, [80, 443, 5201][1 + (i // 13) % 3],
+                CASE WHEN v6 THEN {V6Client} END, (CASE WHEN v6 THEN 0 ELSE {V4Client} END) + 1 + i % 3, 1024 + i % 6,
+                CASE WHEN v6 THEN {V6Server} END, (CASE WHEN v6 THEN 0 ELSE {V4Server} END) + 1 + (i // 11) % 3, [80, 443, 5201][1 + (i // 13) % 3],
                 end_ticks - d // 100, end_ticks, d, 1000 + i % 89000, CASE WHEN i % 4 = 0 THEN NULL ELSE 1000 + i % 77000 END,
                 i % 7, i % 3, i * 7919 % 1099511627776, i * 104729 % 1099511627776, i % 2147483647, i * 31 % 2147483647, i % 4, i % 5 = 0,
                 CASE WHEN i % 4 = 0 THEN NULL ELSE 1 + i % 4000 END, CASE WHEN i % 4 = 0 THEN NULL ELSE {ids["nginx"]} END,
