@@ -20,6 +20,9 @@ namespace NeTracker.Web.History.DuckDb;
 /// </remarks>
 internal sealed class DuckDbStrings
 {
+    /// <summary>Address texts nt_addr keeps per connection.</summary>
+    private const int MaxAddressTexts = 4096;
+
     /// <summary>Distinct server names the dictionary takes (~100 bytes each in memory).</summary>
     public const int MaxServerNames = 100_000;
 
@@ -151,13 +154,26 @@ internal sealed class DuckDbStrings
                     writer.WriteNull(i);
             }
         }, nulls);
+        // Per connection (DuckDB may call it from several threads: HistoryOptions.Threads): an export
+        // repeats few addresses many times, and each text made anew would be garbage per row (the
+        // export's memory, and its CPU).
+        var texts = new System.Collections.Concurrent.ConcurrentDictionary<(long?, long), string>();
         db.RegisterScalarFunction<long, long, string>("nt_addr", (readers, writer, rows) =>
         {
             for (ulong i = 0; i < rows; i++)
             {
                 // A NULL high half is an IPv4 address (Halves).
                 if (readers[1].IsValid(i))
-                    writer.WriteValue(Address(readers[0].IsValid(i) ? readers[0].GetValue<long>(i) : null, readers[1].GetValue<long>(i)).ToString(), i);
+                {
+                    var key = (readers[0].IsValid(i) ? readers[0].GetValue<long>(i) : (long?)null, readers[1].GetValue<long>(i));
+                    if (!texts.TryGetValue(key, out var text))
+                    {
+                        if (texts.Count >= MaxAddressTexts)
+                            texts.Clear();
+                        texts[key] = text = Address(key.Item1, key.Item2).ToString();
+                    }
+                    writer.WriteValue(text, i);
+                }
                 else
                     writer.WriteNull(i);
             }
