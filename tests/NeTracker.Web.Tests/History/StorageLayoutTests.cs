@@ -24,6 +24,8 @@ public sealed class StorageLayoutTests
             0 => r with { ServerAddr = IPAddress.Parse("198.19.7.1"), ClientAddr = IPAddress.Parse("::ffff:198.18.7.1") },
             1 => r with { Host = $"host-{r.Id}", Comm = "ünïcode,\"quoted\"", Interface = "veth-新" },
             2 => r with { ClientAddr = IPAddress.Parse("fe80::1"), ServerAddr = IPAddress.Parse("::") },
+            // The low half of 198.19.7.1 in an IPv6 address: only the NULL high half tells them apart.
+            3 => r with { ServerAddr = IPAddress.Parse("::198.19.7.1") },
             _ => r,
         }),
     ];
@@ -126,6 +128,7 @@ public sealed class StorageLayoutTests
         new() { Address = IPAddress.Parse("198.18.0.2"), Port = 443 },
         new() { Address = IPAddress.Parse("fe80::1%2") },
         new() { Address = IPAddress.Parse("::") },
+        new() { Address = IPAddress.Parse("::198.19.7.1") },
         new() { Program = "ngin" },
         new() { Program = "quoted" },
         new() { ServerName = "*.example.test" },
