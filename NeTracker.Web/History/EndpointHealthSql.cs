@@ -29,26 +29,43 @@ internal static class EndpointHealthSql
     public static HealthGroupRow Row(DbDataReader r) => new(r.GetString(0), r.IsDBNull(1) ? null : r.GetInt32(1),
         r.IsDBNull(2) ? null : (int)r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7));
 
+    /// <summary>How a provider's rows hold a side's address: the columns to group by, and the text of them.</summary>
+    public delegate (string[] Key, string Text) Addresses(EndpointSide side);
+
+    /// <summary>PostgreSQL: the address's text column.</summary>
+    public static (string[] Key, string Text) TextAddress(EndpointSide side) =>
+        ([side == EndpointSide.Server ? "server_addr" : "client_addr"], "a0");
+
+    /// <summary>DuckDB (schema v6): two integers, shown by nt_addr (DuckDbStrings.Register) once per group.</summary>
+    public static (string[] Key, string Text) DuckDbAddress(EndpointSide side) => side == EndpointSide.Server
+        ? (["server_hi", "server_lo"], "nt_addr(a0, a1)")
+        : (["client_hi", "client_lo"], "nt_addr(a0, a1)");
+
     /// <summary>
     /// The SELECT over <c>connections</c> with <paramref name="where"/>; <paramref name="log10"/> is the
     /// dialect's base-10 logarithm of a double (DuckDB <c>log10</c>, PostgreSQL <c>log</c>).
     /// Columns: addr, port, rtt bucket (NULL: no sample), n, measured, with_retrans, retrans, segments.
+    /// The groups are by the stored address (<paramref name="addresses"/>), its text taken per group.
     /// </summary>
-    public static string Select(EndpointSide side, string where, string log10)
+    public static string Select(EndpointSide side, string where, string log10, Addresses? addresses = null)
     {
-        var (addr, port) = side == EndpointSide.Server ? ("server_addr", "server_port") : ("client_addr", "NULL");
+        var (key, text) = (addresses ?? TextAddress)(side);
+        var port = side == EndpointSide.Server ? "server_port" : "NULL";
         // DurationHistogram.BucketOf: 20 buckets per decade from 1 ns, one overflow bucket.
         var bucket = $"CASE WHEN rtt_avg_ns IS NULL THEN NULL WHEN rtt_avg_ns <= 1 THEN 0 " +
                      $"ELSE least(CAST(floor({log10}(CAST(rtt_avg_ns AS DOUBLE PRECISION)) * {DurationHistogram.BucketsPerDecade}) AS BIGINT), {DurationHistogram.BucketCount - 1}) END";
+        var keys = string.Join(", ", key.Select((c, i) => $"{c} AS a{i}"));
+        var groups = string.Join(", ", Enumerable.Range(1, key.Length + 2));
         return $"""
-            SELECT {addr}, CAST({port} AS INTEGER), {bucket} AS k,
-                   count(*),
-                   count(retrans_c),
-                   count(*) FILTER (WHERE retrans_c + retrans_s > 0),
-                   CAST(coalesce(sum(retrans_c + retrans_s), 0) AS BIGINT),
-                   CAST(coalesce(sum(packets_in + packets_out) FILTER (WHERE retrans_c IS NOT NULL), 0) AS BIGINT)
-            FROM connections {where}
-            GROUP BY 1, 2, 3
+            SELECT {text}, port, k, n, measured, with_retrans, retrans, segments FROM (
+                SELECT {keys}, CAST({port} AS INTEGER) AS port, {bucket} AS k,
+                       count(*) AS n,
+                       count(retrans_c) AS measured,
+                       count(*) FILTER (WHERE retrans_c + retrans_s > 0) AS with_retrans,
+                       CAST(coalesce(sum(retrans_c + retrans_s), 0) AS BIGINT) AS retrans,
+                       CAST(coalesce(sum(packets_in + packets_out) FILTER (WHERE retrans_c IS NOT NULL), 0) AS BIGINT) AS segments
+                FROM connections {where}
+                GROUP BY {groups}) g
             """;
     }
 }

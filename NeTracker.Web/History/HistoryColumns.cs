@@ -3,7 +3,7 @@ namespace NeTracker.Web.History;
 /// <summary>
 /// The record's stored columns, once for both providers: DuckDB appends and selects them, PostgreSQL
 /// COPYs them after its key (agent, run, seq) and selects them, and <c>DuckDbRows.Read</c> reads a
-/// row of <see cref="Read"/> from either in this order.
+/// row of <see cref="Read"/>; DuckDB stores no text since its schema v6 and selects <see cref="DuckDbRead"/>.
 /// </summary>
 internal static class HistoryColumns
 {
@@ -23,4 +23,14 @@ internal static class HistoryColumns
 
     /// <summary>What a query selects to read records back: the id, then the record.</summary>
     public const string Read = "id, " + Record;
+
+    /// <summary>
+    /// DuckDB's stored columns (schema v6) in <see cref="Read"/>'s order: ids into <c>strings</c> for
+    /// the text, two integers per address, and server_name's id beside its text (names past the dictionary's bound).
+    /// </summary>
+    public const string DuckDbRead =
+        "id, host_id, interface_id, ifindex, direction, family, client_hi, client_lo, client_port, server_hi, server_lo, server_port, " +
+        "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
+        "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm_id, cgroup_id, unit_id, owner_source, " +
+        Health + ", server_name_id, server_name, name_source";
 }

@@ -24,10 +24,10 @@ public sealed partial class DuckDbHistoryStore
         return Task.Run<IReadOnlyList<HistoryBucket>>(() =>
         {
             var histograms = new DurationHistogram?[buckets];
-            using (var db = OpenReader())
+            using (var db = OpenReader(out var strings))
             using (var cmd = db.CreateCommand())
             {
-                var where = FilterSql.Where(filter, cmd);
+                var where = FilterSql.Where(filter, cmd, strings);
                 cmd.CommandText =
                     $"SELECT (end_ticks - $from) // $width AS b, duration_bucket, count(*) FROM connections {where} GROUP BY ALL";
                 cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("width", width));
@@ -46,9 +46,9 @@ public sealed partial class DuckDbHistoryStore
     public Task<DurationHistogram> HistogramAsync(ConnectionFilter filter, CancellationToken ct = default) => Task.Run(() =>
     {
         var histogram = new DurationHistogram();
-        using var db = OpenReader();
+        using var db = OpenReader(out var strings);
         using var cmd = db.CreateCommand();
-        cmd.CommandText = $"SELECT duration_bucket, count(*) FROM connections {FilterSql.Where(filter, cmd)} GROUP BY ALL";
+        cmd.CommandText = $"SELECT duration_bucket, count(*) FROM connections {FilterSql.Where(filter, cmd, strings)} GROUP BY ALL";
         using var reader = Run(cmd);
         while (Next(reader, ct))
             histogram.Add(reader.GetInt16(0), reader.GetInt64(1));
@@ -61,9 +61,9 @@ public sealed partial class DuckDbHistoryStore
         return Task.Run(() =>
         {
             var cells = new List<HeatMapCell>();
-            using var db = OpenReader();
+            using var db = OpenReader(out var strings);
             using var cmd = db.CreateCommand();
-            var where = FilterSql.Where(filter, cmd);
+            var where = FilterSql.Where(filter, cmd, strings);
             cmd.CommandText =
                 $"SELECT (end_ticks - $from) // $width AS b, duration_bin, count(*) " +
                 $"FROM connections {where} GROUP BY ALL ORDER BY ALL";

@@ -17,17 +17,18 @@ public sealed partial class DuckDbHistoryStore
     public Task<IReadOnlyList<HistoryEndpoint>> TopEndpointsAsync(ConnectionFilter filter, EndpointSide side, int perRanking, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(perRanking);
-        var (addr, port) = side == EndpointSide.Server ? ("server_addr", "server_port") : ("client_addr", "NULL::INTEGER");
+        var (hi, lo, port) = side == EndpointSide.Server ? ("server_hi", "server_lo", "server_port") : ("client_hi", "client_lo", "NULL::INTEGER");
         return Task.Run<IReadOnlyList<HistoryEndpoint>>(() =>
         {
-            using var db = OpenReader();
+            using var db = OpenReader(out var strings);
             using var cmd = db.CreateCommand();
-            var where = FilterSql.Where(filter, cmd);
+            var where = FilterSql.Where(filter, cmd, strings);
             cmd.CommandText = $"""
                 WITH h AS (
-                    SELECT {addr} AS addr, {port} AS port, duration_bucket AS k, count(*) AS n,
-                           count(*) FILTER (WHERE close_reason IN ({(int)CloseReason.Rst}, {(int)CloseReason.Refused})) AS f
-                    FROM connections {where} GROUP BY ALL),
+                    SELECT nt_addr(hi, lo) AS addr, port, k, n, f FROM (
+                        SELECT {hi} AS hi, {lo} AS lo, {port} AS port, duration_bucket AS k, count(*) AS n,
+                               count(*) FILTER (WHERE close_reason IN ({(int)CloseReason.Rst}, {(int)CloseReason.Refused})) AS f
+                        FROM connections {where} GROUP BY ALL)),
                 c AS (
                     SELECT addr, port, k, n, f,
                            sum(n) OVER (PARTITION BY addr, port ORDER BY k ROWS UNBOUNDED PRECEDING) AS cum,

@@ -8,9 +8,9 @@ public sealed partial class DuckDbHistoryStore
     public Task<EndpointHealthTally> EndpointHealthAsync(ConnectionFilter filter, CancellationToken ct = default)
         => EndpointHealthSql.TallyAsync(side => Task.Run(() =>
         {
-            using var db = OpenReader();
+            using var db = OpenReader(out var strings);
             using var cmd = db.CreateCommand();
-            cmd.CommandText = EndpointHealthSql.Select(side, FilterSql.Where(filter, cmd), "log10");
+            cmd.CommandText = EndpointHealthSql.Select(side, FilterSql.Where(filter, cmd, strings), "log10", EndpointHealthSql.DuckDbAddress);
             var rows = new List<HealthGroupRow>();
             using var reader = Run(cmd);
             while (Next(reader, ct))

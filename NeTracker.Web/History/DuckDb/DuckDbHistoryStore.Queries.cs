@@ -15,7 +15,7 @@ public sealed partial class DuckDbHistoryStore
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         return Task.Run<IReadOnlyList<ConnectionRecord>>(() =>
         {
-            using var db = OpenReader();
+            using var db = OpenReader(out var strings);
             using var cmd = db.CreateCommand();
             string? keyset = null;
             if (afterId is { } after)
@@ -23,23 +23,23 @@ public sealed partial class DuckDbHistoryStore
                 keyset = ascending ? "id > $after" : "id < $after";
                 cmd.Parameters.Add(new DuckDBParameter("after", after));
             }
-            var where = FilterSql.Where(filter, cmd, keyset);
-            cmd.CommandText = $"SELECT {HistoryColumns.Read} FROM connections {where} ORDER BY id {(ascending ? "ASC" : "DESC")} LIMIT $limit OFFSET $offset";
+            var where = FilterSql.Where(filter, cmd, strings, keyset);
+            cmd.CommandText = $"SELECT {HistoryColumns.DuckDbRead} FROM connections {where} ORDER BY id {(ascending ? "ASC" : "DESC")} LIMIT $limit OFFSET $offset";
             cmd.Parameters.Add(new DuckDBParameter("limit", (long)limit));
             cmd.Parameters.Add(new DuckDBParameter("offset", (long)offset));
             var items = new List<ConnectionRecord>(Math.Min(limit, 1024));
             using var reader = Run(cmd);
             while (Next(reader, ct))
-                items.Add(DuckDbRows.Read(reader));
+                items.Add(DuckDbRows.Read(reader, strings));
             return items;
         }, ct);
     }
 
     public Task<long> CountAsync(ConnectionFilter filter, CancellationToken ct = default) => Task.Run(() =>
     {
-        using var db = OpenReader();
+        using var db = OpenReader(out var strings);
         using var cmd = db.CreateCommand();
-        cmd.CommandText = $"SELECT count(*) FROM connections {FilterSql.Where(filter, cmd)}";
+        cmd.CommandText = $"SELECT count(*) FROM connections {FilterSql.Where(filter, cmd, strings)}";
         using var reader = Run(cmd);
         Next(reader, ct);
         return reader.GetInt64(0);
@@ -47,9 +47,9 @@ public sealed partial class DuckDbHistoryStore
 
     public Task<IReadOnlyList<string>> InterfacesAsync(CancellationToken ct = default) => Task.Run<IReadOnlyList<string>>(() =>
     {
-        using var db = OpenReader();
+        using var db = OpenReader(out var strings);
         using var cmd = db.CreateCommand();
-        cmd.CommandText = "SELECT DISTINCT interface FROM connections ORDER BY interface LIMIT 1000";
+        cmd.CommandText = "SELECT text FROM strings WHERE id IN (SELECT DISTINCT interface_id FROM connections) ORDER BY text LIMIT 1000";
         var names = new List<string>();
         using var reader = Run(cmd);
         while (Next(reader, ct))
@@ -67,14 +67,14 @@ public sealed partial class DuckDbHistoryStore
     public async IAsyncEnumerable<ConnectionRecord> StreamAsync(ConnectionFilter filter, [EnumeratorCancellation] CancellationToken ct = default)
     {
         await Task.Yield();
-        using var db = OpenReader();
+        using var db = OpenReader(out var strings);
         using var cmd = db.CreateCommand();
         // Streaming: DuckDB hands over one chunk (2048 rows) at a time, not the whole result.
-        cmd.CommandText = $"SELECT {HistoryColumns.Read} FROM connections {FilterSql.Where(filter, cmd)}";
+        cmd.CommandText = $"SELECT {HistoryColumns.DuckDbRead} FROM connections {FilterSql.Where(filter, cmd, strings)}";
         cmd.UseStreamingMode = true;
         using var reader = Run(cmd);
         while (Next(reader, ct))
-            yield return DuckDbRows.Read(reader);
+            yield return DuckDbRows.Read(reader, strings);
     }
 
     private DuckDBDataReader Run(DuckDBCommand cmd)

@@ -12,6 +12,8 @@ public sealed partial class DuckDbHistoryStore : IHistoryAppend<IReadOnlyList<Co
     private readonly Lock _gate = new();
     private volatile DuckDBConnection? _writer;
     private volatile string? _import;
+    // The writer's dictionary of stored text (schema v6), loaded at open; null while closed.
+    private volatile DuckDbStrings? _strings;
     private int _schemaVersion;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -75,6 +77,7 @@ public sealed partial class DuckDbHistoryStore : IHistoryAppend<IReadOnlyList<Co
             lock (_gate)
             {
                 var writer = OpenWriter();
+                var strings = _strings!;
                 var stored = long.MinValue;
                 if (_shell.FailedWrites > 0)
                 {
@@ -91,7 +94,7 @@ public sealed partial class DuckDbHistoryStore : IHistoryAppend<IReadOnlyList<Co
                         foreach (var r in unit)
                         {
                             if (r.Id > stored)
-                                DuckDbRows.Append(appender, r);
+                                DuckDbRows.Append(appender, r, strings);
                         }
                     }
                     appender.Close();
@@ -100,6 +103,7 @@ public sealed partial class DuckDbHistoryStore : IHistoryAppend<IReadOnlyList<Co
                 {
                     DisposeQuietly(appender);
                 }
+                strings.WriteAdded(writer);
                 tx.Commit();
             }
             Atomic.RaiseTo(ref _persistedMaxId, units[^1][^1].Id);
@@ -116,6 +120,12 @@ public sealed partial class DuckDbHistoryStore : IHistoryAppend<IReadOnlyList<Co
         {
             MarkFailing(e);
             return new Appended(WriteOutcome.StorageFailure);
+        }
+        catch
+        {
+            // The dictionary may hold ids of the rolled-back commit: reopen, and reload it from the file.
+            CloseWriter();
+            throw;
         }
     }
 
@@ -150,11 +160,13 @@ public sealed partial class DuckDbHistoryStore : IHistoryAppend<IReadOnlyList<Co
             if (from != DuckDbSchema.CurrentVersion && from != 0)
                 _log.LogInformation("History: {Path} migrated from schema {From} to {To}", DatabasePath, from, DuckDbSchema.CurrentVersion);
             _schemaVersion = DuckDbSchema.CurrentVersion;
+            var strings = DuckDbStrings.Load(db);
             // Before the first new row: imported ids stay below the ones ingest continues from.
             if (File.Exists(legacy))
-                _import = new SqliteImport(legacy, _log).Run(db);
+                _import = new SqliteImport(legacy, _log).Run(db, strings);
             Interlocked.Exchange(ref _persistedMaxId, Scalar(db, "SELECT COALESCE(max(id), 0) FROM connections"));
             _shell.Rows = Scalar(db, "SELECT count(*) FROM connections");
+            _strings = strings;
             _writer = db;
             return db;
         }
@@ -171,6 +183,7 @@ public sealed partial class DuckDbHistoryStore : IHistoryAppend<IReadOnlyList<Co
         {
             DisposeQuietly(_writer);
             _writer = null;
+            _strings = null;
         }
     }
 

@@ -102,14 +102,21 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
     /// A connection for one query. The writer opens (and migrates) the file first: a reader never
     /// creates an empty database, and while the file cannot be opened the reader gets the reason.
     /// </summary>
-    private DuckDBConnection OpenReader()
+    private DuckDBConnection OpenReader() => OpenReader(out _);
+
+    /// <summary><see cref="OpenReader()"/>, with the dictionary its ids map through and its functions
+    /// (nt_text, nt_addr) registered on the connection.</summary>
+    private DuckDBConnection OpenReader(out DuckDbStrings strings)
     {
-        if (_writer is null && !TryOpen())
+        if ((_writer is null || _strings is null) && !TryOpen())
             throw new HistoryUnavailableException(_shell.Health.Failure?.Message ?? $"{DatabasePath} is not open.");
+        // A reader's snapshot holds rows committed so far, all of whose ids this instance (or a later one) knows.
+        strings = _strings ?? throw new HistoryUnavailableException($"{DatabasePath} is not open.");
         var db = new DuckDBConnection(_connectionString);
         try
         {
             db.Open();
+            strings.Register(db);
             return db;
         }
         catch (DuckDBException e)

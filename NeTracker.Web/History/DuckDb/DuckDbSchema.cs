@@ -11,9 +11,9 @@ namespace NeTracker.Web.History.DuckDb;
 /// </summary>
 /// <remarks>
 /// Times are DateTime ticks (100 ns, UTC): a range is an integer comparison that DuckDB's zone maps
-/// answer per row group, and nothing is lost to its microsecond TIMESTAMP. Addresses are their
-/// canonical text (what CSV and JSON show, so Parquet export needs no conversion); enums are their
-/// numeric values. No index: rows arrive in id and (nearly) end-time order, so min/max per row
+/// answer per row group, and nothing is lost to its microsecond TIMESTAMP. Since v6 no row holds
+/// text: addresses are two integers, repeated text an id into <c>strings</c> (DuckDbStrings); enums
+/// are their numeric values. No index: rows arrive in id and (nearly) end-time order, so min/max per row
 /// group already skip what a range or a keyset page does not need, and appends stay cheap.
 /// </remarks>
 internal static class DuckDbSchema
@@ -77,7 +77,87 @@ internal static class DuckDbSchema
         // (none in a file already at v3: the appender writes them; so running it again is a no-op).
         NameColumnsSql("VARCHAR")
             + $"UPDATE connections SET duration_bucket = {DurationBucketSql()}, duration_bin = {DurationBins.Sql()} WHERE duration_bucket IS NULL;\n",
+        // v6: no text per row (DuckDbStrings): host, interface, comm, cgroup, unit and server_name as ids
+        // into strings, addresses as two BIGINTs (DuckDbStrings.Halves); server_name stays as text only
+        // for names past the dictionary's bound. A new table filled from the old one in id order (the
+        // storage order StreamAsync relies on), then renamed: DuckDB allows DROP and RENAME after v5's
+        // UPDATE in the same transaction, where it refuses ALTER ... ADD/DROP COLUMN.
+        $"""
+        CREATE TABLE strings (id INTEGER NOT NULL, text VARCHAR NOT NULL, server_name BOOLEAN NOT NULL);
+        INSERT INTO strings
+            SELECT row_number() OVER (ORDER BY server_name, text)::INTEGER, text, server_name FROM (
+                SELECT text, bool_and(server_name) AS server_name FROM (
+                    SELECT host AS text, false AS server_name FROM connections
+                    UNION ALL SELECT interface, false FROM connections
+                    UNION ALL SELECT comm, false FROM connections
+                    UNION ALL SELECT cgroup, false FROM connections
+                    UNION ALL SELECT unit, false FROM connections
+                    UNION ALL SELECT server_name, true FROM connections)
+                WHERE text IS NOT NULL GROUP BY text);
+        CREATE TABLE connections_v6 ({StoredColumns});
+        INSERT INTO connections_v6
+            SELECT c.id, h.id, i.id, c.ifindex, c.direction, c.family,
+                   nt_addr_hi(c.client_addr), nt_addr_lo(c.client_addr), c.client_port,
+                   nt_addr_hi(c.server_addr), nt_addr_lo(c.server_addr), c.server_port,
+                   c.start_ticks, c.end_ticks, c.duration_ns, c.synack_ns, c.ack_ns, c.close_reason, c.closed_by,
+                   c.bytes_in, c.bytes_out, c.packets_in, c.packets_out, c.syn_retransmits, c.partial, c.pid,
+                   cm.id, cg.id, u.id, c.owner_source, c.duration_bucket, c.duration_bin,
+                   {HistoryColumns.Health},
+                   n.id, NULL, c.name_source
+            FROM connections c
+            LEFT JOIN strings h ON h.text = c.host
+            LEFT JOIN strings i ON i.text = c.interface
+            LEFT JOIN strings cm ON cm.text = c.comm
+            LEFT JOIN strings cg ON cg.text = c.cgroup
+            LEFT JOIN strings u ON u.text = c.unit
+            LEFT JOIN strings n ON n.text = c.server_name
+            ORDER BY c.id;
+        DROP TABLE connections;
+        ALTER TABLE connections_v6 RENAME TO connections;
+        """,
     ];
+
+    /// <summary>The table of v6, in the appender's order (DuckDbRows.Append).</summary>
+    private const string StoredColumns = """
+        id BIGINT NOT NULL,
+        host_id INTEGER NOT NULL,
+        interface_id INTEGER NOT NULL,
+        ifindex INTEGER NOT NULL,
+        direction INTEGER NOT NULL,
+        family INTEGER NOT NULL,
+        client_hi BIGINT,
+        client_lo BIGINT NOT NULL,
+        client_port INTEGER NOT NULL,
+        server_hi BIGINT,
+        server_lo BIGINT NOT NULL,
+        server_port INTEGER NOT NULL,
+        start_ticks BIGINT NOT NULL,
+        end_ticks BIGINT NOT NULL,
+        duration_ns BIGINT NOT NULL,
+        synack_ns BIGINT,
+        ack_ns BIGINT,
+        close_reason INTEGER NOT NULL,
+        closed_by INTEGER NOT NULL,
+        bytes_in BIGINT NOT NULL,
+        bytes_out BIGINT NOT NULL,
+        packets_in BIGINT NOT NULL,
+        packets_out BIGINT NOT NULL,
+        syn_retransmits INTEGER NOT NULL,
+        partial BOOLEAN NOT NULL,
+        pid INTEGER,
+        comm_id INTEGER,
+        cgroup_id INTEGER,
+        unit_id INTEGER,
+        owner_source INTEGER,
+        duration_bucket SMALLINT,
+        duration_bin TINYINT,
+        retrans_c INTEGER, retrans_s INTEGER, zero_win_c INTEGER, zero_win_s INTEGER,
+        zero_win_ns BIGINT, rtt_min_ns BIGINT, rtt_avg_ns BIGINT, rtt_max_ns BIGINT,
+        rtt_samples INTEGER, last_c_ticks BIGINT, last_s_ticks BIGINT,
+        server_name_id INTEGER,
+        server_name VARCHAR,
+        name_source INTEGER
+        """;
 
     /// <summary>The names step's ALTERs, shared with PostgreSQL.</summary>
     internal static string NameColumnsSql(string text) =>
@@ -110,6 +190,8 @@ internal static class DuckDbSchema
         if (version == steps.Count)
             return version;
 
+        // v6 converts stored addresses from their text (v5) with these.
+        DuckDbStrings.RegisterParse(db);
         using var tx = db.BeginTransaction();
         if (version == 0)
             Execute(db, "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (0);");

@@ -3,6 +3,7 @@ using System.Net;
 using DuckDB.NET.Data;
 using Microsoft.Data.Sqlite;
 
+using NeTracker.Probe.Model;
 using NeTracker.Web.Store;
 
 namespace NeTracker.Web.History.DuckDb;
@@ -21,7 +22,7 @@ internal sealed class SqliteImport(string path, ILogger log)
     private const int KnownSchemaVersion = 2;
 
     /// <summary>Imports (or finishes a committed import); returns the line for the Health page.</summary>
-    public string Run(DuckDBConnection db)
+    public string Run(DuckDBConnection db, DuckDbStrings strings)
     {
         var name = Path.GetFileName(path);
         if (ImportedRows(db, name) is { } done)
@@ -32,7 +33,7 @@ internal sealed class SqliteImport(string path, ILogger log)
         try
         {
             var sw = Stopwatch.StartNew();
-            var rows = Copy(db, name);
+            var rows = Copy(db, name, strings);
             Rename();
             log.LogInformation("History: imported {Rows} records from {Path} in {Seconds:F1} s; the file is renamed to {Name}.imported",
                 rows, path, sw.Elapsed.TotalSeconds, name);
@@ -46,7 +47,7 @@ internal sealed class SqliteImport(string path, ILogger log)
         }
     }
 
-    private long Copy(DuckDBConnection db, string name)
+    private long Copy(DuckDBConnection db, string name, DuckDbStrings strings)
     {
         using var sqlite = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
         sqlite.Open();
@@ -68,45 +69,39 @@ internal sealed class SqliteImport(string path, ILogger log)
             using var appender = db.CreateAppender("connections");
             while (x.Read())
             {
-                appender.CreateRow()
-                    .AppendValue(x.GetInt64(0))
-                    .AppendValue(x.GetString(1))
-                    .AppendValue(x.GetString(2))
-                    .AppendValue(x.GetInt32(3))
-                    .AppendValue(x.GetInt32(4))
-                    .AppendValue(x.GetInt32(5))
-                    .AppendValue(new IPAddress(x.GetFieldValue<byte[]>(6)).ToString())
-                    .AppendValue(x.GetInt32(7))
-                    .AppendValue(new IPAddress(x.GetFieldValue<byte[]>(8)).ToString())
-                    .AppendValue(x.GetInt32(9))
-                    .AppendValue(x.GetInt64(10))
-                    .AppendValue(x.GetInt64(11))
-                    .AppendValue(x.GetInt64(12))
-                    .AppendValue(x.IsDBNull(13) ? null : x.GetInt64(13))
-                    .AppendValue(x.IsDBNull(14) ? null : x.GetInt64(14))
-                    .AppendValue(x.GetInt32(15))
-                    .AppendValue(x.GetInt32(16))
-                    .AppendValue(x.GetInt64(17))
-                    .AppendValue(x.GetInt64(18))
-                    .AppendValue(x.GetInt64(19))
-                    .AppendValue(x.GetInt64(20))
-                    .AppendValue(x.GetInt32(21))
-                    .AppendValue(x.GetInt64(22) != 0)
-                    // The SQLite schema had no owner columns (pid, comm, cgroup, unit, owner_source).
-                    .AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue()
-                    .AppendValue((short)DurationHistogram.BucketOf(x.GetInt64(12)))
-                    .AppendValue((sbyte)DurationBins.Of(x.GetInt64(12)))
-                    // Nor the health columns (schema v4): not measured then.
-                    .AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue()
-                    .AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue().AppendNullValue()
-                    // Nor names (schema v5).
-                    .AppendNullValue().AppendNullValue()
-                    .EndRow();
+                // The SQLite schema had no owner, health or name columns: null, as for rows of v1.
+                DuckDbRows.Append(appender, new ConnectionRecord
+                {
+                    Id = x.GetInt64(0),
+                    Host = x.GetString(1),
+                    Interface = x.GetString(2),
+                    IfIndex = x.GetInt32(3),
+                    Direction = (Direction)x.GetInt32(4),
+                    Family = (IpFamily)x.GetInt32(5),
+                    ClientAddr = new IPAddress(x.GetFieldValue<byte[]>(6)),
+                    ClientPort = x.GetInt32(7),
+                    ServerAddr = new IPAddress(x.GetFieldValue<byte[]>(8)),
+                    ServerPort = x.GetInt32(9),
+                    StartUtc = new DateTime(x.GetInt64(10), DateTimeKind.Utc),
+                    EndUtc = new DateTime(x.GetInt64(11), DateTimeKind.Utc),
+                    DurationNs = x.GetInt64(12),
+                    SynAckNs = x.IsDBNull(13) ? null : x.GetInt64(13),
+                    AckNs = x.IsDBNull(14) ? null : x.GetInt64(14),
+                    CloseReason = (CloseReason)x.GetInt32(15),
+                    ClosedBy = (ClosedBy)x.GetInt32(16),
+                    BytesIn = x.GetInt64(17),
+                    BytesOut = x.GetInt64(18),
+                    PacketsIn = x.GetInt64(19),
+                    PacketsOut = x.GetInt64(20),
+                    SynRetransmits = x.GetInt32(21),
+                    Partial = x.GetInt64(22) != 0,
+                }, strings);
                 if (++rows % ProgressEvery == 0)
                     log.LogInformation("History: imported {Rows} of {Total} records from {Name}", rows, total, name);
             }
             appender.Close();
         }
+        strings.WriteAdded(db);
         using (var mark = db.CreateCommand())
         {
             mark.CommandText = "INSERT INTO imports VALUES ($file, $rows, now()::TIMESTAMP)";

@@ -1,0 +1,233 @@
+using System.Buffers.Binary;
+using System.Net;
+using DuckDB.NET.Data;
+
+namespace NeTracker.Web.History.DuckDb;
+
+/// <summary>
+/// The text of history.duckdb's repeated columns (host, interface, comm, cgroup, unit, server_name)
+/// as integer ids into the table <c>strings</c> (schema v6): a row stores integers only, so
+/// DuckDB's per-row string work on insert (hashing, statistics, dictionary analysis) is gone. The
+/// writer holds the whole table in memory (loaded at open), adds what a commit first uses and
+/// writes those lines in the same transaction as the rows; readers map ids back through the same
+/// instance. Ids of a failed commit are never seen by a reader (its rows were never committed), and
+/// the writer reloads the table when it reopens after a failure.
+/// </summary>
+/// <remarks>
+/// Host, interface, comm, cgroup and unit are few per machine. Server names can be many: past
+/// <see cref="MaxServerNames"/> of them a new name is stored as text in the row (the column
+/// <c>server_name</c>) instead, which keeps this dictionary's memory bounded.
+/// </remarks>
+internal sealed class DuckDbStrings
+{
+    /// <summary>Address texts nt_addr keeps per connection.</summary>
+    private const int MaxAddressTexts = 4096;
+
+    /// <summary>Distinct server names the dictionary takes (~100 bytes each in memory).</summary>
+    public const int MaxServerNames = 100_000;
+
+    private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
+    private readonly List<(int Id, string Text)> _added = [];
+    // Readers index this without a lock: a slot is written before any row that uses its id commits.
+    private volatile string?[] _texts = new string?[256];
+    private int _next = 1, _serverNames;
+    // The last text and id per column (DuckDbRows.Append's slots): a host's or an interface's records
+    // usually share one string instance, which then costs a reference comparison instead of a hash.
+    private readonly string?[] _lastText = new string?[8];
+    private readonly int[] _lastId = new int[8];
+
+    private DuckDbStrings()
+    {
+    }
+
+    /// <summary>Every line of <c>strings</c>.</summary>
+    public static DuckDbStrings Load(DuckDBConnection db)
+    {
+        var s = new DuckDbStrings();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT id, text, server_name FROM strings ORDER BY id";
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            s.Put(r.GetInt32(0), r.GetString(1), r.GetBoolean(2));
+        return s;
+    }
+
+    /// <summary>The id of <paramref name="text"/>, added (to be written by <see cref="WriteAdded"/>) when new;
+    /// <paramref name="slot"/> is the column's (0-7). Writer only.</summary>
+    public int? Id(string? text, int slot)
+    {
+        if (text is null)
+            return null;
+        if (ReferenceEquals(text, _lastText[slot]))
+            return _lastId[slot];
+        if (!_ids.TryGetValue(text, out var id))
+        {
+            id = _next;
+            Put(id, text, serverName: false);
+            _added.Add((id, text));
+        }
+        _lastText[slot] = text;
+        _lastId[slot] = id;
+        return id;
+    }
+
+    /// <summary>The server name's id; null (stored as text) for a name past <see cref="MaxServerNames"/>. Writer only.</summary>
+    public int? ServerNameId(string? text)
+    {
+        if (text is null)
+            return null;
+        if (_ids.TryGetValue(text, out var id))
+            return id;
+        if (_serverNames >= MaxServerNames)
+            return null;
+        id = _next;
+        Put(id, text, serverName: true);
+        _added.Add((-id, text));
+        return id;
+    }
+
+    /// <summary>Writes the lines added since the last call, in the caller's transaction. Writer only.</summary>
+    public void WriteAdded(DuckDBConnection db)
+    {
+        if (_added.Count == 0)
+            return;
+        using (var appender = db.CreateAppender("strings"))
+        {
+            foreach (var (id, text) in _added)
+                appender.CreateRow().AppendValue(Math.Abs(id)).AppendValue(text).AppendValue(id < 0).EndRow();
+        }
+        _added.Clear();
+    }
+
+    /// <summary>The ids whose text <paramref name="match"/> takes, in id order: a scan of the dictionary (a filter's
+    /// condition over the few texts instead of over every row). Safe beside the writer.</summary>
+    public IReadOnlyList<int> Matching(Func<string, bool> match)
+    {
+        var texts = _texts;
+        var ids = new List<int>();
+        for (var id = 1; id < texts.Length; id++)
+        {
+            if (texts[id] is { } text && match(text))
+                ids.Add(id);
+        }
+        return ids;
+    }
+
+    /// <summary>The text of an id read from a committed row.</summary>
+    public string Text(int id) => _texts[id] ?? throw new InvalidDataException($"history.duckdb: no text for id {id} in strings");
+
+    public string? Text(DuckDBDataReader x, int column) => x.IsDBNull(column) ? null : Text(x.GetInt32(column));
+
+    private void Put(int id, string text, bool serverName)
+    {
+        var texts = _texts;
+        if (id >= texts.Length)
+        {
+            var grown = new string?[Math.Max(id + 1, texts.Length * 2)];
+            texts.CopyTo(grown, 0);
+            texts = grown;
+        }
+        texts[id] = text;
+        _texts = texts;
+        _ids.TryAdd(text, id);
+        _next = Math.Max(_next, id + 1);
+        if (serverName)
+            _serverNames++;
+    }
+
+    /// <summary>
+    /// Registers on <paramref name="db"/> the functions SQL needs to show stored values as text:
+    /// <c>nt_text(id)</c> and <c>nt_addr(hi, lo)</c> (exactly <see cref="IPAddress.ToString"/>).
+    /// </summary>
+    public void Register(DuckDBConnection db)
+    {
+#pragma warning disable DuckDBNET001 // scalar functions are marked experimental in DuckDB.NET
+        // NULL in, NULL out (comm of a row without an owner): DuckDB.NET hands NULL rows to the function too.
+        var nulls = new ScalarFunctionOptions { HandlesNulls = true };
+        db.RegisterScalarFunction<int, string>("nt_text", (readers, writer, rows) =>
+        {
+            for (ulong i = 0; i < rows; i++)
+            {
+                if (readers[0].IsValid(i))
+                    writer.WriteValue(Text(readers[0].GetValue<int>(i)), i);
+                else
+                    writer.WriteNull(i);
+            }
+        }, nulls);
+        // Per connection (DuckDB may call it from several threads: HistoryOptions.Threads): an export
+        // repeats few addresses many times, and each text made anew would be garbage per row (the
+        // export's memory, and its CPU).
+        var texts = new System.Collections.Concurrent.ConcurrentDictionary<(long?, long), string>();
+        db.RegisterScalarFunction<long, long, string>("nt_addr", (readers, writer, rows) =>
+        {
+            for (ulong i = 0; i < rows; i++)
+            {
+                // A NULL high half is an IPv4 address (Halves).
+                if (readers[1].IsValid(i))
+                {
+                    var key = (readers[0].IsValid(i) ? readers[0].GetValue<long>(i) : (long?)null, readers[1].GetValue<long>(i));
+                    if (!texts.TryGetValue(key, out var text))
+                    {
+                        if (texts.Count >= MaxAddressTexts)
+                            texts.Clear();
+                        texts[key] = text = Address(key.Item1, key.Item2).ToString();
+                    }
+                    writer.WriteValue(text, i);
+                }
+                else
+                    writer.WriteNull(i);
+            }
+        }, nulls);
+#pragma warning restore DuckDBNET001
+    }
+
+    /// <summary>The migration's functions (v5 to v6): an address's text to its two halves.</summary>
+    public static void RegisterParse(DuckDBConnection db)
+    {
+#pragma warning disable DuckDBNET001
+        var nulls = new ScalarFunctionOptions { HandlesNulls = true };
+        db.RegisterScalarFunction<string, long>("nt_addr_hi", (readers, writer, rows) => Parse(readers[0], writer, rows, hi: true), nulls);
+        db.RegisterScalarFunction<string, long>("nt_addr_lo", (readers, writer, rows) => Parse(readers[0], writer, rows, hi: false), nulls);
+#pragma warning restore DuckDBNET001
+    }
+
+
+    private static void Parse(DuckDB.NET.Data.DataChunk.Reader.IDuckDBDataReader text, DuckDB.NET.Data.DataChunk.Writer.IDuckDBDataWriter writer, ulong rows, bool hi)
+    {
+        for (ulong i = 0; i < rows; i++)
+        {
+            var (h, l) = text.IsValid(i) ? Halves(IPAddress.Parse(text.GetValue<string>(i))) : (null, 0);
+            if (!text.IsValid(i) || (hi && h is null))
+                writer.WriteNull(i);
+            else
+                writer.WriteValue(hi ? h!.Value : l, i);
+        }
+    }
+
+    /// <summary>
+    /// An address as two integers: IPv6 its 16 bytes big-endian (hi the first 8), IPv4 (NULL, the 4
+    /// bytes). Each address says its own family (a row's <c>family</c> need not be both endpoints':
+    /// rows imported from the SQLite history), and a NULL is left out of a row group's bitpacking, so
+    /// hosts of both families still store the high halves in a few bits. A scope id is not kept: the
+    /// probe never reports one.
+    /// </summary>
+    public static (long? Hi, long Lo) Halves(IPAddress a)
+    {
+        Span<byte> b = stackalloc byte[16];
+        a.TryWriteBytes(b, out var n);
+        return n == 4
+            ? (null, BinaryPrimitives.ReadUInt32BigEndian(b))
+            : (BinaryPrimitives.ReadInt64BigEndian(b), BinaryPrimitives.ReadInt64BigEndian(b[8..]));
+    }
+
+    /// <summary>The address <see cref="Halves"/> stored.</summary>
+    public static IPAddress Address(long? hi, long lo)
+    {
+        if (hi is null)
+            return new IPAddress(BinaryPrimitives.ReverseEndianness((uint)lo));
+        Span<byte> b = stackalloc byte[16];
+        BinaryPrimitives.WriteInt64BigEndian(b, hi.Value);
+        BinaryPrimitives.WriteInt64BigEndian(b[8..], lo);
+        return new IPAddress(b);
+    }
+}
