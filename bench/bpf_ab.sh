@@ -18,20 +18,31 @@
 # The workload is the plain connect/close client of bench/run.sh (server closes first), 4 threads;
 # with --data one iperf3 stream instead (bench/run.sh's bulk run): nearly every TC run is then a
 # data segment or its ACK, the per-packet path, and the rate column is the stream's Gbit/s.
+#
+# With --testrun N no network and no probe: each variant's object is loaded on its own and N
+# connections of six segments each go through nt_egress by BPF_PROG_TEST_RUN
+# (bench/native/ntb-testrun.c), per round, in an order that rotates between rounds. What it
+# measures is only the kernel program, on one CPU, without bpf_stats and without a workload
+# competing for the caches, so it resolves differences of a few percent that the connect/close
+# rounds (which swing by 10-30 % on a shared machine) cannot; it cannot show what the host's
+# connection rate does. Figures: ns per packet and per connection, and each step's ns.
+#   e.g. bench/bpf_ab.sh --rounds 10 --testrun 3000 now=. again=. exp=/tmp/variant
 set -euo pipefail
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH/.." && pwd)"
 ROUNDS=4
 SECONDS_PER_RUN=5
 DATA=0
+TESTRUN=0
 VARIANTS=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rounds) ROUNDS="$2"; shift ;;
 	--seconds) SECONDS_PER_RUN="$2"; shift ;;
 	--data) DATA=1 ;;
+	--testrun) TESTRUN="$2"; shift ;;
 	*=*) VARIANTS+=("$1") ;;
-	*) echo "usage: $0 [--rounds N] [--seconds S] [--data] NAME=REV [NAME=REV ...]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--rounds N] [--seconds S] [--data | --testrun CONNECTIONS] NAME=REV [NAME=REV ...]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -70,6 +81,49 @@ for v in "${VARIANTS[@]}"; do
 			|| die "cannot compile $o.bpf.c of $v"
 	done
 done
+
+if [ "$TESTRUN" -gt 0 ]; then
+	clang -O2 -Wall -Werror -o "$WORK/ntb-testrun" "$BENCH/native/ntb-testrun.c" -lbpf || die "cannot compile ntb-testrun.c"
+	for v in "${VARIANTS[@]}"; do
+		name="${v%%=*}" pin="/sys/fs/bpf/ntbab-$name-$$"
+		on_exit "rm -rf '$pin'"
+		mkdir -p "$pin/maps"
+		bpftool prog loadall "$WORK/probe-$name/bpf/netracker.bpf.o" "$pin" type classifier pinmaps "$pin/maps" \
+			|| die "cannot load the object of $v"
+		# struct nt_config: instance 1, the probe's default wakeup threshold (32 KiB), the rest 0;
+		# struct nt_lease: expires never.
+		bpftool map update pinned "$pin/maps/config" key hex 00 00 00 00 value hex 01 00 00 00 00 00 00 00 00 00 00 00 00 80 00 00 00 00 00 00 00 00 00 00
+		bpftool map update pinned "$pin/maps/lease" key hex 00 00 00 00 value hex ff ff ff ff ff ff ff ff 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+	done
+	: >"$WORK/rows"
+	for round in $(seq 1 "$ROUNDS"); do
+		say "round $round/$ROUNDS (load $(cut -d' ' -f1 /proc/loadavg))"
+		n="${#VARIANTS[@]}"
+		for i in $(seq 0 $((n - 1))); do
+			v="${VARIANTS[$(((i + round) % n))]}" name="${v%%=*}"
+			echo "$round $name $("$WORK/ntb-testrun" "/sys/fs/bpf/ntbab-$name-$$" "$TESTRUN")" >>"$WORK/rows"
+		done
+	done
+	echo "uptime: $(uptime)"
+	python3 - "$WORK/rows" "${VARIANTS[0]%%=*}" <<'PY'
+import statistics as st, sys
+by, order = {}, []
+for line in open(sys.argv[1]):
+    r, name, pkt, conn, events, *steps = line.split()
+    if name not in by:
+        order.append(name)
+    by.setdefault(name, {})[int(r)] = dict(pkt=float(pkt), conn=float(conn), events=int(events), steps=[float(x) for x in steps])
+first = by[sys.argv[2]]
+med = lambda xs, f=".0f": f"{st.median(xs):{f}} [{min(xs):{f}}-{max(xs):{f}}]"
+print(f"{'variant':<10} {'ns/packet':>16} {'ns/conn':>20} {'% of ' + sys.argv[2] + ' per round':>24}  median ns of each step: SYN SYN-ACK ACK FIN FIN(close) trailing-ACK; events")
+for name in order:
+    xs = list(by[name].values())
+    pct = [100 * x["conn"] / first[r]["conn"] for r, x in by[name].items() if r in first]
+    steps = " ".join(f"{st.median([x['steps'][j] for x in xs]):.0f}" for j in range(6))
+    print(f"{name:<10} {med([x['pkt'] for x in xs]):>16} {med([x['conn'] for x in xs]):>20} {med(pct, '.1f'):>24}  {steps}; {min(x['events'] for x in xs)}")
+PY
+	exit 0
+fi
 
 compile_native
 hosts_up
@@ -140,4 +194,20 @@ for name, xs in by.items():
     cpu = [x["cpu"] / tck * 1e6 / max(1, x["made"]) for x in xs]
     runs = st.median([(x["ic"] + x["ec"]) / max(1, x["made"]) for x in xs])
     print(f"{name:<10} {med([x['rate'] for x in xs]):>24} {med(pct):>22} {med(ins):>24} {med(egs):>24} {med(bpf):>20} {med(cpu):>20} {runs:.1f}")
+# The same figures as per-round ratios to the first variant: both ran in the same round, minutes
+# apart at most, so a ratio cancels most of what other work on the machine did to the round.
+names = [n for n in by if n != "A"]
+if len(names) > 1:
+    first = {x["r"]: x for x in by[names[0]]}
+    per = lambda x, f: f(x) / max(1e-9, f(first[x["r"]]))
+    fin = lambda x: x["it"] / max(1, x["ic"])
+    feg = lambda x: x["et"] / max(1, x["ec"])
+    fbpf = lambda x: (x["it"] + x["et"]) / max(1, x["made"])
+    frate = lambda x: x["rate"]
+    pc = lambda xs: f"{st.median(xs):.1f} [{min(xs):.1f}-{max(xs):.1f}]"
+    print(f"\nper-round ratios to {names[0]}, % (median [min-max])")
+    print(f"{'variant':<10} {'conn/s':>22} {'ingress ns/run':>22} {'egress ns/run':>22} {'BPF us/conn':>22}")
+    for name in names[1:]:
+        xs = [x for x in by[name] if x["r"] in first]
+        print(f"{name:<10} " + " ".join(f"{pc([100 * per(x, f) for x in xs]):>22}" for f in (frate, fin, feg, fbpf)))
 PY

@@ -20,8 +20,8 @@
  * Each packet goes through named steps: parse -> track (look up or create the entry) ->
  * account (bytes, packets) -> transition (handshake, FIN, RST) -> emit (once per connection).
  *
- * One table, "conns", for every connection from its first SYN, with a quota for the half-open
- * ones so that a SYN flood can never crowd out established connections: the table holds
+ * One table per family ("conns4" for IPv4, "conns" for IPv6) for every connection from its
+ * first SYN, with a quota for the half-open ones so that a SYN flood can never crowd out established connections: the table holds
  * MaxConnections + MaxHalfOpen entries and a SYN is refused while MaxHalfOpen handshakes are in
  * progress ("halfopen_count"). A plain hash (no silent LRU eviction): what it refuses is
  * counted, per interface too (bpf/netracker.h, "Reconciliation"). Why not two tables (a
@@ -55,13 +55,80 @@ struct {
 	__type(value, struct nt_conn);
 } scratch SEC(".maps");
 
-/* Every connection followed, from its first SYN (and partial ones, open before we attached). */
+/* Every connection followed, from its first SYN (and partial ones, open before we attached):
+ * the IPv6 ones in "conns", the IPv4 ones in "conns4" under a key of 16 bytes instead of 44
+ * (bpf/netracker.h, struct nt_key4). Each has room for MaxConnections + MaxHalfOpen; the
+ * half-open quota counts both. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, NT_MAX_CONNS + NT_MAX_HALFOPEN);
+	__uint(map_flags, BPF_F_NO_PREALLOC);	/* as the loader creates it (BpfLoader.SizedMaps) */
 	__type(key, struct nt_key);
 	__type(value, struct nt_conn);
 } conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NT_MAX_CONNS + NT_MAX_HALFOPEN);
+	__type(key, struct nt_key4);
+	__type(value, struct nt_conn);
+} conns4 SEC(".maps");
+
+/* A packet's key, for whichever table its family has. */
+struct nt_tkey {
+	union {
+		struct nt_key v6;
+		struct nt_key4 v4;
+	};
+	__u32	is_v4;
+	__u32	ifindex;
+};
+
+/* One call site per table: clang would otherwise sink the two calls of a branch into one with a
+ * selected map pointer, which the verifier cannot inline (every lookup would then be a helper
+ * call: the first try of conns4 measured slower for it, bench/FINDINGS.md, round 7). */
+#define NT_NO_SINK()	asm volatile("" ::: "memory")
+
+static __always_inline struct nt_conn *conn_lookup(const struct nt_tkey *k)
+{
+	struct nt_conn *c;
+
+	if (k->is_v4) {
+		c = bpf_map_lookup_elem(&conns4, &k->v4);
+		NT_NO_SINK();
+		return c;
+	}
+	return bpf_map_lookup_elem(&conns, &k->v6);
+}
+
+/* Inserts a new entry; 0 when it was inserted (BPF_NOEXIST: never over another CPU's). */
+static __always_inline long conn_insert(const struct nt_tkey *k, const struct nt_conn *c)
+{
+	long err;
+
+	if (k->is_v4) {
+		err = bpf_map_update_elem(&conns4, &k->v4, c, BPF_NOEXIST);
+		NT_NO_SINK();
+		return err;
+	}
+	return bpf_map_update_elem(&conns, &k->v6, c, BPF_NOEXIST);
+}
+
+static __always_inline void conn_delete(const struct nt_tkey *k)
+{
+	if (k->is_v4) {
+		bpf_map_delete_elem(&conns4, &k->v4);
+		NT_NO_SINK();
+		return;
+	}
+	bpf_map_delete_elem(&conns, &k->v6);
+}
+
+/* The tombstones' hash: of the key in its table's form, as user space computes it (NtTomb.KeyHash). */
+static __always_inline __u64 tkey_hash(const struct nt_tkey *k)
+{
+	return k->is_v4 ? nt_key4_hash(&k->v4) : nt_key_hash(&k->v6);
+}
 
 /* How many entries of "conns" are half-open (bpf/netracker.h, NT_HO_*): the flood's quota. */
 struct {
@@ -195,9 +262,9 @@ static __always_inline void v4_mapped(__u8 *dst, __be32 addr)
 }
 
 /* The key finished less than ttl ago. */
-static __always_inline int tomb_hit(const struct nt_key *k, __u64 now, __u64 ttl)
+static __always_inline int tomb_hit(const struct nt_tkey *k, __u64 now, __u64 ttl)
 {
-	__u64 h = nt_key_hash(k);
+	__u64 h = tkey_hash(k);
 	__u32 set = nt_tomb_set_of(h);
 	struct nt_tomb_set *s = bpf_map_lookup_elem(&closed, &set);
 	int i;
@@ -214,9 +281,9 @@ static __always_inline int tomb_hit(const struct nt_key *k, __u64 now, __u64 ttl
 
 /* Remembers the key as finished at now: in its own way if it is there already, else in the
  * way with the oldest stamp (an empty way has stamp 0). */
-static __always_inline void tomb_put(const struct nt_key *k, __u64 now)
+static __always_inline void tomb_put(const struct nt_tkey *k, __u64 now)
 {
-	__u64 h = nt_key_hash(k), oldest = ~0ull;
+	__u64 h = tkey_hash(k), oldest = ~0ull;
 	__u32 set = nt_tomb_set_of(h), victim = 0;
 	struct nt_tomb_set *s = bpf_map_lookup_elem(&closed, &set);
 	struct nt_tomb *t;
@@ -375,22 +442,33 @@ static __always_inline int src_is_lo(const struct nt_pkt *p)
 	return p->sport <= p->dport;
 }
 
-static __always_inline void make_key(struct nt_key *k, const struct nt_pkt *p, int lo, __u32 ifindex)
+/* The whole key is zeroed first, also for IPv4: the verifier of older kernels checks every byte
+ * a map call could read on each path it follows, the IPv6 table's too. */
+static __always_inline void make_key(struct nt_tkey *t, const struct nt_pkt *p, int lo, __u32 ifindex)
 {
-	__builtin_memset(k, 0, sizeof(*k));
-	if (lo) {
-		__builtin_memcpy(k->lo_addr, p->saddr, 16);
-		__builtin_memcpy(k->hi_addr, p->daddr, 16);
-		k->lo_port = p->sport;
-		k->hi_port = p->dport;
+	const __u8 *l = lo ? p->saddr : p->daddr, *h = lo ? p->daddr : p->saddr;
+
+	__builtin_memset(t, 0, sizeof(*t));
+	t->ifindex = ifindex;
+	if (p->family == 4) {
+		struct nt_key4 *k = &t->v4;
+
+		t->is_v4 = 1;
+		__builtin_memcpy(&k->lo_addr, l + 12, 4);	/* the address of the v4-mapped form */
+		__builtin_memcpy(&k->hi_addr, h + 12, 4);
+		k->lo_port = lo ? p->sport : p->dport;
+		k->hi_port = lo ? p->dport : p->sport;
+		k->ifindex = ifindex;
 	} else {
-		__builtin_memcpy(k->lo_addr, p->daddr, 16);
-		__builtin_memcpy(k->hi_addr, p->saddr, 16);
-		k->lo_port = p->dport;
-		k->hi_port = p->sport;
+		struct nt_key *k = &t->v6;
+
+		__builtin_memcpy(k->lo_addr, l, 16);
+		__builtin_memcpy(k->hi_addr, h, 16);
+		k->lo_port = lo ? p->sport : p->dport;
+		k->hi_port = lo ? p->dport : p->sport;
+		k->ifindex = ifindex;
+		k->family = p->family;
 	}
-	k->ifindex = ifindex;
-	k->family = p->family;
 }
 
 static __always_inline __u32 direction_of(const struct nt_conn *c)
@@ -420,10 +498,10 @@ static __always_inline __u32 direction_of(const struct nt_conn *c)
  * tests/NeTracker.Kernel.Tests/Compat/StateRaceTests races the two FINs of one connection on two
  * CPUs through both objects (a build of this function without the lock loses connections there).
  */
-static __always_inline __u32 state_or(struct nt_conn *c, const struct nt_key *k, __u32 bits)
+static __always_inline __u32 state_or(struct nt_conn *c, const struct nt_tkey *k, __u32 bits)
 {
 #ifdef NT_COMPAT
-	__u32 stripe = (__u32)nt_key_hash(k) & (NT_STATE_LOCKS - 1), old;
+	__u32 stripe = (__u32)tkey_hash(k) & (NT_STATE_LOCKS - 1), old;
 	struct nt_state_lock *l = bpf_map_lookup_elem(&state_locks, &stripe);
 
 	if (!l)
@@ -450,7 +528,7 @@ static __always_inline __u64 coarse_now(void)
 
 #ifdef NT_TRACE
 /* The trace transport: one NTv1 line (bpf/netracker.h), readable with cat. */
-static __always_inline void emit_line(const struct nt_conn *c, const struct nt_key *k, __u32 instance,
+static __always_inline void emit_line(const struct nt_conn *c, const struct nt_tkey *k, __u32 instance,
 				      __u64 dur, __u32 reason, __u32 closed_by)
 {
 	__u8 client[16], server[16];
@@ -517,7 +595,7 @@ static __always_inline void copy_health(struct nt_event *e, const struct nt_heal
 /* The ring-buffer transport: one struct nt_event. A full buffer is counted, never silent.
  * The reader is woken only once enough is pending (it also polls on a short timer), so a
  * busy host pays one wakeup per batch instead of one per connection. */
-static __always_inline void emit_event(const struct nt_conn *c, const struct nt_key *k,
+static __always_inline void emit_event(const struct nt_conn *c, const struct nt_tkey *k,
 				       const struct nt_config *cfg, __u64 dur, __u32 reason, __u32 closed_by)
 {
 	struct nt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -572,7 +650,7 @@ static __always_inline int is_halfopen(const struct nt_conn *c)
 
 /* The entry leaves the half-open quota — its handshake completed, or it finished before that —
  * exactly once, whichever CPU gets there first. */
-static __always_inline void leave_halfopen(struct nt_conn *c, const struct nt_key *k)
+static __always_inline void leave_halfopen(struct nt_conn *c, const struct nt_tkey *k)
 {
 	__u32 idx = NT_HO_KERNEL;
 	__s64 *n;
@@ -607,7 +685,7 @@ static __always_inline void count_halfopen(void)
 
 /* Emits the connection (once), moves its key to the tombstones and deletes the entry. Callers
  * have counted the current packet already, so the bytes of a FIN or RST with data are included. */
-static __always_inline void finish(struct nt_conn *c, const struct nt_key *k, const struct nt_config *cfg,
+static __always_inline void finish(struct nt_conn *c, const struct nt_tkey *k, const struct nt_config *cfg,
 				   __u64 now, __u32 reason, __u32 closed_by)
 {
 	__u32 old = state_or(c, k, NT_S_CLOSED);
@@ -622,7 +700,7 @@ static __always_inline void finish(struct nt_conn *c, const struct nt_key *k, co
 
 	tomb_put(k, now);
 	leave_halfopen(c, k);
-	bpf_map_delete_elem(&conns, k);
+	conn_delete(k);
 }
 
 /* Bytes and packets. "out" is what the local side sent: egress, or on loopback (where only
@@ -699,7 +777,7 @@ struct nt_ctx {
 	struct __sk_buff *skb;
 	const struct nt_config *cfg;
 	struct nt_pkt p;
-	struct nt_key k;
+	struct nt_tkey k;
 	__u64 now;	/* precise (bpf_ktime_get_ns) or coarse: see handle() */
 	int precise;
 	int lo;		/* the packet's source is the key's "lo" endpoint */
@@ -719,14 +797,14 @@ static __always_inline struct nt_conn *insert_partial(const struct nt_ctx *x, st
 		stat_inc(NT_STAT_INSERT_FAIL);
 		return NULL;
 	}
-	if (!bpf_map_update_elem(&conns, &x->k, c, BPF_NOEXIST)) {
+	if (!conn_insert(&x->k, c)) {
 		if (c->flags & NT_C_HALFOPEN)
 			count_halfopen();
 		stat_inc(NT_STAT_OPENED);
 		stat_inc(NT_STAT_PARTIAL);
-		return bpf_map_lookup_elem(&conns, &x->k);
+		return conn_lookup(&x->k);
 	}
-	found = bpf_map_lookup_elem(&conns, &x->k);
+	found = conn_lookup(&x->k);
 	if (!found)
 		stat_inc(NT_STAT_INSERT_FAIL);
 	return found;
@@ -786,14 +864,14 @@ static __always_inline struct nt_conn *open_syn(struct nt_ctx *x, int *opened)
 		account_fresh(fresh, x->skb, &x->p, x->local ? 1 : x->egress);
 		note_owner(x, fresh, 1);
 		fresh->flags |= NT_C_HALFOPEN;
-		if (!bpf_map_update_elem(&conns, &x->k, fresh, BPF_NOEXIST)) {
+		if (!conn_insert(&x->k, fresh)) {
 			count_halfopen();
 			stat_inc(NT_STAT_OPENED);
 			*opened = 1;
 			return NULL;
 		}
 	}
-	found = bpf_map_lookup_elem(&conns, &x->k);
+	found = conn_lookup(&x->k);
 	*opened = !found;
 	if (!found)
 		count_full(x->k.ifindex, room);
@@ -1149,7 +1227,7 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 #ifdef NT_BENCH_FLOOR_PARSE
 	/* bench/bpf_ab.sh: what parsing costs (headers, clock, key), before any table; the key is
 	 * used so that the compiler keeps the work. */
-	return x.k.lo_port == 7 && x.syn ? TC_ACT_OK : TC_ACT_UNSPEC;
+	return x.k.v4.lo_port == 7 && x.syn ? TC_ACT_OK : TC_ACT_UNSPEC;
 #endif
 
 	if (x.syn) {
@@ -1166,7 +1244,7 @@ static __always_inline int handle(struct __sk_buff *skb, int egress)
 		}
 		return TC_ACT_UNSPEC;
 	}
-	c = bpf_map_lookup_elem(&conns, &x.k);
+	c = conn_lookup(&x.k);
 	if (!c) {
 		c = create(&x);
 		if (!c)

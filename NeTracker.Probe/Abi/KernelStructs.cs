@@ -20,6 +20,20 @@ public struct NtKey
     public static int SizeOf => Unsafe.SizeOf<NtKey>();
 }
 
+/// <summary><c>struct nt_key4</c> of bpf/netracker.h: the key of "conns4", the IPv4 connections
+/// (layout checked against BTF by a test). Addresses and ports in network order.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct NtKey4
+{
+    public uint LoAddr;
+    public uint HiAddr;
+    public ushort LoPort;
+    public ushort HiPort;
+    public uint IfIndex;
+
+    public static int SizeOf => Unsafe.SizeOf<NtKey4>();
+}
+
 /// <summary><c>struct nt_conn</c> of bpf/netracker.h (layout checked against BTF by a test).</summary>
 [StructLayout(LayoutKind.Sequential)]
 public struct NtConn

@@ -17,12 +17,15 @@ public struct NtTomb
 
     public static int SizeOf => Unsafe.SizeOf<NtTomb>();
 
-    /// <summary>nt_key_hash(): 64-bit FNV-1a over the key's 32-bit words in host order, then
-    /// murmur3's 64-bit finaliser.</summary>
+    /// <summary>nt_key_hash() / nt_key4_hash(): 64-bit FNV-1a over the key's 32-bit words in host
+    /// order (a key of "conns" or of "conns4", as read from its table), then murmur3's 64-bit
+    /// finaliser.</summary>
     public static ulong KeyHash(ReadOnlySpan<byte> key)
     {
+        if (key.Length != NtKey.SizeOf && key.Length != NtKey4.SizeOf)
+            throw new ArgumentException($"a key of {key.Length} bytes is neither a struct nt_key nor a struct nt_key4", nameof(key));
         var h = 14695981039346656037ul;
-        foreach (var w in MemoryMarshal.Cast<byte, uint>(key[..NtKey.SizeOf]))
+        foreach (var w in MemoryMarshal.Cast<byte, uint>(key))
             h = (h ^ w) * 1099511628211ul;
         h ^= h >> 33;
         h *= 0xff51afd7ed558ccdul;

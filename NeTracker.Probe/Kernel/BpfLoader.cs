@@ -151,9 +151,15 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null, Kern
         }
         try
         {
+            if (!File.Exists(Pins.Conns4))
+            {
+                logger?.LogWarning("the instance pinned at {Pins} has no IPv4 table conns4 (an older NeTracker): reloading it", Pins.Root);
+                return true;
+            }
             using var conns = new BpfMap(Pins.Conns);
+            using var conns4 = new BpfMap(Pins.Conns4);
             using var closed = new BpfMap(Pins.Closed);
-            if (ConnTable.LayoutMismatch(conns, closed) is not { } mismatch)
+            if (ConnTable.LayoutMismatch(conns, conns4, closed) is not { } mismatch)
                 return false;
             logger?.LogWarning("the instance pinned at {Pins} is another NeTracker version's ({Mismatch}): reloading it", Pins.Root, mismatch);
             return true;
@@ -198,10 +204,19 @@ public sealed class BpfLoader(ProbeOptions options, ILogger? logger = null, Kern
     private List<(string Name, string[] Args)> SizedMaps(TcObjectKind kind)
     {
         static string N(long v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string[] Table(int entries) => ["type", "hash", "key", N(NtKey.SizeOf), "value", N(NtConn.SizeOf), "entries", N(entries)];
-        // One table for both, with MaxHalfOpen as the kernel's quota of handshakes in progress:
-        // a flood can never take the room of MaxConnections established ones.
-        List<(string, string[])> maps = [("conns", Table(options.MaxConnections + options.MaxHalfOpen))];
+        string[] Table(int keySize, int entries) => ["type", "hash", "key", N(keySize), "value", N(NtConn.SizeOf), "entries", N(entries)];
+        // Established and half-open connections in one table per family, with MaxHalfOpen as the
+        // kernel's quota of handshakes in progress: a flood can never take the room of
+        // MaxConnections established ones. IPv4 has its own table for its 16-byte key
+        // (bpf/netracker.h, struct nt_key4), preallocated as before; the IPv6 one allocates its
+        // entries as they come (flags 1: BPF_F_NO_PREALLOC), so that the split does not double
+        // the memory a host of mostly IPv4 locks for the tables.
+        var entries = options.MaxConnections + options.MaxHalfOpen;
+        List<(string, string[])> maps =
+        [
+            ("conns", [.. Table(NtKey.SizeOf, entries), "flags", "1"]),
+            ("conns4", Table(NtKey4.SizeOf, entries)),
+        ];
         if (kind != TcObjectKind.Trace) // the trace object has no ring buffer
             maps.Insert(0, ("events", ["type", "ringbuf", "key", "0", "value", "0", "entries", N(options.RingBufferBytes)]));
         return maps;

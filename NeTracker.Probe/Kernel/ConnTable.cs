@@ -8,8 +8,9 @@ using NeTracker.Probe.Abi;
 namespace NeTracker.Probe.Kernel;
 
 /// <summary>
-/// The kernel's connection table "conns" (handshakes in progress and connections past them), read
-/// and pruned through bpf(2) on fds opened once. Every key is read before any entry is looked up
+/// The kernel's connection tables "conns" (IPv6) and "conns4" (IPv4, a 16-byte key): handshakes in
+/// progress and connections past them, read and pruned through bpf(2) on fds opened once. An
+/// entry's raw key says its table by its size. Every key is read before any entry is looked up
 /// or removed, so a removal never restarts the walk. Half-open entries this side removes are
 /// given back to the kernel's quota (map "halfopen_count", slot NT_HO_SWEPT: only user space
 /// writes it).
@@ -18,6 +19,7 @@ public sealed class ConnTable : IDisposable
 {
 
     private readonly BpfMap _conns;
+    private readonly BpfMap _conns4;
     private readonly BpfMap _halfOpenCount;
     private readonly BpfMap _closed;
     private readonly Tombstones _tombstones;
@@ -28,16 +30,18 @@ public sealed class ConnTable : IDisposable
         _conns = new BpfMap(pins.Conns);
         try
         {
+            _conns4 = new BpfMap(pins.Conns4);
             _halfOpenCount = new BpfMap(pins.HalfOpenCount);
             _closed = new BpfMap(pins.Closed);
         }
         catch
         {
             _conns.Dispose();
+            _conns4?.Dispose();
             _halfOpenCount?.Dispose();
             throw;
         }
-        if (LayoutMismatch(_conns, _closed) is { } mismatch)
+        if (LayoutMismatch(_conns, _conns4, _closed) is { } mismatch)
         {
             Dispose();
             throw new ProbeException($"{mismatch}: remove that instance with `netracker detach --all --instance {Path.GetFileName(pins.Root)}` (its filters, cgroup programs and pins).");
@@ -48,20 +52,24 @@ public sealed class ConnTable : IDisposable
     /// <summary>How pinned tables differ from this probe's layout (pinned by another version of
     /// NeTracker), or null when they match: the one rule the loader (which reloads such pins) and
     /// this table (which refuses them) both apply.</summary>
-    internal static string? LayoutMismatch(BpfMap conns, BpfMap closed)
+    internal static string? LayoutMismatch(BpfMap conns, BpfMap conns4, BpfMap closed)
     {
         if (conns.Info.KeySize != NtKey.SizeOf || conns.Info.ValueSize != NtConn.SizeOf)
             return $"the pinned table {conns.Path} has key/value sizes {conns.Info.KeySize}/{conns.Info.ValueSize}, "
                    + $"this probe expects {NtKey.SizeOf}/{NtConn.SizeOf}";
+        if (conns4.Info.KeySize != NtKey4.SizeOf || conns4.Info.ValueSize != NtConn.SizeOf)
+            return $"the pinned table {conns4.Path} has key/value sizes {conns4.Info.KeySize}/{conns4.Info.ValueSize}, "
+                   + $"this probe expects {NtKey4.SizeOf}/{NtConn.SizeOf}";
         if (closed.Info.ValueSize != Tombstones.SetSize || closed.Info.MaxEntries != NtTomb.Sets)
             return $"the pinned tombstones {closed.Path} have value size {closed.Info.ValueSize} and {closed.Info.MaxEntries} sets, "
                    + $"this probe expects {Tombstones.SetSize} and {NtTomb.Sets}";
         return null;
     }
 
-    /// <summary>Entries of "conns" (as created, which may differ from the options when a probe
-    /// reuses an instance pinned earlier): established connections and handshakes together.</summary>
-    public uint Capacity => _conns.Info.MaxEntries;
+    /// <summary>Entries of one table (as created, which may differ from the options when a probe
+    /// reuses an instance pinned earlier): established connections and handshakes together. Each
+    /// family's table has this room.</summary>
+    public uint Capacity => _conns4.Info.MaxEntries;
 
     /// <summary>Half-open entries as the kernel counts them for its quota (kernel's count minus
     /// what user space swept).</summary>
@@ -69,18 +77,24 @@ public sealed class ConnTable : IDisposable
 
     public Task<List<ConnEntry>> DumpAsync(CancellationToken ct) => Task.Run(Dump, ct);
 
-    /// <summary>Every entry of the table; an entry the kernel deleted during the walk is skipped.</summary>
+    /// <summary>Every entry of both tables; an entry the kernel deleted during the walk is skipped.</summary>
     public List<ConnEntry> Dump()
     {
         var entries = new List<ConnEntry>();
         Span<byte> value = stackalloc byte[NtConn.SizeOf];
-        foreach (var key in _conns.Keys())
+        foreach (var table in (ReadOnlySpan<BpfMap>)[_conns4, _conns])
         {
-            if (_conns.Lookup(key, value))
-                entries.Add(ToEntry(key, MemoryMarshal.Read<NtConn>(value)));
+            foreach (var key in table.Keys())
+            {
+                if (table.Lookup(key, value))
+                    entries.Add(ToEntry(key, MemoryMarshal.Read<NtConn>(value)));
+            }
         }
         return entries;
     }
+
+    /// <summary>The table a raw key belongs to, by its size.</summary>
+    private BpfMap TableOf(byte[] rawKey) => rawKey.Length == NtKey4.SizeOf ? _conns4 : _conns;
 
     /// <summary>
     /// Removes entries; returns the ones this call removed (not those the kernel deleted first).
@@ -99,7 +113,7 @@ public sealed class ConnTable : IDisposable
             {
                 if (tombstoneNs is not null && !e.HalfOpen)
                     _tombstones.Put(e.RawKey, tombstoneNs.Value);
-                if (!_conns.Delete(e.RawKey))
+                if (!TableOf(e.RawKey).Delete(e.RawKey))
                     continue;
                 removed.Add(e);
                 if (e.HalfOpen)
@@ -137,10 +151,17 @@ public sealed class ConnTable : IDisposable
 
     private static ConnEntry ToEntry(byte[] rawKey, in NtConn v)
     {
-        var k = MemoryMarshal.Read<NtKey>(rawKey);
-        var family = k.Family == 6 ? IpFamily.Ipv6 : IpFamily.Ipv4;
+        uint ifIndex;
+        IpFamily family;
+        if (rawKey.Length == NtKey4.SizeOf)
+            (ifIndex, family) = (MemoryMarshal.Read<NtKey4>(rawKey).IfIndex, IpFamily.Ipv4);
+        else
+        {
+            var k = MemoryMarshal.Read<NtKey>(rawKey);
+            (ifIndex, family) = (k.IfIndex, k.Family == 6 ? IpFamily.Ipv6 : IpFamily.Ipv4);
+        }
         return new ConnEntry(
-            rawKey, (int)k.IfIndex, family,
+            rawKey, (int)ifIndex, family,
             NtEvent.Address(v.ClientAddr, family == IpFamily.Ipv6), v.ClientPort, NtEvent.Address(v.ServerAddr, family == IpFamily.Ipv6), v.ServerPort,
             v.StartNs, v.SynackAt, v.AckAt, v.LastNs, v.BytesIn, v.BytesOut, v.PacketsIn, v.PacketsOut,
             v.State, v.SynRetransmits, v.Flags) { Health = v.Health };
@@ -152,6 +173,7 @@ public sealed class ConnTable : IDisposable
     public void Dispose()
     {
         _conns.Dispose();
+        _conns4.Dispose();
         _halfOpenCount.Dispose();
         _closed.Dispose();
     }

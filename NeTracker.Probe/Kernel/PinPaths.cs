@@ -19,7 +19,9 @@ public sealed record PinPaths(string Root)
     public string Maps => Path.Combine(Root, "maps");
     public string Ingress => Path.Combine(Progs, "nt_ingress");
     public string Egress => Path.Combine(Progs, "nt_egress");
+    /// <summary>The IPv6 connections (struct nt_key); the IPv4 ones are in <see cref="Conns4"/>.</summary>
     public string Conns => Path.Combine(Maps, "conns");
+    public string Conns4 => Path.Combine(Maps, "conns4");
     public string Closed => Path.Combine(Maps, "closed");
     public string Config => Path.Combine(Maps, "config");
     public string Stats => Path.Combine(Maps, "stats");
@@ -53,5 +55,5 @@ public sealed record PinPaths(string Root)
 
     /// <summary>Everything a loaded instance needs is pinned, whichever object it runs (the ring
     /// buffer only where the object has one: the loader compares the kind, TcObjects.Pinned).</summary>
-    public bool Complete => new[] { Ingress, Egress, Conns, HalfOpenCount, Closed, IfDrops, Config, Stats, Lease }.All(File.Exists);
+    public bool Complete => new[] { Ingress, Egress, Conns, Conns4, HalfOpenCount, Closed, IfDrops, Config, Stats, Lease }.All(File.Exists);
 }

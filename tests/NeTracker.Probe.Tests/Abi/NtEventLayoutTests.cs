@@ -25,6 +25,7 @@ public sealed class NtEventLayoutTests
     [Theory]
     [InlineData("nt_event", typeof(NtEvent))]
     [InlineData("nt_key", typeof(NtKey))]
+    [InlineData("nt_key4", typeof(NtKey4))]
     [InlineData("nt_conn", typeof(NtConn))]
     [InlineData("nt_health", typeof(NtHealth))]
     [InlineData("nt_dir", typeof(NtDir))]

@@ -37,12 +37,32 @@ public sealed class TombstonesTests
         Assert.Equal(keys.Count, c.Select(h => h.Hash).Distinct().Count());
     }
 
-    private static List<(ulong Hash, uint Set)> HeaderHashes(List<byte[]> keys)
+    /// <summary>The IPv4 table's keys (struct nt_key4, 16 bytes) hash over their own four words:
+    /// nt_key4_hash(), which the kernel's tombstones of IPv4 connections use.</summary>
+    [Fact]
+    public void The_hash_of_an_IPv4_key_is_nt_key4_hash_()
     {
-        var output = HostClang.CompileAndRun("""
+        var random = new Random(20261207);
+        var keys = Enumerable.Range(0, 2000).Select(_ =>
+        {
+            var k = new byte[NtKey4.SizeOf];
+            random.NextBytes(k);
+            return k;
+        }).ToList();
+
+        var c = HeaderHashes(keys, "nt_key4");
+
+        Assert.Equal(c.Select(h => h.Hash), keys.Select(k => NtTomb.KeyHash(k)));
+        Assert.Equal(keys.Count, c.Select(h => h.Hash).Distinct().Count());
+        Assert.Throws<ArgumentException>(() => NtTomb.KeyHash(new byte[20]));
+    }
+
+    private static List<(ulong Hash, uint Set)> HeaderHashes(List<byte[]> keys, string type = "nt_key")
+    {
+        var output = HostClang.CompileAndRun($$"""
             int main(void)
             {
-            	struct nt_key k;
+            	struct {{type}} k;
             	unsigned char *b = (unsigned char *)&k;
             	unsigned int x;
             	for (;;) {
@@ -51,7 +71,7 @@ public sealed class TombstonesTests
             				return 0;
             			b[i] = (unsigned char)x;
             		}
-            		unsigned long long h = nt_key_hash(&k);
+            		unsigned long long h = {{type}}_hash(&k);
             		printf("%llu %u\n", h, nt_tomb_set_of(h));
             	}
             }
