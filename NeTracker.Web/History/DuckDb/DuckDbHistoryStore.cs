@@ -104,6 +104,8 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
     /// </summary>
     private DuckDBConnection OpenReader() => OpenReader(out _);
 
+    private readonly Lock _registering = new();
+
     /// <summary><see cref="OpenReader()"/>, with the dictionary its ids map through and its functions
     /// (nt_text, nt_addr) registered on the connection.</summary>
     private DuckDBConnection OpenReader(out DuckDbStrings strings)
@@ -116,7 +118,11 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
         try
         {
             db.Open();
-            strings.Register(db);
+            // DuckDB puts a connection's functions in the database's catalog: two readers opened
+            // at once (the health lists read both sides side by side) failed to register
+            // ("Error registering user defined scalar function") when they did it at the same time.
+            lock (_registering)
+                strings.Register(db);
             return db;
         }
         catch (DuckDBException e)

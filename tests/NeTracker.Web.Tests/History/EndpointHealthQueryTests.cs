@@ -1,3 +1,4 @@
+using NeTracker.Web.History;
 using NeTracker.Web.Store;
 using NeTracker.Web.Tests.Components.Controls;
 
@@ -28,6 +29,40 @@ public sealed class EndpointHealthQueryTests
     }
 
     private static long? Middle(long ns) => DurationHistogram.Middle(DurationHistogram.BucketOf(ns));
+
+    /// <summary>
+    /// Each query opens its own readers (the health lists two at once), and each reader registers the
+    /// functions that show ids and addresses as text: readers opened at the same moment once failed
+    /// with "Error registering user defined scalar function" (the History page lost its health card).
+    /// </summary>
+    [Fact]
+    public async Task Queries_at_the_same_time_each_get_their_answer()
+    {
+        await using var t = await TestStore.StartAsync();
+        t.Store.Enqueue(HealthRecords.Make(SampleRecords.Epoch.AddMinutes(5)));
+        await t.Store.FlushAsync(Ct);
+
+        // Commits going on meanwhile, as on a live History page.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var writes = Task.Run(async () =>
+        {
+            for (var i = 1; !stop.IsCancellationRequested; i++)
+            {
+                t.Store.Enqueue([.. HealthRecords.Make(SampleRecords.Epoch.AddMinutes(5 + i)).Select(r => r with { Id = r.Id + i * 1000 })]);
+                await t.Store.FlushAsync(Ct);
+            }
+        }, Ct);
+        for (var round = 0; round < 5; round++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 24).Select(i => i % 2 == 0
+                ? (Task)t.Store.EndpointHealthAsync(ConnectionFilter.None, Ct)
+                : t.Store.TopEndpointsAsync(ConnectionFilter.None, EndpointSide.Server, 5, Ct)));
+        }
+        await stop.CancelAsync();
+        await writes;
+        var before = SampleRecords.Epoch.AddMinutes(5).AddSeconds(30);
+        AssertKnown(await t.Store.EndpointHealthAsync(ConnectionFilter.None with { ToUtc = before }, Ct));
+    }
 
     [Fact]
     public async Task DuckDb_gives_the_known_shares_and_percentiles_and_the_live_tallys_rows()
