@@ -128,19 +128,20 @@ public sealed class ConnectionMetrics : IConnectionSink, IDisposable
     // strings are the same instances: no hashing of three strings per record.
     private void OnHistogram(Instrument instrument, double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
     {
-        var last = ReferenceEquals(instrument, _duration) ? _lastDuration : _lastHandshake;
+        var duration = ReferenceEquals(instrument, _duration);
+        var last = duration ? _lastDuration : _lastHandshake;
         if (last is null || !last.Is(tags))
         {
             var key = ((string)tags[0].Value!, (string)tags[1].Value!, (string)tags[2].Value!);
-            var family = ReferenceEquals(instrument, _duration) ? _durations : _handshakes;
+            var family = duration ? _durations : _handshakes;
             if (!family.TryGetValue(key, out var found))
             {
                 found = family.GetOrAdd(key, static _ => new DurationHistogram());
-                if (ReferenceEquals(family, _durations))
+                if (duration)
                     Volatile.Write(ref _durationSeries, family.Count);
             }
             last = new LastSeries<DurationHistogram>(key.Item1, key.Item2, key.Item3, found);
-            if (ReferenceEquals(instrument, _duration)) _lastDuration = last;
+            if (duration) _lastDuration = last;
             else _lastHandshake = last;
         }
         last.Series.Observe(seconds);
