@@ -27,7 +27,7 @@ public static partial class RecordMessagePack
     /// times as int64 ns since the Unix epoch (UTC), nil for unknown. No key and no text is written
     /// for a number, an enum or an address; docs/api.md documents the order.
     /// </summary>
-    internal static void WriteCompact(ref MessagePackWriter writer, ConnectionRecord r)
+    public static void WriteCompact(ref MessagePackWriter writer, ConnectionRecord r)
     {
         writer.WriteArrayHeader(1 + CompactFields);
         writer.Write(CompactSchema);
@@ -260,6 +260,9 @@ public static partial class RecordMessagePack
             NameSource = _nameSource,
         };
     }
+
+    /// <summary>The records, to be written in the compact form by <see cref="Options"/> (JSON writes them as ever).</summary>
+    public static IReadOnlyList<ConnectionRecord> AsCompact(IReadOnlyList<ConnectionRecord> records) => new CompactRecords(records);
 
     /// <summary>
     /// A batch sent in the compact form: the same records, marked for <see cref="RecordListFormatter{T}"/>
