@@ -56,6 +56,60 @@ public sealed class CompactEncodingTests
         Assert.True(Compact(sent).Length * 10 < MessagePackSerializer.Serialize<IReadOnlyList<ConnectionRecord>>(sent, Options, TestContext.Current.CancellationToken).Length * 6);
     }
 
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(127L)]
+    [InlineData(128L)]
+    [InlineData(255L)]
+    [InlineData(256L)]
+    [InlineData(65_535L)]
+    [InlineData(65_536L)]
+    [InlineData(4_294_967_295L)]
+    [InlineData(4_294_967_296L)]
+    [InlineData(long.MaxValue)]
+    [InlineData(-1L)]
+    [InlineData(-32L)]
+    [InlineData(-33L)]
+    [InlineData(-128L)]
+    [InlineData(-129L)]
+    [InlineData(-32_768L)]
+    [InlineData(-32_769L)]
+    [InlineData(-2_147_483_648L)]
+    [InlineData(-2_147_483_649L)]
+    [InlineData(long.MinValue)]
+    public void Integers_of_every_width_read_back_and_are_written_as_short_as_the_map_form_writes_them(long v)
+    {
+        var i = (int)Math.Clamp(v, int.MinValue, int.MaxValue);
+        var r = Records.Make(v, endUtc: Records.T0) with
+        {
+            DurationNs = v, BytesIn = v, BytesOut = v, PacketsIn = v, PacketsOut = v, SynAckNs = v, AckNs = v, ZeroWinNs = v,
+            RttMinNs = v, RttAvgNs = v, RttMaxNs = v, IfIndex = i, ClientPort = i, ServerPort = i, SynRetransmits = i, Pid = i,
+            RetransC = i, RetransS = i, ZeroWinC = i, ZeroWinS = i, RttSamples = i,
+        };
+        Assert.Equal(r, Assert.Single(Read(Compact([r]))));
+        // Each integer as MessagePackWriter writes it (the shortest form): the value's bytes appear as it writes them.
+        var buffer = new ArrayBufferWriter<byte>();
+        var w = new MessagePackWriter(buffer);
+        w.Write(v);
+        w.Flush();
+        var bytes = Compact([r]);
+        Assert.True(bytes.AsSpan().IndexOf(buffer.WrittenSpan) > 0);
+        var standard = (object[])MessagePackSerializer.Deserialize<object>(bytes, MessagePackSerializerOptions.Standard, TestContext.Current.CancellationToken)!;
+        Assert.Equal(v, Convert.ToInt64(((object?[])standard[0])[1 + Pos("bytes_in")]));
+    }
+
+    [Fact]
+    public void Repeated_and_changing_text_of_every_length_reads_back_as_sent()
+    {
+        // The same instances, equal text in other instances, other text, nil, text of 31/32/255/256 bytes and
+        // one past what is kept, non-ASCII: in one batch, so each follows every other in a field's cache.
+        var shared = "nginx";
+        string?[] texts = [shared, shared, new string("nginx".AsSpan()), "curl", null, new('a', 31), new('b', 32), new('c', 255), new('d', 256), new('e', 600), "ünïcødé ✓", shared];
+        ConnectionRecord[] sent = [.. texts.Select((t, i) => Records.Make(i + 1, host: t ?? "h", iface: t ?? "eth0") with { Comm = t, Cgroup = t, Unit = t })];
+        Assert.Equal<ConnectionRecord>(sent, Read(Compact(sent)));
+        Assert.Equal<ConnectionRecord>(sent.Reverse(), Read(Compact([.. sent.Reverse()])));
+    }
+
     [Fact]
     public void The_bytes_are_the_documented_positions_any_MessagePack_library_reads()
     {
