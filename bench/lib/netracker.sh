@@ -79,8 +79,8 @@ netracker_start() {
 
 # One hub subscriber for the whole run, like the dashboard: started once with the MessagePack
 # protocol (what the README recommends to a subscriber that takes every record) and warmed up with
-# it, in the hub's compact record form (--form compact: a third of the bytes and of the hub's
-# encoding CPU of the map form). A subscriber started per round spent most of its CPU compiling itself (JIT) in the round —
+# it, in the hub's compact record form (--form compact: under a third of the bytes and about a
+# quarter of the hub's encoding CPU of the map form). A subscriber started per round spent most of its CPU compiling itself (JIT) in the round —
 # on the cores the workload needs. SIGHUP moves it to the next file (subscriber-N.raw). It keeps
 # each batch as the bytes the hub sent (messagepack-raw); subscriber_decode turns the files into
 # JSON lines after the rounds: decoding every record into objects in the round cost the two shared
