@@ -29,11 +29,26 @@ public sealed partial class ConnectionsHub(ConnectionStore store, HubSubscribers
         group.StartsWith(InterfacePrefix, StringComparison.Ordinal) ? group[InterfacePrefix.Length..] : null;
 
     /// <summary>Receive ReceiveBatch/ReceiveStats for every interface (null or empty) or one.</summary>
-    public async Task Subscribe(string? interfaceName)
+    public Task Subscribe(string? interfaceName) => SubscribeAsync(interfaceName, compact: false);
+
+    /// <summary>
+    /// As <see cref="Subscribe"/>, with each record of ReceiveBatch in the positional form
+    /// (MessagePack only; JSON stays as it is): an array [schema marker, the fields of
+    /// <see cref="SchemaNames.Columns"/> in order] — no keys, addresses as bytes, enums and times
+    /// as numbers. Returns the marker and the field names, so a script can check the one and zip
+    /// the other. Calling Subscribe for the group again switches back.
+    /// </summary>
+    public async Task<CompactSchemaInfo> SubscribeCompact(string? interfaceName)
+    {
+        await SubscribeAsync(interfaceName, compact: true);
+        return CompactSchemaInfo.Current;
+    }
+
+    private async Task SubscribeAsync(string? interfaceName, bool compact)
     {
         var group = GroupOf(interfaceName);
         // Bounded per connection (NeTracker:Limits:GroupsPerConnection): each group costs a split and a send per batch.
-        if (!subscribers.TryAdd(Context.ConnectionId, group, limits.Value.GroupsPerConnection))
+        if (!subscribers.TryAdd(Context.ConnectionId, group, limits.Value.GroupsPerConnection, compact))
             throw new HubException($"a connection subscribes to at most {limits.Value.GroupsPerConnection} groups (NeTracker:Limits:GroupsPerConnection); unsubscribe from one first.");
         queues.Register(Context);
         await Groups.AddToGroupAsync(Context.ConnectionId, group);

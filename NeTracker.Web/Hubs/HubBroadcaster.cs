@@ -41,10 +41,10 @@ public sealed class HubBroadcaster(
     private long _sharedWindows;
     private long _sharedEncodings;
 
-    /// <summary>Messages sent to a group of several local members, each encoded once per protocol (<see cref="SharedWindow"/>).</summary>
+    /// <summary>Messages sent to a group of several local members, each encoded once per protocol and record form (<see cref="SharedWindow"/>).</summary>
     public long SharedWindows => Interlocked.Read(ref _sharedWindows);
 
-    /// <summary>Encodings those messages took: at most one per protocol the members use, whatever their number.</summary>
+    /// <summary>Encodings those messages took: at most one per protocol and record form the members use, whatever their number.</summary>
     public long SharedEncodings => Interlocked.Read(ref _sharedEncodings);
 
     /// <summary>Store batches this broadcaster has taken (sent, or skipped when nobody is subscribed).</summary>
@@ -120,29 +120,41 @@ public sealed class HubBroadcaster(
     {
         foreach (var window in RecordSlice.Windows(batch, MaxRecordsPerMessage))
         {
-            // Clustered, the backplane encodes a group message once per protocol itself; a group of
+            // Clustered, the backplane encodes a group message once per protocol itself (in the map
+            // form: a member's choice of the compact one is known only on its replica); a group of
             // one gets the records encoded straight into its connection.
-            var members = subscribers.Clustered ? [] : subscribers.Members(group);
-            if (members.Count < 2)
+            if (subscribers.Clustered)
             {
                 await SendAsync(group, c => c.ReceiveBatch(window));
                 continue;
             }
-            var shared = new SharedWindow(window, members.Count, () => Interlocked.Increment(ref _sharedEncodings));
-            Interlocked.Increment(ref _sharedWindows);
-            foreach (var connectionId in members)
+            var members = subscribers.MembersWithEncoding(group);
+            if (members.Count < 2)
             {
-                if (!queues.Post(connectionId, c => SendSharedAsync(c, shared)))
+                foreach (var (id, compact) in members)
+                {
+                    IReadOnlyList<ConnectionRecord> records = compact ? new RecordMessagePack.CompactRecords(window) : window;
+                    queues.Post(id, c => c.ReceiveBatch(records));
+                }
+                continue;
+            }
+            var shared = new SharedWindow(window, members.Count, () => Interlocked.Increment(ref _sharedEncodings));
+            // One wrapper for all compact members: they share its encoding as the others share the maps'.
+            var sharedCompact = new RecordMessagePack.CompactRecords(shared);
+            Interlocked.Increment(ref _sharedWindows);
+            foreach (var (id, compact) in members)
+            {
+                if (!queues.Post(id, c => SendSharedAsync(c, compact ? sharedCompact : shared, shared)))
                     shared.Release();
             }
         }
     }
 
-    private static async Task SendSharedAsync(IConnectionsClient client, SharedWindow shared)
+    private static async Task SendSharedAsync(IConnectionsClient client, IReadOnlyList<ConnectionRecord> records, SharedWindow shared)
     {
         try
         {
-            await client.ReceiveBatch(shared);
+            await client.ReceiveBatch(records);
         }
         finally
         {

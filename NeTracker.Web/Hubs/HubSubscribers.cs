@@ -11,7 +11,8 @@ public sealed class HubSubscribers
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, HashSet<string>> _groupsOf = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashSet<string>> _members = new(StringComparer.Ordinal);
+    // Per group, its local members and whether each asked for compact records (SubscribeCompact).
+    private readonly Dictionary<string, Dictionary<string, bool>> _members = new(StringComparer.Ordinal);
     private int _memberships;
     private volatile IReadOnlySet<string> _cluster = new HashSet<string>();
     private volatile bool _clustered;
@@ -50,7 +51,7 @@ public sealed class HubSubscribers
             return false;
         lock (_lock)
         {
-            connectionId = _members.TryGetValue(group, out var m) && m.Count == 1 ? m.First() : null;
+            connectionId = _members.TryGetValue(group, out var m) && m.Count == 1 ? m.Keys.First() : null;
             return connectionId is not null;
         }
     }
@@ -62,7 +63,14 @@ public sealed class HubSubscribers
     public IReadOnlyList<string> Members(string group)
     {
         lock (_lock)
-            return _members.TryGetValue(group, out var m) ? [.. m] : [];
+            return _members.TryGetValue(group, out var m) ? [.. m.Keys] : [];
+    }
+
+    /// <summary>The local connections in <paramref name="group"/>, each with whether it asked for compact records.</summary>
+    public IReadOnlyList<(string Id, bool Compact)> MembersWithEncoding(string group)
+    {
+        lock (_lock)
+            return _members.TryGetValue(group, out var m) ? [.. m.Select(p => (p.Key, p.Value))] : [];
     }
 
     /// <summary>The groups with members now, except <paramref name="except"/>.</summary>
@@ -81,15 +89,19 @@ public sealed class HubSubscribers
     private long _refusedGroups;
 
     /// <summary>Adds <paramref name="connectionId"/> to <paramref name="group"/> unless it is in
-    /// <paramref name="maxGroups"/> other groups already (counted); true when it is a member now.</summary>
-    public bool TryAdd(string connectionId, string group, int maxGroups)
+    /// <paramref name="maxGroups"/> other groups already (counted); true when it is a member now, sent
+    /// records in the <paramref name="compact"/> form or not (a member subscribing again switches).</summary>
+    public bool TryAdd(string connectionId, string group, int maxGroups, bool compact = false)
     {
         lock (_lock)
         {
             if (!_groupsOf.TryGetValue(connectionId, out var groups))
                 _groupsOf[connectionId] = groups = new HashSet<string>(StringComparer.Ordinal);
             if (groups.Contains(group))
+            {
+                _members[group][connectionId] = compact;
                 return true;
+            }
             if (groups.Count >= maxGroups)
             {
                 Interlocked.Increment(ref _refusedGroups);
@@ -97,8 +109,8 @@ public sealed class HubSubscribers
             }
             groups.Add(group);
             if (!_members.TryGetValue(group, out var members))
-                _members[group] = members = new HashSet<string>(StringComparer.Ordinal);
-            members.Add(connectionId);
+                _members[group] = members = new Dictionary<string, bool>(StringComparer.Ordinal);
+            members[connectionId] = compact;
             _memberships++;
             return true;
         }

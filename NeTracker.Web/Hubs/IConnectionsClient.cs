@@ -12,3 +12,9 @@ public interface IConnectionsClient
     /// <summary>The second that just completed, for everything (interface null) or the subscribed interface.</summary>
     Task ReceiveStats(SecondStats stats);
 }
+
+/// <summary>What SubscribeCompact answers: the marker each compact record starts with, and the names of the fields after it, in order.</summary>
+public sealed record CompactSchemaInfo(int Schema, IReadOnlyList<string> Fields)
+{
+    public static readonly CompactSchemaInfo Current = new(RecordMessagePack.CompactSchema, SchemaNames.Columns);
+}

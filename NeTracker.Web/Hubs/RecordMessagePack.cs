@@ -14,7 +14,8 @@ namespace NeTracker.Web.Hubs;
 /// The hub's MessagePack encoding of the record schema: the same names as JSON and CSV
 /// (maps keyed by the schema's column names, enums as their lower-case schema names,
 /// addresses as text, times as MessagePack timestamps in UTC, unknown owner fields as nil),
-/// so a script reads the same fields whichever protocol it picks. Clients of .NET use
+/// so a script reads the same fields whichever protocol it picks. A subscriber may ask for the
+/// positional form instead (<see cref="WriteCompact"/>); both read back with these options. Clients of .NET use
 /// <see cref="Options"/> (<c>AddMessagePackProtocol(o => o.SerializerOptions = RecordMessagePack.Options)</c>).
 /// </summary>
 public static partial class RecordMessagePack
@@ -87,6 +88,14 @@ public static partial class RecordMessagePack
                 writer.WriteRaw(shared.MessagePack(options).Span);
                 return;
             }
+            if (value is CompactRecords compact)
+            {
+                if (compact.Records is SharedWindow sharedCompact)
+                    writer.WriteRaw(sharedCompact.Compact().Span);
+                else
+                    WriteCompactArray(ref writer, compact.Records);
+                return;
+            }
             if (value is not IReadOnlyList<ConnectionRecord> list)
             {
                 writer.WriteNil();
@@ -113,6 +122,14 @@ public static partial class RecordMessagePack
             reader.Depth--;
             return (T)(object)result;
         }
+    }
+
+    /// <summary>Records as an array of compact records (<see cref="WriteCompact"/>).</summary>
+    internal static void WriteCompactArray(ref MessagePackWriter writer, IReadOnlyList<ConnectionRecord> records)
+    {
+        writer.WriteArrayHeader(records.Count);
+        for (var i = 0; i < records.Count; i++)
+            WriteCompact(ref writer, records[i]);
     }
 
     private sealed class IpAddressFormatter : IMessagePackFormatter<IPAddress?>
@@ -371,6 +388,9 @@ public static partial class RecordMessagePack
         {
             if (reader.TryReadNil())
                 return null;
+            // Either form reads: a subscriber that asked for the compact one decodes it with the same options.
+            if (reader.NextMessagePackType == MessagePackType.Array)
+                return ReadCompact(ref reader, options);
             var address = options.Resolver.GetFormatterWithVerify<IPAddress?>();
             long id = 0, durationNs = 0, bytesIn = 0, bytesOut = 0, packetsIn = 0, packetsOut = 0;
             long? synAckNs = null, ackNs = null;

@@ -8,8 +8,8 @@ using NeTracker.Probe.Model;
 namespace NeTracker.Web.Hubs;
 
 /// <summary>
-/// A window of records sent to several subscribers, encoded once per protocol: the first send of
-/// each protocol (JSON, MessagePack) writes the records into a pooled buffer, every other send of
+/// A window of records sent to several subscribers, encoded once per protocol and encoding: the first
+/// send of each (JSON, MessagePack maps, MessagePack compact records) writes the records into a pooled buffer, every other send of
 /// that protocol copies those bytes into its own connection (<see cref="RecordMessagePack"/>'s list
 /// formatter and <see cref="JsonConverter"/> below write them raw). Without it each member's send
 /// encoded the same ~180 KB again. The buffers go back to the pool when the last send that holds
@@ -24,6 +24,7 @@ internal sealed class SharedWindow(IReadOnlyList<ConnectionRecord> records, int 
     private int _holders = holders;
     private PooledBuffer? _messagePack;
     private PooledBuffer? _json;
+    private PooledBuffer? _compact;
 
     public int Count => records.Count;
 
@@ -48,6 +49,24 @@ internal sealed class SharedWindow(IReadOnlyList<ConnectionRecord> records, int 
                 encoded?.Invoke();
             }
             return _messagePack.Written;
+        }
+    }
+
+    /// <summary>The records as a MessagePack array of compact records (<see cref="RecordMessagePack.WriteCompact"/>), encoded on the first call.</summary>
+    public ReadOnlyMemory<byte> Compact()
+    {
+        lock (_lock)
+        {
+            if (_compact is null)
+            {
+                var buffer = new PooledBuffer();
+                var writer = new MessagePackWriter(buffer);
+                RecordMessagePack.WriteCompactArray(ref writer, records);
+                writer.Flush();
+                _compact = buffer;
+                encoded?.Invoke();
+            }
+            return _compact.Written;
         }
     }
 
@@ -77,7 +96,8 @@ internal sealed class SharedWindow(IReadOnlyList<ConnectionRecord> records, int 
         {
             _messagePack?.Dispose();
             _json?.Dispose();
-            _messagePack = _json = null;
+            _compact?.Dispose();
+            _messagePack = _json = _compact = null;
         }
     }
 

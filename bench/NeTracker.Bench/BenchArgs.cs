@@ -4,7 +4,7 @@ namespace NeTracker.Bench;
 public sealed record BenchArgs
 {
     public const string Usage =
-        "usage: NeTracker.Bench subscribe --hub URL --key KEY --out FILE (a {n} in it: SIGHUP moves to the next) [--interface NAME] [--protocol json|messagepack|messagepack-raw] [--source groups|stream]\n" +
+        "usage: NeTracker.Bench subscribe --hub URL --key KEY --out FILE (a {n} in it: SIGHUP moves to the next) [--interface NAME] [--protocol json|messagepack|messagepack-raw] [--form compact|map] [--source groups|stream]\n" +
         "       NeTracker.Bench publish --hub URL --key KEY --count N [--batch N] [--pace-stats URL] [--live RECORDS_PER_S] [--agent NAME]";
 
     public Uri Hub { get; private init; } = null!;
@@ -17,6 +17,12 @@ public sealed record BenchArgs
 
     /// <summary>messagepack-raw: batches kept as the bytes sent, not decoded (RawBatches); <c>decode</c> makes the lines later.</summary>
     public bool Raw { get; private init; }
+
+    /// <summary>
+    /// MessagePack: records in the hub's compact (positional) form (SubscribeCompact), the default,
+    /// or as maps (<c>--form map</c>, Subscribe). JSON is always maps.
+    /// </summary>
+    public bool Compact { get; private init; } = true;
 
     /// <summary>Subscribe with the StreamRecords stream (the live store, as the pages see it) instead of the hub groups.</summary>
     public bool Stream { get; private init; }
@@ -56,6 +62,7 @@ public sealed record BenchArgs
                     break;
                 case "--count" when int.TryParse(v, out var n) && n > 0: options = options with { Count = n }; break;
                 case "--batch" when int.TryParse(v, out var b) && b > 0: options = options with { Batch = b }; break;
+                case "--form" when v is "compact" or "map": options = options with { Compact = v == "compact" }; break;
                 case "--source" when v is "groups" or "stream": options = options with { Stream = v == "stream" }; break;
                 case "--live" when int.TryParse(v, out var l) && l > 0: options = options with { Live = l }; break;
                 case "--agent" when v.Length is > 0 and <= 64: options = options with { Agent = v }; break;

@@ -99,7 +99,20 @@ public static class HubSubscriber
             }
             else
             {
-                await hub.InvokeAsync("Subscribe", o.Interface, stop);
+                // The compact form costs the hub less per record (docs/api.md); a JSON hub has only maps.
+                if (o.MessagePack && o.Compact)
+                {
+                    var schema = await hub.InvokeAsync<CompactSchemaInfo>("SubscribeCompact", o.Interface, stop);
+                    if (schema.Schema != RecordMessagePack.CompactSchema)
+                    {
+                        Console.Error.WriteLine($"subscriber: the hub's compact schema is {schema.Schema}, this reads {RecordMessagePack.CompactSchema}");
+                        return 1;
+                    }
+                }
+                else
+                {
+                    await hub.InvokeAsync("Subscribe", o.Interface, stop);
+                }
                 Console.WriteLine("subscribed");
                 await Task.Delay(Timeout.Infinite, stop);
             }

@@ -33,13 +33,14 @@ namespace NeTracker.Bench;
 /// </summary>
 public static class PipelineBench
 {
-    public const string Usage = "       NeTracker.Bench pipeline [--rate N/s] [--seconds N] [--no-subscriber | --protocol json|messagepack|messagepack-raw]";
+    public const string Usage = "       NeTracker.Bench pipeline [--rate N/s] [--seconds N] [--no-subscriber | --protocol json|messagepack|messagepack-raw [--form compact|map]]";
 
     public static async Task<int> RunAsync(string[] args, CancellationToken stop)
     {
         int rate = 10_000, seconds = 20;
         var subscriber = true;
         var protocol = "json";
+        var form = "compact";
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -47,6 +48,7 @@ public static class PipelineBench
                 case "--rate" when i + 1 < args.Length && int.TryParse(args[++i], out var r) && r > 0: rate = r; break;
                 case "--seconds" when i + 1 < args.Length && int.TryParse(args[++i], out var s) && s > 0: seconds = s; break;
                 case "--no-subscriber": subscriber = false; break;
+                case "--form" when i + 1 < args.Length && args[i + 1] is "compact" or "map": form = args[++i]; break;
                 case "--protocol" when i + 1 < args.Length && args[i + 1] is "json" or "messagepack" or "messagepack-raw": protocol = args[++i]; break;
                 default:
                     Console.Error.WriteLine($"pipeline: bad option {args[i]}\n{Usage}");
@@ -87,7 +89,7 @@ public static class PipelineBench
         var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var ingest = app.Services.GetRequiredService<IngestService>();
 
-        using var sub = subscriber ? StartSubscriber(new Uri(new Uri(url), "/hubs/connections"), key, protocol) : null;
+        using var sub = subscriber ? StartSubscriber(new Uri(new Uri(url), "/hubs/connections"), key, protocol, form) : null;
 
         const int batchesPerSecond = 100;
         var perBatch = Math.Max(1, rate / batchesPerSecond);
@@ -124,7 +126,7 @@ public static class PipelineBench
             $"{{\"rate\":{rate},\"records\":{records},\"wall_s\":{wall:0.00},\"cpu_us_per_record\":{cpu / records:0.00}," +
             $"\"alloc_bytes_per_record\":{(double)alloc / records:0.0},\"gc\":[{GC.CollectionCount(0) - gc0.Item1},{GC.CollectionCount(1) - gc0.Item2},{GC.CollectionCount(2) - gc0.Item3}]," +
             $"\"server_gc\":{(GCSettings.IsServerGC ? "true" : "false")},\"latency_mode\":\"{GCSettings.LatencyMode}\",\"peak_rss_mib\":{process.PeakWorkingSet64 / 1048576.0:0}," +
-            $"\"subscriber\":{(subscriber ? "\"" + protocol + "\"" : "null")},\"subscriber_cpu_us_per_record\":{subCpu / records:0.00}}}"));
+            $"\"subscriber\":{(subscriber ? "\"" + protocol + "\"" : "null")},\"form\":\"{(protocol == "json" ? "map" : form)}\",\"subscriber_cpu_us_per_record\":{subCpu / records:0.00}}}"));
 
         await app.StopAsync(CancellationToken.None);
         if (sub is not null && !sub.HasExited)
@@ -164,7 +166,7 @@ public static class PipelineBench
     }
 
     // The existing subscribe command, in its own process, so its reading is not counted here.
-    private static Process StartSubscriber(Uri hub, string key, string protocol)
+    private static Process StartSubscriber(Uri hub, string key, string protocol, string form)
     {
         var psi = new ProcessStartInfo(Environment.ProcessPath!)
         {
@@ -179,6 +181,8 @@ public static class PipelineBench
         {
             psi.ArgumentList.Add("--protocol");
             psi.ArgumentList.Add(protocol);
+            psi.ArgumentList.Add("--form");
+            psi.ArgumentList.Add(form);
         }
         var p = Process.Start(psi)!;
         if (p.StandardOutput.ReadLine() != "subscribed")

@@ -4,6 +4,7 @@ using NeTracker.Bench;
 // NeTracker.Bench subscribe --hub URL --key KEY --out FILE [--interface NAME]
 // NeTracker.Bench publish   --hub URL --key KEY --count N [--batch N]
 // NeTracker.Bench decode    --in FILE --out FILE
+// NeTracker.Bench encode    [--records N] [--rounds N]
 // NeTracker.Bench pipeline  [--rate N] [--seconds N] [--no-subscriber]
 // NeTracker.Bench metrics   [--records N] [--rounds N] [--otel]
 // NeTracker.Bench connlogs  --endpoint URL [--records N] [--rounds N] [--protocol P] [--queue N]
@@ -14,6 +15,8 @@ if (args[0] == "pipeline")
     return await PipelineBench.RunAsync(args[1..], stop.Token);
 if (args[0] == "metrics")
     return MetricsBench.Run(args[1..]);
+if (args[0] == "encode")
+    return EncodeBench.Run(args[1..]);
 if (args[0] == "decode")
     return RawBatches.Decode(args[1..]);
 if (args[0] == "connlogs")
@@ -34,6 +37,6 @@ return args[0] switch
 
 static int Fail(string message)
 {
-    Console.Error.WriteLine($"{message}\n{BenchArgs.Usage}\n{PipelineBench.Usage}\n       {RawBatches.DecodeUsage}\n{MetricsBench.Usage}\n{ConnectionExportBench.Usage}");
+    Console.Error.WriteLine($"{message}\n{BenchArgs.Usage}\n{PipelineBench.Usage}\n       {RawBatches.DecodeUsage}\n{EncodeBench.Usage}\n{MetricsBench.Usage}\n{ConnectionExportBench.Usage}");
     return 2;
 }

@@ -19,6 +19,8 @@ internal sealed record RawBatch(byte[] Bytes, int Records);
 /// JSON costs about as much CPU as the dashboard itself, on the two cores the measured workload
 /// shares with it; that is the consumer's cost, not NeTracker's, and the bench keeps it out of the
 /// measured rounds. File: frames of [arrived unix ns: int64][records: int32][length: int32][bytes].
+/// The bytes are whichever record form the subscriber asked for (compact arrays by default, maps
+/// with <c>--form map</c>); <c>decode</c> reads both into the same lines.
 /// </summary>
 internal static class RawBatches
 {
@@ -66,6 +68,7 @@ internal static class RawBatches
             var arrived = BinaryPrimitives.ReadInt64LittleEndian(header);
             var bytes = new byte[BinaryPrimitives.ReadInt32LittleEndian(header[12..])];
             file.ReadExactly(bytes);
+            // The record formatter tells the forms apart (an array is compact; its schema marker is checked).
             foreach (var r in MessagePackSerializer.Deserialize<IReadOnlyList<ConnectionRecord>>(bytes, RecordMessagePack.Options))
             {
                 System.Text.Json.JsonSerializer.Serialize(lines.Begin(arrived), r, NeTracker.Probe.Export.RecordJson.Options);

@@ -79,7 +79,8 @@ netracker_start() {
 
 # One hub subscriber for the whole run, like the dashboard: started once with the MessagePack
 # protocol (what the README recommends to a subscriber that takes every record) and warmed up with
-# it. A subscriber started per round spent most of its CPU compiling itself (JIT) in the round —
+# it, in the hub's compact record form (--form compact: under a third of the bytes and about a
+# quarter of the hub's encoding CPU of the map form). A subscriber started per round spent most of its CPU compiling itself (JIT) in the round —
 # on the cores the workload needs. SIGHUP moves it to the next file (subscriber-N.raw). It keeps
 # each batch as the bytes the hub sent (messagepack-raw); subscriber_decode turns the files into
 # JSON lines after the rounds: decoding every record into objects in the round cost the two shared
@@ -88,7 +89,7 @@ subscriber_start() {
 	SUB_SEQ=0
 	SUB_PATTERN="$WORK/subscriber-{n}.raw"
 	dotnet "$BENCH_DLL" subscribe --hub "$DASH_URL/hubs/connections" --key "$API_KEY" --out "$SUB_PATTERN" \
-		--protocol messagepack-raw >"$WORK/subscriber.log" 2>&1 &
+		--protocol messagepack-raw --form compact >"$WORK/subscriber.log" 2>&1 &
 	SUB_PID=$!
 	track "$SUB_PID"
 	on_exit "stop_pid $SUB_PID TERM"
@@ -135,6 +136,8 @@ netracker_down() {
 }
 
 # After every round: each subscriber file as the JSON lines bench/report.py reads.
+# The files hold the hub's compact records (SubscribeCompact, docs/api.md); decode checks their
+# schema marker and writes the same JSON lines the map form gives.
 subscriber_decode() {
 	local raw
 	for raw in "$WORK"/subscriber-*.raw; do
