@@ -232,7 +232,7 @@ public static partial class RecordMessagePack
         if (n == 0 || reader.ReadInt32() is var marker && marker != CompactSchema)
             throw new MessagePackSerializationException($"a compact record of schema {(n == 0 ? "none" : "other")}, not {CompactSchema}");
         var left = n - 1;
-        var r = new CompactReader();
+        var r = new RecordFields();
         for (var field = 0; field < left; field++)
         {
             if (field < CompactFields)
@@ -244,120 +244,124 @@ public static partial class RecordMessagePack
         return r.Record();
     }
 
-    /// <summary>The fields of one compact record as they are read, by position.</summary>
-    private struct CompactReader
+    /// <summary>
+    /// The fields of one record as a reader takes them in, in any order: by position for the compact
+    /// form (<see cref="Read"/>), by name for the map form (the map reader sets them); one place that
+    /// builds the record from them, so both forms give the same record for the same fields.
+    /// </summary>
+    private struct RecordFields
     {
-        private long _id, _durationNs, _bytesIn, _bytesOut, _packetsIn, _packetsOut;
-        private long? _synAckNs, _ackNs, _zeroWinNs, _rttMinNs, _rttAvgNs, _rttMaxNs;
-        private string? _host, _iface, _comm, _cgroup, _unit, _serverName;
-        private int _ifIndex, _clientPort, _serverPort, _synRetransmits;
-        private int? _pid, _retransC, _retransS, _zeroWinC, _zeroWinS, _rttSamples;
-        private IPAddress? _client, _server;
-        private DateTime _start, _end;
-        private DateTime? _lastC, _lastS;
-        private Direction _direction;
-        private IpFamily _family;
-        private CloseReason _closeReason;
-        private ClosedBy _closedBy;
-        private OwnerSource? _ownerSource;
-        private NameSource? _nameSource;
-        private bool _partial;
+        public long Id, DurationNs, BytesIn, BytesOut, PacketsIn, PacketsOut;
+        public long? SynAckNs, AckNs, ZeroWinNs, RttMinNs, RttAvgNs, RttMaxNs;
+        public string? Host, Iface, Comm, Cgroup, Unit, ServerName;
+        public int IfIndex, ClientPort, ServerPort, SynRetransmits;
+        public int? Pid, RetransC, RetransS, ZeroWinC, ZeroWinS, RttSamples;
+        public IPAddress? Client, Server;
+        public DateTime Start, End;
+        public DateTime? LastC, LastS;
+        public Direction Direction;
+        public IpFamily Family;
+        public CloseReason CloseReason;
+        public ClosedBy ClosedBy;
+        public OwnerSource? OwnerSource;
+        public NameSource? NameSource;
+        public bool Partial;
 
         public void Read(ref MessagePackReader reader, int field)
         {
             switch (field)
             {
-                case 0: _id = reader.ReadInt64(); break;
-                case 1: _host = reader.ReadString(); break;
-                case 2: _iface = reader.ReadString(); break;
-                case 3: _ifIndex = reader.ReadInt32(); break;
+                case 0: Id = reader.ReadInt64(); break;
+                case 1: Host = reader.ReadString(); break;
+                case 2: Iface = reader.ReadString(); break;
+                case 3: IfIndex = reader.ReadInt32(); break;
                 // A number is taken as the enum's value, defined or not: the record validator
                 // refuses an undefined one, as for the map form.
-                case 4: _direction = (Direction)reader.ReadInt32(); break;
-                case 5: _family = (IpFamily)reader.ReadInt32(); break;
-                case 6: _client = ReadAddress(ref reader); break;
-                case 7: _clientPort = reader.ReadInt32(); break;
-                case 8: _server = ReadAddress(ref reader); break;
-                case 9: _serverPort = reader.ReadInt32(); break;
-                case 10: _start = FromUnixNs(reader.ReadInt64()); break;
-                case 11: _end = FromUnixNs(reader.ReadInt64()); break;
-                case 12: _durationNs = reader.ReadInt64(); break;
-                case 13: _synAckNs = ReadNullableInt64(ref reader); break;
-                case 14: _ackNs = ReadNullableInt64(ref reader); break;
-                case 15: _closeReason = (CloseReason)reader.ReadInt32(); break;
-                case 16: _closedBy = (ClosedBy)reader.ReadInt32(); break;
-                case 17: _bytesIn = reader.ReadInt64(); break;
-                case 18: _bytesOut = reader.ReadInt64(); break;
-                case 19: _packetsIn = reader.ReadInt64(); break;
-                case 20: _packetsOut = reader.ReadInt64(); break;
-                case 21: _synRetransmits = reader.ReadInt32(); break;
-                case 22: _partial = reader.ReadBoolean(); break;
-                case 23: _pid = ReadNullableInt32(ref reader); break;
-                case 24: _comm = reader.ReadString(); break;
-                case 25: _cgroup = reader.ReadString(); break;
-                case 26: _unit = reader.ReadString(); break;
-                case 27: _ownerSource = ReadNullableEnum<OwnerSource>(ref reader); break;
-                case 28: _retransC = ReadNullableInt32(ref reader); break;
-                case 29: _retransS = ReadNullableInt32(ref reader); break;
-                case 30: _zeroWinC = ReadNullableInt32(ref reader); break;
-                case 31: _zeroWinS = ReadNullableInt32(ref reader); break;
-                case 32: _zeroWinNs = ReadNullableInt64(ref reader); break;
-                case 33: _rttMinNs = ReadNullableInt64(ref reader); break;
-                case 34: _rttAvgNs = ReadNullableInt64(ref reader); break;
-                case 35: _rttMaxNs = ReadNullableInt64(ref reader); break;
-                case 36: _rttSamples = ReadNullableInt32(ref reader); break;
-                case 37: _lastC = ReadNullableInt64(ref reader) is { } c ? FromUnixNs(c) : null; break;
-                case 38: _lastS = ReadNullableInt64(ref reader) is { } s ? FromUnixNs(s) : null; break;
-                case 39: _serverName = reader.ReadString(); break;
-                case 40: _nameSource = ReadNullableEnum<NameSource>(ref reader); break;
+                case 4: Direction = (Direction)reader.ReadInt32(); break;
+                case 5: Family = (IpFamily)reader.ReadInt32(); break;
+                case 6: Client = ReadAddress(ref reader); break;
+                case 7: ClientPort = reader.ReadInt32(); break;
+                case 8: Server = ReadAddress(ref reader); break;
+                case 9: ServerPort = reader.ReadInt32(); break;
+                case 10: Start = FromUnixNs(reader.ReadInt64()); break;
+                case 11: End = FromUnixNs(reader.ReadInt64()); break;
+                case 12: DurationNs = reader.ReadInt64(); break;
+                case 13: SynAckNs = ReadNullableInt64(ref reader); break;
+                case 14: AckNs = ReadNullableInt64(ref reader); break;
+                case 15: CloseReason = (CloseReason)reader.ReadInt32(); break;
+                case 16: ClosedBy = (ClosedBy)reader.ReadInt32(); break;
+                case 17: BytesIn = reader.ReadInt64(); break;
+                case 18: BytesOut = reader.ReadInt64(); break;
+                case 19: PacketsIn = reader.ReadInt64(); break;
+                case 20: PacketsOut = reader.ReadInt64(); break;
+                case 21: SynRetransmits = reader.ReadInt32(); break;
+                case 22: Partial = reader.ReadBoolean(); break;
+                case 23: Pid = ReadNullableInt32(ref reader); break;
+                case 24: Comm = reader.ReadString(); break;
+                case 25: Cgroup = reader.ReadString(); break;
+                case 26: Unit = reader.ReadString(); break;
+                case 27: OwnerSource = ReadNullableEnum<OwnerSource>(ref reader); break;
+                case 28: RetransC = ReadNullableInt32(ref reader); break;
+                case 29: RetransS = ReadNullableInt32(ref reader); break;
+                case 30: ZeroWinC = ReadNullableInt32(ref reader); break;
+                case 31: ZeroWinS = ReadNullableInt32(ref reader); break;
+                case 32: ZeroWinNs = ReadNullableInt64(ref reader); break;
+                case 33: RttMinNs = ReadNullableInt64(ref reader); break;
+                case 34: RttAvgNs = ReadNullableInt64(ref reader); break;
+                case 35: RttMaxNs = ReadNullableInt64(ref reader); break;
+                case 36: RttSamples = ReadNullableInt32(ref reader); break;
+                case 37: LastC = ReadNullableInt64(ref reader) is { } c ? FromUnixNs(c) : null; break;
+                case 38: LastS = ReadNullableInt64(ref reader) is { } s ? FromUnixNs(s) : null; break;
+                case 39: ServerName = reader.ReadString(); break;
+                case 40: NameSource = ReadNullableEnum<NameSource>(ref reader); break;
                 default: reader.Skip(); break;
             }
         }
 
         public readonly ConnectionRecord Record() => new()
         {
-            Id = _id,
+            Id = Id,
             // Missing or nil required fields read as null: the record validator names them.
-            Host = _host!,
-            Interface = _iface!,
-            IfIndex = _ifIndex,
-            Direction = _direction,
-            Family = _family,
-            ClientAddr = _client!,
-            ClientPort = _clientPort,
-            ServerAddr = _server!,
-            ServerPort = _serverPort,
-            StartUtc = _start,
-            EndUtc = _end,
-            DurationNs = _durationNs,
-            SynAckNs = _synAckNs,
-            AckNs = _ackNs,
-            CloseReason = _closeReason,
-            ClosedBy = _closedBy,
-            BytesIn = _bytesIn,
-            BytesOut = _bytesOut,
-            PacketsIn = _packetsIn,
-            PacketsOut = _packetsOut,
-            SynRetransmits = _synRetransmits,
-            Partial = _partial,
-            Pid = _pid,
-            Comm = _comm,
-            Cgroup = _cgroup,
-            Unit = _unit,
-            OwnerSource = _ownerSource,
-            RetransC = _retransC,
-            RetransS = _retransS,
-            ZeroWinC = _zeroWinC,
-            ZeroWinS = _zeroWinS,
-            ZeroWinNs = _zeroWinNs,
-            RttMinNs = _rttMinNs,
-            RttAvgNs = _rttAvgNs,
-            RttMaxNs = _rttMaxNs,
-            RttSamples = _rttSamples,
-            LastCUtc = _lastC,
-            LastSUtc = _lastS,
-            ServerName = _serverName,
-            NameSource = _nameSource,
+            Host = Host!,
+            Interface = Iface!,
+            IfIndex = IfIndex,
+            Direction = Direction,
+            Family = Family,
+            ClientAddr = Client!,
+            ClientPort = ClientPort,
+            ServerAddr = Server!,
+            ServerPort = ServerPort,
+            StartUtc = Start,
+            EndUtc = End,
+            DurationNs = DurationNs,
+            SynAckNs = SynAckNs,
+            AckNs = AckNs,
+            CloseReason = CloseReason,
+            ClosedBy = ClosedBy,
+            BytesIn = BytesIn,
+            BytesOut = BytesOut,
+            PacketsIn = PacketsIn,
+            PacketsOut = PacketsOut,
+            SynRetransmits = SynRetransmits,
+            Partial = Partial,
+            Pid = Pid,
+            Comm = Comm,
+            Cgroup = Cgroup,
+            Unit = Unit,
+            OwnerSource = OwnerSource,
+            RetransC = RetransC,
+            RetransS = RetransS,
+            ZeroWinC = ZeroWinC,
+            ZeroWinS = ZeroWinS,
+            ZeroWinNs = ZeroWinNs,
+            RttMinNs = RttMinNs,
+            RttAvgNs = RttAvgNs,
+            RttMaxNs = RttMaxNs,
+            RttSamples = RttSamples,
+            LastCUtc = LastC,
+            LastSUtc = LastS,
+            ServerName = ServerName,
+            NameSource = NameSource,
         };
     }
 

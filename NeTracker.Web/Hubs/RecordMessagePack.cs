@@ -392,24 +392,7 @@ public static partial class RecordMessagePack
             if (reader.NextMessagePackType == MessagePackType.Array)
                 return ReadCompact(ref reader, options);
             var address = options.Resolver.GetFormatterWithVerify<IPAddress?>();
-            long id = 0, durationNs = 0, bytesIn = 0, bytesOut = 0, packetsIn = 0, packetsOut = 0;
-            long? synAckNs = null, ackNs = null;
-            string? host = null, iface = null, comm = null, cgroup = null, unit = null;
-            int ifIndex = 0, clientPort = 0, serverPort = 0, synRetransmits = 0;
-            int? pid = null;
-            IPAddress? client = null, server = null;
-            DateTime start = default, end = default;
-            Direction direction = default;
-            IpFamily family = default;
-            CloseReason closeReason = default;
-            ClosedBy closedBy = default;
-            OwnerSource? ownerSource = null;
-            var partial = false;
-            int? retransC = null, retransS = null, zeroWinC = null, zeroWinS = null, rttSamples = null;
-            long? zeroWinNs = null, rttMinNs = null, rttAvgNs = null, rttMaxNs = null;
-            DateTime? lastC = null, lastS = null;
-            string? serverName = null;
-            NameSource? nameSource = null;
+            var f = new RecordFields();
 
             options.Security.DepthStep(ref reader);
             var n = reader.ReadMapHeader();
@@ -418,97 +401,52 @@ public static partial class RecordMessagePack
             {
                 switch (Known(KeyNames, ReadUtf8(ref reader, ref scratch)))
                 {
-                    case "id": id = reader.ReadInt64(); break;
-                    case "host": host = reader.ReadString(); break;
-                    case "interface": iface = reader.ReadString(); break;
-                    case "ifindex": ifIndex = reader.ReadInt32(); break;
-                    case "direction": direction = options.Resolver.GetFormatterWithVerify<Direction>().Deserialize(ref reader, options); break;
-                    case "family": family = options.Resolver.GetFormatterWithVerify<IpFamily>().Deserialize(ref reader, options); break;
-                    case "client_addr": client = address.Deserialize(ref reader, options); break;
-                    case "client_port": clientPort = reader.ReadInt32(); break;
-                    case "server_addr": server = address.Deserialize(ref reader, options); break;
-                    case "server_port": serverPort = reader.ReadInt32(); break;
-                    case "start_utc": start = reader.ReadDateTime(); break;
-                    case "end_utc": end = reader.ReadDateTime(); break;
-                    case "duration_ns": durationNs = reader.ReadInt64(); break;
-                    case "synack_ns": synAckNs = ReadNullableInt64(ref reader); break;
-                    case "ack_ns": ackNs = ReadNullableInt64(ref reader); break;
-                    case "close_reason": closeReason = options.Resolver.GetFormatterWithVerify<CloseReason>().Deserialize(ref reader, options); break;
-                    case "closed_by": closedBy = options.Resolver.GetFormatterWithVerify<ClosedBy>().Deserialize(ref reader, options); break;
-                    case "bytes_in": bytesIn = reader.ReadInt64(); break;
-                    case "bytes_out": bytesOut = reader.ReadInt64(); break;
-                    case "packets_in": packetsIn = reader.ReadInt64(); break;
-                    case "packets_out": packetsOut = reader.ReadInt64(); break;
-                    case "syn_retransmits": synRetransmits = reader.ReadInt32(); break;
-                    case "partial": partial = reader.ReadBoolean(); break;
-                    case "pid": pid = reader.TryReadNil() ? null : reader.ReadInt32(); break;
-                    case "comm": comm = reader.ReadString(); break;
-                    case "cgroup": cgroup = reader.ReadString(); break;
-                    case "unit": unit = reader.ReadString(); break;
-                    case "owner_source": ownerSource = reader.TryReadNil() ? null : options.Resolver.GetFormatterWithVerify<OwnerSource>().Deserialize(ref reader, options); break;
-                    case "retrans_c": retransC = ReadNullableInt32(ref reader); break;
-                    case "retrans_s": retransS = ReadNullableInt32(ref reader); break;
-                    case "zero_win_c": zeroWinC = ReadNullableInt32(ref reader); break;
-                    case "zero_win_s": zeroWinS = ReadNullableInt32(ref reader); break;
-                    case "zero_win_ns": zeroWinNs = ReadNullableInt64(ref reader); break;
-                    case "rtt_min_ns": rttMinNs = ReadNullableInt64(ref reader); break;
-                    case "rtt_avg_ns": rttAvgNs = ReadNullableInt64(ref reader); break;
-                    case "rtt_max_ns": rttMaxNs = ReadNullableInt64(ref reader); break;
-                    case "rtt_samples": rttSamples = ReadNullableInt32(ref reader); break;
-                    case "last_c_utc": lastC = ReadNullableTime(ref reader); break;
-                    case "last_s_utc": lastS = ReadNullableTime(ref reader); break;
-                    case "server_name": serverName = reader.ReadString(); break;
-                    case "name_source": nameSource = reader.TryReadNil() ? null : options.Resolver.GetFormatterWithVerify<NameSource>().Deserialize(ref reader, options); break;
+                    case "id": f.Id = reader.ReadInt64(); break;
+                    case "host": f.Host = reader.ReadString(); break;
+                    case "interface": f.Iface = reader.ReadString(); break;
+                    case "ifindex": f.IfIndex = reader.ReadInt32(); break;
+                    case "direction": f.Direction = options.Resolver.GetFormatterWithVerify<Direction>().Deserialize(ref reader, options); break;
+                    case "family": f.Family = options.Resolver.GetFormatterWithVerify<IpFamily>().Deserialize(ref reader, options); break;
+                    case "client_addr": f.Client = address.Deserialize(ref reader, options); break;
+                    case "client_port": f.ClientPort = reader.ReadInt32(); break;
+                    case "server_addr": f.Server = address.Deserialize(ref reader, options); break;
+                    case "server_port": f.ServerPort = reader.ReadInt32(); break;
+                    case "start_utc": f.Start = reader.ReadDateTime(); break;
+                    case "end_utc": f.End = reader.ReadDateTime(); break;
+                    case "duration_ns": f.DurationNs = reader.ReadInt64(); break;
+                    case "synack_ns": f.SynAckNs = ReadNullableInt64(ref reader); break;
+                    case "ack_ns": f.AckNs = ReadNullableInt64(ref reader); break;
+                    case "close_reason": f.CloseReason = options.Resolver.GetFormatterWithVerify<CloseReason>().Deserialize(ref reader, options); break;
+                    case "closed_by": f.ClosedBy = options.Resolver.GetFormatterWithVerify<ClosedBy>().Deserialize(ref reader, options); break;
+                    case "bytes_in": f.BytesIn = reader.ReadInt64(); break;
+                    case "bytes_out": f.BytesOut = reader.ReadInt64(); break;
+                    case "packets_in": f.PacketsIn = reader.ReadInt64(); break;
+                    case "packets_out": f.PacketsOut = reader.ReadInt64(); break;
+                    case "syn_retransmits": f.SynRetransmits = reader.ReadInt32(); break;
+                    case "partial": f.Partial = reader.ReadBoolean(); break;
+                    case "pid": f.Pid = reader.TryReadNil() ? null : reader.ReadInt32(); break;
+                    case "comm": f.Comm = reader.ReadString(); break;
+                    case "cgroup": f.Cgroup = reader.ReadString(); break;
+                    case "unit": f.Unit = reader.ReadString(); break;
+                    case "owner_source": f.OwnerSource = reader.TryReadNil() ? null : options.Resolver.GetFormatterWithVerify<OwnerSource>().Deserialize(ref reader, options); break;
+                    case "retrans_c": f.RetransC = ReadNullableInt32(ref reader); break;
+                    case "retrans_s": f.RetransS = ReadNullableInt32(ref reader); break;
+                    case "zero_win_c": f.ZeroWinC = ReadNullableInt32(ref reader); break;
+                    case "zero_win_s": f.ZeroWinS = ReadNullableInt32(ref reader); break;
+                    case "zero_win_ns": f.ZeroWinNs = ReadNullableInt64(ref reader); break;
+                    case "rtt_min_ns": f.RttMinNs = ReadNullableInt64(ref reader); break;
+                    case "rtt_avg_ns": f.RttAvgNs = ReadNullableInt64(ref reader); break;
+                    case "rtt_max_ns": f.RttMaxNs = ReadNullableInt64(ref reader); break;
+                    case "rtt_samples": f.RttSamples = ReadNullableInt32(ref reader); break;
+                    case "last_c_utc": f.LastC = ReadNullableTime(ref reader); break;
+                    case "last_s_utc": f.LastS = ReadNullableTime(ref reader); break;
+                    case "server_name": f.ServerName = reader.ReadString(); break;
+                    case "name_source": f.NameSource = reader.TryReadNil() ? null : options.Resolver.GetFormatterWithVerify<NameSource>().Deserialize(ref reader, options); break;
                     default: reader.Skip(); break; // a newer sender's field
                 }
             }
             reader.Depth--;
-            return new ConnectionRecord
-            {
-                Id = id,
-                // A nil or missing required field is read as null, as the JSON protocol reads it:
-                // the record validator refuses it, naming the field.
-                Host = host!,
-                Interface = iface!,
-                IfIndex = ifIndex,
-                Direction = direction,
-                Family = family,
-                ClientAddr = client!,
-                ClientPort = clientPort,
-                ServerAddr = server!,
-                ServerPort = serverPort,
-                StartUtc = start,
-                EndUtc = end,
-                DurationNs = durationNs,
-                SynAckNs = synAckNs,
-                AckNs = ackNs,
-                CloseReason = closeReason,
-                ClosedBy = closedBy,
-                BytesIn = bytesIn,
-                BytesOut = bytesOut,
-                PacketsIn = packetsIn,
-                PacketsOut = packetsOut,
-                SynRetransmits = synRetransmits,
-                Partial = partial,
-                Pid = pid,
-                Comm = comm,
-                Cgroup = cgroup,
-                Unit = unit,
-                OwnerSource = ownerSource,
-                RetransC = retransC,
-                RetransS = retransS,
-                ZeroWinC = zeroWinC,
-                ZeroWinS = zeroWinS,
-                ZeroWinNs = zeroWinNs,
-                RttMinNs = rttMinNs,
-                RttAvgNs = rttAvgNs,
-                RttMaxNs = rttMaxNs,
-                RttSamples = rttSamples,
-                LastCUtc = lastC,
-                LastSUtc = lastS,
-                ServerName = serverName,
-                NameSource = nameSource,
-            };
+            return f.Record();
         }
     }
 }
