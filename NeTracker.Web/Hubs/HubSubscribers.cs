@@ -38,24 +38,6 @@ public sealed class HubSubscribers
         _cluster = groups;
     }
 
-    /// <summary>
-    /// The one connection in <paramref name="group"/>, when it has exactly one. A group send
-    /// serialises a message into a new array once for all members; a send to one connection
-    /// writes straight into its pipe, so with a single subscriber (the usual case) that is cheaper.
-    /// </summary>
-    public bool TryGetOnlyMember(string group, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? connectionId)
-    {
-        connectionId = null;
-        // Another replica's members are invisible here: the group send reaches them all.
-        if (_clustered)
-            return false;
-        lock (_lock)
-        {
-            connectionId = _members.TryGetValue(group, out var m) && m.Count == 1 ? m.Keys.First() : null;
-            return connectionId is not null;
-        }
-    }
-
     /// <summary>True once the backplane reports groups: sends go to the group, through it.</summary>
     public bool Clustered => _clustered;
 

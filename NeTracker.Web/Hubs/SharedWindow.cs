@@ -35,55 +35,41 @@ internal sealed class SharedWindow(IReadOnlyList<ConnectionRecord> records, int 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     /// <summary>The records as a MessagePack array, encoded on the first call with <paramref name="options"/>.</summary>
-    public ReadOnlyMemory<byte> MessagePack(MessagePackSerializerOptions options)
+    public ReadOnlyMemory<byte> MessagePack(MessagePackSerializerOptions options) => Once(ref _messagePack, buffer =>
     {
-        lock (_lock)
-        {
-            if (_messagePack is null)
-            {
-                var buffer = new PooledBuffer();
-                var writer = new MessagePackWriter(buffer);
-                MessagePackSerializer.Serialize(ref writer, records, options);
-                writer.Flush();
-                _messagePack = buffer;
-                encoded?.Invoke();
-            }
-            return _messagePack.Written;
-        }
-    }
+        var writer = new MessagePackWriter(buffer);
+        MessagePackSerializer.Serialize(ref writer, records, options);
+        writer.Flush();
+    });
 
     /// <summary>The records as a MessagePack array of compact records (<see cref="RecordMessagePack.WriteCompact"/>), encoded on the first call.</summary>
-    public ReadOnlyMemory<byte> Compact()
+    public ReadOnlyMemory<byte> Compact() => Once(ref _compact, buffer =>
     {
-        lock (_lock)
-        {
-            if (_compact is null)
-            {
-                var buffer = new PooledBuffer();
-                var writer = new MessagePackWriter(buffer);
-                RecordMessagePack.WriteCompactArray(ref writer, records);
-                writer.Flush();
-                _compact = buffer;
-                encoded?.Invoke();
-            }
-            return _compact.Written;
-        }
-    }
+        var writer = new MessagePackWriter(buffer);
+        RecordMessagePack.WriteCompactArray(ref writer, records);
+        writer.Flush();
+    });
 
     /// <summary>The records as a JSON array, encoded on the first call with <paramref name="options"/>.</summary>
-    public ReadOnlyMemory<byte> Json(JsonSerializerOptions options)
+    public ReadOnlyMemory<byte> Json(JsonSerializerOptions options) => Once(ref _json, buffer =>
+    {
+        using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
+        JsonSerializer.Serialize(writer, records, options);
+    });
+
+    /// <summary>The encoding in <paramref name="slot"/>, written by <paramref name="write"/> on the first call of its form.</summary>
+    private ReadOnlyMemory<byte> Once(ref PooledBuffer? slot, Action<PooledBuffer> write)
     {
         lock (_lock)
         {
-            if (_json is null)
+            if (slot is null)
             {
                 var buffer = new PooledBuffer();
-                using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
-                    JsonSerializer.Serialize(writer, records, options);
-                _json = buffer;
+                write(buffer);
+                slot = buffer;
                 encoded?.Invoke();
             }
-            return _json.Written;
+            return slot.Written;
         }
     }
 

@@ -10,15 +10,15 @@ public sealed class HubSubscribersClusterTests
     {
         var subscribers = new HubSubscribers();
         subscribers.Add("local-1", ConnectionsHub.AllGroup);
-        Assert.True(subscribers.TryGetOnlyMember(ConnectionsHub.AllGroup, out var only));
-        Assert.Equal("local-1", only);
+        Assert.False(subscribers.Clustered);
+        Assert.Equal(["local-1"], subscribers.Members(ConnectionsHub.AllGroup));
 
         // Another replica has a subscriber to eth0 only; this replica has none there.
         subscribers.SetClusterGroups(new HashSet<string> { ConnectionsHub.AllGroup, ConnectionsHub.InterfaceGroup("eth0") });
 
         Assert.True(subscribers.Has(ConnectionsHub.InterfaceGroup("eth0")));
         Assert.Equal([ConnectionsHub.AllGroup, ConnectionsHub.InterfaceGroup("eth0")], subscribers.Groups().Order());
-        Assert.False(subscribers.TryGetOnlyMember(ConnectionsHub.AllGroup, out _));
+        Assert.True(subscribers.Clustered);
 
         // Nobody anywhere: nothing to serialise on this replica either.
         subscribers.RemoveConnection("local-1");
