@@ -125,10 +125,9 @@ public static partial class RecordMessagePack
             }
             var span = writer.GetSpan(value.Length * 3 + 5);
             var n = System.Text.Encoding.UTF8.GetBytes(value, span[5..]);
-            // The shortest header for the length, then the text moved up against it.
+            // The shortest header for the length (1-3 bytes; 5 were left for the longest), then the text moved up against it.
             var h = n <= 31 ? 1 : n <= byte.MaxValue ? 2 : 3;
-            if (h != 5)
-                span.Slice(5, n).CopyTo(span[h..]);
+            span.Slice(5, n).CopyTo(span[h..]);
             if (h == 1)
                 span[0] = (byte)(0xa0 | n);
             else if (h == 2)
