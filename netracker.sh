@@ -135,6 +135,7 @@ summarize() {
 import glob, os, re, sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 passed = failed = skipped = 0
+failures = []
 files = glob.glob(sys.argv[1] + "/**/*.trx", recursive=True)
 root = os.geteuid() == 0
 trees = [ET.parse(f).getroot() for f in files]
@@ -148,6 +149,8 @@ for tree in trees:
     passed += int(c.get("passed", 0))
     failed += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
     for r in tree.iterfind("t:Results/t:UnitTestResult", ns):
+        if r.get("outcome") in ("Failed", "Error", "Timeout", "Aborted"):
+            failures.append(r)
         if r.get("outcome") != "NotExecuted":
             continue
         name = r.get("testName")
@@ -160,6 +163,12 @@ for tree in trees:
 if not files:
     failed += 1
     print("no test results were written", file=sys.stderr)
+# The failures by name, just above the summary line: a log that keeps only its tail still says
+# which tests failed and why.
+for r in failures:
+    message = r.findtext("t:Output/t:ErrorInfo/t:Message", default="", namespaces=ns).strip()
+    first = message.splitlines()[0][:300] if message else "(no message)"
+    print(f"FAILED {r.get('testName')}: {first}")
 line = f"{passed} passed, {failed} failed"
 if skipped:
     line += f", {skipped} skipped"

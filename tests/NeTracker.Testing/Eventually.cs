@@ -23,7 +23,9 @@ public static class Eventually
             while (!await condition())
                 await Task.Delay(25, timeout.Token); // the poll of the condition wait
         }
-        catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+        // Only this wait's own timeout is "not within N s"; a condition that gave up by itself (an
+        // HTTP client's timeout) is its own failure, with its own message.
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !TestContext.Current.CancellationToken.IsCancellationRequested)
         {
             Assert.Fail($"not within {seconds} s: {what}");
         }

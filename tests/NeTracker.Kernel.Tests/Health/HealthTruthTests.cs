@@ -155,8 +155,12 @@ public sealed class HealthTruthTests : IAsyncLifetime
         {
             // The bare veth: the shortest round trip against tcpi_min_rtt. Not the mean against
             // tcpi_rtt: one wake-up of a thread on a busy host adds milliseconds to one sample,
-            // which a mean keeps and the smoothed tcpi_rtt soon forgets.
-            AssertClose(sender.MinRttUs * 1000.0, r.RttMinNs!.Value, 20_000, what);
+            // which a mean keeps and the smoothed tcpi_rtt soon forgets. The legs the hook does not
+            // see grow with the host's load (a busy CPU delays the client's softirq, not the
+            // hook's stamp): on a cold, busy CI host 77 µs at the socket were 44 µs at the hook. So
+            // the floor is also half the socket's figure; a wrong pairing of segment and ACK or the
+            // coarse clock would still be off by milliseconds.
+            AssertClose(sender.MinRttUs * 1000.0, r.RttMinNs!.Value, Math.Max(20_000, sender.MinRttUs * 500.0), what);
             Assert.True(r.RttMinNs <= sender.MinRttUs * 1000 + 5_000, $"the hook is nearer the peer than the socket: {what}");
         }
         else

@@ -91,6 +91,10 @@ public sealed class AspireDashboard : IAsyncDisposable
         {
             return null;
         }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return null; // the client's 10 s timeout: a dashboard still starting on a cold, busy machine
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -23,11 +23,14 @@ public sealed class FillGaugesTests
         Assert.Equal(4 << 20, samples["netracker_ringbuf_size_bytes" + label]);
 
         var measured = new Dictionary<string, long>();
+        // Once, outside the listener: it runs on the thread of whichever host creates an
+        // instrument, other tests' included.
+        var factory = app.Services.GetRequiredService<IMeterFactory>();
         using var listener = new MeterListener
         {
             InstrumentPublished = (i, l) =>
             {
-                if (i.Meter.Scope == app.Services.GetRequiredService<IMeterFactory>() && i.Meter.Name == ConnectionMetrics.MeterName && i.IsObservable)
+                if (i.Meter.Scope == factory && i.Meter.Name == ConnectionMetrics.MeterName && i.IsObservable)
                     l.EnableMeasurementEvents(i);
             },
         };

@@ -52,11 +52,16 @@ public sealed class MetricsInstrumentsTests : IClassFixture<NeTrackerAppFactory>
     {
         var ct = TestContext.Current.CancellationToken;
         var names = new List<string>();
+        // Read before the listener starts: it is called for every instrument of the process, the
+        // other tests' hosts included, and _app.Services inside it would start this host from
+        // within the start of another one — then again from within its own start (a host per
+        // instrument, until the process runs out of inotify instances).
+        var factory = _app.Services.GetRequiredService<IMeterFactory>();
         using var listener = new MeterListener
         {
             InstrumentPublished = (i, _) =>
             {
-                if (i.Meter.Scope == _app.Services.GetRequiredService<IMeterFactory>() && i.Meter.Name == ConnectionMetrics.MeterName && !i.IsObservable)
+                if (i.Meter.Scope == factory && i.Meter.Name == ConnectionMetrics.MeterName && !i.IsObservable)
                     names.Add(PrometheusNames.Of(i));
             },
         };

@@ -101,6 +101,10 @@ public sealed class PrometheusServer : IAsyncDisposable
         {
             return false;
         }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false; // the client's own timeout: still starting
+        }
     }
 
     /// <summary>An instant query: each series' labels and value; throws with Prometheus's error for a bad query.</summary>
