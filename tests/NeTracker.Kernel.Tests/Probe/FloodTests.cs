@@ -86,7 +86,7 @@ public sealed class FloodTests(ITestOutputHelper output)
             // restart as "partial" seconds short. The client's clock also runs while its thread
             // waits to be scheduled (two cores shared with builds), so the 1 ms bound applies to
             // the median below, and each one gets 20 ms for that noise.
-            Assert.True(r.DurationNs <= clientNs[i] + 50_000 && clientNs[i] - r.DurationNs < 20_000_000 * ClientClock.Slack,
+            Assert.True(r.DurationNs <= clientNs[i] + ClientClock.LeadToleranceNs && clientNs[i] - r.DurationNs < 20_000_000 * ClientClock.Slack,
                 $"client measured {clientNs[i]} ns: {what}");
         }
         var lag = real.Select(r => clientNs[clientPorts.IndexOf(r.ClientPort)] - r.DurationNs).Order().ToList();

@@ -131,7 +131,7 @@ public abstract class LifecycleFixture : IAsyncLifetime
             Assert.False(r.Partial, what);
             // The hook sees the SYN after the client's clock started and the last packet before
             // the client saw it: never longer, and within 1 ms of the client's own measurement.
-            Assert.True(r.DurationNs <= clientNs + 50_000, $"hook duration longer than the client's {clientNs} ns: {what}");
+            Assert.True(r.DurationNs <= clientNs + ClientClock.LeadToleranceNs, $"hook duration longer than the client's {clientNs} ns: {what}");
             if (clientNs - r.DurationNs >= ClientClock.LagToleranceNs)
                 throw new ClientClockLagException($"client measured {clientNs} ns: {what}");
             Assert.Equal(r.StartUtc.AddTicks(r.DurationNs / 100), r.EndUtc, TimeSpan.FromMicroseconds(1));
