@@ -17,7 +17,7 @@ die() { printf '\033[1;31m[netracker] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
 # Debian package names: what building and running needs, and what tests add.
 RUN_PACKAGES=(clang llvm libbpf-dev linux-libc-dev iproute2 bpftool)
-TEST_PACKAGES=(chromium tcpdump iperf3 docker-compose python3 postgresql redis-server prometheus zsh dnsmasq-base)
+TEST_PACKAGES=(chromium tcpdump tshark iperf3 docker-compose python3 postgresql redis-server prometheus zsh dnsmasq-base)
 # The kernel matrix (tests/vm): QEMU guests on Debian's 5.10 and 6.1 kernels.
 MATRIX_PACKAGES=(qemu-system-x86 busybox-static kmod cpio)
 # The install test (tests/package): a clean Debian root for the .deb.

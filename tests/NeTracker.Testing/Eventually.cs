@@ -13,8 +13,15 @@ public static class Eventually
         [CallerArgumentExpression(nameof(condition))] string expression = "")
         => TrueAsync(() => Task.FromResult(condition()), what ?? expression, seconds);
 
+    /// <summary>The same, with what was waited for described when the wait fails (the state it ended in).</summary>
+    public static Task TrueAsync(Func<bool> condition, Func<string> what, int seconds = 20)
+        => TrueAsync(() => Task.FromResult(condition()), what, seconds);
+
     /// <summary>The same for a condition that is read asynchronously (HTTP, files).</summary>
-    public static async Task TrueAsync(Func<Task<bool>> condition, string what, int seconds = 20)
+    public static Task TrueAsync(Func<Task<bool>> condition, string what, int seconds = 20)
+        => TrueAsync(condition, () => what, seconds);
+
+    private static async Task TrueAsync(Func<Task<bool>> condition, Func<string> what, int seconds)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(seconds));
@@ -27,7 +34,7 @@ public static class Eventually
         // HTTP client's timeout) is its own failure, with its own message.
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !TestContext.Current.CancellationToken.IsCancellationRequested)
         {
-            Assert.Fail($"not within {seconds} s: {what}");
+            Assert.Fail($"not within {seconds} s: {what()}");
         }
     }
 }

@@ -17,26 +17,26 @@ public sealed partial class DuckDbHistoryStore
             using var cmd = db.CreateCommand();
             if (_options.MaxAge > TimeSpan.Zero)
             {
-                cmd.CommandText = "DELETE FROM connections WHERE end_ticks < $cutoff";
+                cmd.CommandText = $"DELETE FROM {DuckDbSchema.Table} WHERE end_ticks < $cutoff";
                 cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("cutoff", (_time.GetUtcNow().UtcDateTime - _options.MaxAge).Ticks));
                 removed += cmd.ExecuteNonQuery();
                 cmd.Parameters.Clear();
             }
             ct.ThrowIfCancellationRequested();
-            cmd.CommandText = "SELECT count(*) FROM connections";
+            cmd.CommandText = $"SELECT count(*) FROM {DuckDbSchema.Table}";
             // count(*) of a whole table is metadata, and the excess is usually one interval's rows: a
             // top-N of the excess oldest ids, not of the MaxRows newest.
             var excess = _options.MaxRows > 0 ? Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) - _options.MaxRows : 0;
             if (excess > 0)
             {
-                cmd.CommandText = "DELETE FROM connections WHERE id <= (SELECT id FROM connections ORDER BY id LIMIT 1 OFFSET $skip)";
+                cmd.CommandText = $"DELETE FROM {DuckDbSchema.Table} WHERE id <= (SELECT id FROM {DuckDbSchema.Table} ORDER BY id LIMIT 1 OFFSET $skip)";
                 cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("skip", excess - 1));
                 removed += cmd.ExecuteNonQuery();
                 cmd.Parameters.Clear();
             }
             if (removed > 0)
             {
-                cmd.CommandText = "SELECT count(*) FROM connections";
+                cmd.CommandText = $"SELECT count(*) FROM {DuckDbSchema.Table}";
                 _shell.Rows = Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
                 _shell.RetentionRemoved(removed);
                 _log.LogInformation("History retention removed {Count} records", removed);

@@ -82,11 +82,11 @@ public sealed partial class DuckDbHistoryStore : IHistoryAppend<IReadOnlyList<Co
                 if (_shell.FailedWrites > 0)
                 {
                     using var highest = writer.CreateCommand();
-                    highest.CommandText = "SELECT coalesce(max(id), 0) FROM connections";
+                    highest.CommandText = $"SELECT coalesce(max(id), 0) FROM {DuckDbSchema.Table}";
                     stored = Convert.ToInt64(highest.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
                 }
                 using var tx = writer.BeginTransaction();
-                var appender = writer.CreateAppender("connections");
+                var appender = writer.CreateAppender(DuckDbSchema.Table);
                 try
                 {
                     foreach (var unit in units)
@@ -164,8 +164,8 @@ public sealed partial class DuckDbHistoryStore : IHistoryAppend<IReadOnlyList<Co
             // Before the first new row: imported ids stay below the ones ingest continues from.
             if (File.Exists(legacy))
                 _import = new SqliteImport(legacy, _log).Run(db, strings);
-            Interlocked.Exchange(ref _persistedMaxId, Scalar(db, "SELECT COALESCE(max(id), 0) FROM connections"));
-            _shell.Rows = Scalar(db, "SELECT count(*) FROM connections");
+            Interlocked.Exchange(ref _persistedMaxId, Scalar(db, $"SELECT COALESCE(max(id), 0) FROM {DuckDbSchema.Table}"));
+            _shell.Rows = Scalar(db, $"SELECT count(*) FROM {DuckDbSchema.Table}");
             _strings = strings;
             _writer = db;
             return db;

@@ -6,13 +6,14 @@ using NeTracker.Web.Store;
 
 namespace NeTracker.Web.History.DuckDb;
 
-/// <summary>A record written by the appender (<see cref="Append"/>, the table's order) and read back: from DuckDB
-/// (<see cref="HistoryColumns.DuckDbRead"/>'s order) and from PostgreSQL (<see cref="HistoryColumns.Read"/>'s order).</summary>
+/// <summary>A record written by the appender (<see cref="Append"/>, <see cref="DuckDbSchema.Table"/>'s order) and read
+/// back: from DuckDB (the <c>connections</c> view, <see cref="HistoryColumns.DuckDbRead"/>'s order) and from PostgreSQL (<see cref="HistoryColumns.Read"/>'s order).</summary>
 internal static class DuckDbRows
 {
     /// <summary>
     /// One row, no text in it: the repeated text as ids of <paramref name="strings"/> (new ones added
-    /// there, for the caller to write in the same transaction), the addresses as two integers each.
+    /// there, for the caller to write in the same transaction), the addresses as two integers each,
+    /// the small values packed (<see cref="DuckDbPacking"/>).
     /// </summary>
     public static void Append(DuckDBAppender appender, ConnectionRecord r, DuckDbStrings strings)
     {
@@ -24,34 +25,27 @@ internal static class DuckDbRows
             .AppendValue(strings.Id(r.Host, 0))
             .AppendValue(strings.Id(r.Interface, 1))
             .AppendValue(r.IfIndex)
-            .AppendValue((int)r.Direction)
-            .AppendValue((int)r.Family)
+            .AppendValue(DuckDbPacking.Flags(r))
             .AppendValue(clientHi)
             .AppendValue(clientLo)
-            .AppendValue(r.ClientPort)
             .AppendValue(serverHi)
             .AppendValue(serverLo)
-            .AppendValue(r.ServerPort)
+            .AppendValue(DuckDbPacking.Ports(r.ClientPort, r.ServerPort))
             .AppendValue(r.StartUtc.Ticks)
             .AppendValue(r.EndUtc.Ticks)
             .AppendValue(r.DurationNs)
+            .AppendValue(DuckDbPacking.Durations(r.DurationNs))
             .AppendValue(r.SynAckNs)
             .AppendValue(r.AckNs)
-            .AppendValue((int)r.CloseReason)
-            .AppendValue((int)r.ClosedBy)
             .AppendValue(r.BytesIn)
             .AppendValue(r.BytesOut)
             .AppendValue(r.PacketsIn)
             .AppendValue(r.PacketsOut)
             .AppendValue(r.SynRetransmits)
-            .AppendValue(r.Partial)
             .AppendValue(r.Pid)
             .AppendValue(strings.Id(r.Comm, 2))
             .AppendValue(strings.Id(r.Cgroup, 3))
             .AppendValue(strings.Id(r.Unit, 4))
-            .AppendValue((int?)r.OwnerSource)
-            .AppendValue((short)DurationHistogram.BucketOf(r.DurationNs))
-            .AppendValue((sbyte)DurationBins.Of(r.DurationNs))
             .AppendValue(r.RetransC)
             .AppendValue(r.RetransS)
             .AppendValue(r.ZeroWinC)
@@ -65,7 +59,6 @@ internal static class DuckDbRows
             .AppendValue(r.LastSUtc?.Ticks)
             .AppendValue(nameId)
             .AppendValue(nameId is null ? r.ServerName : null)
-            .AppendValue((int?)r.NameSource)
             .EndRow();
     }
 

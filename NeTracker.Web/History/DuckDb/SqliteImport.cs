@@ -66,7 +66,7 @@ internal sealed class SqliteImport(string path, ILogger log)
                 "start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by, " +
                 "bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial FROM connections ORDER BY id";
             using var x = cmd.ExecuteReader();
-            using var appender = db.CreateAppender("connections");
+            using var appender = db.CreateAppender(DuckDbSchema.Table);
             while (x.Read())
             {
                 // The SQLite schema had no owner, health or name columns: null, as for rows of v1.

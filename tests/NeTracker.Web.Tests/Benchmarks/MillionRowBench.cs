@@ -188,7 +188,7 @@ public sealed class MillionRowBench
         using var db = new DuckDBConnection($"Data Source={path}");
         db.Open();
         using var cmd = db.CreateCommand();
-        // Schema v6 stores text as ids of strings: the texts first (those the records did not bring), then their ids.
+        // Since schema v6 text is stored as ids of strings: the texts first (those the records did not bring), then their ids.
         string[] texts = ["web-1", "db,primary", "ünïcode", "eth0", "veth-a", "lo", "nginx", "/system.slice/nginx.service", "nginx.service"];
         cmd.CommandText = $"""
             INSERT INTO strings SELECT (SELECT coalesce(max(id), 0) FROM strings) + (row_number() OVER (ORDER BY t))::INTEGER, t, false
@@ -205,24 +205,31 @@ public sealed class MillionRowBench
         string Ids(params string[] t) => "[" + string.Join(", ", t.Select(x => ids[x].ToString(CultureInfo.InvariantCulture))) + "]";
         // 2001:2::x and 2001:2:0:1::x, 198.18.0.x and 198.19.0.x as DuckDbStrings.Halves stores them (IPv4: a NULL high half).
         const long V6Client = 0x2001_0002_0000_0000, V6Server = 0x2001_0002_0000_0001, V4Client = 0xC612_0000, V4Server = 0xC613_0000;
+        // Each row in v6's columns (the inner SELECT), packed as schema v7 stores them (DuckDbPacking).
         cmd.CommandText = $"""
-            INSERT INTO connections (id, host_id, interface_id, ifindex, direction, family, client_hi, client_lo, client_port,
-                server_hi, server_lo, server_port, start_ticks, end_ticks, duration_ns, synack_ns, ack_ns, close_reason, closed_by,
-                bytes_in, bytes_out, packets_in, packets_out, syn_retransmits, partial, pid, comm_id, cgroup_id, unit_id, owner_source,
-                duration_bucket, duration_bin)
-            SELECT i, {Ids("web-1", "db,primary", "ünïcode")}[1 + i % 3], {Ids("eth0", "veth-a", "lo")}[1 + (i // 3) % 3], 1 + i % 63,
-                CASE WHEN i % 5 = 0 THEN 2 ELSE (i // 7) % 2 END, v6::INTEGER,
-                CASE WHEN v6 THEN {V6Client} END, (CASE WHEN v6 THEN 0 ELSE {V4Client} END) + 1 + i % 3, 1024 + i % 6,
-                CASE WHEN v6 THEN {V6Server} END, (CASE WHEN v6 THEN 0 ELSE {V4Server} END) + 1 + (i // 11) % 3, [80, 443, 5201][1 + (i // 13) % 3],
-                end_ticks - d // 100, end_ticks, d, 1000 + i % 89000, CASE WHEN i % 4 = 0 THEN NULL ELSE 1000 + i % 77000 END,
-                i % 7, i % 3, i * 7919 % 1099511627776, i * 104729 % 1099511627776, i % 2147483647, i * 31 % 2147483647, i % 4, i % 5 = 0,
-                CASE WHEN i % 4 = 0 THEN NULL ELSE 1 + i % 4000 END, CASE WHEN i % 4 = 0 THEN NULL ELSE {ids["nginx"]} END,
-                CASE WHEN i % 4 = 0 THEN NULL ELSE {ids["/system.slice/nginx.service"]} END, CASE WHEN i % 4 = 2 THEN {ids["nginx.service"]} END,
-                CASE WHEN i % 4 = 0 THEN NULL ELSE i % 2 END,
-                {DuckDbSchema.DurationBucketSql("d")}, {DurationBins.Sql("d")}
+            INSERT INTO {DuckDbSchema.Table} (id, host_id, interface_id, ifindex, flags, client_hi, client_lo, server_hi, server_lo, ports,
+                start_ticks, end_ticks, duration_ns, durations, synack_ns, ack_ns, bytes_in, bytes_out, packets_in, packets_out,
+                syn_retransmits, pid, comm_id, cgroup_id, unit_id)
+            SELECT id, host_id, interface_id, ifindex, {DuckDbPacking.FlagsSql}, client_hi, client_lo, server_hi, server_lo, {DuckDbPacking.PortsSql},
+                start_ticks, end_ticks, duration_ns, {DuckDbPacking.DurationsSql}, synack_ns, ack_ns, bytes_in, bytes_out, packets_in, packets_out,
+                syn_retransmits, pid, comm_id, cgroup_id, unit_id
+            FROM (SELECT i AS id, {Ids("web-1", "db,primary", "ünïcode")}[1 + i % 3] AS host_id, {Ids("eth0", "veth-a", "lo")}[1 + (i // 3) % 3] AS interface_id,
+                1 + i % 63 AS ifindex, CASE WHEN i % 5 = 0 THEN 2 ELSE (i // 7) % 2 END AS direction, v6::INTEGER AS family,
+                CASE WHEN v6 THEN {V6Client} END AS client_hi, (CASE WHEN v6 THEN 0 ELSE {V4Client} END) + 1 + i % 3 AS client_lo, 1024 + i % 6 AS client_port,
+                CASE WHEN v6 THEN {V6Server} END AS server_hi, (CASE WHEN v6 THEN 0 ELSE {V4Server} END) + 1 + (i // 11) % 3 AS server_lo,
+                [80, 443, 5201][1 + (i // 13) % 3] AS server_port,
+                end_ticks - d // 100 AS start_ticks, end_ticks, d AS duration_ns, 1000 + i % 89000 AS synack_ns,
+                CASE WHEN i % 4 = 0 THEN NULL ELSE 1000 + i % 77000 END AS ack_ns,
+                i % 7 AS close_reason, i % 3 AS closed_by, i * 7919 % 1099511627776 AS bytes_in, i * 104729 % 1099511627776 AS bytes_out,
+                i % 2147483647 AS packets_in, i * 31 % 2147483647 AS packets_out, i % 4 AS syn_retransmits, i % 5 = 0 AS partial,
+                CASE WHEN i % 4 = 0 THEN NULL ELSE 1 + i % 4000 END AS pid, CASE WHEN i % 4 = 0 THEN NULL ELSE {ids["nginx"]} END AS comm_id,
+                CASE WHEN i % 4 = 0 THEN NULL ELSE {ids["/system.slice/nginx.service"]} END AS cgroup_id,
+                CASE WHEN i % 4 = 2 THEN {ids["nginx.service"]} END AS unit_id,
+                CASE WHEN i % 4 = 0 THEN NULL ELSE i % 2 END AS owner_source, CAST(NULL AS INTEGER) AS name_source,
+                {DuckDbSchema.DurationBucketSql("d")} AS duration_bucket, {DurationBins.Sql("d")} AS duration_bin
             FROM (SELECT i, i % 3 = 0 AS v6, {SampleRecords.Epoch.Ticks} + i * {TimeSpan.TicksPerMillisecond * 10} AS end_ticks,
                          CAST(pow(10, 3 + 9.7 * ((i * 2654435761) % 1000003) / 1000003.0) AS BIGINT) // 100 * 100 AS d
-                  FROM range({first}, {last + 1}) r(i))
+                  FROM range({first}, {last + 1}) r(i)))
             """;
         cmd.ExecuteNonQuery();
     }

@@ -194,8 +194,8 @@ public sealed class SchemaAndRetentionTests
         await using var t = await TestStore.StartAsync();
         t.Store.Enqueue(SampleRecords.Make(50));
         await t.Store.StopAsync(Ct);
-        var v2 = DuckDbSchema.Steps.Append("ALTER TABLE connections ADD COLUMN note VARCHAR DEFAULT 'v2'").ToList();
-        var broken = v2.Append("ALTER TABLE connections ADD COLUMN x INTEGER; SELECT no_such_function()").ToList();
+        var v2 = DuckDbSchema.Steps.Append($"ALTER TABLE {DuckDbSchema.Table} ADD COLUMN note VARCHAR DEFAULT 'v2'").ToList();
+        var broken = v2.Append($"ALTER TABLE {DuckDbSchema.Table} ADD COLUMN x INTEGER; SELECT no_such_function()").ToList();
 
         using var db = new DuckDBConnection($"Data Source={t.DatabasePath}");
         db.Open();
@@ -204,7 +204,7 @@ public sealed class SchemaAndRetentionTests
         Assert.Equal(DuckDbSchema.CurrentVersion, DuckDbSchema.Migrate(db, v2));
         Assert.Equal(v2.Count, DuckDbSchema.ReadVersion(db));
         using var cmd = db.CreateCommand();
-        cmd.CommandText = "SELECT count(*), min(note) FROM connections";
+        cmd.CommandText = $"SELECT count(*), min(note) FROM {DuckDbSchema.Table}";
         using var r = cmd.ExecuteReader();
         r.Read();
         Assert.Equal((50L, "v2"), (r.GetInt64(0), r.GetString(1)));

@@ -80,7 +80,7 @@ public sealed class StorageLayoutTests
         db.Open();
         using var cmd = db.CreateCommand();
         // Text only in server_name, for names past the dictionary's bound: none here.
-        cmd.CommandText = "SELECT string_agg(column_name, ',') FROM duckdb_columns() WHERE table_name = 'connections' AND data_type = 'VARCHAR'";
+        cmd.CommandText = $"SELECT string_agg(column_name, ',') FROM duckdb_columns() WHERE table_name = '{DuckDbSchema.Table}' AND data_type = 'VARCHAR'";
         Assert.Equal("server_name", cmd.ExecuteScalar());
         cmd.CommandText = "SELECT count(server_name) FROM connections";
         Assert.Equal(0L, Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));

@@ -66,7 +66,7 @@ public sealed class OtlpExportTests
         {
             duration = receiver.Last.FirstOrDefault(p => p.Metric == "netracker.connection.duration" && p.Attributes.GetValueOrDefault("host") == "h-values");
             return duration is { Count: 3 };
-        }, "an export with the three records' durations", seconds: 30);
+        }, () => $"an export with the three records' durations ({receiver.Describe()})", seconds: 30);
         var points = receiver.Last;
 
         Assert.Equal(ConnectionMetrics.BucketBounds, duration!.Bounds);
@@ -104,7 +104,7 @@ public sealed class OtlpExportTests
 
         await Eventually.TrueAsync(() => receiver.Last.Any(p => p.Metric == "netracker.connection.duration" && p.Kind == "exponential"
                 && p.Attributes.GetValueOrDefault("host") == "h-exp" && p.Count == 2),
-            "an exponential duration histogram of the two records", seconds: 30);
+            () => $"an exponential duration histogram of the two records ({receiver.Describe()})", seconds: 30);
         Assert.DoesNotContain(receiver.Last, p => p.Metric == "netracker.connection.duration" && p.Kind == "histogram");
     }
 

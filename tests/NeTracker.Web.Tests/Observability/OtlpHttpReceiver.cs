@@ -16,6 +16,7 @@ internal sealed class OtlpHttpReceiver : IDisposable
     private readonly Task _loop;
     private volatile List<OtlpMetricsDecoder.Point> _last = [];
     private readonly List<OtlpLogsDecoder.Log> _logs = [];
+    private readonly List<string> _errors = [];
 
     public OtlpHttpReceiver()
     {
@@ -57,31 +58,65 @@ internal sealed class OtlpHttpReceiver : IDisposable
             {
                 return;
             }
-            using var body = new MemoryStream();
-            var input = context.Request.Headers["Content-Encoding"] == "gzip"
-                ? new GZipStream(context.Request.InputStream, CompressionMode.Decompress)
-                : context.Request.InputStream;
-            await input.CopyToAsync(body);
-            if (context.Request.Url!.AbsolutePath == "/v1/metrics")
+            // One request's failure (the exporter giving up mid-body, a payload the decoder does not
+            // know) is answered 500 and kept in Errors; the loop goes on, so a later export still counts.
+            try
             {
-                _last = OtlpMetricsDecoder.Decode(body.ToArray());
-                Requests++;
-                context.Response.StatusCode = 200;
+                await HandleAsync(context);
             }
-            else if (context.Request.Url!.AbsolutePath == "/v1/logs")
+            catch (Exception e)
             {
-                var logs = OtlpLogsDecoder.Decode(body.ToArray());
-                lock (_logs)
-                    _logs.AddRange(logs);
-                LogRequests++;
-                context.Response.StatusCode = 200;
+                lock (_errors)
+                    _errors.Add($"{context.Request.Url?.AbsolutePath}: {e.GetType().Name}: {e.Message}");
+                try
+                {
+                    context.Response.StatusCode = 500;
+                    context.Response.Close();
+                }
+                catch (Exception)
+                {
+                    // The client is gone; nothing to answer.
+                }
             }
-            else
-            {
-                context.Response.StatusCode = 404;
-            }
-            context.Response.ContentType = "application/x-protobuf";
-            context.Response.Close();
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext context)
+    {
+        using var body = new MemoryStream();
+        var input = context.Request.Headers["Content-Encoding"] == "gzip"
+            ? new GZipStream(context.Request.InputStream, CompressionMode.Decompress)
+            : context.Request.InputStream;
+        await input.CopyToAsync(body);
+        if (context.Request.Url!.AbsolutePath == "/v1/metrics")
+        {
+            _last = OtlpMetricsDecoder.Decode(body.ToArray());
+            Requests++;
+            context.Response.StatusCode = 200;
+        }
+        else if (context.Request.Url!.AbsolutePath == "/v1/logs")
+        {
+            var logs = OtlpLogsDecoder.Decode(body.ToArray());
+            lock (_logs)
+                _logs.AddRange(logs);
+            LogRequests++;
+            context.Response.StatusCode = 200;
+        }
+        else
+        {
+            context.Response.StatusCode = 404;
+        }
+        context.Response.ContentType = "application/x-protobuf";
+        context.Response.Close();
+    }
+
+    /// <summary>What the receiver saw, for a test's failure message: requests, the last export's metrics, errors.</summary>
+    public string Describe()
+    {
+        lock (_errors)
+        {
+            return $"{Requests} metrics requests; last export: {string.Join(", ", _last.Select(p => p.Metric).Distinct().Take(12))}; " +
+                   $"errors: {(_errors.Count == 0 ? "none" : string.Join(" | ", _errors.TakeLast(3)))}";
         }
     }
 
