@@ -115,7 +115,12 @@ internal sealed class OtlpHttpReceiver : IDisposable
     {
         lock (_errors)
         {
-            return $"{Requests} metrics requests; last export: {string.Join(", ", _last.Select(p => p.Metric).Distinct().Take(12))}; " +
+            // Every host a test process starts has a meter named NeTracker, and each host's SDK listens to
+            // all of them: a series past the cardinality limit shows as otel.metric.overflow.
+            var last = _last;
+            return $"{Requests} metrics requests; last export: {string.Join(", ", last.Select(p => p.Metric).Distinct().Take(12))}; " +
+                   $"{last.Count(p => p.Metric == "netracker.connection.duration")} duration series, " +
+                   $"{last.Count(p => p.Attributes.ContainsKey("otel.metric.overflow"))} overflow; " +
                    $"errors: {(_errors.Count == 0 ? "none" : string.Join(" | ", _errors.TakeLast(3)))}";
         }
     }
