@@ -43,7 +43,7 @@ internal static class DuckDbPacking
     private static int Nibble(int value, int shift) => (value & 0xF) << shift;
 
     /// <summary>The stored columns of v7 in the appender's order (<see cref="DuckDbRows.Append"/>).</summary>
-    public const string StoredColumns = """
+    public const string StoredColumns = $"""
         id BIGINT NOT NULL,
         host_id INTEGER NOT NULL,
         interface_id INTEGER NOT NULL,
@@ -69,11 +69,7 @@ internal static class DuckDbPacking
         comm_id INTEGER,
         cgroup_id INTEGER,
         unit_id INTEGER,
-        retrans_c INTEGER, retrans_s INTEGER, zero_win_c INTEGER, zero_win_s INTEGER,
-        zero_win_ns BIGINT, rtt_min_ns BIGINT, rtt_avg_ns BIGINT, rtt_max_ns BIGINT,
-        rtt_samples INTEGER, last_c_ticks BIGINT, last_s_ticks BIGINT,
-        server_name_id INTEGER,
-        server_name VARCHAR
+        {DuckDbSchema.StoredHealthAndNames}
         """;
 
     /// <summary>v6's columns, in v6's order and types, from the stored ones.</summary>

@@ -136,7 +136,7 @@ internal static class DuckDbSchema
     public const string Table = "connection_rows";
 
     /// <summary>The table of v6 (step 6 creates it; v7 packs it into <see cref="Table"/>).</summary>
-    private const string StoredColumns = """
+    private const string StoredColumns = $"""
         id BIGINT NOT NULL,
         host_id INTEGER NOT NULL,
         interface_id INTEGER NOT NULL,
@@ -169,12 +169,17 @@ internal static class DuckDbSchema
         owner_source INTEGER,
         duration_bucket SMALLINT,
         duration_bin TINYINT,
+        {StoredHealthAndNames},
+        name_source INTEGER
+        """;
+
+    /// <summary>The stored health and name columns, the same in v6 and v7 (the last of both tables but v6's name_source).</summary>
+    internal const string StoredHealthAndNames = """
         retrans_c INTEGER, retrans_s INTEGER, zero_win_c INTEGER, zero_win_s INTEGER,
         zero_win_ns BIGINT, rtt_min_ns BIGINT, rtt_avg_ns BIGINT, rtt_max_ns BIGINT,
         rtt_samples INTEGER, last_c_ticks BIGINT, last_s_ticks BIGINT,
         server_name_id INTEGER,
-        server_name VARCHAR,
-        name_source INTEGER
+        server_name VARCHAR
         """;
 
     /// <summary>The names step's ALTERs, shared with PostgreSQL.</summary>
