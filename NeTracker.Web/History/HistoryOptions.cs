@@ -27,6 +27,14 @@ public sealed class HistoryOptions
     /// <summary>Only the newest (highest id) rows are kept. Zero or less means no limit.</summary>
     public long MaxRows { get; set; } = 10_000_000;
 
+    /// <summary>
+    /// Distinct host, interface, comm, cgroup and unit texts the DuckDB history's dictionary takes
+    /// (server names have their own bound). These come from outside (agents' records, process and
+    /// cgroup names), so past the bound a new text is stored as <see cref="History.DuckDb.DuckDbStrings.Folded"/>
+    /// and counted, and the dictionary's memory stays bounded (~250 bytes per long text).
+    /// </summary>
+    public int MaxTexts { get; set; } = 100_000;
+
     /// <summary>How often retention runs.</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromMinutes(1);
 

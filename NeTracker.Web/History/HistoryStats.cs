@@ -30,6 +30,9 @@ public sealed record HistoryStats
     public long SetAside { get; init; }
 
     public long FailedWrites { get; init; }
+
+    /// <summary>Texts stored as the folded text: the DuckDB dictionary was at NeTracker:History:MaxTexts (0 for PostgreSQL, which stores text).</summary>
+    public long TextsFolded { get; init; }
     public long RetentionDeleted { get; init; }
     public DateTime? LastWriteUtc { get; init; }
 

@@ -20,6 +20,8 @@ public sealed class ValidateHistoryOptions : IValidateOptions<HistoryOptions>
             errors.Add($"{s}:MaxBatchRecords ({o.MaxBatchRecords}) must not exceed MaxQueuedRecords ({o.MaxQueuedRecords}): a full batch could never gather.");
         if (o.CommitInterval < TimeSpan.Zero || o.CommitInterval > TimeSpan.FromMinutes(1))
             errors.Add($"{s}:CommitInterval must be between 00:00:00 and 00:01:00 (is {o.CommitInterval}).");
+        if (o.MaxTexts is < 100 or > 10_000_000)
+            errors.Add($"{s}:MaxTexts must be between 100 and 10000000 (is {o.MaxTexts}).");
         if (o.MemoryLimitMiB is < 64 or > 1_048_576)
             errors.Add($"{s}:MemoryLimitMiB must be between 64 and 1048576 (is {o.MemoryLimitMiB}).");
         if (o.Threads is < 1 or > 256)

@@ -7,7 +7,7 @@ using NeTracker.Web.Metrics;
 namespace NeTracker.Web.Resilience;
 
 /// <summary>What the bounds of <see cref="LimitsOptions"/> refused or dropped, for Health and /metrics.</summary>
-public sealed class BoundsReport(ExportGate exports, HubSubscribers subscribers, SubscriberQueues queues, ConnectionMetrics metrics)
+public sealed class BoundsReport(ExportGate exports, HubSubscribers subscribers, SubscriberQueues queues, ConnectionMetrics metrics, History.IConnectionHistory history)
 {
     public IEnumerable<(string Metric, string Help, string Health, long Value)> Counters =>
     [
@@ -17,6 +17,7 @@ public sealed class BoundsReport(ExportGate exports, HubSubscribers subscribers,
         ("netracker_hub_messages_dropped_total", "Hub messages dropped for a subscriber whose queue (NeTracker:Limits:SubscriberQueue) was full.", "Hub messages dropped (slow subscriber)", queues.DroppedMessages),
         ("netracker_hub_subscribers_dropped_total", "Hub subscribers disconnected: a send had not completed within NeTracker:Limits:SubscriberStall.", "Hub subscribers disconnected (stalled)", queues.DroppedSubscribers),
         ("netracker_metric_series_folded_total", $"Records counted under host=\"{ConnectionMetrics.Other}\": the label sets were at NeTracker:Limits:MetricSeries.", "Metric records folded (label sets at their bound)", metrics.Folded),
+        ("netracker_history_texts_folded_total", $"Host, interface, comm, cgroup or unit texts stored in history as \"{History.DuckDb.DuckDbStrings.Folded}\": the dictionary held NeTracker:History:MaxTexts.", "History texts folded (dictionary at its bound)", history.Stats.TextsFolded),
     ];
 
     public void WriteMetrics(StringBuilder sb)

@@ -160,7 +160,7 @@ public sealed partial class DuckDbHistoryStore : IHistoryAppend<IReadOnlyList<Co
             if (from != DuckDbSchema.CurrentVersion && from != 0)
                 _log.LogInformation("History: {Path} migrated from schema {From} to {To}", DatabasePath, from, DuckDbSchema.CurrentVersion);
             _schemaVersion = DuckDbSchema.CurrentVersion;
-            var strings = DuckDbStrings.Load(db);
+            var strings = DuckDbStrings.Load(db, _options.MaxTexts, () => Interlocked.Increment(ref _textsFolded));
             // Before the first new row: imported ids stay below the ones ingest continues from.
             if (File.Exists(legacy))
                 _import = new SqliteImport(legacy, _log).Run(db, strings);

@@ -80,7 +80,11 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
     }
 
     public HistoryStats Stats =>
-        _shell.Stats(DatabasePath, _schemaVersion, FileSize(DatabasePath) + FileSize(DatabasePath + ".wal"), _import);
+        _shell.Stats(DatabasePath, _schemaVersion, FileSize(DatabasePath) + FileSize(DatabasePath + ".wal"), _import)
+            with { TextsFolded = Interlocked.Read(ref _textsFolded) };
+
+    // Across reopenings of the writer (each loads its own dictionary).
+    private long _textsFolded;
 
     private static long FileSize(string path)
     {

@@ -16,7 +16,10 @@ namespace NeTracker.Web.History.DuckDb;
 /// <remarks>
 /// Host, interface, comm, cgroup and unit are few per machine. Server names can be many: past
 /// <see cref="MaxServerNames"/> of them a new name is stored as text in the row (the column
-/// <c>server_name</c>) instead, which keeps this dictionary's memory bounded.
+/// <c>server_name</c>) instead, which keeps this dictionary's memory bounded. The other texts come
+/// from outside too (an agent's records, a process's name, a container's cgroup): past
+/// HistoryOptions.MaxTexts of them a new one is stored as <see cref="Folded"/> and counted, so a
+/// sender of endless distinct names costs a bounded dictionary, not the dashboard's memory.
 /// </remarks>
 internal sealed class DuckDbStrings
 {
@@ -30,20 +33,28 @@ internal sealed class DuckDbStrings
     private readonly List<(int Id, string Text)> _added = [];
     // Readers index this without a lock: a slot is written before any row that uses its id commits.
     private volatile string?[] _texts = new string?[256];
-    private int _next = 1, _serverNames;
+    private int _next = 1, _serverNames, _otherTexts;
+    private readonly int _maxTexts;
+    private readonly Action _onFold;
     // The last text and id per column (DuckDbRows.Append's slots): a host's or an interface's records
     // usually share one string instance, which then costs a reference comparison instead of a hash.
     private readonly string?[] _lastText = new string?[8];
     private readonly int[] _lastId = new int[8];
 
-    private DuckDbStrings()
+    /// <summary>What a text past the bound is stored as (and read back as).</summary>
+    public const string Folded = "(past NeTracker:History:MaxTexts)";
+
+    private DuckDbStrings(int maxTexts, Action onFold)
     {
+        _maxTexts = maxTexts;
+        _onFold = onFold;
     }
 
-    /// <summary>Every line of <c>strings</c>.</summary>
-    public static DuckDbStrings Load(DuckDBConnection db)
+    /// <summary>Every line of <c>strings</c>; past <paramref name="maxTexts"/> texts other than server names,
+    /// a new one is stored as <see cref="Folded"/> and <paramref name="onFold"/> called.</summary>
+    public static DuckDbStrings Load(DuckDBConnection db, int maxTexts, Action onFold)
     {
-        var s = new DuckDbStrings();
+        var s = new DuckDbStrings(maxTexts, onFold);
         using var cmd = db.CreateCommand();
         cmd.CommandText = "SELECT id, text, server_name FROM strings ORDER BY id";
         using var r = cmd.ExecuteReader();
@@ -62,6 +73,12 @@ internal sealed class DuckDbStrings
             return _lastId[slot];
         if (!_ids.TryGetValue(text, out var id))
         {
+            if (_otherTexts >= _maxTexts && text != Folded)
+            {
+                // Not kept as the slot's last text: each record that brings it is counted.
+                _onFold();
+                return Id(Folded, slot);
+            }
             id = _next;
             Put(id, text, serverName: false);
             _added.Add((id, text));
@@ -133,6 +150,8 @@ internal sealed class DuckDbStrings
         _next = Math.Max(_next, id + 1);
         if (serverName)
             _serverNames++;
+        else
+            _otherTexts++;
     }
 
     /// <summary>
