@@ -33,6 +33,7 @@ public sealed record HistoryStats
 
     /// <summary>Texts stored as the folded text: the DuckDB dictionary was at NeTracker:History:MaxTexts (0 for PostgreSQL, which stores text).</summary>
     public long TextsFolded { get; init; }
+
     public long RetentionDeleted { get; init; }
     public DateTime? LastWriteUtc { get; init; }
 

@@ -4,7 +4,7 @@ using NeTracker.Web.Store;
 namespace NeTracker.Web.History.DuckDb;
 
 /// <summary>
-/// The small values schema v7 stores together (<see cref="DuckDbSchema.Table"/>): seven enums and
+/// The small values schema v7 stores together (<see cref="DuckDbSchema.Table"/>): six enums and
 /// the partial flag in <c>flags</c>, both ports in <c>ports</c>, the duration's histogram bucket and
 /// heat-map bin in <c>durations</c>. The <c>connections</c> view unpacks them with <see cref="ViewColumns"/>,
 /// so every query, filter and export reads the columns of v6.
