@@ -38,20 +38,34 @@ public static class OtlpServices
         var series = builder.Configuration.Read<Resilience.LimitsOptions>(Resilience.LimitsOptions.Section).MetricSeries;
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("netracker", serviceVersion: NeTrackerInstruments.Version, serviceInstanceId: Environment.MachineName))
-            .WithMetrics(metrics => metrics
-                .AddMeter(ConnectionMetrics.MeterName, RuntimeMetricsWriter.RuntimeMeter)
-                .AddView(instrument => instrument.Meter.Name != ConnectionMetrics.MeterName ? null
-                    : options.ExponentialHistograms && instrument is Histogram<double>
-                        ? new Base2ExponentialBucketHistogramConfiguration { CardinalityLimit = CardinalityLimit(series) }
-                        : new MetricStreamConfiguration { CardinalityLimit = CardinalityLimit(series) })
-                .AddOtlpExporter((exporter, reader) =>
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(ConnectionMetrics.MeterName, RuntimeMetricsWriter.RuntimeMeter);
+                // The view needs this host's meter factory: it exists once the service provider does.
+                ((IDeferredMeterProviderBuilder)metrics).Configure((sp, provider) =>
+                    provider.AddView(View(sp.GetRequiredService<IMeterFactory>(), options, series)));
+                metrics.AddOtlpExporter((exporter, reader) =>
                 {
                     Configure(options, exporter, "v1/metrics");
                     if (options.IntervalMs is { } interval)
                         reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = interval;
                     reader.TemporalityPreference = MetricReaderTemporalityPreference.Cumulative;
-                }));
+                });
+            });
     }
+
+    /// <summary>
+    /// The stream of each instrument of NeTracker's meter: bounded, with exponential buckets when asked.
+    /// Only this host's meter (made by its <paramref name="meters"/>) is exported: the SDK listens by
+    /// name, process-wide, and another host in the same process (an embedding application, a test run)
+    /// has a meter of the same name, whose series would join this export and fill its bound.
+    /// </summary>
+    private static Func<Instrument, MetricStreamConfiguration?> View(IMeterFactory meters, OtlpOptions options, int series) =>
+        instrument => instrument.Meter.Name != ConnectionMetrics.MeterName ? null
+            : !ReferenceEquals(instrument.Meter.Scope, meters) ? MetricStreamConfiguration.Drop
+            : options.ExponentialHistograms && instrument is Histogram<double>
+                ? new Base2ExponentialBucketHistogramConfiguration { CardinalityLimit = CardinalityLimit(series) }
+                : new MetricStreamConfiguration { CardinalityLimit = CardinalityLimit(series) };
 
     /// <summary>The exporter's protocol, endpoint (with <paramref name="signalPath"/> over HTTP) and headers from <paramref name="options"/>.</summary>
     internal static void Configure(OtlpOptions options, OtlpExporterOptions exporter, string signalPath)

@@ -86,6 +86,34 @@ public sealed class OtlpExportTests
     }
 
     [Fact]
+    public async Task Another_meter_of_the_same_name_in_the_process_is_not_exported()
+    {
+        using var receiver = new OtlpHttpReceiver();
+        await using var app = new NeTrackerAppFactory
+        {
+            Settings =
+            {
+                ["NeTracker:Otlp:Endpoint"] = receiver.Endpoint,
+                ["NeTracker:Otlp:Protocol"] = "http/protobuf",
+                ["NeTracker:Otlp:IntervalMs"] = "300",
+            },
+        };
+        _ = app.Server;
+        // Another host's metrics in the same process (its own meter named NeTracker), past this host's
+        // series bound: were they exported here, they would fill it and fold this host's records into overflow.
+        using var other = new ConnectionMetrics(maxSeries: 5000);
+        var series = OtlpServices.CardinalityLimit(app.Services.GetRequiredService<ConnectionMetrics>().MaxSeries) + 100;
+        other.Enqueue([.. Enumerable.Range(0, series).Select(i => Records.Make(i + 1, host: $"other-{i}"))]);
+        app.Services.GetRequiredService<ConnectionMetrics>().Enqueue([Records.Make(0, host: "h-own"), Records.Make(0, host: "h-own", clientPort: 2)]);
+
+        await Eventually.TrueAsync(() => receiver.Last.Any(p => p.Metric == "netracker.connection.duration"
+                && p.Attributes.GetValueOrDefault("host") == "h-own" && p.Count == 2),
+            () => $"this host's two records, not in overflow ({receiver.Describe()})", seconds: 30);
+        Assert.DoesNotContain(receiver.Last, p => p.Attributes.GetValueOrDefault("host")?.StartsWith("other-") == true);
+        Assert.DoesNotContain(receiver.Last, p => p.Attributes.ContainsKey("otel.metric.overflow"));
+    }
+
+    [Fact]
     public async Task Histograms_can_be_exported_as_exponential_histograms()
     {
         using var receiver = new OtlpHttpReceiver();

@@ -119,7 +119,7 @@ internal sealed class OtlpHttpReceiver : IDisposable
             // all of them: a series past the cardinality limit shows as otel.metric.overflow.
             var last = _last;
             return $"{Requests} metrics requests; last export: {string.Join(", ", last.Select(p => p.Metric).Distinct().Take(12))}; " +
-                   $"{last.Count(p => p.Metric == "netracker.connection.duration")} duration series, " +
+                   $"duration series: {string.Join(", ", last.Where(p => p.Metric == "netracker.connection.duration").Take(5).Select(p => $"{p.Attributes.GetValueOrDefault("host")} ×{p.Count}"))}; " +
                    $"{last.Count(p => p.Attributes.ContainsKey("otel.metric.overflow"))} overflow; " +
                    $"errors: {(_errors.Count == 0 ? "none" : string.Join(" | ", _errors.TakeLast(3)))}";
         }
