@@ -29,6 +29,10 @@ public sealed class HistoryHealthReporter(IConnectionHistory store) : IHealthRep
                 "the queue was full while the database was failing"),
             new("Failed writes", N(s.FailedWrites), s.FailedWrites == 0 ? HealthLevel.Ok : HealthLevel.Warning),
             new("Removed by retention", N(s.RetentionDeleted)),
+            .. s.MaxTexts > 0
+                ? [new HealthItem("Text dictionary", $"{N(s.TextsHeld)} of {N(s.MaxTexts)}", s.TextsHeld >= s.MaxTexts ? HealthLevel.Warning : HealthLevel.Info,
+                    $"host, interface, comm, cgroup and unit texts (NeTracker:History:MaxTexts; past it new ones are folded); {N(s.TextsPruned)} pruned since start: retention had removed every row that used them")]
+                : Array.Empty<HealthItem>(),
             new("Last write", s.LastWriteUtc is { } w ? SchemaNames.Of(w) : "never"),
             .. s.Import is { } import ? [new HealthItem("Previous version's history", "imported", HealthLevel.Ok, import)] : Array.Empty<HealthItem>(),
         ];

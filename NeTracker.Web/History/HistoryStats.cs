@@ -34,6 +34,14 @@ public sealed record HistoryStats
     /// <summary>Texts stored as the folded text: the DuckDB dictionary was at NeTracker:History:MaxTexts (0 for PostgreSQL, which stores text).</summary>
     public long TextsFolded { get; init; }
 
+    /// <summary>Texts the DuckDB dictionary holds now (host, interface, comm, cgroup, unit), and its bound (0 for PostgreSQL).</summary>
+    public long TextsHeld { get; init; }
+
+    public long MaxTexts { get; init; }
+
+    /// <summary>Texts the DuckDB dictionary removed because no stored row used them any more (retention took their rows).</summary>
+    public long TextsPruned { get; init; }
+
     public long RetentionDeleted { get; init; }
     public DateTime? LastWriteUtc { get; init; }
 

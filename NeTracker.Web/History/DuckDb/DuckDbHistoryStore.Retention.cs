@@ -39,6 +39,8 @@ public sealed partial class DuckDbHistoryStore
                 cmd.CommandText = $"SELECT count(*) FROM {DuckDbSchema.Table}";
                 _shell.Rows = Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
                 _shell.RetentionRemoved(removed);
+                // The texts only those rows used can go: the writer prunes them before its next commit.
+                _pruneDue = true;
                 _log.LogInformation("History retention removed {Count} records", removed);
             }
         }

@@ -81,10 +81,24 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
 
     public HistoryStats Stats =>
         _shell.Stats(DatabasePath, _schemaVersion, FileSize(DatabasePath) + FileSize(DatabasePath + ".wal"), _import)
-            with { TextsFolded = Interlocked.Read(ref _textsFolded) };
+            with
+            {
+                TextsHeld = _strings?.Texts ?? 0, MaxTexts = _options.MaxTexts,
+                TextsFolded = Interlocked.Read(ref _textsFolded), TextsPruned = Interlocked.Read(ref _textsPruned),
+            };
+
+    /// <summary>Pruned ids still kept for readers that began before the prune (tests).</summary>
+    internal int PendingTextIds
+    {
+        get
+        {
+            lock (_gate)
+                return _strings?.PendingIds ?? 0;
+        }
+    }
 
     // Across reopenings of the writer (each loads its own dictionary).
-    private long _textsFolded;
+    private long _textsFolded, _textsPruned;
 
     private static long FileSize(string path)
     {
@@ -118,7 +132,12 @@ public sealed partial class DuckDbHistoryStore : IConnectionHistory, IConnection
             throw new HistoryUnavailableException(_shell.Health.Failure?.Message ?? $"{DatabasePath} is not open.");
         // A reader's snapshot holds rows committed so far, all of whose ids this instance (or a later one) knows.
         strings = _strings ?? throw new HistoryUnavailableException($"{DatabasePath} is not open.");
+        // Entered before the snapshot begins, left when the connection is disposed: while it is open,
+        // no id its rows may hold is reused (DuckDbStrings.Prune).
+        var readers = strings.Readers;
+        var epoch = readers.Enter();
         var db = new DuckDBConnection(_connectionString);
+        db.Disposed += (_, _) => readers.Exit(epoch);
         try
         {
             db.Open();

@@ -20,6 +20,10 @@ namespace NeTracker.Web.History.DuckDb;
 /// from outside too (an agent's records, a process's name, a container's cgroup): past
 /// HistoryOptions.MaxTexts of them a new one is stored as <see cref="Folded"/> and counted, so a
 /// sender of endless distinct names costs a bounded dictionary, not the dashboard's memory.
+/// Texts no row uses any more (retention removed their rows: a container's cgroup, a process long
+/// gone) are pruned (<see cref="Prune"/>), so the bound counts what history holds, not every text
+/// ever seen. A pruned id's text stays readable until every reader that may still see its rows
+/// has finished (<see cref="ReaderEpochs"/>); only then is the id reused.
 /// </remarks>
 internal sealed class DuckDbStrings
 {
@@ -32,8 +36,11 @@ internal sealed class DuckDbStrings
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
     private readonly List<(int Id, string Text)> _added = [];
     // Readers index this without a lock: a slot is written before any row that uses its id commits.
-    private volatile string?[] _texts = new string?[256];
+    private volatile Slot?[] _texts = new Slot?[256];
     private int _next = 1, _serverNames, _otherTexts;
+    // Ids free for reuse (gaps at load, pruned ids no reader can see any more), and pruned ids still waiting for readers.
+    private readonly Stack<int> _free = new();
+    private readonly List<(long Epoch, int[] Ids)> _pending = [];
     private readonly int _maxTexts;
     private readonly Action _onFold;
     // The last text and id per column (DuckDbRows.Append's slots): a host's or an interface's records
@@ -43,6 +50,21 @@ internal sealed class DuckDbStrings
 
     /// <summary>What a text past the bound is stored as (and read back as).</summary>
     public const string Folded = "(past NeTracker:History:MaxTexts)";
+
+    /// <summary>The readers of this instance's ids (HistoryStore.OpenReader enters and exits).</summary>
+    public ReaderEpochs Readers { get; } = new();
+
+    /// <summary>Texts (other than server names) the dictionary holds now.</summary>
+    public int Texts => _otherTexts;
+
+    /// <summary>Server names the dictionary holds now.</summary>
+    public int ServerNames => _serverNames;
+
+    /// <summary>Pruned ids not yet reusable: a reader that may still see their rows is open.</summary>
+    public int PendingIds => _pending.Sum(p => p.Ids.Length);
+
+    /// <summary>Half full or more, on either bound: worth the scan a prune costs.</summary>
+    public bool Crowded => _otherTexts >= _maxTexts / 2 || _serverNames >= MaxServerNames / 2;
 
     private DuckDbStrings(int maxTexts, Action onFold)
     {
@@ -60,6 +82,12 @@ internal sealed class DuckDbStrings
         using var r = cmd.ExecuteReader();
         while (r.Read())
             s.Put(r.GetInt32(0), r.GetString(1), r.GetBoolean(2));
+        // Gaps are pruned ids (a row never holds an id strings lacks): nobody reads this instance yet.
+        for (var id = s._next - 1; id >= 1; id--)
+        {
+            if (s._texts[id] is null)
+                s._free.Push(id);
+        }
         return s;
     }
 
@@ -79,7 +107,7 @@ internal sealed class DuckDbStrings
                 _onFold();
                 return Id(Folded, slot);
             }
-            id = _next;
+            id = NextId();
             Put(id, text, serverName: false);
             _added.Add((id, text));
         }
@@ -97,10 +125,78 @@ internal sealed class DuckDbStrings
             return id;
         if (_serverNames >= MaxServerNames)
             return null;
-        id = _next;
+        id = NextId();
         Put(id, text, serverName: true);
         _added.Add((-id, text));
         return id;
+    }
+
+    private int NextId() => _free.Count > 0 ? _free.Pop() : _next;
+
+    /// <summary>
+    /// Deletes the lines of <c>strings</c> no row of <paramref name="table"/> uses, and forgets them for
+    /// writing: a text that comes back gets an id anew. Writer only, between commits (nothing added
+    /// unwritten); the rows' deletes (retention) must be committed before. Returns the texts pruned.
+    /// </summary>
+    public int Prune(DuckDBConnection db, string table)
+    {
+        if (_added.Count != 0)
+            throw new InvalidOperationException("strings: a prune between an add and its write");
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = $"""
+            DELETE FROM strings WHERE id NOT IN (
+                SELECT host_id FROM {table} UNION SELECT interface_id FROM {table}
+                UNION SELECT comm_id FROM {table} WHERE comm_id IS NOT NULL
+                UNION SELECT cgroup_id FROM {table} WHERE cgroup_id IS NOT NULL
+                UNION SELECT unit_id FROM {table} WHERE unit_id IS NOT NULL
+                UNION SELECT server_name_id FROM {table} WHERE server_name_id IS NOT NULL)
+            RETURNING id, server_name
+            """;
+        var pruned = new List<int>();
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                var id = r.GetInt32(0);
+                pruned.Add(id);
+                if (_texts[id] is { } slot)
+                {
+                    // Still readable (a reader may hold its rows), no longer matched by a filter: a reader
+                    // entered after this cannot see its rows, and the id may mean another text by its next query.
+                    slot.Pruned = true;
+                    if (_ids.TryGetValue(slot.Text, out var known) && known == id)
+                        _ids.Remove(slot.Text);
+                }
+                if (r.GetBoolean(1))
+                    _serverNames--;
+                else
+                    _otherTexts--;
+            }
+        }
+        if (pruned.Count == 0)
+            return 0;
+        // A slot's last text may be one just pruned: its id must not be written again.
+        Array.Clear(_lastText);
+        _pending.Add((Readers.Advance(), [.. pruned]));
+        return pruned.Count;
+    }
+
+    /// <summary>Makes the pruned ids no open reader can see reusable, and their texts unreadable. Writer only.</summary>
+    public void Reclaim()
+    {
+        for (var i = _pending.Count - 1; i >= 0; i--)
+        {
+            var (epoch, ids) = _pending[i];
+            if (Readers.AnyBefore(epoch))
+                continue;
+            var texts = _texts;
+            foreach (var id in ids)
+            {
+                texts[id] = null;
+                _free.Push(id);
+            }
+            _pending.RemoveAt(i);
+        }
     }
 
     /// <summary>Writes the lines added since the last call, in the caller's transaction. Writer only.</summary>
@@ -124,14 +220,14 @@ internal sealed class DuckDbStrings
         var ids = new List<int>();
         for (var id = 1; id < texts.Length; id++)
         {
-            if (texts[id] is { } text && match(text))
+            if (texts[id] is { Pruned: false } slot && match(slot.Text))
                 ids.Add(id);
         }
         return ids;
     }
 
     /// <summary>The text of an id read from a committed row.</summary>
-    public string Text(int id) => _texts[id] ?? throw new InvalidDataException($"history.duckdb: no text for id {id} in strings");
+    public string Text(int id) => _texts[id]?.Text ?? throw new InvalidDataException($"history.duckdb: no text for id {id} in strings");
 
     public string? Text(DuckDBDataReader x, int column) => x.IsDBNull(column) ? null : Text(x.GetInt32(column));
 
@@ -140,11 +236,11 @@ internal sealed class DuckDbStrings
         var texts = _texts;
         if (id >= texts.Length)
         {
-            var grown = new string?[Math.Max(id + 1, texts.Length * 2)];
+            var grown = new Slot?[Math.Max(id + 1, texts.Length * 2)];
             texts.CopyTo(grown, 0);
             texts = grown;
         }
-        texts[id] = text;
+        texts[id] = new Slot(text);
         _texts = texts;
         _ids.TryAdd(text, id);
         _next = Math.Max(_next, id + 1);
@@ -152,6 +248,14 @@ internal sealed class DuckDbStrings
             _serverNames++;
         else
             _otherTexts++;
+    }
+
+    /// <summary>A text and whether a prune took it (kept readable until its readers are gone).</summary>
+    private sealed class Slot(string text)
+    {
+        public string Text { get; } = text;
+
+        public volatile bool Pruned;
     }
 
     /// <summary>
