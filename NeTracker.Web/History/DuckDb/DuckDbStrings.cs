@@ -38,7 +38,7 @@ internal sealed class DuckDbStrings
     // Readers index this without a lock: a slot is written before any row that uses its id commits.
     private volatile Slot?[] _texts = new Slot?[256];
     private int _next = 1, _serverNames, _otherTexts;
-    // Ids free for reuse (gaps at load, pruned ids no reader can see any more), and pruned ids still waiting for readers.
+    // Pruned ids no reader can see any more, free for reuse; and pruned ids still waiting for readers.
     private readonly Stack<int> _free = new();
     private readonly List<(long Epoch, int[] Ids)> _pending = [];
     private readonly int _maxTexts;
@@ -82,12 +82,9 @@ internal sealed class DuckDbStrings
         using var r = cmd.ExecuteReader();
         while (r.Read())
             s.Put(r.GetInt32(0), r.GetString(1), r.GetBoolean(2));
-        // Gaps are pruned ids (a row never holds an id strings lacks): nobody reads this instance yet.
-        for (var id = s._next - 1; id >= 1; id--)
-        {
-            if (s._texts[id] is null)
-                s._free.Push(id);
-        }
+        // Gaps (ids an earlier instance pruned) are not reused: a reader that took that instance just
+        // before this one replaced it may still map ids through it, and reads an unknown id as an error,
+        // where a reused one would read as the wrong text.
         return s;
     }
 

@@ -128,6 +128,25 @@ public sealed class MillionRowBench
         Assert.Equal(filteredChart.Sum(b => b.Count), count);
         Assert.Equal(100, page.Count);
         Assert.NotEmpty(deep);
+
+        // The dictionary's prune: one scan of the six id columns on the writer, before the commit after a
+        // retention run (here: the first after a start, with a bound the sample's texts fill past half).
+        t.Options.MaxTexts = 20;
+        await t.RestartAsync();
+        var (_, pruneCommit) = await TimedAsync(async () =>
+        {
+            t.Store.Enqueue([SampleRecords.One(rows + 1, rnd, End(rows + 1))]);
+            await t.Store.FlushAsync(Ct);
+            return 0;
+        });
+        var (_, plainCommit) = await TimedAsync(async () =>
+        {
+            t.Store.Enqueue([SampleRecords.One(rows + 2, rnd, End(rows + 2))]);
+            await t.Store.FlushAsync(Ct);
+            return 0;
+        });
+        report.Add($"- a commit of one record with the dictionary's prune before it (a scan of every row's text ids): {pruneCommit}; the next commit, without: {plainCommit}");
+        rows += 2;
         await t.Store.StopAsync(Ct);
 
         await using var app = await AppProcess.StartAsync(new Dictionary<string, string>

@@ -90,7 +90,7 @@ public sealed class TextBoundTests
         Assert.Equal(1, await t.Store.CountAsync(new ConnectionFilter { Program = "new-1007" }, Ct));
         Assert.Equal(0, await t.Store.CountAsync(new ConnectionFilter { Program = "proc-3" }, Ct));
 
-        // Reopened: the ids pruned before are gaps in strings, reused for the next new names.
+        // Reopened: the dictionary holds the texts of the stored rows only, and the next new names fit.
         await t.RestartAsync();
         var third = Named(20, seed: 25, firstId: 2001, "after");
         t.Store.Enqueue(third);
