@@ -87,14 +87,17 @@ internal static class DuckDbSchema
         CREATE TABLE strings (id INTEGER NOT NULL, text VARCHAR NOT NULL, server_name BOOLEAN NOT NULL);
         INSERT INTO strings
             SELECT row_number() OVER (ORDER BY server_name, text)::INTEGER, text, server_name FROM (
-                SELECT text, bool_and(server_name) AS server_name FROM (
-                    SELECT host AS text, false AS server_name FROM connections
-                    UNION ALL SELECT interface, false FROM connections
-                    UNION ALL SELECT comm, false FROM connections
-                    UNION ALL SELECT cgroup, false FROM connections
-                    UNION ALL SELECT unit, false FROM connections
-                    UNION ALL SELECT server_name, true FROM connections)
-                WHERE text IS NOT NULL GROUP BY text);
+                SELECT text, server_name, row_number() OVER (PARTITION BY server_name ORDER BY text) AS nth FROM (
+                    SELECT text, bool_and(server_name) AS server_name FROM (
+                        SELECT host AS text, false AS server_name FROM connections
+                        UNION ALL SELECT interface, false FROM connections
+                        UNION ALL SELECT comm, false FROM connections
+                        UNION ALL SELECT cgroup, false FROM connections
+                        UNION ALL SELECT unit, false FROM connections
+                        UNION ALL SELECT server_name, true FROM connections)
+                    WHERE text IS NOT NULL GROUP BY text))
+            -- The writer's bound on server names (the rest stay text in the row, as the writer stores them).
+            WHERE NOT server_name OR nth <= {DuckDbStrings.MaxServerNames};
         CREATE TABLE connections_v6 ({StoredColumns});
         INSERT INTO connections_v6
             SELECT c.id, h.id, i.id, c.ifindex, c.direction, c.family,
@@ -104,7 +107,7 @@ internal static class DuckDbSchema
                    c.bytes_in, c.bytes_out, c.packets_in, c.packets_out, c.syn_retransmits, c.partial, c.pid,
                    cm.id, cg.id, u.id, c.owner_source, c.duration_bucket, c.duration_bin,
                    {HistoryColumns.Health},
-                   n.id, NULL, c.name_source
+                   n.id, CASE WHEN n.id IS NULL THEN c.server_name END, c.name_source
             FROM connections c
             LEFT JOIN strings h ON h.text = c.host
             LEFT JOIN strings i ON i.text = c.interface

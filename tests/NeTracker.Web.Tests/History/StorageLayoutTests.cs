@@ -117,6 +117,30 @@ public sealed class StorageLayoutTests
         Assert.Equal((extra, DuckDbStrings.MaxServerNames, DuckDbStrings.MaxServerNames), (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)));
     }
 
+    [Fact]
+    public async Task A_v5_file_with_server_names_past_the_bound_migrates_them_as_text()
+    {
+        var dir = Directory.CreateTempSubdirectory("nt-history-v5-names-").FullName;
+        const int Extra = 30;
+        var records = SampleRecords.Make(DuckDbStrings.MaxServerNames + Extra, seed: 9)
+            .Select(r => r with { ServerName = $"v5-{r.Id:D6}.example.test", NameSource = NameSource.Dns }).ToList();
+        LegacyDuckDbFile.Write(Path.Combine(dir, HistoryOptions.FileName), records, version: 5);
+
+        await using var t = await TestStore.StartAsync(dir);
+        Assert.Equal(records.TakeLast(100).Reverse(), await t.Store.QueryAsync(ConnectionFilter.None, 100, ct: Ct));
+        Assert.Equal(1, await t.Store.CountAsync(new ConnectionFilter { ServerName = records[^1].ServerName }, Ct));
+        Assert.Equal(records.Count, await t.Store.CountAsync(new ConnectionFilter { ServerName = "v5-*.example.test" }, Ct));
+        await t.Store.StopAsync(Ct);
+
+        using var db = new DuckDBConnection($"Data Source={t.DatabasePath}");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT count(server_name), count(*) FILTER (WHERE server_name_id IS NOT NULL), (SELECT count(*) FROM strings WHERE server_name) FROM connections";
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        Assert.Equal((Extra, DuckDbStrings.MaxServerNames, DuckDbStrings.MaxServerNames), (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)));
+    }
+
     private static IEnumerable<ConnectionFilter> Filters() =>
     [
         new() { Host = "host-98" },
