@@ -17,6 +17,10 @@ public sealed partial class DuckDbHistoryStore : IHistoryAppend<IReadOnlyList<Co
     private int _schemaVersion;
     // Rows were deleted since the last prune (or the file was just opened): texts may be unused now.
     private volatile bool _pruneDue = true;
+    // No prune before this (Stopwatch timestamp): a prune is a scan of every row, so the next one waits
+    // PruneSpacing times as long as the last one took, which keeps pruning under 1 % of the writer's time.
+    private long _nextPrune;
+    private const int PruneSpacing = 100;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -135,16 +139,19 @@ public sealed partial class DuckDbHistoryStore : IHistoryAppend<IReadOnlyList<Co
     /// <summary>
     /// Caller holds <see cref="_gate"/>, between commits. Frees what earlier prunes left for readers
     /// that have finished, and, when retention deleted rows and the dictionary is half full, deletes
-    /// the texts no row uses: one scan of the id columns (measured: bench/history-results.md).
+    /// the texts no row uses: one scan of the id columns (measured: bench/history-results.md), spaced
+    /// so that it takes at most 1 % of the writer's time.
     /// </summary>
     private void PruneTexts(DuckDBConnection writer, DuckDbStrings strings)
     {
         strings.Reclaim();
-        if (!_pruneDue || !strings.Crowded)
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (!_pruneDue || !strings.Crowded || started < _nextPrune)
             return;
         _pruneDue = false;
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var pruned = strings.Prune(writer, DuckDbSchema.Table);
+        var took = System.Diagnostics.Stopwatch.GetTimestamp() - started;
+        _nextPrune = started + took * (PruneSpacing + 1);
         if (pruned > 0)
         {
             Interlocked.Add(ref _textsPruned, pruned);

@@ -149,6 +149,20 @@ public sealed class MillionRowBench
         rows += 2;
         await t.Store.StopAsync(Ct);
 
+        // The upgrade from v6 at this size: the file turned back into v6's table (v7's view has v6's
+        // columns, names and types), then opened, which migrates it in one INSERT … SELECT.
+        var sums = $"SELECT count(*), sum(id), sum(duration_ns), sum(client_port * 7 + server_port), sum(direction + family * 3 + close_reason * 5 + closed_by * 11), count(ack_ns) FROM connections";
+        var before = Checksum(t.DatabasePath, sums);
+        Downgrade(t.DatabasePath);
+        var fileV6 = new FileInfo(t.DatabasePath).Length;
+        await t.RestartAsync();
+        var (migrated, migration) = await TimedAsync(() => t.Store.CountAsync(ConnectionFilter.None, Ct));
+        Assert.Equal(rows, migrated);
+        Assert.Equal(DuckDbSchema.CurrentVersion, t.Store.Stats.SchemaVersion);
+        await t.Store.StopAsync(Ct);
+        Assert.Equal(before, Checksum(t.DatabasePath, sums));
+        report.Add($"- upgrade of the {rows:N0} rows from schema v6 (a {fileV6 / 1048576.0:N0} MiB file) to v7 at the first open: {migration}; history answers after it");
+
         await using var app = await AppProcess.StartAsync(new Dictionary<string, string>
         {
             ["NeTracker__DataDirectory"] = t.Directory,
@@ -262,6 +276,36 @@ public sealed class MillionRowBench
             FROM (SELECT i, i % 3 = 0 AS v6, {SampleRecords.Epoch.Ticks} + i * {TimeSpan.TicksPerMillisecond * 10} AS end_ticks,
                          CAST(pow(10, 3 + 9.7 * ((i * 2654435761) % 1000003) / 1000003.0) AS BIGINT) // 100 * 100 AS d
                   FROM range({first}, {last + 1}) r(i)))
+            """;
+        cmd.ExecuteNonQuery();
+    }
+
+    private static string Checksum(string path, string sql)
+    {
+        using var db = new DuckDBConnection($"Data Source={path}");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        return string.Join(",", Enumerable.Range(0, r.FieldCount).Select(i => Convert.ToString(r.GetValue(i), CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>A v7 file as v6 stored it: the view's rows (v6's columns) as the table, schema version 6.</summary>
+    private static void Downgrade(string path)
+    {
+        using var db = new DuckDBConnection($"Data Source={path}");
+        db.Open();
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = $"""
+            BEGIN;
+            CREATE TABLE connections_v6 AS SELECT * FROM connections ORDER BY id;
+            DROP VIEW connections;
+            DROP TABLE {DuckDbSchema.Table};
+            ALTER TABLE connections_v6 RENAME TO connections;
+            UPDATE schema_version SET version = 6;
+            COMMIT;
+            CHECKPOINT;
             """;
         cmd.ExecuteNonQuery();
     }
