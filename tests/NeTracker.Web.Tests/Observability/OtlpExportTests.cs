@@ -44,16 +44,7 @@ public sealed class OtlpExportTests
     public async Task The_exported_histogram_and_counters_hold_the_values_of_the_records()
     {
         using var receiver = new OtlpHttpReceiver();
-        await using var app = new NeTrackerAppFactory
-        {
-            Settings =
-            {
-                ["NeTracker:Otlp:Endpoint"] = receiver.Endpoint,
-                ["NeTracker:Otlp:Protocol"] = "http/protobuf",
-                ["NeTracker:Otlp:IntervalMs"] = "300",
-            },
-        };
-        _ = app.Server;
+        await using var app = Exporting(receiver);
         app.Services.GetRequiredService<ConnectionMetrics>().Enqueue(
         [
             Records.Make(0, host: "h-values", durationNs: 50_000),
@@ -89,16 +80,7 @@ public sealed class OtlpExportTests
     public async Task Another_meter_of_the_same_name_in_the_process_is_not_exported()
     {
         using var receiver = new OtlpHttpReceiver();
-        await using var app = new NeTrackerAppFactory
-        {
-            Settings =
-            {
-                ["NeTracker:Otlp:Endpoint"] = receiver.Endpoint,
-                ["NeTracker:Otlp:Protocol"] = "http/protobuf",
-                ["NeTracker:Otlp:IntervalMs"] = "300",
-            },
-        };
-        _ = app.Server;
+        await using var app = Exporting(receiver);
         // Another host's metrics in the same process (its own meter named NeTracker), past this host's
         // series bound: were they exported here, they would fill it and fold this host's records into overflow.
         using var other = new ConnectionMetrics(maxSeries: 5000);
@@ -117,23 +99,31 @@ public sealed class OtlpExportTests
     public async Task Histograms_can_be_exported_as_exponential_histograms()
     {
         using var receiver = new OtlpHttpReceiver();
-        await using var app = new NeTrackerAppFactory
-        {
-            Settings =
-            {
-                ["NeTracker:Otlp:Endpoint"] = receiver.Endpoint,
-                ["NeTracker:Otlp:Protocol"] = "http/protobuf",
-                ["NeTracker:Otlp:IntervalMs"] = "300",
-                ["NeTracker:Otlp:ExponentialHistograms"] = "true",
-            },
-        };
-        _ = app.Server;
+        await using var app = Exporting(receiver, ("NeTracker:Otlp:ExponentialHistograms", "true"));
         app.Services.GetRequiredService<ConnectionMetrics>().Enqueue([Records.Make(0, host: "h-exp"), Records.Make(0, host: "h-exp", clientPort: 2)]);
 
         await Eventually.TrueAsync(() => receiver.Last.Any(p => p.Metric == "netracker.connection.duration" && p.Kind == "exponential"
                 && p.Attributes.GetValueOrDefault("host") == "h-exp" && p.Count == 2),
             () => $"an exponential duration histogram of the two records ({receiver.Describe()})", seconds: 30);
         Assert.DoesNotContain(receiver.Last, p => p.Metric == "netracker.connection.duration" && p.Kind == "histogram");
+    }
+
+    /// <summary>A started app exporting over OTLP/HTTP to <paramref name="receiver"/> every 300 ms, with <paramref name="more"/> settings.</summary>
+    private static NeTrackerAppFactory Exporting(OtlpHttpReceiver receiver, params (string Key, string Value)[] more)
+    {
+        var app = new NeTrackerAppFactory
+        {
+            Settings =
+            {
+                ["NeTracker:Otlp:Endpoint"] = receiver.Endpoint,
+                ["NeTracker:Otlp:Protocol"] = "http/protobuf",
+                ["NeTracker:Otlp:IntervalMs"] = "300",
+            },
+        };
+        foreach (var (key, value) in more)
+            app.Settings[key] = value;
+        _ = app.Server; // starts the host, and with it the SDK's periodic exporter
+        return app;
     }
 
     [Fact]
