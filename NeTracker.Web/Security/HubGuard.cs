@@ -21,12 +21,17 @@ public sealed class HubGuard(SessionRegistry sessions, ApiKeyRing ring, AgentBin
 {
     private readonly ConcurrentDictionary<string, Open> _open = new(StringComparer.Ordinal);
 
-    /// <param name="Circuit">A Blazor circuit's connection: closed one pass after its problem is seen, so that the page's
-    /// <see cref="SessionGuard"/> can take the browser to the login form first.</param>
+    /// <param name="Circuit">A Blazor circuit's connection: closed two passes after its problem is seen, so that the page's
+    /// <see cref="SessionGuard"/> (on its own timer of the same interval) has a whole interval to take the browser to
+    /// the login form first. With one pass the two timers' phases could leave it no time at all: a page whose
+    /// navigation was sent just after its circuit closed stayed on the reconnect screen.</param>
     private sealed record Open(HubCallerContext Context, bool Circuit)
     {
-        public bool Condemned { get; set; }
+        public int PassesCondemned { get; set; }
     }
+
+    /// <summary>Passes a circuit with a problem stays open (see <see cref="Open"/>).</summary>
+    private const int CircuitGracePasses = 2;
 
     public int OpenConnections => _open.Count;
 
@@ -85,11 +90,8 @@ public sealed class HubGuard(SessionRegistry sessions, ApiKeyRing ring, AgentBin
             var context = open.Context;
             if (Problem(context.User ?? new ClaimsPrincipal()) is not { } problem)
                 continue;
-            if (open.Circuit && !open.Condemned)
-            {
-                open.Condemned = true;
+            if (open.Circuit && open.PassesCondemned++ < CircuitGracePasses)
                 continue;
-            }
             logger.LogInformation("Closing hub connection {Connection} of {User}: {Problem}.", id, context.User?.Identity?.Name, problem);
             _open.TryRemove(id, out _);
             context.Abort();
