@@ -22,8 +22,7 @@ public sealed class TextBoundTests
         await using var t = await TestStore.StartAsync(configure: o => o.MaxTexts = Bound);
         // Every record a new process name: the sample's own texts (hosts, interfaces, cgroups...) first.
         var records = SampleRecords.Make(500, seed: 21).Select(r => r with { Comm = $"proc-{r.Id}", Pid = r.Pid ?? 1 }).ToList();
-        t.Store.Enqueue(records);
-        await t.Store.FlushAsync(Ct);
+        await WriteAsync(t, records);
 
         var stored = (await t.Store.QueryAsync(ConnectionFilter.None, 1000, ascending: true, ct: Ct)).ToList();
         Assert.Equal(records.Count, stored.Count);
@@ -41,8 +40,7 @@ public sealed class TextBoundTests
         // Reopened, the dictionary is still full: a new name folds, a known one does not.
         await t.RestartAsync();
         var known = records[0];
-        t.Store.Enqueue([known with { Id = 1001 }, known with { Id = 1002, Comm = "brand-new" }]);
-        await t.Store.FlushAsync(Ct);
+        await WriteAsync(t, [known with { Id = 1001 }, known with { Id = 1002, Comm = "brand-new" }]);
         var after = await t.Store.QueryAsync(ConnectionFilter.None, 2, ct: Ct);
         Assert.Equal([DuckDbStrings.Folded, known.Comm], after.Select(r => r.Comm));
         Assert.Equal(1, t.Store.Stats.TextsFolded);
@@ -54,11 +52,17 @@ public sealed class TextBoundTests
         await using var t = await TestStore.StartAsync(configure: o => o.MaxTexts = 100);
         var records = SampleRecords.Make(300, seed: 22)
             .Select(r => r with { ServerName = $"n{r.Id}.example.test", NameSource = NameSource.Sni }).ToList();
-        t.Store.Enqueue(records);
-        await t.Store.FlushAsync(Ct);
+        await WriteAsync(t, records);
 
         Assert.Equal(records, await t.Store.QueryAsync(ConnectionFilter.None, 1000, ascending: true, ct: Ct));
         Assert.Equal(0, t.Store.Stats.TextsFolded);
+    }
+
+    /// <summary>The records stored: one commit (or more) written before it returns.</summary>
+    private static async Task WriteAsync(TestStore t, IReadOnlyList<ConnectionRecord> records)
+    {
+        t.Store.Enqueue(records);
+        await t.Store.FlushAsync(Ct);
     }
 
     private static List<ConnectionRecord> Named(int count, int seed, long firstId, string prefix) =>
@@ -69,8 +73,7 @@ public sealed class TextBoundTests
     {
         await using var t = await TestStore.StartAsync(configure: o => o.MaxTexts = 100);
         var first = Named(150, seed: 23, firstId: 1, "proc");
-        t.Store.Enqueue(first);
-        await t.Store.FlushAsync(Ct);
+        await WriteAsync(t, first);
         Assert.True(t.Store.Stats.TextsFolded > 0, "the first records fill the dictionary");
 
         // Retention runs at every start too: the bound applies to this run only.
@@ -82,8 +85,7 @@ public sealed class TextBoundTests
 
         // The next commit prunes the names of the deleted rows: new names fit again, not folded.
         var second = Named(50, seed: 24, firstId: 1001, "new");
-        t.Store.Enqueue(second);
-        await t.Store.FlushAsync(Ct);
+        await WriteAsync(t, second);
         Assert.True(t.Store.Stats.TextsPruned >= 50, $"pruned {t.Store.Stats.TextsPruned}");
         Assert.Equal(folded, t.Store.Stats.TextsFolded);
         Assert.Equal([.. kept, .. second], await t.Store.QueryAsync(ConnectionFilter.None, 1000, ascending: true, ct: Ct));
@@ -93,8 +95,7 @@ public sealed class TextBoundTests
         // Reopened: the dictionary holds the texts of the stored rows only, and the next new names fit.
         await t.RestartAsync();
         var third = Named(20, seed: 25, firstId: 2001, "after");
-        t.Store.Enqueue(third);
-        await t.Store.FlushAsync(Ct);
+        await WriteAsync(t, third);
         Assert.Equal([.. kept, .. second, .. third], await t.Store.QueryAsync(ConnectionFilter.None, 1000, ascending: true, ct: Ct));
         Assert.Equal(0, t.Store.Stats.TextsFolded);
     }
@@ -104,8 +105,7 @@ public sealed class TextBoundTests
     {
         await using var t = await TestStore.StartAsync(configure: o => o.MaxTexts = 100);
         var old = Named(60, seed: 26, firstId: 1, "old");
-        t.Store.Enqueue(old);
-        await t.Store.FlushAsync(Ct);
+        await WriteAsync(t, old);
 
         // A stream that began before retention: its snapshot holds all 60 rows, and it maps their ids as it goes.
         var streamed = new List<ConnectionRecord>();
@@ -119,10 +119,8 @@ public sealed class TextBoundTests
             t.Options.MaxRows = 0;
             // Two commits while the stream is open: the first prunes the old names, the second would reuse their ids.
             var during = Named(40, seed: 27, firstId: 101, "during");
-            t.Store.Enqueue(during[..20]);
-            await t.Store.FlushAsync(Ct);
-            t.Store.Enqueue(during[20..]);
-            await t.Store.FlushAsync(Ct);
+            await WriteAsync(t, during[..20]);
+            await WriteAsync(t, during[20..]);
             Assert.True(t.Store.Stats.TextsPruned >= 59, $"pruned {t.Store.Stats.TextsPruned}");
             Assert.True(t.Store.PendingTextIds >= 59, $"{t.Store.PendingTextIds} ids kept for the stream");
 
@@ -133,11 +131,9 @@ public sealed class TextBoundTests
 
         // Closed, the stream no longer holds the pruned ids: new names reuse them and every row reads back as written.
         var after = Named(30, seed: 28, firstId: 201, "after");
-        t.Store.Enqueue(after[..1]);
-        await t.Store.FlushAsync(Ct);
+        await WriteAsync(t, after[..1]);
         Assert.Equal(0, t.Store.PendingTextIds);
-        t.Store.Enqueue(after[1..]);
-        await t.Store.FlushAsync(Ct);
+        await WriteAsync(t, after[1..]);
         var all = await t.Store.QueryAsync(ConnectionFilter.None, 1000, ascending: true, ct: Ct);
         Assert.Equal(old[^1..].Concat(Named(40, seed: 27, firstId: 101, "during")).Concat(after), all);
         Assert.Equal(0, t.Store.Stats.TextsFolded);
