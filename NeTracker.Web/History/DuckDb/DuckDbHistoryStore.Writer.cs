@@ -156,7 +156,7 @@ public sealed partial class DuckDbHistoryStore : IHistoryAppend<IReadOnlyList<Co
         {
             Interlocked.Add(ref _textsPruned, pruned);
             _log.LogInformation("History: pruned {Count} texts no stored row uses ({Texts} texts and {Names} server names left) in {Ms:0} ms",
-                pruned, strings.Texts, strings.ServerNames, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                pruned, strings.Texts, strings.ServerNames, System.Diagnostics.Stopwatch.GetElapsedTime(started, started + took).TotalMilliseconds);
         }
     }
 

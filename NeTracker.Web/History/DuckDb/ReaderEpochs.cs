@@ -57,13 +57,4 @@ internal sealed class ReaderEpochs
             return false;
         }
     }
-
-    public int Open
-    {
-        get
-        {
-            lock (_lock)
-                return _open.Values.Sum();
-        }
-    }
 }
